@@ -1,0 +1,133 @@
+//! The platform's HTTP contract under `/v1`: what is sent, what comes back, and the one error shape
+//! `{code, message}` used over HTTP and over the app's IPC alike.
+//!
+//! Architecture invariant: plain data only. The platform serves these types, the client sends and
+//! receives them, and the app passes them to the UI unchanged (they derive `specta::Type`, so the
+//! TypeScript bindings are generated from here).
+
+use certdesk_core::{FieldError, Money, OrderNumber, OrderStatus};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+pub use certdesk_core::ApplicationForm as SubmitOrder;
+
+/// The small closed set of error kinds the UI branches on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum ErrorCode {
+    /// The request's content breaks a rule; `fields` says which fields and why (HTTP 422).
+    Validation,
+    /// The request itself is malformed: not JSON, wrong types (HTTP 400).
+    BadRequest,
+    NotFound,
+    /// The change conflicts with the order's current state (HTTP 409).
+    Conflict,
+    /// The platform could not be reached; only the client and the app produce this.
+    Unavailable,
+    /// Something failed inside; the details are in the log, not in the message (HTTP 500).
+    Internal,
+}
+
+/// The one error shape. `message` is Chinese, for the user to read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+    /// For [`ErrorCode::Validation`]: each refused field with its own message.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError {
+            code,
+            message: message.into(),
+            fields: Vec::new(),
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl From<certdesk_core::Error> for ApiError {
+    fn from(e: certdesk_core::Error) -> Self {
+        let message = e.to_string();
+        match e {
+            certdesk_core::Error::InvalidApplication(fields) => ApiError {
+                code: ErrorCode::Validation,
+                message,
+                fields,
+            },
+            certdesk_core::Error::InvalidOrderNumber => {
+                ApiError::new(ErrorCode::BadRequest, message)
+            }
+        }
+    }
+}
+
+/// A CA service provider (CA服务商) and its fee per certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Provider {
+    pub id: String,
+    /// As shown in the order list, e.g. 浙江汇信CA.
+    pub name: String,
+    /// Fee per certificate in fen; zero means the order needs no payment.
+    pub unit_fee: Money,
+    /// Demo data seeded by the embedded platform, labelled so nobody mistakes it for a real price.
+    pub demo: bool,
+}
+
+/// An order as the platform reports it: the row of the guide's order list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderSummary {
+    /// 订单编号.
+    pub order_no: OrderNumber,
+    pub provider_id: String,
+    /// CA服务商.
+    pub provider_name: String,
+    /// 机构名称.
+    pub organisation_name: String,
+    /// 申领人.
+    pub applicant_name: String,
+    /// 申领数量.
+    pub quantity: u32,
+    /// The total fee: quantity × the provider's unit fee, in fen.
+    pub fee: Money,
+    /// 状态.
+    pub status: OrderStatus,
+    /// 申领时间, RFC 3339 in Asia/Shanghai (`2020-06-02T21:14:41+08:00`).
+    pub submitted_at: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_serialise_as_code_and_message_with_fields_only_when_present() {
+        let plain = ApiError::new(ErrorCode::NotFound, "订单不存在");
+        assert_eq!(
+            serde_json::to_string(&plain).unwrap(),
+            r#"{"code":"notFound","message":"订单不存在"}"#
+        );
+        let refused: ApiError = certdesk_core::Error::InvalidApplication(vec![FieldError {
+            field: certdesk_core::FormField::Email,
+            message: "请输入电子邮箱".into(),
+        }])
+        .into();
+        assert_eq!(
+            serde_json::to_value(&refused).unwrap(),
+            serde_json::json!({"code": "validation", "message": "申领信息有误：请输入电子邮箱",
+                "fields": [{"field": "email", "message": "请输入电子邮箱"}]})
+        );
+    }
+}

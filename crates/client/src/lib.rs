@@ -1,0 +1,110 @@
+//! A typed client for the platform's `/v1` API: one struct owning the HTTP client, the base URL and
+//! the timeout; typed requests and responses; every failure mapped to [`ClientError`].
+
+use certdesk_api::{ApiError, ErrorCode, OrderSummary, Provider, SubmitOrder};
+use certdesk_core::OrderNumber;
+use reqwest::{Method, RequestBuilder, Response};
+use serde::de::DeserializeOwned;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The platform answered with its `{code, message}` error.
+    #[error("{0}")]
+    Api(ApiError),
+    /// The platform could not be reached (refused, timed out, DNS).
+    #[error("无法连接平台：{0}")]
+    Unreachable(String),
+    /// The platform answered with something that is not the contract.
+    #[error("平台返回了无法识别的响应：{0}")]
+    Protocol(String),
+}
+
+pub type Result<T, E = ClientError> = std::result::Result<T, E>;
+
+impl From<ClientError> for ApiError {
+    fn from(e: ClientError) -> ApiError {
+        match e {
+            ClientError::Api(api) => api,
+            ClientError::Unreachable(_) => {
+                ApiError::new(ErrorCode::Unavailable, "无法连接平台，请检查网络后重试")
+            }
+            ClientError::Protocol(_) => {
+                ApiError::new(ErrorCode::Internal, "平台返回了无法识别的响应，请稍后重试")
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PlatformClient {
+    http: reqwest::Client,
+    base_url: String,
+}
+
+impl PlatformClient {
+    /// `base_url` like `http://127.0.0.1:8080`; a trailing slash is ignored.
+    pub fn new(base_url: impl Into<String>) -> Result<Self> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(30))
+            .user_agent(concat!("certdesk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Protocol(e.to_string()))?;
+        Ok(PlatformClient {
+            http,
+            base_url: base_url.into().trim_end_matches('/').to_owned(),
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.base_url))
+    }
+
+    pub async fn providers(&self) -> Result<Vec<Provider>> {
+        send(self.request(Method::GET, "/v1/providers")).await
+    }
+
+    pub async fn submit_order(&self, form: &SubmitOrder) -> Result<OrderSummary> {
+        send(self.request(Method::POST, "/v1/orders").json(form)).await
+    }
+
+    pub async fn order(&self, order_no: &OrderNumber) -> Result<OrderSummary> {
+        send(self.request(Method::GET, &format!("/v1/orders/{order_no}"))).await
+    }
+}
+
+async fn send<T: DeserializeOwned>(request: RequestBuilder) -> Result<T> {
+    let response = request.send().await.map_err(|e| {
+        if e.is_connect() || e.is_timeout() || e.is_request() {
+            ClientError::Unreachable(e.to_string())
+        } else {
+            ClientError::Protocol(e.to_string())
+        }
+    })?;
+    decode(response).await
+}
+
+async fn decode<T: DeserializeOwned>(response: Response) -> Result<T> {
+    let status = response.status();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| ClientError::Unreachable(e.to_string()))?;
+    if status.is_success() {
+        serde_json::from_slice(&body).map_err(|e| ClientError::Protocol(format!("{status}: {e}")))
+    } else {
+        match serde_json::from_slice::<ApiError>(&body) {
+            Ok(api) => Err(ClientError::Api(api)),
+            Err(_) => Err(ClientError::Protocol(format!(
+                "{status}: {}",
+                String::from_utf8_lossy(&body)
+            ))),
+        }
+    }
+}

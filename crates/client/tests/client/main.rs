@@ -1,0 +1,76 @@
+//! The client against the real platform on loopback.
+
+use certdesk_api::{ErrorCode, SubmitOrder};
+use certdesk_client::{ClientError, PlatformClient};
+use certdesk_core::{DeliveryMethod, FormField, OrderStatus};
+use certdesk_platform::{Platform, PlatformConfig};
+
+fn form() -> SubmitOrder {
+    SubmitOrder {
+        provider_id: "demo-free".into(),
+        quantity: 1,
+        organisation_name: "测试供应商".into(),
+        credit_code: "91350100M000100Y43".into(),
+        applicant_name: "屈安".into(),
+        id_number: "11010519491231002X".into(),
+        mobile: "13900139000".into(),
+        email: "a@example.com".into(),
+        delivery: DeliveryMethod::Counter,
+        recipient: String::new(),
+        recipient_mobile: String::new(),
+        address: String::new(),
+    }
+}
+
+#[tokio::test]
+async fn the_client_submits_and_reads_back_an_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let platform = Platform::start(PlatformConfig::embedded(dir.path()))
+        .await
+        .unwrap();
+    let client = PlatformClient::new(format!("{}/", platform.url())).unwrap();
+
+    let providers = client.providers().await.unwrap();
+    assert!(providers.iter().any(|p| p.name == "浙江汇信CA"));
+
+    let order = client.submit_order(&form()).await.unwrap();
+    assert_eq!(order.status, OrderStatus::PendingVerification);
+    assert_eq!(order.fee.fen(), 0);
+    assert_eq!(client.order(&order.order_no).await.unwrap(), order);
+}
+
+#[tokio::test]
+async fn a_refused_form_comes_back_as_a_typed_validation_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let platform = Platform::start(PlatformConfig::embedded(dir.path()))
+        .await
+        .unwrap();
+    let client = PlatformClient::new(platform.url()).unwrap();
+    let bad = SubmitOrder {
+        email: "not-an-email".into(),
+        ..form()
+    };
+    match client.submit_order(&bad).await {
+        Err(ClientError::Api(api)) => {
+            assert_eq!(api.code, ErrorCode::Validation);
+            assert_eq!(api.fields.len(), 1);
+            assert_eq!(api.fields[0].field, FormField::Email);
+        }
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_stopped_platform_is_reported_as_unreachable_in_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    let platform = Platform::start(PlatformConfig::embedded(dir.path()))
+        .await
+        .unwrap();
+    let client = PlatformClient::new(platform.url()).unwrap();
+    platform.shutdown().await.unwrap();
+    let error = client.providers().await.unwrap_err();
+    assert!(matches!(error, ClientError::Unreachable(_)), "{error:?}");
+    let api: certdesk_api::ApiError = error.into();
+    assert_eq!(api.code, ErrorCode::Unavailable);
+    assert_eq!(api.message, "无法连接平台，请检查网络后重试");
+}

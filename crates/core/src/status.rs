@@ -1,0 +1,173 @@
+use serde::{Deserialize, Serialize};
+
+/// How the applicant's identity was (or will be) established: the bracket in `待审核 (已认证)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum Verification {
+    /// 已认证: live face capture matched the national ID photo.
+    Verified,
+    /// 待收材料: the applicant chose to mail paper documents; review waits for them.
+    AwaitingMaterials,
+    /// 材料已收: the paper documents arrived at the platform.
+    MaterialsReceived,
+}
+
+impl Verification {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Verification::Verified => "已认证",
+            Verification::AwaitingMaterials => "待收材料",
+            Verification::MaterialsReceived => "材料已收",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Verification::Verified => "verified",
+            Verification::AwaitingMaterials => "awaiting documents",
+            Verification::MaterialsReceived => "documents received",
+        }
+    }
+}
+
+/// Where an order stands, as the platform decides it. The status text follows the guide exactly,
+/// e.g. `待审核 (已认证)` or `审核通过, 待制证 (已认证)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(
+    tag = "state",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum OrderStatus {
+    /// 待认证: submitted; the applicant's identity is still to be verified.
+    PendingVerification,
+    /// 待支付: verified (or documents chosen) and a fee is due.
+    PendingPayment { verification: Verification },
+    /// 待审核: waiting for the platform's review.
+    PendingReview { verification: Verification },
+    /// 审核未通过: rejected with a reason (不通过理由); the applicant may edit and resubmit.
+    Rejected {
+        verification: Verification,
+        reason: String,
+    },
+    /// 审核通过, 待制证: approved; the certificate is being produced.
+    Approved { verification: Verification },
+    /// 审核通过, 已发证: the certificate was mailed or handed over at the counter.
+    Issued { verification: Verification },
+    /// 已撤销: cancelled by the applicant; terminal.
+    Cancelled { refund_owed: bool },
+}
+
+impl OrderStatus {
+    /// A stable name for filtering and storage (`pendingReview`), independent of the label.
+    pub fn code(&self) -> &'static str {
+        match self {
+            OrderStatus::PendingVerification => "pendingVerification",
+            OrderStatus::PendingPayment { .. } => "pendingPayment",
+            OrderStatus::PendingReview { .. } => "pendingReview",
+            OrderStatus::Rejected { .. } => "rejected",
+            OrderStatus::Approved { .. } => "approved",
+            OrderStatus::Issued { .. } => "issued",
+            OrderStatus::Cancelled { .. } => "cancelled",
+        }
+    }
+
+    fn verification(&self) -> Option<Verification> {
+        match self {
+            OrderStatus::PendingVerification | OrderStatus::Cancelled { .. } => None,
+            OrderStatus::PendingPayment { verification }
+            | OrderStatus::PendingReview { verification }
+            | OrderStatus::Rejected { verification, .. }
+            | OrderStatus::Approved { verification }
+            | OrderStatus::Issued { verification } => Some(*verification),
+        }
+    }
+
+    /// The status as the guide's order list shows it.
+    pub fn label_zh(&self) -> String {
+        let base = match self {
+            OrderStatus::PendingVerification => "待认证",
+            OrderStatus::PendingPayment { .. } => "待支付",
+            OrderStatus::PendingReview { .. } => "待审核",
+            OrderStatus::Rejected { .. } => "审核未通过",
+            OrderStatus::Approved { .. } => "审核通过, 待制证",
+            OrderStatus::Issued { .. } => "审核通过, 已发证",
+            OrderStatus::Cancelled { .. } => "已撤销",
+        };
+        match self.verification() {
+            Some(v) => format!("{base} ({})", v.label_zh()),
+            None => base.to_owned(),
+        }
+    }
+
+    pub fn label_en(&self) -> String {
+        let base = match self {
+            OrderStatus::PendingVerification => "Pending verification",
+            OrderStatus::PendingPayment { .. } => "Pending payment",
+            OrderStatus::PendingReview { .. } => "Pending review",
+            OrderStatus::Rejected { .. } => "Rejected",
+            OrderStatus::Approved { .. } => "Approved, in production",
+            OrderStatus::Issued { .. } => "Approved, issued",
+            OrderStatus::Cancelled { .. } => "Cancelled",
+        };
+        match self.verification() {
+            Some(v) => format!("{base} ({})", v.label_en()),
+            None => base.to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_keep_the_verification_in_brackets_as_the_guide_shows() {
+        let v = Verification::Verified;
+        let cases = [
+            (OrderStatus::PendingVerification, "待认证"),
+            (
+                OrderStatus::PendingReview { verification: v },
+                "待审核 (已认证)",
+            ),
+            (
+                OrderStatus::PendingReview {
+                    verification: Verification::AwaitingMaterials,
+                },
+                "待审核 (待收材料)",
+            ),
+            (
+                OrderStatus::Rejected {
+                    verification: v,
+                    reason: "营业执照模糊".into(),
+                },
+                "审核未通过 (已认证)",
+            ),
+            (
+                OrderStatus::Approved { verification: v },
+                "审核通过, 待制证 (已认证)",
+            ),
+            (
+                OrderStatus::Issued { verification: v },
+                "审核通过, 已发证 (已认证)",
+            ),
+            (OrderStatus::Cancelled { refund_owed: false }, "已撤销"),
+        ];
+        for (status, label) in cases {
+            assert_eq!(status.label_zh(), label);
+        }
+    }
+
+    #[test]
+    fn status_serialises_with_a_state_tag() {
+        let json = serde_json::to_string(&OrderStatus::Rejected {
+            verification: Verification::Verified,
+            reason: "照片不清晰".into(),
+        })
+        .unwrap();
+        assert_eq!(
+            json,
+            r#"{"state":"rejected","verification":"verified","reason":"照片不清晰"}"#
+        );
+    }
+}

@@ -1,0 +1,145 @@
+//! What the desktop app does, as plain async functions: start (or connect to) the platform, submit
+//! an application, list the user's orders. The Tauri shell (`src-tauri`) adapts each to a command
+//! in one line; everything here is tested without a window.
+//!
+//! The platform decides; the local store remembers what it said, so the order list shows after a
+//! restart and while the platform cannot be reached.
+
+use certdesk_api::{ApiError, ErrorCode, OrderSummary, Provider, SubmitOrder};
+use certdesk_client::PlatformClient;
+use certdesk_platform::{Platform, PlatformConfig, PlatformHandle};
+use rusqlite::Connection;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+/// Where the app keeps its data and which platform it talks to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeskConfig {
+    /// Folder for the local database (and the embedded platform's, under `platform/`).
+    pub data_dir: PathBuf,
+    /// A platform to talk to; `None` starts the embedded platform with demo data.
+    pub platform_url: Option<String>,
+}
+
+impl DeskConfig {
+    /// `CERTDESK_DATA_DIR` and `CERTDESK_PLATFORM_URL` override the defaults.
+    pub fn from_env(default_data_dir: PathBuf) -> Self {
+        let non_empty = |name| {
+            std::env::var(name)
+                .ok()
+                .filter(|v: &String| !v.trim().is_empty())
+        };
+        DeskConfig {
+            data_dir: non_empty("CERTDESK_DATA_DIR")
+                .map(PathBuf::from)
+                .unwrap_or(default_data_dir),
+            platform_url: non_empty("CERTDESK_PLATFORM_URL"),
+        }
+    }
+}
+
+/// Shown in the UI's footer so that the user (and support) can see which platform is in use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DeskInfo {
+    pub platform_url: String,
+    /// True when the app runs its own platform with demo data.
+    pub embedded: bool,
+    pub version: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    #[error(transparent)]
+    Store(#[from] certdesk_store::StoreError),
+    #[error(transparent)]
+    Client(#[from] certdesk_client::ClientError),
+    #[error("无法启动内置平台：{0}")]
+    Platform(#[from] certdesk_platform::PlatformError),
+}
+
+pub type Result<T, E = DeskError> = std::result::Result<T, E>;
+
+impl From<DeskError> for ApiError {
+    fn from(e: DeskError) -> ApiError {
+        match e {
+            DeskError::Client(client) => client.into(),
+            DeskError::Store(store) => ApiError::new(ErrorCode::Internal, store.to_string()),
+            DeskError::Platform(_) => ApiError::new(ErrorCode::Internal, e.to_string()),
+        }
+    }
+}
+
+pub struct Desk {
+    store: Mutex<Connection>,
+    client: PlatformClient,
+    /// Kept so the embedded platform lives as long as the app.
+    embedded: Option<PlatformHandle>,
+}
+
+impl Desk {
+    /// Opens the local store and connects to the configured platform, starting the embedded one when
+    /// none is configured. Must run inside a tokio runtime.
+    pub async fn start(config: &DeskConfig) -> Result<Desk> {
+        let store = certdesk_store::open(&config.data_dir.join("certdesk.db"))?;
+        let (url, embedded) = match &config.platform_url {
+            Some(url) => (url.clone(), None),
+            None => {
+                let handle =
+                    Platform::start(PlatformConfig::embedded(config.data_dir.join("platform")))
+                        .await?;
+                (handle.url(), Some(handle))
+            }
+        };
+        tracing::info!(platform = %url, embedded = embedded.is_some(), "desk started");
+        Ok(Desk {
+            store: Mutex::new(store),
+            client: PlatformClient::new(url)?,
+            embedded,
+        })
+    }
+
+    pub fn info(&self) -> DeskInfo {
+        DeskInfo {
+            platform_url: self.client.base_url().to_owned(),
+            embedded: self.embedded.is_some(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        }
+    }
+
+    fn store(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The CA service providers and their fees, from the platform.
+    pub async fn providers(&self) -> Result<Vec<Provider>, ApiError> {
+        Ok(self.client.providers().await.map_err(DeskError::from)?)
+    }
+
+    /// The user's orders as last reported by the platform, newest first; works offline.
+    pub fn orders(&self) -> Result<Vec<OrderSummary>, ApiError> {
+        Ok(certdesk_store::list_orders(&self.store()).map_err(DeskError::from)?)
+    }
+
+    /// Submits an application to the platform and records the new order locally.
+    pub async fn submit(&self, form: SubmitOrder) -> Result<OrderSummary, ApiError> {
+        let order = self
+            .client
+            .submit_order(&form)
+            .await
+            .map_err(DeskError::from)?;
+        certdesk_store::upsert_order(&mut self.store(), &order).map_err(DeskError::from)?;
+        Ok(order)
+    }
+
+    /// Stops the embedded platform, if any, waiting for requests in flight.
+    pub async fn shutdown(self) -> Result<()> {
+        if let Some(platform) = self.embedded {
+            platform.shutdown().await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,92 @@
+//! The desk's use cases against the real embedded platform and a real local database.
+
+use certdesk_api::{ErrorCode, SubmitOrder};
+use certdesk_core::{DeliveryMethod, OrderStatus};
+use certdesk_desk::{Desk, DeskConfig};
+
+fn form() -> SubmitOrder {
+    SubmitOrder {
+        provider_id: "zjhx".into(),
+        quantity: 1,
+        organisation_name: "晨安入驻供应商".into(),
+        credit_code: "91330106MA27XY812F".into(),
+        applicant_name: "陈晨".into(),
+        id_number: "330102198001010018".into(),
+        mobile: "13800138000".into(),
+        email: "invoice@example.com".into(),
+        delivery: DeliveryMethod::Counter,
+        recipient: String::new(),
+        recipient_mobile: String::new(),
+        address: String::new(),
+    }
+}
+
+#[tokio::test]
+async fn with_no_platform_configured_the_desk_starts_the_embedded_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::start(&DeskConfig {
+        data_dir: dir.path().into(),
+        platform_url: None,
+    })
+    .await
+    .unwrap();
+    let info = desk.info();
+    assert!(info.embedded);
+    assert!(info.platform_url.starts_with("http://127.0.0.1:"));
+    assert!(
+        desk.providers()
+            .await
+            .unwrap()
+            .iter()
+            .any(|p| p.name == "浙江汇信CA")
+    );
+}
+
+#[tokio::test]
+async fn a_submitted_order_is_listed_and_still_listed_when_the_platform_is_unreachable() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = DeskConfig {
+        data_dir: dir.path().into(),
+        platform_url: None,
+    };
+    let desk = Desk::start(&config).await.unwrap();
+    let order = desk.submit(form()).await.unwrap();
+    assert_eq!(order.status, OrderStatus::PendingVerification);
+    assert_eq!(desk.orders().unwrap(), vec![order.clone()]);
+    desk.shutdown().await.unwrap();
+
+    // Port 9 (discard) is closed on loopback: the platform cannot be reached.
+    let offline = DeskConfig {
+        platform_url: Some("http://127.0.0.1:9".into()),
+        ..config
+    };
+    let desk = Desk::start(&offline).await.unwrap();
+    assert_eq!(desk.orders().unwrap(), vec![order]);
+    let error = desk.providers().await.unwrap_err();
+    assert_eq!(error.code, ErrorCode::Unavailable);
+    assert_eq!(error.message, "无法连接平台，请检查网络后重试");
+}
+
+#[tokio::test]
+async fn a_refused_application_is_not_recorded_locally() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::start(&DeskConfig {
+        data_dir: dir.path().into(),
+        platform_url: None,
+    })
+    .await
+    .unwrap();
+    let error = desk
+        .submit(SubmitOrder {
+            id_number: "330102198001010019".into(),
+            ..form()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(error.code, ErrorCode::Validation);
+    assert_eq!(
+        error.fields[0].message,
+        "身份证号校验位错误，请核对后重新输入"
+    );
+    assert!(desk.orders().unwrap().is_empty());
+}

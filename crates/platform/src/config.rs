@@ -1,0 +1,39 @@
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// How the platform runs. Every field has a default that works out of the box on loopback.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlatformConfig {
+    /// Address to listen on; port 0 picks a free port (the embedded default).
+    pub listen: SocketAddr,
+    /// Folder for `platform.db`.
+    pub data_dir: PathBuf,
+    /// Seed the clearly-labelled demo CA providers when the database has none.
+    pub demo_data: bool,
+    /// The most certificates one application may ask for (申领数量).
+    pub max_quantity: u32,
+}
+
+impl Default for PlatformConfig {
+    fn default() -> Self {
+        PlatformConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("platform-data"),
+            demo_data: true,
+            max_quantity: 20,
+        }
+    }
+}
+
+impl PlatformConfig {
+    /// The embedded platform: loopback, a free port, demo data, its database under `data_dir`.
+    pub fn embedded(data_dir: impl Into<PathBuf>) -> Self {
+        PlatformConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir: data_dir.into(),
+            ..PlatformConfig::default()
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! The platform's SQLite database: one connection behind a mutex (SQLite has one writer anyway),
+//! WAL and a busy timeout, migrations that only add.
+
+use crate::Result;
+use certdesk_api::{OrderSummary, Provider};
+use certdesk_core::{Application, Money, OrderNumber, OrderStatus};
+use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite_migration::{M, Migrations};
+use std::path::Path;
+use std::sync::Mutex;
+
+const MIGRATIONS: &[M<'static>] = &[M::up(
+    "CREATE TABLE providers (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        unit_fee_fen INTEGER NOT NULL CHECK (unit_fee_fen >= 0),
+        demo INTEGER NOT NULL DEFAULT 0,
+        sort_order INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE orders (
+        order_no TEXT PRIMARY KEY,
+        provider_id TEXT NOT NULL REFERENCES providers(id),
+        organisation_name TEXT NOT NULL,
+        credit_code TEXT NOT NULL,
+        applicant_name TEXT NOT NULL,
+        id_number_masked TEXT NOT NULL,
+        mobile TEXT NOT NULL,
+        email TEXT NOT NULL,
+        mailing TEXT,
+        quantity INTEGER NOT NULL CHECK (quantity > 0),
+        fee_fen INTEGER NOT NULL CHECK (fee_fen >= 0),
+        status TEXT NOT NULL,
+        status_code TEXT NOT NULL,
+        submitted_at TEXT NOT NULL
+    );
+    -- Append-only: who moved which order from what to what, when, and why.
+    CREATE TABLE order_events (
+        id INTEGER PRIMARY KEY,
+        order_no TEXT NOT NULL REFERENCES orders(order_no),
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        from_status TEXT,
+        to_status TEXT NOT NULL,
+        reason TEXT
+    );
+    CREATE INDEX order_events_by_order ON order_events(order_no, id);",
+)];
+
+pub struct Db {
+    conn: Mutex<Connection>,
+}
+
+/// Demo providers for the embedded platform: the guide's 浙江汇信CA with a fee, and one that
+/// needs no payment so the zero-fee path can be walked. Names say they are demo data.
+const DEMO_PROVIDERS: &[(&str, &str, i64)] = &[
+    ("zjhx", "浙江汇信CA", 30_000),
+    ("demo-free", "演示CA（免缴费）", 0),
+];
+
+impl Db {
+    pub fn open(path: &Path) -> Result<Db> {
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
+        Ok(Db {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+        // A panic while holding the lock leaves the connection itself intact; carry on.
+        let mut conn = self
+            .conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&mut conn)
+    }
+
+    pub fn seed_demo_providers(&self) -> Result<()> {
+        self.with(|conn| {
+            let tx = conn.transaction()?;
+            for (i, (id, name, fee)) in DEMO_PROVIDERS.iter().enumerate() {
+                tx.execute(
+                    "INSERT OR IGNORE INTO providers (id, name, unit_fee_fen, demo, sort_order) VALUES (?1, ?2, ?3, 1, ?4)",
+                    params![id, name, fee, i as i64],
+                )?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    pub fn providers(&self) -> Result<Vec<Provider>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT id, name, unit_fee_fen, demo FROM providers ORDER BY sort_order, id",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(Provider {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    unit_fee: Money::from_fen(r.get(2)?),
+                    demo: r.get(3)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    pub fn provider(&self, id: &str) -> Result<Option<Provider>> {
+        Ok(self.providers()?.into_iter().find(|p| p.id == id))
+    }
+
+    pub fn last_order_number(&self) -> Result<Option<OrderNumber>> {
+        self.with(|conn| {
+            let last: Option<String> =
+                conn.query_row("SELECT MAX(order_no) FROM orders", [], |r| r.get(0))?;
+            Ok(last.and_then(|n| OrderNumber::parse(&n).ok()))
+        })
+    }
+
+    /// Stores a new order and its first event in one transaction.
+    pub fn insert_order(&self, order: &OrderSummary, application: &Application) -> Result<()> {
+        let status = serde_json::to_string(&order.status).expect("status serialises");
+        let mailing = application
+            .mailing
+            .as_ref()
+            .map(|m| serde_json::to_string(m).expect("address serialises"));
+        self.with(|conn| {
+            let tx = conn.transaction()?;
+            tx.execute(
+                "INSERT INTO orders (order_no, provider_id, organisation_name, credit_code, applicant_name,
+                    id_number_masked, mobile, email, mailing, quantity, fee_fen, status, status_code, submitted_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                params![
+                    order.order_no.as_str(),
+                    order.provider_id,
+                    order.organisation_name,
+                    application.credit_code.as_str(),
+                    order.applicant_name,
+                    application.id_number.masked(),
+                    application.mobile.as_str(),
+                    application.email.as_str(),
+                    mailing,
+                    order.quantity,
+                    order.fee.fen(),
+                    status,
+                    order.status.code(),
+                    order.submitted_at,
+                ],
+            )?;
+            tx.execute(
+                "INSERT INTO order_events (order_no, at, actor, from_status, to_status) VALUES (?1, ?2, 'applicant', NULL, ?3)",
+                params![order.order_no.as_str(), order.submitted_at, status],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    pub fn order(&self, order_no: &OrderNumber) -> Result<Option<OrderSummary>> {
+        self.with(|conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT o.order_no, o.provider_id, p.name, o.organisation_name, o.applicant_name, o.quantity,
+                            o.fee_fen, o.status, o.submitted_at
+                     FROM orders o JOIN providers p ON p.id = o.provider_id WHERE o.order_no = ?1",
+                    [order_no.as_str()],
+                    |r| {
+                        let status: String = r.get(7)?;
+                        let order_no: String = r.get(0)?;
+                        Ok(OrderSummary {
+                            order_no: OrderNumber::parse(&order_no).map_err(|e| from_sql(0, e))?,
+                            provider_id: r.get(1)?,
+                            provider_name: r.get(2)?,
+                            organisation_name: r.get(3)?,
+                            applicant_name: r.get(4)?,
+                            quantity: r.get(5)?,
+                            fee: Money::from_fen(r.get(6)?),
+                            status: serde_json::from_str::<OrderStatus>(&status).map_err(|e| from_sql(7, e))?,
+                            submitted_at: r.get(8)?,
+                        })
+                    },
+                )
+                .optional()?)
+        })
+    }
+}
+
+fn from_sql(column: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(e))
+}

@@ -1,0 +1,83 @@
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use certdesk_api::{ApiError, ErrorCode};
+
+/// Everything the platform can refuse or fail at. Each maps to one HTTP status and the
+/// `{code, message}` body; internal failures are logged and answered with a generic message.
+#[derive(Debug, thiserror::Error)]
+pub enum PlatformError {
+    #[error(transparent)]
+    Rule(#[from] certdesk_core::Error),
+    #[error("请求格式错误：{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("database: {0}")]
+    Database(#[from] rusqlite::Error),
+    #[error("migration: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+pub type Result<T, E = PlatformError> = std::result::Result<T, E>;
+
+impl PlatformError {
+    pub fn to_api_error(&self) -> (StatusCode, ApiError) {
+        match self {
+            PlatformError::Rule(rule) => {
+                let api = ApiError::from(rule.clone());
+                let status = match api.code {
+                    ErrorCode::Validation => StatusCode::UNPROCESSABLE_ENTITY,
+                    _ => StatusCode::BAD_REQUEST,
+                };
+                (status, api)
+            }
+            PlatformError::BadRequest(_) => (
+                StatusCode::BAD_REQUEST,
+                ApiError::new(ErrorCode::BadRequest, self.to_string()),
+            ),
+            PlatformError::NotFound(m) => (
+                StatusCode::NOT_FOUND,
+                ApiError::new(ErrorCode::NotFound, m.clone()),
+            ),
+            PlatformError::Conflict(m) => (
+                StatusCode::CONFLICT,
+                ApiError::new(ErrorCode::Conflict, m.clone()),
+            ),
+            PlatformError::Database(_)
+            | PlatformError::Migration(_)
+            | PlatformError::Io(_)
+            | PlatformError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ApiError::new(ErrorCode::Internal, "平台内部错误，请稍后重试"),
+            ),
+        }
+    }
+}
+
+impl IntoResponse for PlatformError {
+    fn into_response(self) -> Response {
+        let (status, body) = self.to_api_error();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        (status, axum::Json(body)).into_response()
+    }
+}
+
+impl From<axum::extract::rejection::JsonRejection> for PlatformError {
+    fn from(rejection: axum::extract::rejection::JsonRejection) -> Self {
+        PlatformError::BadRequest(rejection.body_text())
+    }
+}
+
+impl From<axum::extract::rejection::PathRejection> for PlatformError {
+    fn from(rejection: axum::extract::rejection::PathRejection) -> Self {
+        PlatformError::BadRequest(rejection.body_text())
+    }
+}

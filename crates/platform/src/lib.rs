@@ -1,0 +1,94 @@
+//! The platform service: the authority for every CA certificate order.
+//!
+//! The desktop app only asks; the platform decides, using `certdesk-core` for every rule. It runs
+//! embedded in the app on loopback (the default, with demo data) or on its own as
+//! `certdesk-platform serve`. State lives in SQLite; the HTTP contract is `certdesk-api`.
+
+mod config;
+mod db;
+mod error;
+mod routes;
+
+pub use config::PlatformConfig;
+pub use error::{PlatformError, Result};
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::sync::oneshot;
+
+/// A running platform. Dropping the handle stops the server; [`PlatformHandle::shutdown`] stops it
+/// and waits for requests in flight to finish.
+pub struct PlatformHandle {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl PlatformHandle {
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub async fn shutdown(mut self) -> Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await
+                .map_err(|e| PlatformError::Internal(e.to_string()))??;
+        }
+        Ok(())
+    }
+
+    /// Serves until the process is asked to stop (Ctrl-C), then shuts down gracefully.
+    pub async fn serve_until_signal(self) -> Result<()> {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("stopping");
+        self.shutdown().await
+    }
+}
+
+impl Drop for PlatformHandle {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub struct Platform;
+
+impl Platform {
+    /// Opens (or creates) the database under `config.data_dir`, seeds demo data when asked, binds
+    /// `config.listen` and serves in the background of the current tokio runtime.
+    pub async fn start(config: PlatformConfig) -> Result<PlatformHandle> {
+        std::fs::create_dir_all(&config.data_dir)?;
+        let db = db::Db::open(&config.data_dir.join("platform.db"))?;
+        if config.demo_data {
+            db.seed_demo_providers()?;
+        }
+        let state = Arc::new(routes::AppState::new(db, config.max_quantity)?);
+        let listener = tokio::net::TcpListener::bind(config.listen).await?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let app = routes::router(state);
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        tracing::info!(%addr, "platform listening");
+        Ok(PlatformHandle {
+            addr,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+}

@@ -1,0 +1,42 @@
+//! The app's local record of the user's orders in SQLite, so that the order list, search and detail
+//! work offline and survive restarts. The platform is the authority: what it reports replaces what
+//! is stored here.
+//!
+//! One module per table; migrations only add; WAL and a busy timeout on every connection; reads over
+//! `&Connection`, writes in a transaction.
+
+mod orders;
+
+pub use orders::{list_orders, upsert_order};
+
+use rusqlite::Connection;
+use rusqlite_migration::{M, Migrations};
+use std::path::Path;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("本地数据库错误：{0}")]
+    Database(#[from] rusqlite::Error),
+    #[error("本地数据库升级失败：{0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("本地数据库中的记录已损坏：{0}")]
+    Corrupt(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Timestamped migrations, oldest first; never edit one that has shipped, add a new one.
+const MIGRATIONS: &[M<'static>] = &[M::up(orders::MIGRATION_20261128_CREATE)];
+
+/// Opens (creating if needed) the local database at `path` and brings it to the latest schema.
+pub fn open(path: &Path) -> Result<Connection> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Corrupt(format!("{}: {e}", dir.display())))?;
+    }
+    let mut conn = Connection::open(path)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
+    Ok(conn)
+}
