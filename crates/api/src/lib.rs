@@ -40,11 +40,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError {
-            code,
-            message: message.into(),
-            fields: Vec::new(),
-        }
+        ApiError { code, message: message.into(), fields: Vec::new() }
     }
 }
 
@@ -60,14 +56,10 @@ impl From<certdesk_core::Error> for ApiError {
     fn from(e: certdesk_core::Error) -> Self {
         let message = e.to_string();
         match e {
-            certdesk_core::Error::InvalidApplication(fields) => ApiError {
-                code: ErrorCode::Validation,
-                message,
-                fields,
-            },
-            certdesk_core::Error::InvalidOrderNumber => {
-                ApiError::new(ErrorCode::BadRequest, message)
+            certdesk_core::Error::InvalidApplication(fields) => {
+                ApiError { code: ErrorCode::Validation, message, fields }
             }
+            certdesk_core::Error::InvalidOrderNumber => ApiError::new(ErrorCode::BadRequest, message),
         }
     }
 }
@@ -115,10 +107,7 @@ mod tests {
     #[test]
     fn errors_serialise_as_code_and_message_with_fields_only_when_present() {
         let plain = ApiError::new(ErrorCode::NotFound, "订单不存在");
-        assert_eq!(
-            serde_json::to_string(&plain).unwrap(),
-            r#"{"code":"notFound","message":"订单不存在"}"#
-        );
+        assert_eq!(serde_json::to_string(&plain).unwrap(), r#"{"code":"notFound","message":"订单不存在"}"#);
         let refused: ApiError = certdesk_core::Error::InvalidApplication(vec![FieldError {
             field: certdesk_core::FormField::Email,
             message: "请输入电子邮箱".into(),

@@ -26,12 +26,8 @@ impl From<ClientError> for ApiError {
     fn from(e: ClientError) -> ApiError {
         match e {
             ClientError::Api(api) => api,
-            ClientError::Unreachable(_) => {
-                ApiError::new(ErrorCode::Unavailable, "无法连接平台，请检查网络后重试")
-            }
-            ClientError::Protocol(_) => {
-                ApiError::new(ErrorCode::Internal, "平台返回了无法识别的响应，请稍后重试")
-            }
+            ClientError::Unreachable(_) => ApiError::new(ErrorCode::Unavailable, "无法连接平台，请检查网络后重试"),
+            ClientError::Protocol(_) => ApiError::new(ErrorCode::Internal, "平台返回了无法识别的响应，请稍后重试"),
         }
     }
 }
@@ -51,10 +47,7 @@ impl PlatformClient {
             .user_agent(concat!("certdesk/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ClientError::Protocol(e.to_string()))?;
-        Ok(PlatformClient {
-            http,
-            base_url: base_url.into().trim_end_matches('/').to_owned(),
-        })
+        Ok(PlatformClient { http, base_url: base_url.into().trim_end_matches('/').to_owned() })
     }
 
     pub fn base_url(&self) -> &str {
@@ -62,8 +55,7 @@ impl PlatformClient {
     }
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        self.http
-            .request(method, format!("{}{path}", self.base_url))
+        self.http.request(method, format!("{}{path}", self.base_url))
     }
 
     pub async fn providers(&self) -> Result<Vec<Provider>> {
@@ -92,19 +84,13 @@ async fn send<T: DeserializeOwned>(request: RequestBuilder) -> Result<T> {
 
 async fn decode<T: DeserializeOwned>(response: Response) -> Result<T> {
     let status = response.status();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| ClientError::Unreachable(e.to_string()))?;
+    let body = response.bytes().await.map_err(|e| ClientError::Unreachable(e.to_string()))?;
     if status.is_success() {
         serde_json::from_slice(&body).map_err(|e| ClientError::Protocol(format!("{status}: {e}")))
     } else {
         match serde_json::from_slice::<ApiError>(&body) {
             Ok(api) => Err(ClientError::Api(api)),
-            Err(_) => Err(ClientError::Protocol(format!(
-                "{status}: {}",
-                String::from_utf8_lossy(&body)
-            ))),
+            Err(_) => Err(ClientError::Protocol(format!("{status}: {}", String::from_utf8_lossy(&body)))),
         }
     }
 }

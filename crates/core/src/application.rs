@@ -1,6 +1,4 @@
-use crate::ids::{
-    ApplicantName, CreditCode, Email, IdNumber, Mobile, OrganisationName, Quantity, Refusal,
-};
+use crate::ids::{ApplicantName, CreditCode, Email, IdNumber, Mobile, OrganisationName, Quantity, Refusal};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 
@@ -101,73 +99,34 @@ impl Application {
                 Ok(form.provider_id.trim().to_owned())
             },
         );
-        let quantity = take(
-            &mut errors,
-            FormField::Quantity,
-            Quantity::parse(form.quantity, max_quantity),
-        );
-        let organisation_name = take(
-            &mut errors,
-            FormField::OrganisationName,
-            OrganisationName::parse(&form.organisation_name),
-        );
-        let credit_code = take(
-            &mut errors,
-            FormField::CreditCode,
-            CreditCode::parse(&form.credit_code),
-        );
-        let applicant_name = take(
-            &mut errors,
-            FormField::ApplicantName,
-            ApplicantName::parse(&form.applicant_name),
-        );
-        let id_number = take(
-            &mut errors,
-            FormField::IdNumber,
-            IdNumber::parse(&form.id_number),
-        );
+        let quantity = take(&mut errors, FormField::Quantity, Quantity::parse(form.quantity, max_quantity));
+        let organisation_name =
+            take(&mut errors, FormField::OrganisationName, OrganisationName::parse(&form.organisation_name));
+        let credit_code = take(&mut errors, FormField::CreditCode, CreditCode::parse(&form.credit_code));
+        let applicant_name = take(&mut errors, FormField::ApplicantName, ApplicantName::parse(&form.applicant_name));
+        let id_number = take(&mut errors, FormField::IdNumber, IdNumber::parse(&form.id_number));
         let mobile = take(&mut errors, FormField::Mobile, Mobile::parse(&form.mobile));
         let email = take(&mut errors, FormField::Email, Email::parse(&form.email));
         let mailing = match form.delivery {
             DeliveryMethod::Counter => Some(None),
             DeliveryMethod::Mail => {
-                let recipient = take(
-                    &mut errors,
-                    FormField::Recipient,
-                    parse_recipient(&form.recipient),
-                );
+                let recipient = take(&mut errors, FormField::Recipient, parse_recipient(&form.recipient));
                 let mobile = take(
                     &mut errors,
                     FormField::RecipientMobile,
-                    Mobile::parse(&form.recipient_mobile)
-                        .map_err(|m| m.replace("手机号码", "收件人手机号码")),
+                    Mobile::parse(&form.recipient_mobile).map_err(|m| m.replace("手机号码", "收件人手机号码")),
                 );
-                let address = take(
-                    &mut errors,
-                    FormField::Address,
-                    parse_address(&form.address),
-                );
+                let address = take(&mut errors, FormField::Address, parse_address(&form.address));
                 match (recipient, mobile, address) {
-                    (Some(recipient), Some(mobile), Some(address)) => Some(Some(MailingAddress {
-                        recipient,
-                        mobile,
-                        address,
-                    })),
+                    (Some(recipient), Some(mobile), Some(address)) => {
+                        Some(Some(MailingAddress { recipient, mobile, address }))
+                    }
                     _ => None,
                 }
             }
         };
-        match (
-            provider_id,
-            quantity,
-            organisation_name,
-            credit_code,
-            applicant_name,
-            id_number,
-            mobile,
-            email,
-            mailing,
-        ) {
+        match (provider_id, quantity, organisation_name, credit_code, applicant_name, id_number, mobile, email, mailing)
+        {
             (
                 Some(provider_id),
                 Some(quantity),
@@ -195,14 +154,8 @@ impl Application {
 }
 
 /// The value, or `None` with the refusal recorded against `field`.
-fn take<T>(
-    errors: &mut Vec<FieldError>,
-    field: FormField,
-    result: Result<T, Refusal>,
-) -> Option<T> {
-    result
-        .map_err(|message| errors.push(FieldError { field, message }))
-        .ok()
+fn take<T>(errors: &mut Vec<FieldError>, field: FormField, result: Result<T, Refusal>) -> Option<T> {
+    result.map_err(|message| errors.push(FieldError { field, message })).ok()
 }
 
 fn parse_recipient(text: &str) -> Result<String, Refusal> {
@@ -272,22 +225,9 @@ mod tests {
             address: String::new(),
             ..valid_form()
         };
-        let Err(Error::InvalidApplication(errors)) = Application::parse(&form, 20) else {
-            panic!("must be refused")
-        };
+        let Err(Error::InvalidApplication(errors)) = Application::parse(&form, 20) else { panic!("must be refused") };
         let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
-        assert_eq!(
-            fields,
-            [
-                FormField::ProviderId,
-                FormField::Quantity,
-                FormField::CreditCode,
-                FormField::Address
-            ]
-        );
-        assert_eq!(
-            errors[2].message,
-            "统一社会信用代码校验位错误，请核对后重新输入"
-        );
+        assert_eq!(fields, [FormField::ProviderId, FormField::Quantity, FormField::CreditCode, FormField::Address]);
+        assert_eq!(errors[2].message, "统一社会信用代码校验位错误，请核对后重新输入");
     }
 }

@@ -2,20 +2,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// An amount of money in integer fen (分). Never a float: ¥300.00 is `Money::from_fen(30000)`.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Default,
-    Serialize,
-    Deserialize,
-    specta::Type,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize, specta::Type)]
 #[serde(transparent)]
 pub struct Money(i64);
 
@@ -78,10 +65,7 @@ mod tests {
 
     #[test]
     fn multiplication_refuses_overflow() {
-        assert_eq!(
-            Money::from_fen(30000).checked_mul(3),
-            Some(Money::from_fen(90000))
-        );
+        assert_eq!(Money::from_fen(30000).checked_mul(3), Some(Money::from_fen(90000)));
         assert_eq!(Money::from_fen(i64::MAX).checked_mul(2), None);
     }
 }

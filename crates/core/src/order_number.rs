@@ -7,9 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The guide's 15-digit 订单编号: 10 digits of Unix seconds, 3 of milliseconds and a 2-digit sequence,
 /// so `154175355707863` was issued at 1541753557.078 (2018-11-09 16:52:37 Beijing time).
-#[derive(
-    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, specta::Type,
-)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, specta::Type)]
 #[serde(try_from = "String", into = "String")]
 pub struct OrderNumber(String);
 
@@ -87,9 +85,7 @@ impl OrderNumberGenerator {
     /// A generator that will only issue numbers above `last`, e.g. the highest one already stored,
     /// so that a restarted platform never repeats a number.
     pub fn starting_after(last: Option<&OrderNumber>) -> Self {
-        OrderNumberGenerator {
-            last: AtomicU64::new(last.map_or(0, OrderNumber::packed)),
-        }
+        OrderNumberGenerator { last: AtomicU64::new(last.map_or(0, OrderNumber::packed)) }
     }
 
     pub fn next(&self) -> OrderNumber {
@@ -102,12 +98,7 @@ impl OrderNumberGenerator {
         let mut last = self.last.load(Ordering::Relaxed);
         loop {
             let candidate = floor.max(last + 1);
-            match self.last.compare_exchange_weak(
-                last,
-                candidate,
-                Ordering::AcqRel,
-                Ordering::Relaxed,
-            ) {
+            match self.last.compare_exchange_weak(last, candidate, Ordering::AcqRel, Ordering::Relaxed) {
                 Ok(_) => return OrderNumber::from_packed(candidate),
                 Err(actual) => last = actual,
             }
@@ -124,26 +115,13 @@ mod tests {
     #[test]
     fn the_guides_number_decodes_to_its_application_time() {
         let n = OrderNumber::parse("154175355707863").unwrap();
-        assert_eq!(
-            crate::format_shanghai(&n.issued_at()),
-            "2018-11-09 16:52:37"
-        );
+        assert_eq!(crate::format_shanghai(&n.issued_at()), "2018-11-09 16:52:37");
     }
 
     #[test]
     fn parse_refuses_anything_but_fifteen_digits() {
-        for bad in [
-            "",
-            "15417535570786",
-            "1541753557078630",
-            "15417535570786a",
-            "054175355707863",
-        ] {
-            assert_eq!(
-                OrderNumber::parse(bad),
-                Err(Error::InvalidOrderNumber),
-                "{bad:?}"
-            );
+        for bad in ["", "15417535570786", "1541753557078630", "15417535570786a", "054175355707863"] {
+            assert_eq!(OrderNumber::parse(bad), Err(Error::InvalidOrderNumber), "{bad:?}");
         }
     }
 
@@ -168,10 +146,7 @@ mod tests {
     fn a_restarted_generator_continues_above_the_stored_maximum() {
         let stored = OrderNumber::parse("200000000000042").unwrap();
         let generator = OrderNumberGenerator::starting_after(Some(&stored));
-        assert_eq!(
-            generator.next_at(1_600_000_000_000).as_str(),
-            "200000000000043"
-        );
+        assert_eq!(generator.next_at(1_600_000_000_000).as_str(), "200000000000043");
     }
 
     #[test]
@@ -186,10 +161,7 @@ mod tests {
         let mut all = HashSet::new();
         for thread in threads {
             let numbers = thread.join().unwrap();
-            assert!(
-                numbers.windows(2).all(|w| w[0] < w[1]),
-                "each thread sees increasing numbers"
-            );
+            assert!(numbers.windows(2).all(|w| w[0] < w[1]), "each thread sees increasing numbers");
             for n in numbers {
                 assert_eq!(n.as_str().len(), 15);
                 assert!(all.insert(n), "numbers are unique");

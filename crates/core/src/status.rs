@@ -33,11 +33,7 @@ impl Verification {
 /// Where an order stands, as the platform decides it. The status text follows the guide exactly,
 /// e.g. `待审核 (已认证)` or `审核通过, 待制证 (已认证)`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(
-    tag = "state",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
+#[serde(tag = "state", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum OrderStatus {
     /// 待认证: submitted; the applicant's identity is still to be verified.
     PendingVerification,
@@ -46,10 +42,7 @@ pub enum OrderStatus {
     /// 待审核: waiting for the platform's review.
     PendingReview { verification: Verification },
     /// 审核未通过: rejected with a reason (不通过理由); the applicant may edit and resubmit.
-    Rejected {
-        verification: Verification,
-        reason: String,
-    },
+    Rejected { verification: Verification, reason: String },
     /// 审核通过, 待制证: approved; the certificate is being produced.
     Approved { verification: Verification },
     /// 审核通过, 已发证: the certificate was mailed or handed over at the counter.
@@ -126,31 +119,11 @@ mod tests {
         let v = Verification::Verified;
         let cases = [
             (OrderStatus::PendingVerification, "待认证"),
-            (
-                OrderStatus::PendingReview { verification: v },
-                "待审核 (已认证)",
-            ),
-            (
-                OrderStatus::PendingReview {
-                    verification: Verification::AwaitingMaterials,
-                },
-                "待审核 (待收材料)",
-            ),
-            (
-                OrderStatus::Rejected {
-                    verification: v,
-                    reason: "营业执照模糊".into(),
-                },
-                "审核未通过 (已认证)",
-            ),
-            (
-                OrderStatus::Approved { verification: v },
-                "审核通过, 待制证 (已认证)",
-            ),
-            (
-                OrderStatus::Issued { verification: v },
-                "审核通过, 已发证 (已认证)",
-            ),
+            (OrderStatus::PendingReview { verification: v }, "待审核 (已认证)"),
+            (OrderStatus::PendingReview { verification: Verification::AwaitingMaterials }, "待审核 (待收材料)"),
+            (OrderStatus::Rejected { verification: v, reason: "营业执照模糊".into() }, "审核未通过 (已认证)"),
+            (OrderStatus::Approved { verification: v }, "审核通过, 待制证 (已认证)"),
+            (OrderStatus::Issued { verification: v }, "审核通过, 已发证 (已认证)"),
             (OrderStatus::Cancelled { refund_owed: false }, "已撤销"),
         ];
         for (status, label) in cases {
@@ -165,9 +138,6 @@ mod tests {
             reason: "照片不清晰".into(),
         })
         .unwrap();
-        assert_eq!(
-            json,
-            r#"{"state":"rejected","verification":"verified","reason":"照片不清晰"}"#
-        );
+        assert_eq!(json, r#"{"state":"rejected","verification":"verified","reason":"照片不清晰"}"#);
     }
 }

@@ -14,10 +14,7 @@ pub fn now_shanghai() -> DateTime<FixedOffset> {
 
 /// `2020-06-02 21:14:41`, the guide's 申领时间 format, in Asia/Shanghai whatever the input offset.
 pub fn format_shanghai(instant: &DateTime<FixedOffset>) -> String {
-    instant
-        .with_timezone(&SHANGHAI)
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string()
+    instant.with_timezone(&SHANGHAI).format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
 #[cfg(test)]

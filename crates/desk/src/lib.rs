@@ -25,15 +25,9 @@ pub struct DeskConfig {
 impl DeskConfig {
     /// `CERTDESK_DATA_DIR` and `CERTDESK_PLATFORM_URL` override the defaults.
     pub fn from_env(default_data_dir: PathBuf) -> Self {
-        let non_empty = |name| {
-            std::env::var(name)
-                .ok()
-                .filter(|v: &String| !v.trim().is_empty())
-        };
+        let non_empty = |name| std::env::var(name).ok().filter(|v: &String| !v.trim().is_empty());
         DeskConfig {
-            data_dir: non_empty("CERTDESK_DATA_DIR")
-                .map(PathBuf::from)
-                .unwrap_or(default_data_dir),
+            data_dir: non_empty("CERTDESK_DATA_DIR").map(PathBuf::from).unwrap_or(default_data_dir),
             platform_url: non_empty("CERTDESK_PLATFORM_URL"),
         }
     }
@@ -71,6 +65,28 @@ impl From<DeskError> for ApiError {
     }
 }
 
+/// An order as the order list shows it: what the platform reported, with the status text in the
+/// guide's words (and in English) and the 申领时间 in Beijing time, so the UI renders without rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderRow {
+    pub order: OrderSummary,
+    /// e.g. `待审核 (已认证)`.
+    pub status_zh: String,
+    pub status_en: String,
+    /// `2020-06-02 21:14:41`.
+    pub submitted_at_text: String,
+}
+
+impl From<OrderSummary> for OrderRow {
+    fn from(order: OrderSummary) -> OrderRow {
+        let submitted_at_text = chrono::DateTime::parse_from_rfc3339(&order.submitted_at)
+            .map(|t| certdesk_core::format_shanghai(&t))
+            .unwrap_or_else(|_| order.submitted_at.clone());
+        OrderRow { status_zh: order.status.label_zh(), status_en: order.status.label_en(), submitted_at_text, order }
+    }
+}
+
 pub struct Desk {
     store: Mutex<Connection>,
     client: PlatformClient,
@@ -86,18 +102,12 @@ impl Desk {
         let (url, embedded) = match &config.platform_url {
             Some(url) => (url.clone(), None),
             None => {
-                let handle =
-                    Platform::start(PlatformConfig::embedded(config.data_dir.join("platform")))
-                        .await?;
+                let handle = Platform::start(PlatformConfig::embedded(config.data_dir.join("platform"))).await?;
                 (handle.url(), Some(handle))
             }
         };
         tracing::info!(platform = %url, embedded = embedded.is_some(), "desk started");
-        Ok(Desk {
-            store: Mutex::new(store),
-            client: PlatformClient::new(url)?,
-            embedded,
-        })
+        Ok(Desk { store: Mutex::new(store), client: PlatformClient::new(url)?, embedded })
     }
 
     pub fn info(&self) -> DeskInfo {
@@ -109,9 +119,7 @@ impl Desk {
     }
 
     fn store(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.store
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The CA service providers and their fees, from the platform.
@@ -120,19 +128,16 @@ impl Desk {
     }
 
     /// The user's orders as last reported by the platform, newest first; works offline.
-    pub fn orders(&self) -> Result<Vec<OrderSummary>, ApiError> {
-        Ok(certdesk_store::list_orders(&self.store()).map_err(DeskError::from)?)
+    pub fn orders(&self) -> Result<Vec<OrderRow>, ApiError> {
+        let orders = certdesk_store::list_orders(&self.store()).map_err(DeskError::from)?;
+        Ok(orders.into_iter().map(OrderRow::from).collect())
     }
 
     /// Submits an application to the platform and records the new order locally.
-    pub async fn submit(&self, form: SubmitOrder) -> Result<OrderSummary, ApiError> {
-        let order = self
-            .client
-            .submit_order(&form)
-            .await
-            .map_err(DeskError::from)?;
+    pub async fn submit(&self, form: SubmitOrder) -> Result<OrderRow, ApiError> {
+        let order = self.client.submit_order(&form).await.map_err(DeskError::from)?;
         certdesk_store::upsert_order(&mut self.store(), &order).map_err(DeskError::from)?;
-        Ok(order)
+        Ok(order.into())
     }
 
     /// Stops the embedded platform, if any, waiting for requests in flight.

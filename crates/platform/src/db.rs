@@ -52,10 +52,7 @@ pub struct Db {
 
 /// Demo providers for the embedded platform: the guide's 浙江汇信CA with a fee, and one that
 /// needs no payment so the zero-fee path can be walked. Names say they are demo data.
-const DEMO_PROVIDERS: &[(&str, &str, i64)] = &[
-    ("zjhx", "浙江汇信CA", 30_000),
-    ("demo-free", "演示CA（免缴费）", 0),
-];
+const DEMO_PROVIDERS: &[(&str, &str, i64)] = &[("zjhx", "浙江汇信CA", 30_000), ("demo-free", "演示CA（免缴费）", 0)];
 
 impl Db {
     pub fn open(path: &Path) -> Result<Db> {
@@ -64,17 +61,12 @@ impl Db {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
-        Ok(Db {
-            conn: Mutex::new(conn),
-        })
+        Ok(Db { conn: Mutex::new(conn) })
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
         // A panic while holding the lock leaves the connection itself intact; carry on.
-        let mut conn = self
-            .conn
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut conn = self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         f(&mut conn)
     }
 
@@ -94,16 +86,10 @@ impl Db {
 
     pub fn providers(&self) -> Result<Vec<Provider>> {
         self.with(|conn| {
-            let mut stmt = conn.prepare(
-                "SELECT id, name, unit_fee_fen, demo FROM providers ORDER BY sort_order, id",
-            )?;
+            let mut stmt =
+                conn.prepare("SELECT id, name, unit_fee_fen, demo FROM providers ORDER BY sort_order, id")?;
             let rows = stmt.query_map([], |r| {
-                Ok(Provider {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    unit_fee: Money::from_fen(r.get(2)?),
-                    demo: r.get(3)?,
-                })
+                Ok(Provider { id: r.get(0)?, name: r.get(1)?, unit_fee: Money::from_fen(r.get(2)?), demo: r.get(3)? })
             })?;
             Ok(rows.collect::<Result<_, _>>()?)
         })
@@ -115,8 +101,7 @@ impl Db {
 
     pub fn last_order_number(&self) -> Result<Option<OrderNumber>> {
         self.with(|conn| {
-            let last: Option<String> =
-                conn.query_row("SELECT MAX(order_no) FROM orders", [], |r| r.get(0))?;
+            let last: Option<String> = conn.query_row("SELECT MAX(order_no) FROM orders", [], |r| r.get(0))?;
             Ok(last.and_then(|n| OrderNumber::parse(&n).ok()))
         })
     }
@@ -124,10 +109,7 @@ impl Db {
     /// Stores a new order and its first event in one transaction.
     pub fn insert_order(&self, order: &OrderSummary, application: &Application) -> Result<()> {
         let status = serde_json::to_string(&order.status).expect("status serialises");
-        let mailing = application
-            .mailing
-            .as_ref()
-            .map(|m| serde_json::to_string(m).expect("address serialises"));
+        let mailing = application.mailing.as_ref().map(|m| serde_json::to_string(m).expect("address serialises"));
         self.with(|conn| {
             let tx = conn.transaction()?;
             tx.execute(

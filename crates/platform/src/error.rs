@@ -37,25 +37,17 @@ impl PlatformError {
                 };
                 (status, api)
             }
-            PlatformError::BadRequest(_) => (
-                StatusCode::BAD_REQUEST,
-                ApiError::new(ErrorCode::BadRequest, self.to_string()),
-            ),
-            PlatformError::NotFound(m) => (
-                StatusCode::NOT_FOUND,
-                ApiError::new(ErrorCode::NotFound, m.clone()),
-            ),
-            PlatformError::Conflict(m) => (
-                StatusCode::CONFLICT,
-                ApiError::new(ErrorCode::Conflict, m.clone()),
-            ),
+            PlatformError::BadRequest(_) => {
+                (StatusCode::BAD_REQUEST, ApiError::new(ErrorCode::BadRequest, self.to_string()))
+            }
+            PlatformError::NotFound(m) => (StatusCode::NOT_FOUND, ApiError::new(ErrorCode::NotFound, m.clone())),
+            PlatformError::Conflict(m) => (StatusCode::CONFLICT, ApiError::new(ErrorCode::Conflict, m.clone())),
             PlatformError::Database(_)
             | PlatformError::Migration(_)
             | PlatformError::Io(_)
-            | PlatformError::Internal(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ApiError::new(ErrorCode::Internal, "平台内部错误，请稍后重试"),
-            ),
+            | PlatformError::Internal(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, ApiError::new(ErrorCode::Internal, "平台内部错误，请稍后重试"))
+            }
         }
     }
 }

@@ -39,8 +39,7 @@ impl PlatformHandle {
             let _ = stop.send(());
         }
         if let Some(task) = self.task.take() {
-            task.await
-                .map_err(|e| PlatformError::Internal(e.to_string()))??;
+            task.await.map_err(|e| PlatformError::Internal(e.to_string()))??;
         }
         Ok(())
     }
@@ -85,10 +84,6 @@ impl Platform {
                 .await
         });
         tracing::info!(%addr, "platform listening");
-        Ok(PlatformHandle {
-            addr,
-            stop: Some(stop),
-            task: Some(task),
-        })
+        Ok(PlatformHandle { addr, stop: Some(stop), task: Some(task) })
     }
 }

@@ -6,8 +6,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use certdesk_api::{OrderSummary, Provider, SubmitOrder};
 use certdesk_core::{
-    Application, Error as RuleError, FieldError, FormField, OrderNumber, OrderNumberGenerator,
-    OrderStatus,
+    Application, Error as RuleError, FieldError, FormField, OrderNumber, OrderNumberGenerator, OrderStatus,
 };
 use std::sync::Arc;
 
@@ -20,11 +19,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(db: Db, max_quantity: u32) -> Result<Self> {
         let numbers = OrderNumberGenerator::starting_after(db.last_order_number()?.as_ref());
-        Ok(AppState {
-            db,
-            numbers,
-            max_quantity,
-        })
+        Ok(AppState { db, numbers, max_quantity })
     }
 }
 
@@ -52,9 +47,7 @@ async fn blocking<T: Send + 'static>(
     f: impl FnOnce(&AppState) -> Result<T> + Send + 'static,
 ) -> Result<T> {
     let state = Arc::clone(state);
-    tokio::task::spawn_blocking(move || f(&state))
-        .await
-        .map_err(|e| PlatformError::Internal(e.to_string()))?
+    tokio::task::spawn_blocking(move || f(&state)).await.map_err(|e| PlatformError::Internal(e.to_string()))?
 }
 
 async fn list_providers(State(state): State<Shared>) -> Result<Json<Vec<Provider>>> {
@@ -69,15 +62,10 @@ async fn submit_order(
     Ok((StatusCode::CREATED, Json(order)))
 }
 
-async fn get_order(
-    State(state): State<Shared>,
-    Path(order_no): Path<String>,
-) -> Result<Json<OrderSummary>> {
+async fn get_order(State(state): State<Shared>, Path(order_no): Path<String>) -> Result<Json<OrderSummary>> {
     let order_no = OrderNumber::parse(&order_no)?;
     let found = blocking(&state, move |s| s.db.order(&order_no)).await?;
-    found
-        .map(Json)
-        .ok_or_else(|| PlatformError::NotFound("订单不存在".into()))
+    found.map(Json).ok_or_else(|| PlatformError::NotFound("订单不存在".into()))
 }
 
 impl AppState {
@@ -93,13 +81,7 @@ impl AppState {
                     Ok(_) => Vec::new(),
                 };
                 if provider.is_none() && !fields.iter().any(|f| f.field == FormField::ProviderId) {
-                    fields.insert(
-                        0,
-                        FieldError {
-                            field: FormField::ProviderId,
-                            message: "所选CA服务商不存在".into(),
-                        },
-                    );
+                    fields.insert(0, FieldError { field: FormField::ProviderId, message: "所选CA服务商不存在".into() });
                 }
                 return Err(RuleError::InvalidApplication(fields).into());
             }

@@ -31,8 +31,7 @@ const MIGRATIONS: &[M<'static>] = &[M::up(orders::MIGRATION_20261128_CREATE)];
 /// Opens (creating if needed) the local database at `path` and brings it to the latest schema.
 pub fn open(path: &Path) -> Result<Connection> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| StoreError::Corrupt(format!("{}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Corrupt(format!("{}: {e}", dir.display())))?;
     }
     let mut conn = Connection::open(path)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;

@@ -21,8 +21,7 @@ CREATE INDEX orders_newest_first ON orders(order_no DESC);";
 
 /// Records what the platform reported about an order, replacing any older local copy.
 pub fn upsert_order(conn: &mut Connection, order: &OrderSummary) -> Result<()> {
-    let status =
-        serde_json::to_string(&order.status).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let status = serde_json::to_string(&order.status).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let tx = conn.transaction()?;
     tx.execute(
         "INSERT INTO orders (order_no, provider_id, provider_name, organisation_name, applicant_name, quantity,
@@ -83,16 +82,14 @@ pub fn list_orders(conn: &Connection) -> Result<Vec<OrderSummary>> {
             submitted_at,
         ) = row?;
         Ok(OrderSummary {
-            order_no: OrderNumber::parse(&order_no)
-                .map_err(|e| StoreError::Corrupt(format!("{order_no}: {e}")))?,
+            order_no: OrderNumber::parse(&order_no).map_err(|e| StoreError::Corrupt(format!("{order_no}: {e}")))?,
             provider_id,
             provider_name,
             organisation_name,
             applicant_name,
             quantity,
             fee: Money::from_fen(fee),
-            status: serde_json::from_str(&status)
-                .map_err(|e| StoreError::Corrupt(format!("{order_no}: {e}")))?,
+            status: serde_json::from_str(&status).map_err(|e| StoreError::Corrupt(format!("{order_no}: {e}")))?,
             submitted_at,
         })
     })

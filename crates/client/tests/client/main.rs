@@ -25,9 +25,7 @@ fn form() -> SubmitOrder {
 #[tokio::test]
 async fn the_client_submits_and_reads_back_an_order() {
     let dir = tempfile::tempdir().unwrap();
-    let platform = Platform::start(PlatformConfig::embedded(dir.path()))
-        .await
-        .unwrap();
+    let platform = Platform::start(PlatformConfig::embedded(dir.path())).await.unwrap();
     let client = PlatformClient::new(format!("{}/", platform.url())).unwrap();
 
     let providers = client.providers().await.unwrap();
@@ -42,14 +40,9 @@ async fn the_client_submits_and_reads_back_an_order() {
 #[tokio::test]
 async fn a_refused_form_comes_back_as_a_typed_validation_error() {
     let dir = tempfile::tempdir().unwrap();
-    let platform = Platform::start(PlatformConfig::embedded(dir.path()))
-        .await
-        .unwrap();
+    let platform = Platform::start(PlatformConfig::embedded(dir.path())).await.unwrap();
     let client = PlatformClient::new(platform.url()).unwrap();
-    let bad = SubmitOrder {
-        email: "not-an-email".into(),
-        ..form()
-    };
+    let bad = SubmitOrder { email: "not-an-email".into(), ..form() };
     match client.submit_order(&bad).await {
         Err(ClientError::Api(api)) => {
             assert_eq!(api.code, ErrorCode::Validation);
@@ -63,9 +56,7 @@ async fn a_refused_form_comes_back_as_a_typed_validation_error() {
 #[tokio::test]
 async fn a_stopped_platform_is_reported_as_unreachable_in_chinese() {
     let dir = tempfile::tempdir().unwrap();
-    let platform = Platform::start(PlatformConfig::embedded(dir.path()))
-        .await
-        .unwrap();
+    let platform = Platform::start(PlatformConfig::embedded(dir.path())).await.unwrap();
     let client = PlatformClient::new(platform.url()).unwrap();
     platform.shutdown().await.unwrap();
     let error = client.providers().await.unwrap_err();

@@ -24,44 +24,29 @@ fn form() -> SubmitOrder {
 #[tokio::test]
 async fn with_no_platform_configured_the_desk_starts_the_embedded_one() {
     let dir = tempfile::tempdir().unwrap();
-    let desk = Desk::start(&DeskConfig {
-        data_dir: dir.path().into(),
-        platform_url: None,
-    })
-    .await
-    .unwrap();
+    let desk = Desk::start(&DeskConfig { data_dir: dir.path().into(), platform_url: None }).await.unwrap();
     let info = desk.info();
     assert!(info.embedded);
     assert!(info.platform_url.starts_with("http://127.0.0.1:"));
-    assert!(
-        desk.providers()
-            .await
-            .unwrap()
-            .iter()
-            .any(|p| p.name == "浙江汇信CA")
-    );
+    assert!(desk.providers().await.unwrap().iter().any(|p| p.name == "浙江汇信CA"));
 }
 
 #[tokio::test]
 async fn a_submitted_order_is_listed_and_still_listed_when_the_platform_is_unreachable() {
     let dir = tempfile::tempdir().unwrap();
-    let config = DeskConfig {
-        data_dir: dir.path().into(),
-        platform_url: None,
-    };
+    let config = DeskConfig { data_dir: dir.path().into(), platform_url: None };
     let desk = Desk::start(&config).await.unwrap();
-    let order = desk.submit(form()).await.unwrap();
-    assert_eq!(order.status, OrderStatus::PendingVerification);
-    assert_eq!(desk.orders().unwrap(), vec![order.clone()]);
+    let row = desk.submit(form()).await.unwrap();
+    assert_eq!(row.order.status, OrderStatus::PendingVerification);
+    assert_eq!(row.status_zh, "待认证");
+    assert_eq!(row.submitted_at_text.len(), "2020-06-02 21:14:41".len());
+    assert_eq!(desk.orders().unwrap(), vec![row.clone()]);
     desk.shutdown().await.unwrap();
 
     // Port 9 (discard) is closed on loopback: the platform cannot be reached.
-    let offline = DeskConfig {
-        platform_url: Some("http://127.0.0.1:9".into()),
-        ..config
-    };
+    let offline = DeskConfig { platform_url: Some("http://127.0.0.1:9".into()), ..config };
     let desk = Desk::start(&offline).await.unwrap();
-    assert_eq!(desk.orders().unwrap(), vec![order]);
+    assert_eq!(desk.orders().unwrap(), vec![row]);
     let error = desk.providers().await.unwrap_err();
     assert_eq!(error.code, ErrorCode::Unavailable);
     assert_eq!(error.message, "无法连接平台，请检查网络后重试");
@@ -70,23 +55,9 @@ async fn a_submitted_order_is_listed_and_still_listed_when_the_platform_is_unrea
 #[tokio::test]
 async fn a_refused_application_is_not_recorded_locally() {
     let dir = tempfile::tempdir().unwrap();
-    let desk = Desk::start(&DeskConfig {
-        data_dir: dir.path().into(),
-        platform_url: None,
-    })
-    .await
-    .unwrap();
-    let error = desk
-        .submit(SubmitOrder {
-            id_number: "330102198001010019".into(),
-            ..form()
-        })
-        .await
-        .unwrap_err();
+    let desk = Desk::start(&DeskConfig { data_dir: dir.path().into(), platform_url: None }).await.unwrap();
+    let error = desk.submit(SubmitOrder { id_number: "330102198001010019".into(), ..form() }).await.unwrap_err();
     assert_eq!(error.code, ErrorCode::Validation);
-    assert_eq!(
-        error.fields[0].message,
-        "身份证号校验位错误，请核对后重新输入"
-    );
+    assert_eq!(error.fields[0].message, "身份证号校验位错误，请核对后重新输入");
     assert!(desk.orders().unwrap().is_empty());
 }

@@ -32,22 +32,14 @@ enum Command {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
     match Cli::parse().command {
-        Command::Serve {
-            config,
-            listen,
-            data_dir,
-        } => {
+        Command::Serve { config, listen, data_dir } => {
             let mut cfg = match &config {
                 Some(path) => {
-                    let text = std::fs::read_to_string(path)
-                        .with_context(|| format!("reading {}", path.display()))?;
-                    toml::from_str::<PlatformConfig>(&text)
-                        .with_context(|| format!("parsing {}", path.display()))?
+                    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                    toml::from_str::<PlatformConfig>(&text).with_context(|| format!("parsing {}", path.display()))?
                 }
                 None => PlatformConfig::default(),
             };
@@ -57,9 +49,7 @@ async fn main() -> anyhow::Result<()> {
             if let Some(dir) = data_dir {
                 cfg.data_dir = dir;
             }
-            let handle = Platform::start(cfg)
-                .await
-                .context("starting the platform")?;
+            let handle = Platform::start(cfg).await.context("starting the platform")?;
             println!("CertDesk platform listening on {}", handle.url());
             handle.serve_until_signal().await?;
             Ok(())

@@ -19,14 +19,8 @@ impl TestPlatform {
 
 pub async fn spawn_platform() -> TestPlatform {
     let dir = tempfile::tempdir().unwrap();
-    let handle = Platform::start(PlatformConfig::embedded(dir.path()))
-        .await
-        .unwrap();
-    TestPlatform {
-        handle,
-        http: reqwest::Client::new(),
-        _dir: dir,
-    }
+    let handle = Platform::start(PlatformConfig::embedded(dir.path())).await.unwrap();
+    TestPlatform { handle, http: reqwest::Client::new(), _dir: dir }
 }
 
 pub fn valid_order() -> serde_json::Value {

@@ -23,47 +23,23 @@ fn orders_are_listed_newest_first_and_survive_reopening() {
     let path = dir.path().join("nested/certdesk.db");
     {
         let mut conn = certdesk_store::open(&path).unwrap();
-        certdesk_store::upsert_order(
-            &mut conn,
-            &order("159110370124321", OrderStatus::PendingVerification),
-        )
-        .unwrap();
-        certdesk_store::upsert_order(
-            &mut conn,
-            &order("154096794598220", OrderStatus::PendingVerification),
-        )
-        .unwrap();
-        certdesk_store::upsert_order(
-            &mut conn,
-            &order("160000000000000", OrderStatus::PendingVerification),
-        )
-        .unwrap();
+        certdesk_store::upsert_order(&mut conn, &order("159110370124321", OrderStatus::PendingVerification)).unwrap();
+        certdesk_store::upsert_order(&mut conn, &order("154096794598220", OrderStatus::PendingVerification)).unwrap();
+        certdesk_store::upsert_order(&mut conn, &order("160000000000000", OrderStatus::PendingVerification)).unwrap();
     }
     let conn = certdesk_store::open(&path).unwrap();
-    let numbers: Vec<String> = certdesk_store::list_orders(&conn)
-        .unwrap()
-        .into_iter()
-        .map(|o| o.order_no.to_string())
-        .collect();
-    assert_eq!(
-        numbers,
-        ["160000000000000", "159110370124321", "154096794598220"]
-    );
+    let numbers: Vec<String> =
+        certdesk_store::list_orders(&conn).unwrap().into_iter().map(|o| o.order_no.to_string()).collect();
+    assert_eq!(numbers, ["160000000000000", "159110370124321", "154096794598220"]);
 }
 
 #[test]
 fn what_the_platform_reports_replaces_the_local_copy() {
     let dir = tempfile::tempdir().unwrap();
     let mut conn = certdesk_store::open(&dir.path().join("certdesk.db")).unwrap();
-    certdesk_store::upsert_order(
-        &mut conn,
-        &order("159110370124321", OrderStatus::PendingVerification),
-    )
-    .unwrap();
-    let reviewed = OrderStatus::Rejected {
-        verification: Verification::Verified,
-        reason: "营业执照照片模糊".into(),
-    };
+    certdesk_store::upsert_order(&mut conn, &order("159110370124321", OrderStatus::PendingVerification)).unwrap();
+    let reviewed =
+        OrderStatus::Rejected { verification: Verification::Verified, reason: "营业执照照片模糊".into() };
     certdesk_store::upsert_order(&mut conn, &order("159110370124321", reviewed.clone())).unwrap();
     let orders = certdesk_store::list_orders(&conn).unwrap();
     assert_eq!(orders.len(), 1);
@@ -74,16 +50,8 @@ fn what_the_platform_reports_replaces_the_local_copy() {
 fn a_corrupt_row_is_reported_not_skipped() {
     let dir = tempfile::tempdir().unwrap();
     let mut conn = certdesk_store::open(&dir.path().join("certdesk.db")).unwrap();
-    certdesk_store::upsert_order(
-        &mut conn,
-        &order("159110370124321", OrderStatus::PendingVerification),
-    )
-    .unwrap();
-    conn.execute("UPDATE orders SET status = 'garbage'", [])
-        .unwrap();
+    certdesk_store::upsert_order(&mut conn, &order("159110370124321", OrderStatus::PendingVerification)).unwrap();
+    conn.execute("UPDATE orders SET status = 'garbage'", []).unwrap();
     let error = certdesk_store::list_orders(&conn).unwrap_err();
-    assert!(
-        matches!(error, certdesk_store::StoreError::Corrupt(_)),
-        "{error}"
-    );
+    assert!(matches!(error, certdesk_store::StoreError::Corrupt(_)), "{error}");
 }

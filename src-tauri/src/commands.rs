@@ -1,0 +1,29 @@
+//! Tauri commands: each one line over `Desk`. Errors cross IPC as `{code, message}` (`ApiError`).
+
+use certdesk_api::{ApiError, Provider, SubmitOrder};
+use certdesk_desk::{Desk, DeskInfo, OrderRow};
+use tauri::State;
+
+#[tauri::command]
+#[specta::specta]
+pub fn app_info(desk: State<'_, Desk>) -> DeskInfo {
+    desk.info()
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_providers(desk: State<'_, Desk>) -> Result<Vec<Provider>, ApiError> {
+    desk.providers().await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn list_orders(desk: State<'_, Desk>) -> Result<Vec<OrderRow>, ApiError> {
+    desk.orders()
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn submit_application(desk: State<'_, Desk>, form: SubmitOrder) -> Result<OrderRow, ApiError> {
+    desk.submit(form).await
+}

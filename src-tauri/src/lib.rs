@@ -1,0 +1,75 @@
+//! The desktop shell: Tauri window, app state and one-line command adapters over `certdesk-desk`.
+//!
+//! Architecture invariant: only this crate depends on `tauri`; it holds no rules and no SQL.
+
+mod commands;
+
+use certdesk_desk::{Desk, DeskConfig};
+use tauri::Manager;
+
+/// The typed command surface; `ui/src/api/bindings.ts` is generated from it.
+pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
+    tauri_specta::Builder::<tauri::Wry>::new()
+        .commands(tauri_specta::collect_commands![
+            commands::app_info,
+            commands::list_providers,
+            commands::list_orders,
+            commands::submit_application,
+        ])
+        // Money is i64 fen; any real amount is far below 2^53, so a JS number is exact.
+        .dangerously_cast_bigints_to_number()
+}
+
+/// Writes the TypeScript bindings for the UI to `path`.
+pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
+    specta_builder()
+        .export(
+            specta_typescript::Typescript::default()
+                .header("// Generated from Rust by tauri-specta: do not edit; run `cargo xtask bindings`.\n"),
+            path,
+        )
+        .map_err(|e| e.to_string())
+}
+
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,certdesk=debug".into()),
+        )
+        .init();
+    let builder = specta_builder();
+    tauri::Builder::default()
+        .invoke_handler(builder.invoke_handler())
+        .setup(move |app| {
+            builder.mount_events(app);
+            let config = DeskConfig::from_env(app.path().app_data_dir()?);
+            let desk = tauri::async_runtime::block_on(Desk::start(&config))?;
+            app.manage(desk);
+            Ok(())
+        })
+        .run(tauri::generate_context!())
+        .expect("CertDesk failed to start");
+}
+
+#[cfg(test)]
+mod tests {
+    /// The committed bindings must be what the Rust code generates: a renamed command or a changed
+    /// type shows up here, not as a runtime error in the UI.
+    #[test]
+    fn committed_typescript_bindings_match_the_rust_commands() {
+        let committed_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/src/api/bindings.ts");
+        if std::env::var_os("CERTDESK_UPDATE_BINDINGS").is_some() {
+            super::export_bindings(&committed_path).unwrap();
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let fresh_path = dir.path().join("bindings.ts");
+        super::export_bindings(&fresh_path).unwrap();
+        let fresh = std::fs::read_to_string(&fresh_path).unwrap();
+        let committed = std::fs::read_to_string(&committed_path).unwrap_or_default();
+        assert!(
+            fresh == committed,
+            "ui/src/api/bindings.ts is out of date with the Rust commands: run `cargo xtask bindings` and commit it"
+        );
+    }
+}

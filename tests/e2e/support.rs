@@ -1,0 +1,156 @@
+//! Starting the app under tauri-driver and finding things in its window.
+
+use anyhow::{Context, Result, bail};
+use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// One run of the app: tauri-driver (which starts WebKitWebDriver, which starts the app) and a
+/// WebDriver session on it. Dropping it ends the session's processes.
+pub struct App {
+    pub client: Client,
+    driver: Child,
+}
+
+/// How the app is started: its data folder and, when set, the platform it talks to.
+pub struct Launch<'a> {
+    pub data_dir: &'a Path,
+    pub platform_url: Option<&'a str>,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn tauri_driver() -> PathBuf {
+    if let Some(path) = std::env::var_os("TAURI_DRIVER") {
+        return path.into();
+    }
+    let cargo_bin = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))
+        .map(|home| home.join("bin/tauri-driver"));
+    match cargo_bin {
+        Some(path) if path.exists() => path,
+        _ => PathBuf::from("tauri-driver"),
+    }
+}
+
+impl App {
+    pub async fn launch(launch: Launch<'_>) -> Result<App> {
+        let (port, native_port) = (free_port(), free_port());
+        let mut command = Command::new(tauri_driver());
+        command
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            // The app inherits this environment through WebKitWebDriver.
+            .env("CERTDESK_DATA_DIR", launch.data_dir)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        match launch.platform_url {
+            Some(url) => command.env("CERTDESK_PLATFORM_URL", url),
+            None => command.env_remove("CERTDESK_PLATFORM_URL"),
+        };
+        let mut driver =
+            command.spawn().context("starting tauri-driver (run `cargo xtask test`, which installs it)")?;
+
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Some(status) = driver.try_wait()? {
+                bail!("tauri-driver exited early: {status}");
+            }
+            if Instant::now() > deadline {
+                let _ = driver.kill();
+                bail!("tauri-driver did not listen on port {port}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("browserName".into(), "wry".into());
+        capabilities
+            .insert("tauri:options".into(), serde_json::json!({ "application": env!("CARGO_BIN_EXE_certdesk") }));
+        let client = match ClientBuilder::rustls()?
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(client) => client,
+            Err(e) => {
+                let _ = driver.kill();
+                bail!("no WebDriver session with the app: {e}");
+            }
+        };
+        Ok(App { client, driver })
+    }
+
+    /// Waits (up to 30 s) for an element to be present.
+    pub async fn wait_for(&self, css: &str) -> Result<Element> {
+        self.client.wait().for_element(Locator::Css(css)).await.with_context(|| format!("waiting for {css}"))
+    }
+
+    /// Waits for an element whose text contains `text`, under the element matched by `css`.
+    pub async fn wait_for_text(&self, css: &str, text: &str) -> Result<Element> {
+        let xpath =
+            format!("//*[contains(normalize-space(.), '{text}') and not(*[contains(normalize-space(.), '{text}')])]");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(scope) = self.client.find(Locator::Css(css)).await {
+                if let Ok(found) = scope.find(Locator::XPath(&format!(".{xpath}"))).await {
+                    return Ok(found);
+                }
+            }
+            if Instant::now() > deadline {
+                bail!("no '{text}' under {css}");
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    pub async fn type_into(&self, css: &str, text: &str) -> Result<()> {
+        let input = self.wait_for(css).await?;
+        input.click().await?;
+        input.send_keys(text).await?;
+        Ok(())
+    }
+
+    /// The visible text of every row of the order table.
+    pub async fn order_rows(&self) -> Result<Vec<String>> {
+        let mut rows = Vec::new();
+        for row in self.client.find_all(Locator::Css("#orders tr.ant-table-row")).await? {
+            rows.push(row.text().await?);
+        }
+        Ok(rows)
+    }
+
+    /// Saves a PNG of the window, for the docs and for finding out why a step failed.
+    pub async fn screenshot(&self, path: &Path) -> Result<()> {
+        let png = self.client.screenshot().await?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(path, png)?;
+        Ok(())
+    }
+
+    pub async fn quit(mut self) -> Result<()> {
+        let result = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        result.context("closing the WebDriver session")
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// Where failing runs leave their screenshots.
+pub fn artifacts_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e")
+}

@@ -1,0 +1,54 @@
+// The UI's one door to the app: typed wrappers over the generated bindings. Nothing outside
+// src/api imports @tauri-apps/*.
+import { commands } from './bindings';
+import type { ApiError, ApplicationForm, DeskInfo, ErrorCode, FieldError, OrderRow, Provider } from './bindings';
+
+export type { ApplicationForm, DeskInfo, ErrorCode, FieldError, OrderRow, Provider };
+
+/** A command refused or failed: `code` for branching, `message` in Chinese for the user. */
+export class CommandError extends Error {
+  readonly code: ErrorCode;
+  readonly fields: FieldError[];
+
+  constructor(error: ApiError) {
+    super(error.message);
+    this.name = 'CommandError';
+    this.code = error.code;
+    this.fields = error.fields ?? [];
+  }
+}
+
+type CommandResult<T> = { status: 'ok'; data: T } | { status: 'error'; error: ApiError };
+
+function isApiError(value: unknown): value is ApiError {
+  return typeof value === 'object' && value !== null && 'code' in value && 'message' in value;
+}
+
+async function unwrap<T>(call: () => Promise<CommandResult<T>>): Promise<T> {
+  let result: CommandResult<T>;
+  try {
+    result = await call();
+  } catch (e) {
+    // Framework-level failures (unknown command, bad argument) arrive as strings or Errors.
+    throw new CommandError({ code: 'internal', message: `应用内部错误：${String(e)}` });
+  }
+  if (result.status === 'ok') return result.data;
+  const error = result.error as unknown;
+  throw new CommandError(
+    isApiError(error) ? error : { code: 'internal', message: `应用内部错误：${String(error)}` },
+  );
+}
+
+export const api = {
+  appInfo: (): Promise<DeskInfo> => commands.appInfo(),
+  listProviders: () => unwrap(() => commands.listProviders()),
+  listOrders: () => unwrap(() => commands.listOrders()),
+  submitApplication: (form: ApplicationForm) => unwrap(() => commands.submitApplication(form)),
+};
+
+/** ¥1,234.50 from integer fen, for display only. */
+export function formatFen(fen: number): string {
+  const yuan = Math.floor(Math.abs(fen) / 100).toLocaleString('en-US');
+  const cents = String(Math.abs(fen) % 100).padStart(2, '0');
+  return `${fen < 0 ? '-' : ''}¥${yuan}.${cents}`;
+}

@@ -1,0 +1,137 @@
+import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AppProviders, createQueryClient } from '../../../App';
+import type { ApplicationForm, OrderRow } from '../../../api';
+import ApplyListPage from '.';
+
+const providers = [
+  { id: 'zjhx', name: '浙江汇信CA', unitFee: 30000, demo: true },
+  { id: 'demo-free', name: '演示CA（免缴费）', unitFee: 0, demo: true },
+];
+
+function rowFor(form: ApplicationForm): OrderRow {
+  return {
+    order: {
+      orderNo: '159110370124321',
+      providerId: form.providerId,
+      providerName: '浙江汇信CA',
+      organisationName: form.organisationName,
+      applicantName: form.applicantName,
+      quantity: form.quantity,
+      fee: 30000 * form.quantity,
+      status: { state: 'pendingVerification' },
+      submittedAt: '2020-06-02T21:14:41+08:00',
+    },
+    statusZh: '待认证',
+    statusEn: 'Pending verification',
+    submittedAtText: '2020-06-02 21:14:41',
+  };
+}
+
+/** A fake app behind IPC: remembers submitted orders like the real local store. */
+function mockApp(options: { refuse?: boolean } = {}) {
+  const orders: OrderRow[] = [];
+  const submitted: ApplicationForm[] = [];
+  mockIPC((cmd, args) => {
+    switch (cmd) {
+      case 'list_providers':
+        return providers;
+      case 'list_orders':
+        // A fresh copy, as real IPC deserialises a fresh value every time.
+        return structuredClone(orders);
+      case 'submit_application': {
+        const form = (args as { form: ApplicationForm }).form;
+        submitted.push(form);
+        if (options.refuse) {
+          throw {
+            code: 'validation',
+            message: '申领信息有误：统一社会信用代码校验位错误，请核对后重新输入',
+            fields: [{ field: 'creditCode', message: '统一社会信用代码校验位错误，请核对后重新输入' }],
+          };
+        }
+        const row = rowFor(form);
+        orders.unshift(row);
+        return row;
+      }
+      default:
+        throw new Error(`unexpected command ${cmd}`);
+    }
+  });
+  return { orders, submitted };
+}
+
+function renderPage() {
+  return render(
+    <AppProviders queryClient={createQueryClient()}>
+      <ApplyListPage />
+    </AppProviders>,
+  );
+}
+
+async function fillApplication(user: ReturnType<typeof userEvent.setup>) {
+  const dialog = await screen.findByRole('dialog');
+  const field = (label: string) => within(dialog).getByLabelText(label);
+  await waitFor(() => expect(within(dialog).getByText('¥300.00')).toBeTruthy());
+  await user.type(field('机构名称'), '晨安入驻供应商');
+  await user.type(field('统一社会信用代码'), '91330106MA27XY812F');
+  await user.type(field('申领人'), '陈晨');
+  await user.type(field('身份证号'), '330102198001010018');
+  await user.type(field('手机号码'), '13800138000');
+  await user.type(field('电子邮箱'), 'invoice@example.com');
+  await user.type(field('收件人'), '陈晨');
+  await user.type(field('收件人手机号码'), '13800138000');
+  await user.type(field('邮寄地址'), '浙江省杭州市西湖区文三路1号');
+  return dialog;
+}
+
+afterEach(() => {
+  cleanup();
+  clearMocks();
+});
+
+describe('CA证书申领', () => {
+  it('shows the guide’s columns and an empty state when there are no orders', async () => {
+    mockApp();
+    renderPage();
+    for (const title of ['CA服务商', '订单编号', '机构名称', '申领人', '申领时间', '状态', '操作']) {
+      expect(screen.getAllByText(title).length).toBeGreaterThan(0);
+    }
+    expect(await screen.findByText('暂无申领记录，点击右上角【CA在线申领】开始办理')).toBeTruthy();
+  });
+
+  it('submits an application and lists the new order as 待认证', async () => {
+    const app = mockApp();
+    const user = userEvent.setup({ delay: null });
+    renderPage();
+    await user.click(screen.getByRole('button', { name: 'CA在线申领' }));
+    const dialog = await fillApplication(user);
+    await user.click(within(dialog).getByText('提 交'));
+
+    await waitFor(() => expect(app.submitted).toHaveLength(1));
+    expect(app.submitted[0]).toMatchObject({
+      providerId: 'zjhx',
+      quantity: 1,
+      creditCode: '91330106MA27XY812F',
+      delivery: 'mail',
+      address: '浙江省杭州市西湖区文三路1号',
+    });
+    const table = document.getElementById('orders')!;
+    expect(await within(table).findByText('159110370124321')).toBeTruthy();
+    expect(within(table).getByText('待认证')).toBeTruthy();
+    expect(within(table).getByText('2020-06-02 21:14:41')).toBeTruthy();
+  });
+
+  it('shows the platform’s refusal under the field it concerns', async () => {
+    const app = mockApp({ refuse: true });
+    const user = userEvent.setup({ delay: null });
+    renderPage();
+    await user.click(screen.getByRole('button', { name: 'CA在线申领' }));
+    const dialog = await fillApplication(user);
+    await user.click(within(dialog).getByText('提 交'));
+    await waitFor(() => expect(app.submitted).toHaveLength(1));
+    expect(await within(dialog).findByText('统一社会信用代码校验位错误，请核对后重新输入')).toBeTruthy();
+    expect(app.orders).toHaveLength(0);
+  });
+});

@@ -1,0 +1,118 @@
+import { Alert, Button, Card, Empty, Form, Input, Select, Space, Table, Typography } from 'antd';
+import type { TableColumnsType } from 'antd';
+import { useMemo, useState } from 'react';
+import type { OrderRow } from '../../../api';
+import ApplyForm from './components/ApplyForm';
+import { useOrders, useProviders } from './service';
+
+/** The status filter offers the states by their stable code; the label is the guide's. */
+const STATUS_OPTIONS = [
+  { value: 'pendingVerification', label: '待认证' },
+  { value: 'pendingPayment', label: '待支付' },
+  { value: 'pendingReview', label: '待审核' },
+  { value: 'rejected', label: '审核未通过' },
+  { value: 'approved', label: '审核通过, 待制证' },
+  { value: 'issued', label: '审核通过, 已发证' },
+  { value: 'cancelled', label: '已撤销' },
+];
+
+type Filters = { orderNo?: string; status?: string };
+
+const columns: TableColumnsType<OrderRow> = [
+  { title: 'CA服务商', dataIndex: ['order', 'providerName'], key: 'provider' },
+  { title: '订单编号', dataIndex: ['order', 'orderNo'], key: 'orderNo' },
+  { title: '机构名称', dataIndex: ['order', 'organisationName'], key: 'organisation' },
+  { title: '申领人', dataIndex: ['order', 'applicantName'], key: 'applicant' },
+  { title: '申领时间', dataIndex: 'submittedAtText', key: 'submittedAt' },
+  { title: '状态', dataIndex: 'statusZh', key: 'status' },
+  {
+    title: '操作',
+    key: 'actions',
+    render: () => (
+      <Space>
+        <Typography.Link>查看</Typography.Link>
+      </Space>
+    ),
+  },
+];
+
+/** CA证书申领: the applicant's orders, newest first, and the way to apply for a new certificate. */
+export default function ApplyListPage() {
+  const orders = useOrders();
+  const providers = useProviders();
+  const [applying, setApplying] = useState(false);
+  const [filters, setFilters] = useState<Filters>({});
+  const [searchForm] = Form.useForm<Filters>();
+
+  const rows = useMemo(
+    () =>
+      (orders.data ?? []).filter(
+        (row) =>
+          (!filters.orderNo || row.order.orderNo.startsWith(filters.orderNo.trim())) &&
+          (!filters.status || row.order.status.state === filters.status),
+      ),
+    [orders.data, filters],
+  );
+
+  return (
+    <Card
+      title="CA证书申领"
+      extra={
+        <Button type="primary" id="apply-online" onClick={() => setApplying(true)}>
+          CA在线申领
+        </Button>
+      }
+    >
+      {providers.isError && providers.error.message && (
+        <Alert
+          id="offline-banner"
+          type="warning"
+          showIcon
+          style={{ marginBottom: 16 }}
+          message="当前无法连接平台，以下为本地保存的申领记录"
+          description={providers.error.message}
+        />
+      )}
+      {orders.isError && <Alert type="error" showIcon style={{ marginBottom: 16 }} message={orders.error.message} />}
+      <Form form={searchForm} layout="inline" style={{ marginBottom: 16 }} onFinish={setFilters}>
+        <Form.Item name="orderNo" label="订单编号">
+          <Input placeholder="请输入" allowClear />
+        </Form.Item>
+        <Form.Item name="status" label="申领状态">
+          <Select placeholder="请选择" allowClear options={STATUS_OPTIONS} style={{ width: 180 }} />
+        </Form.Item>
+        <Form.Item>
+          <Space>
+            <Button
+              onClick={() => {
+                searchForm.resetFields();
+                setFilters({});
+              }}
+            >
+              重置
+            </Button>
+            <Button type="primary" htmlType="submit">
+              搜索
+            </Button>
+          </Space>
+        </Form.Item>
+      </Form>
+      <Typography.Paragraph type="secondary">可查看审核进度或审核不通过原因</Typography.Paragraph>
+      <Table<OrderRow>
+        id="orders"
+        rowKey={(row) => row.order.orderNo}
+        columns={columns}
+        dataSource={rows}
+        loading={orders.isLoading}
+        locale={{ emptyText: <Empty description="暂无申领记录，点击右上角【CA在线申领】开始办理" /> }}
+        pagination={{
+          pageSize: 10,
+          showSizeChanger: true,
+          showQuickJumper: { goButton: <Button size="small">Go</Button> },
+          showTotal: (total) => `共有 ${total} 条`,
+        }}
+      />
+      <ApplyForm open={applying} onClose={() => setApplying(false)} onSubmitted={() => setApplying(false)} />
+    </Card>
+  );
+}
