@@ -1,6 +1,6 @@
 //! CA在线申领 in the real app: submit an application, see it listed; restart offline, still listed.
 
-use crate::support::{App, Launch, artifacts_dir};
+use crate::support::{App, Launch, artifacts_dir, step};
 use anyhow::Result;
 
 async fn fill_and_submit(app: &App) -> Result<()> {
@@ -21,6 +21,7 @@ async fn fill_and_submit(app: &App) -> Result<()> {
         app.type_into(&format!("#apply_{field}"), value).await?;
     }
     app.wait_for("#apply-submit").await?.click().await?;
+    app.wait_gone("#apply-submit").await?;
     Ok(())
 }
 
@@ -30,9 +31,11 @@ async fn an_application_submitted_in_the_app_is_listed_and_survives_a_restart_wi
     let data = tempfile::tempdir()?;
 
     // First run: the embedded platform with demo data.
+    step("launch with the embedded platform");
     let app = App::launch(Launch { data_dir: data.path(), platform_url: None }).await?;
     let outcome = async {
         app.wait_for_text("#orders", "暂无申领记录").await?;
+        step("fill and submit CA在线申领");
         fill_and_submit(&app).await?;
         app.wait_for_text("#orders", "待认证").await?;
         app.screenshot(&artifacts_dir().join("apply-submitted.png")).await?;
@@ -44,18 +47,18 @@ async fn an_application_submitted_in_the_app_is_listed_and_survives_a_restart_wi
     }
     let rows = outcome?;
     assert_eq!(rows.len(), 1, "one order listed: {rows:?}");
+    // CA服务商, 订单编号, 机构名称, 申领人, 申领时间, 状态, 操作
     let row = &rows[0];
-    for expected in ["浙江汇信CA", "晨安入驻供应商", "陈晨", "待认证"] {
-        assert!(row.contains(expected), "row {row:?} shows {expected}");
-    }
-    let order_no: String = row
-        .split_whitespace()
-        .find(|w| w.len() == 15 && w.bytes().all(|b| b.is_ascii_digit()))
-        .expect("a 15-digit order number")
-        .into();
+    assert_eq!(row[0], "浙江汇信CA");
+    let order_no = row[1].clone();
+    assert!(order_no.len() == 15 && order_no.bytes().all(|b| b.is_ascii_digit()), "{row:?}");
+    assert_eq!(&row[2..4], ["晨安入驻供应商", "陈晨"]);
+    assert_eq!(row[5], "待认证");
+    step("quit");
     app.quit().await?;
 
     // Second run: the platform cannot be reached (nothing listens on port 9); the list is local.
+    step("launch with the platform unreachable");
     let app = App::launch(Launch { data_dir: data.path(), platform_url: Some("http://127.0.0.1:9") }).await?;
     let outcome = async {
         app.wait_for_text("#orders", &order_no).await?;
@@ -68,8 +71,8 @@ async fn an_application_submitted_in_the_app_is_listed_and_survives_a_restart_wi
         let _ = app.screenshot(&artifacts_dir().join("offline-failed.png")).await;
     }
     let rows = outcome?;
-    assert_eq!(rows.len(), 1);
-    assert!(rows[0].contains(&order_no) && rows[0].contains("待认证"), "{rows:?}");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!((rows[0][1].as_str(), rows[0][5].as_str()), (order_no.as_str(), "待认证"));
     app.quit().await?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 use anyhow::{Context, Result, bail};
 use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
+use hyper_util::client::legacy::connect::HttpConnector;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -53,6 +54,9 @@ impl App {
             Some(url) => command.env("CERTDESK_PLATFORM_URL", url),
             None => command.env_remove("CERTDESK_PLATFORM_URL"),
         };
+        // Its own process group, so that ending the run also ends WebKitWebDriver and the app.
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let mut driver =
             command.spawn().context("starting tauri-driver (run `cargo xtask test`, which installs it)")?;
 
@@ -62,7 +66,7 @@ impl App {
                 bail!("tauri-driver exited early: {status}");
             }
             if Instant::now() > deadline {
-                let _ = driver.kill();
+                end_process_group(&mut driver);
                 bail!("tauri-driver did not listen on port {port}");
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -72,14 +76,14 @@ impl App {
         capabilities.insert("browserName".into(), "wry".into());
         capabilities
             .insert("tauri:options".into(), serde_json::json!({ "application": env!("CARGO_BIN_EXE_certdesk") }));
-        let client = match ClientBuilder::rustls()?
+        let client = match ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities)
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
         {
             Ok(client) => client,
             Err(e) => {
-                let _ = driver.kill();
+                end_process_group(&mut driver);
                 bail!("no WebDriver session with the app: {e}");
             }
         };
@@ -116,11 +120,15 @@ impl App {
         Ok(())
     }
 
-    /// The visible text of every row of the order table.
-    pub async fn order_rows(&self) -> Result<Vec<String>> {
+    /// The cells of every row of the order table, as text.
+    pub async fn order_rows(&self) -> Result<Vec<Vec<String>>> {
         let mut rows = Vec::new();
         for row in self.client.find_all(Locator::Css("#orders tr.ant-table-row")).await? {
-            rows.push(row.text().await?);
+            let mut cells = Vec::new();
+            for cell in row.find_all(Locator::Css("td")).await? {
+                cells.push(cell.text().await?.trim().to_owned());
+            }
+            rows.push(cells);
         }
         Ok(rows)
     }
@@ -135,19 +143,52 @@ impl App {
         Ok(())
     }
 
-    pub async fn quit(mut self) -> Result<()> {
-        let result = self.client.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-        result.context("closing the WebDriver session")
+    /// Ends the session and the app, as a user closing the window would.
+    pub async fn quit(self) -> Result<()> {
+        let closed = tokio::time::timeout(Duration::from_secs(10), self.client.clone().close()).await;
+        drop(self);
+        match closed {
+            Ok(result) => result.context("closing the WebDriver session"),
+            Err(_) => bail!("the WebDriver session did not close within 10 s"),
+        }
+    }
+
+    /// Waits until no element matches `css` any more (a dialog closed, a spinner gone).
+    pub async fn wait_gone(&self, css: &str) -> Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let mut visible = false;
+            for element in self.client.find_all(Locator::Css(css)).await? {
+                visible |= element.is_displayed().await.unwrap_or(false);
+            }
+            if !visible {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("{css} is still shown");
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
     }
 }
 
 impl Drop for App {
     fn drop(&mut self) {
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        end_process_group(&mut self.driver);
     }
+}
+
+/// Kills tauri-driver with WebKitWebDriver and the app it started (they share its process group).
+fn end_process_group(driver: &mut Child) {
+    #[cfg(unix)]
+    let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", driver.id())]).status();
+    let _ = driver.kill();
+    let _ = driver.wait();
+}
+
+/// A step of a long test, shown as it happens (run with `--nocapture`).
+pub fn step(what: &str) {
+    eprintln!("e2e: {what}");
 }
 
 /// Where failing runs leave their screenshots.

@@ -64,7 +64,7 @@ fn test() -> Result<()> {
         let mut command = Command::new("cargo");
         command
             .current_dir(root())
-            .args(["test", "-p", "certdesk", "--test", "e2e", "--", "--ignored", "--test-threads=1"])
+            .args(["test", "-p", "certdesk", "--test", "e2e", "--", "--ignored", "--test-threads=1", "--nocapture"])
             // WebKitGTK's DMA-BUF renderer draws nothing under Xvfb; the shared-memory path does.
             .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
             .env("LIBGL_ALWAYS_SOFTWARE", "1");
