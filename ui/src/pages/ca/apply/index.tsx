@@ -3,6 +3,7 @@ import type { TableColumnsType } from 'antd';
 import { useMemo, useState } from 'react';
 import type { OrderRow } from '../../../api';
 import ApplyForm from './components/ApplyForm';
+import OrderDetail from './components/OrderDetail';
 import { useOrders, useProviders } from './service';
 
 /** The status filter offers the states by their stable code; the label is the guide's. */
@@ -18,7 +19,8 @@ const STATUS_OPTIONS = [
 
 type Filters = { orderNo?: string; status?: string };
 
-const columns: TableColumnsType<OrderRow> = [
+function orderColumns(onView: (row: OrderRow) => void): TableColumnsType<OrderRow> {
+  return [
   { title: 'CA服务商', dataIndex: ['order', 'providerName'], key: 'provider' },
   { title: '订单编号', dataIndex: ['order', 'orderNo'], key: 'orderNo' },
   { title: '机构名称', dataIndex: ['order', 'organisationName'], key: 'organisation' },
@@ -28,19 +30,22 @@ const columns: TableColumnsType<OrderRow> = [
   {
     title: '操作',
     key: 'actions',
-    render: () => (
+    render: (_, row) => (
       <Space>
-        <Typography.Link>查看</Typography.Link>
+        <Typography.Link onClick={() => onView(row)}>查看</Typography.Link>
       </Space>
     ),
   },
-];
+  ];
+}
 
 /** CA证书申领: the applicant's orders, newest first, and the way to apply for a new certificate. */
 export default function ApplyListPage() {
   const orders = useOrders();
   const providers = useProviders();
   const [applying, setApplying] = useState(false);
+  const [viewing, setViewing] = useState<OrderRow | null>(null);
+  const columns = useMemo(() => orderColumns(setViewing), []);
   const [filters, setFilters] = useState<Filters>({});
   const [searchForm] = Form.useForm<Filters>();
 
@@ -112,6 +117,7 @@ export default function ApplyListPage() {
           showTotal: (total) => `共有 ${total} 条`,
         }}
       />
+      <OrderDetail row={viewing} onClose={() => setViewing(null)} />
       <ApplyForm open={applying} onClose={() => setApplying(false)} onSubmitted={() => setApplying(false)} />
     </Card>
   );
