@@ -13,6 +13,7 @@
 mod application;
 mod error;
 mod ids;
+mod machine;
 mod money;
 mod order_number;
 mod status;
@@ -21,7 +22,8 @@ mod time;
 pub use application::{Application, ApplicationForm, DeliveryMethod, FieldError, FormField};
 pub use error::{Error, Result};
 pub use ids::{ApplicantName, CreditCode, Email, IdNumber, Mobile, OrganisationName, Quantity};
+pub use machine::{Actor, OrderEvent, OrderState, TransitionError, apply};
 pub use money::Money;
 pub use order_number::{OrderNumber, OrderNumberGenerator};
-pub use status::{OrderStatus, Verification};
+pub use status::{Delivery, Invoice, OrderStatus, Verification};
 pub use time::{SHANGHAI, format_shanghai, now_shanghai};

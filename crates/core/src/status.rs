@@ -30,6 +30,28 @@ impl Verification {
     }
 }
 
+/// How an issued certificate reached the organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(tag = "method", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum Delivery {
+    /// 制证后邮寄: produced and mailed, with the courier and its tracking number.
+    Mailed { courier: String, tracking_no: String },
+    /// 现场办理: handed over in person at the platform's service counter.
+    OnSite,
+}
+
+/// The electronic invoice (电子发票) of an issued order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum Invoice {
+    /// 发票申请 not made yet.
+    NotRequested,
+    /// Requested; to be issued and emailed.
+    Requested,
+    /// Issued and sent to the email given in the application.
+    Issued,
+}
+
 /// Where an order stands, as the platform decides it. The status text follows the guide exactly,
 /// e.g. `待审核 (已认证)` or `审核通过, 待制证 (已认证)`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -46,7 +68,7 @@ pub enum OrderStatus {
     /// 审核通过, 待制证: approved; the certificate is being produced.
     Approved { verification: Verification },
     /// 审核通过, 已发证: the certificate was mailed or handed over at the counter.
-    Issued { verification: Verification },
+    Issued { verification: Verification, delivery: Delivery, invoice: Invoice },
     /// 已撤销: cancelled by the applicant; terminal.
     Cancelled { refund_owed: bool },
 }
@@ -65,14 +87,14 @@ impl OrderStatus {
         }
     }
 
-    fn verification(&self) -> Option<Verification> {
+    pub fn verification(&self) -> Option<Verification> {
         match self {
             OrderStatus::PendingVerification | OrderStatus::Cancelled { .. } => None,
             OrderStatus::PendingPayment { verification }
             | OrderStatus::PendingReview { verification }
             | OrderStatus::Rejected { verification, .. }
             | OrderStatus::Approved { verification }
-            | OrderStatus::Issued { verification } => Some(*verification),
+            | OrderStatus::Issued { verification, .. } => Some(*verification),
         }
     }
 
@@ -123,7 +145,10 @@ mod tests {
             (OrderStatus::PendingReview { verification: Verification::AwaitingMaterials }, "待审核 (待收材料)"),
             (OrderStatus::Rejected { verification: v, reason: "营业执照模糊".into() }, "审核未通过 (已认证)"),
             (OrderStatus::Approved { verification: v }, "审核通过, 待制证 (已认证)"),
-            (OrderStatus::Issued { verification: v }, "审核通过, 已发证 (已认证)"),
+            (
+                OrderStatus::Issued { verification: v, delivery: Delivery::OnSite, invoice: Invoice::NotRequested },
+                "审核通过, 已发证 (已认证)",
+            ),
             (OrderStatus::Cancelled { refund_owed: false }, "已撤销"),
         ];
         for (status, label) in cases {

@@ -57,6 +57,13 @@ export type ApplicationForm = {
 	address: string,
 };
 
+/**  How an issued certificate reached the organisation. */
+export type Delivery = 
+/**  制证后邮寄: produced and mailed, with the courier and its tracking number. */
+{ method: "mailed"; courier: string; trackingNo: string } | 
+/**  现场办理: handed over in person at the platform's service counter. */
+{ method: "onSite" };
+
 /**
  *  How the certificate reaches the organisation: mailed after production (制证后邮寄), or collected
  *  in person at the platform's service counter (现场办理).
@@ -92,6 +99,15 @@ export type FieldError = {
 
 /**  A field of [`ApplicationForm`], named as the form names it (camelCase over the wire). */
 export type FormField = "providerId" | "quantity" | "organisationName" | "creditCode" | "applicantName" | "idNumber" | "mobile" | "email" | "recipient" | "recipientMobile" | "address";
+
+/**  The electronic invoice (电子发票) of an issued order. */
+export type Invoice = 
+/**  发票申请 not made yet. */
+"notRequested" | 
+/**  Requested; to be issued and emailed. */
+"requested" | 
+/**  Issued and sent to the email given in the application. */
+"issued";
 
 /**  An amount of money in integer fen (分). Never a float: ¥300.00 is `Money::from_fen(30000)`. */
 export type Money = number;
@@ -131,7 +147,7 @@ export type OrderStatus =
 /**  审核通过, 待制证: approved; the certificate is being produced. */
 { state: "approved"; verification: Verification } | 
 /**  审核通过, 已发证: the certificate was mailed or handed over at the counter. */
-{ state: "issued"; verification: Verification } | 
+{ state: "issued"; verification: Verification; delivery: Delivery; invoice: Invoice } | 
 /**  已撤销: cancelled by the applicant; terminal. */
 { state: "cancelled"; refundOwed: boolean };
 
