@@ -11,7 +11,10 @@
 //! [`OrderNumberGenerator::next`], which must.
 
 mod application;
+mod attempts;
+mod calendar;
 mod error;
+mod fees;
 mod ids;
 mod machine;
 mod money;
@@ -20,7 +23,10 @@ mod status;
 mod time;
 
 pub use application::{Application, ApplicationForm, DeliveryMethod, FieldError, FormField};
+pub use attempts::{FaceAttempts, MAX_FACE_ATTEMPTS_PER_DAY};
+pub use calendar::{CalendarError, Eta, OFFICIAL_CALENDAR, WorkCalendar};
 pub use error::{Error, Result};
+pub use fees::{FeeSchedule, fee_for};
 pub use ids::{ApplicantName, CreditCode, Email, IdNumber, Mobile, OrganisationName, Quantity};
 pub use machine::{Actor, OrderEvent, OrderState, TransitionError, apply};
 pub use money::Money;

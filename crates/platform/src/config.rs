@@ -1,3 +1,4 @@
+use certdesk_core::FeeSchedule;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -14,6 +15,8 @@ pub struct PlatformConfig {
     pub demo_data: bool,
     /// The most certificates one application may ask for (申领数量).
     pub max_quantity: u32,
+    /// Fee waivers (`[fees]` in the file): free certificates per application, waived authorities.
+    pub fees: FeeSchedule,
 }
 
 impl Default for PlatformConfig {
@@ -23,6 +26,7 @@ impl Default for PlatformConfig {
             data_dir: PathBuf::from("platform-data"),
             demo_data: true,
             max_quantity: 20,
+            fees: FeeSchedule::default(),
         }
     }
 }

@@ -71,7 +71,7 @@ impl Platform {
         if config.demo_data {
             db.seed_demo_providers()?;
         }
-        let state = Arc::new(routes::AppState::new(db, config.max_quantity)?);
+        let state = Arc::new(routes::AppState::new(db, config.max_quantity, config.fees)?);
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel::<()>();

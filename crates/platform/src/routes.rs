@@ -6,7 +6,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use certdesk_api::{OrderSummary, Provider, SubmitOrder};
 use certdesk_core::{
-    Application, Error as RuleError, FieldError, FormField, OrderNumber, OrderNumberGenerator, OrderStatus,
+    Application, Error as RuleError, FeeSchedule, FieldError, FormField, OrderNumber, OrderNumberGenerator,
+    OrderStatus, fee_for,
 };
 use std::sync::Arc;
 
@@ -14,12 +15,13 @@ pub struct AppState {
     db: Db,
     numbers: OrderNumberGenerator,
     max_quantity: u32,
+    fees: FeeSchedule,
 }
 
 impl AppState {
-    pub fn new(db: Db, max_quantity: u32) -> Result<Self> {
+    pub fn new(db: Db, max_quantity: u32, fees: FeeSchedule) -> Result<Self> {
         let numbers = OrderNumberGenerator::starting_after(db.last_order_number()?.as_ref());
-        Ok(AppState { db, numbers, max_quantity })
+        Ok(AppState { db, numbers, max_quantity, fees })
     }
 }
 
@@ -86,9 +88,7 @@ impl AppState {
                 return Err(RuleError::InvalidApplication(fields).into());
             }
         };
-        let fee = provider
-            .unit_fee
-            .checked_mul(application.quantity.get())
+        let fee = fee_for(provider.unit_fee, application.quantity, &application.credit_code, &self.fees)
             .ok_or_else(|| PlatformError::Internal("fee overflow".into()))?;
         let order_no = self.numbers.next();
         let order = OrderSummary {

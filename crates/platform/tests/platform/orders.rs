@@ -118,3 +118,36 @@ async fn parallel_submits_get_distinct_numbers() {
     }
     assert_eq!(numbers.len(), 50);
 }
+
+#[tokio::test]
+async fn a_configured_waiver_makes_the_order_free() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = PlatformConfig {
+        fees: certdesk_core::FeeSchedule { waived_authorities: vec!['1'], ..Default::default() },
+        ..PlatformConfig::embedded(dir.path())
+    };
+    let platform = Platform::start(config).await.unwrap();
+    let http = reqwest::Client::new();
+    let mut institution = valid_order();
+    institution["creditCode"] = "123300004700012347".into();
+    let order: Value = http
+        .post(format!("{}/v1/orders", platform.url()))
+        .json(&institution)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(order["fee"], 0);
+    let company: Value = http
+        .post(format!("{}/v1/orders", platform.url()))
+        .json(&valid_order())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(company["fee"], 60000);
+}
