@@ -1,6 +1,7 @@
 //! Tauri commands: each one line over `Desk`. Errors cross IPC as `{code, message}` (`ApiError`).
 
 use certdesk_api::{ApiError, Provider, SubmitOrder};
+use certdesk_core::FieldError;
 use certdesk_desk::{Desk, DeskInfo, OrderRow};
 use tauri::State;
 
@@ -26,4 +27,10 @@ pub fn list_orders(desk: State<'_, Desk>) -> Result<Vec<OrderRow>, ApiError> {
 #[specta::specta]
 pub async fn submit_application(desk: State<'_, Desk>, form: SubmitOrder) -> Result<OrderRow, ApiError> {
     desk.submit(form).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn check_application(desk: State<'_, Desk>, form: SubmitOrder) -> Vec<FieldError> {
+    desk.check_application(&form)
 }

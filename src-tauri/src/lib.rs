@@ -14,6 +14,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::app_info,
             commands::list_providers,
             commands::list_orders,
+            commands::check_application,
             commands::submit_application,
         ])
         // Money is i64 fen; any real amount is far below 2^53, so a JS number is exact.

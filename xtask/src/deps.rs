@@ -130,21 +130,20 @@ pub fn ensure_ui_packages() -> Result<()> {
 
 /// tauri-driver from crates.io, into cargo's bin folder, when it is not there yet.
 pub fn ensure_tauri_driver() -> Result<()> {
+    ensure_cargo_tool("tauri-driver", "tauri-driver@^2")
+}
+
+/// `cargo install --locked SPEC` when `binary` is neither in cargo's bin folder nor on PATH.
+pub fn ensure_cargo_tool(binary: &str, spec: &str) -> Result<()> {
     let cargo_home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
         .context("neither CARGO_HOME nor HOME is set")?;
-    if cargo_home.join("bin/tauri-driver").exists() || on_path("tauri-driver") {
-        println!("xtask: tauri-driver present");
+    if cargo_home.join("bin").join(binary).exists() || on_path(binary) {
+        println!("xtask: {binary} present");
         return Ok(());
     }
-    Step::new("install tauri-driver").run(Command::new("cargo").args([
-        "install",
-        "tauri-driver",
-        "--locked",
-        "--version",
-        "^2",
-    ]))
+    Step::new("install a cargo tool").run(Command::new("cargo").args(["install", "--locked", spec]))
 }
 
 /// An Xvfb server for the end-to-end tests when there is no display; stopped when dropped.

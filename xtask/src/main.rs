@@ -4,6 +4,7 @@
 //! - `cargo xtask test`: every test: the workspace's cargo tests, the UI's Vitest tests, and the
 //!   WebDriver end-to-end tests against the real app under Xvfb.
 //! - `cargo xtask bindings`: regenerate `ui/src/api/bindings.ts` from the Rust commands.
+//! - `cargo xtask fuzz [SECONDS]`: run every fuzz target of `crates/core` for SECONDS each (default 30).
 
 mod deps;
 mod exec;
@@ -16,7 +17,8 @@ const USAGE: &str = "usage: cargo xtask <run|test|bindings>
 
   run       install what is missing, build, and open CertDesk on the embedded platform with demo data
   test      install what is missing and run every test (Rust, UI, end-to-end)
-  bindings  regenerate ui/src/api/bindings.ts from the Rust commands";
+  bindings  regenerate ui/src/api/bindings.ts from the Rust commands
+  fuzz [S]  run every parser's fuzz target for S seconds each (default 30)";
 
 fn main() -> ExitCode {
     match dispatch() {
@@ -34,6 +36,7 @@ fn dispatch() -> Result<()> {
         Some("run") => run(&args[1..]),
         Some("test") => test(),
         Some("bindings") => bindings(),
+        Some("fuzz") => fuzz(args.get(1).map(String::as_str)),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             Ok(())
@@ -93,6 +96,31 @@ fn bindings() -> Result<()> {
             .args(["test", "-p", "certdesk", "--lib", "committed_typescript_bindings"])
             .env("CERTDESK_UPDATE_BINDINGS", "1"),
     )
+}
+
+fn fuzz(seconds: Option<&str>) -> Result<()> {
+    let seconds: u32 = match seconds {
+        Some(s) => s.parse().map_err(|_| anyhow::anyhow!("SECONDS must be a whole number, not '{s}'"))?,
+        None => 30,
+    };
+    deps::ensure_cargo_tool("cargo-fuzz", "cargo-fuzz")?;
+    let core = root().join("crates/core");
+    let listed = Command::new("cargo").current_dir(&core).args(["fuzz", "list"]).output()?;
+    let targets: Vec<String> = String::from_utf8(listed.stdout)?.lines().map(str::to_owned).collect();
+    if targets.is_empty() {
+        bail!("`cargo fuzz list` found no targets in crates/core/fuzz");
+    }
+    for target in &targets {
+        // cargo-fuzz passes nightly-only flags (-Z sanitizer); RUSTC_BOOTSTRAP lets the stable toolchain take them.
+        Step::new("fuzz a parser").run(
+            Command::new("cargo")
+                .current_dir(&core)
+                .args(["fuzz", "run", target, "--", &format!("-max_total_time={seconds}")])
+                .env("RUSTC_BOOTSTRAP", "1"),
+        )?;
+    }
+    println!("xtask: {} fuzz targets ran {seconds} s each without a crash", targets.len());
+    Ok(())
 }
 
 fn build_ui() -> Result<()> {

@@ -2,6 +2,9 @@ use crate::ids::{ApplicantName, CreditCode, Email, IdNumber, Mobile, Organisatio
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 
+/// The most certificates one application may ask for, unless the platform configures otherwise.
+pub const DEFAULT_MAX_QUANTITY: u32 = 20;
+
 /// How the certificate reaches the organisation: mailed after production (制证后邮寄), or collected
 /// in person at the platform's service counter (现场办理).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
@@ -83,6 +86,16 @@ pub struct Application {
     pub email: Email,
     /// `None` means collection at the counter.
     pub mailing: Option<MailingAddress>,
+}
+
+/// Every refused field of `form`, empty when it would be accepted: what the form shows as the
+/// applicant types.
+pub fn check_application(form: &ApplicationForm, max_quantity: u32) -> Vec<FieldError> {
+    match Application::parse(form, max_quantity) {
+        Ok(_) => Vec::new(),
+        Err(Error::InvalidApplication(fields)) => fields,
+        Err(Error::InvalidOrderNumber) => unreachable!("parsing an application never reads an order number"),
+    }
 }
 
 impl Application {

@@ -133,6 +133,11 @@ impl Desk {
         Ok(orders.into_iter().map(OrderRow::from).collect())
     }
 
+    /// The refused fields of a form being typed, by the core's rules, without asking the platform.
+    pub fn check_application(&self, form: &SubmitOrder) -> Vec<certdesk_core::FieldError> {
+        certdesk_core::check_application(form, certdesk_core::DEFAULT_MAX_QUANTITY)
+    }
+
     /// Submits an application to the platform and records the new order locally.
     pub async fn submit(&self, form: SubmitOrder) -> Result<OrderRow, ApiError> {
         let order = self.client.submit_order(&form).await.map_err(DeskError::from)?;

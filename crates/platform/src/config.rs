@@ -25,7 +25,7 @@ impl Default for PlatformConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("platform-data"),
             demo_data: true,
-            max_quantity: 20,
+            max_quantity: certdesk_core::DEFAULT_MAX_QUANTITY,
             fees: FeeSchedule::default(),
         }
     }

@@ -9,6 +9,7 @@ export const commands = {
 	appInfo: () => __TAURI_INVOKE<DeskInfo>("app_info"),
 	listProviders: () => typedError<Provider[], ApiError_Serialize>(__TAURI_INVOKE("list_providers")),
 	listOrders: () => typedError<OrderRow[], ApiError_Serialize>(__TAURI_INVOKE("list_orders")),
+	checkApplication: (form: ApplicationForm) => __TAURI_INVOKE<FieldError[]>("check_application", { form }),
 	submitApplication: (form: ApplicationForm) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("submit_application", { form })),
 };
 

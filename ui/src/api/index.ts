@@ -43,6 +43,8 @@ export const api = {
   appInfo: (): Promise<DeskInfo> => commands.appInfo(),
   listProviders: () => unwrap(() => commands.listProviders()),
   listOrders: () => unwrap(() => commands.listOrders()),
+  /** The core's verdict on a form being typed: every refused field, empty when acceptable. */
+  checkApplication: (form: ApplicationForm): Promise<FieldError[]> => commands.checkApplication(form),
   submitApplication: (form: ApplicationForm) => unwrap(() => commands.submitApplication(form)),
 };
 

@@ -61,3 +61,14 @@ async fn a_refused_application_is_not_recorded_locally() {
     assert_eq!(error.fields[0].message, "身份证号校验位错误，请核对后重新输入");
     assert!(desk.orders().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_form_is_checked_by_the_core_rules_without_the_platform() {
+    let dir = tempfile::tempdir().unwrap();
+    let offline = DeskConfig { data_dir: dir.path().into(), platform_url: Some("http://127.0.0.1:9".into()) };
+    let desk = Desk::start(&offline).await.unwrap();
+    assert!(desk.check_application(&form()).is_empty());
+    let refused = desk.check_application(&SubmitOrder { mobile: "12345".into(), quantity: 0, ..form() });
+    let messages: Vec<&str> = refused.iter().map(|f| f.message.as_str()).collect();
+    assert_eq!(messages, ["申领数量至少为1", "手机号码应为11位数字，以13至19开头"]);
+}

@@ -31,13 +31,15 @@ function rowFor(form: ApplicationForm): OrderRow {
 }
 
 /** A fake app behind IPC: remembers submitted orders like the real local store. */
-function mockApp(options: { refuse?: boolean } = {}) {
+function mockApp(options: { refuse?: boolean; check?: (form: ApplicationForm) => unknown[] } = {}) {
   const orders: OrderRow[] = [];
   const submitted: ApplicationForm[] = [];
   mockIPC((cmd, args) => {
     switch (cmd) {
       case 'list_providers':
         return providers;
+      case 'check_application':
+        return options.check?.((args as { form: ApplicationForm }).form) ?? [];
       case 'list_orders':
         // A fresh copy, as real IPC deserialises a fresh value every time.
         return structuredClone(orders);
@@ -131,6 +133,25 @@ describe('CA证书申领', () => {
     expect(await within(detail as HTMLElement).findByText('申领详情')).toBeTruthy();
     expect(within(detail as HTMLElement).getByText('¥300.00')).toBeTruthy();
     expect(within(detail as HTMLElement).getByText('填写资料')).toBeTruthy();
+  });
+
+  it('shows the core’s verdict on a field as it is typed and does not submit a refused form', async () => {
+    const app = mockApp({
+      check: (form) =>
+        form.creditCode === '91330106MA27XY812E'
+          ? [{ field: 'creditCode', message: '统一社会信用代码校验位错误，请核对后重新输入' }]
+          : [],
+    });
+    const user = userEvent.setup({ delay: null });
+    renderPage();
+    await user.click(screen.getByRole('button', { name: 'CA在线申领' }));
+    const dialog = await screen.findByRole('dialog');
+    await user.click(within(dialog).getByLabelText('统一社会信用代码'));
+    await user.paste('91330106MA27XY812E');
+    expect(await within(dialog).findByText('统一社会信用代码校验位错误，请核对后重新输入')).toBeTruthy();
+    await user.click(within(dialog).getByText('提 交'));
+    await waitFor(() => expect(screen.getByText('申领信息有误，请按提示修改后再提交')).toBeTruthy());
+    expect(app.submitted).toHaveLength(0);
   });
 
   it('shows the platform’s refusal under the field it concerns', async () => {

@@ -1,6 +1,14 @@
 import { Alert, App, Col, Divider, Form, Input, InputNumber, Modal, Radio, Row, Select, Typography } from 'antd';
-import { useEffect } from 'react';
-import { CommandError, formatFen, type ApplicationForm, type OrderRow, type Provider } from '../../../../api';
+import { useEffect, useRef } from 'react';
+import {
+  api,
+  CommandError,
+  formatFen,
+  type ApplicationForm,
+  type FieldError,
+  type OrderRow,
+  type Provider,
+} from '../../../../api';
 import { useProviders, useSubmitApplication } from '../service';
 
 type Props = { open: boolean; onClose: () => void; onSubmitted: (row: OrderRow) => void };
@@ -36,9 +44,40 @@ export default function ApplyForm({ open, onClose, onSubmitted }: Props) {
     }
   }, [open, providers.data, form]);
 
+  const complete = (values: Partial<ApplicationForm>) => ({ ...initialValues, ...values }) as ApplicationForm;
+  const showErrors = (errors: FieldError[], only?: (name: string) => boolean) => {
+    const names = Object.keys(initialValues).concat('providerId');
+    form.setFields(
+      names
+        .filter((name) => !only || only(name))
+        .map((name) => ({
+          name: name as keyof ApplicationForm,
+          errors: errors.filter((e) => e.field === name).map((e) => e.message),
+        })),
+    );
+  };
+
+  // As the applicant types, ask the core (through the app) and show its verdict on touched fields.
+  const pending = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const onValuesChange = () => {
+    clearTimeout(pending.current);
+    pending.current = setTimeout(async () => {
+      const errors = await api.checkApplication(complete(form.getFieldsValue()));
+      showErrors(errors, (name) => form.isFieldTouched(name as keyof ApplicationForm));
+    }, 250);
+  };
+  useEffect(() => () => clearTimeout(pending.current), []);
+
   const onFinish = async (values: ApplicationForm) => {
+    clearTimeout(pending.current);
+    const errors = await api.checkApplication(complete(values));
+    if (errors.length > 0) {
+      showErrors(errors);
+      message.error('申领信息有误，请按提示修改后再提交');
+      return;
+    }
     try {
-      const row = await submit.mutateAsync({ ...initialValues, ...values } as ApplicationForm);
+      const row = await submit.mutateAsync(complete(values));
       message.success(`申领已提交，订单编号 ${row.order.orderNo}，请完成申领人身份认证`);
       form.resetFields();
       onSubmitted(row);
@@ -65,11 +104,18 @@ export default function ApplyForm({ open, onClose, onSubmitted }: Props) {
       {providers.isError && (
         <Alert type="error" showIcon style={{ marginBottom: 16 }} message={providers.error.message} />
       )}
-      <Form form={form} name="apply" layout="vertical" initialValues={initialValues} onFinish={onFinish}>
+      <Form
+        form={form}
+        name="apply"
+        layout="vertical"
+        initialValues={initialValues}
+        onValuesChange={onValuesChange}
+        onFinish={onFinish}
+      >
         <Divider titlePlacement="start">CA服务商</Divider>
         <Row gutter={16}>
           <Col span={12}>
-            <Form.Item name="providerId" label="CA服务商" rules={[{ required: true, message: '请选择CA服务商' }]}>
+            <Form.Item name="providerId" label="CA服务商" required>
               <Select
                 loading={providers.isLoading}
                 options={providers.data?.map((p) => ({
@@ -80,7 +126,7 @@ export default function ApplyForm({ open, onClose, onSubmitted }: Props) {
             </Form.Item>
           </Col>
           <Col span={6}>
-            <Form.Item name="quantity" label="申领数量" rules={[{ required: true, message: '请输入申领数量' }]}>
+            <Form.Item name="quantity" label="申领数量" required>
               <InputNumber min={1} precision={0} style={{ width: '100%' }} />
             </Form.Item>
           </Col>
@@ -95,12 +141,12 @@ export default function ApplyForm({ open, onClose, onSubmitted }: Props) {
         <Divider titlePlacement="start">申领单位</Divider>
         <Row gutter={16}>
           <Col span={12}>
-            <Form.Item name="organisationName" label="机构名称" rules={[{ required: true, message: '请输入机构名称' }]}>
+            <Form.Item name="organisationName" label="机构名称" required>
               <Input maxLength={100} />
             </Form.Item>
           </Col>
           <Col span={12}>
-            <Form.Item name="creditCode" label="统一社会信用代码" rules={[{ required: true, message: '请输入统一社会信用代码' }]}>
+            <Form.Item name="creditCode" label="统一社会信用代码" required>
               <Input maxLength={18} />
             </Form.Item>
           </Col>
@@ -108,17 +154,17 @@ export default function ApplyForm({ open, onClose, onSubmitted }: Props) {
         <Divider titlePlacement="start">申领人</Divider>
         <Row gutter={16}>
           <Col span={8}>
-            <Form.Item name="applicantName" label="申领人" rules={[{ required: true, message: '请输入申领人姓名' }]}>
+            <Form.Item name="applicantName" label="申领人" required>
               <Input maxLength={30} />
             </Form.Item>
           </Col>
           <Col span={16}>
-            <Form.Item name="idNumber" label="身份证号" rules={[{ required: true, message: '请输入身份证号' }]}>
+            <Form.Item name="idNumber" label="身份证号" required>
               <Input maxLength={18} />
             </Form.Item>
           </Col>
           <Col span={8}>
-            <Form.Item name="mobile" label="手机号码" rules={[{ required: true, message: '请输入手机号码' }]}>
+            <Form.Item name="mobile" label="手机号码" required>
               <Input maxLength={20} />
             </Form.Item>
           </Col>
@@ -127,7 +173,7 @@ export default function ApplyForm({ open, onClose, onSubmitted }: Props) {
               name="email"
               label="电子邮箱"
               extra="电子发票将发送至此邮箱"
-              rules={[{ required: true, message: '请输入电子邮箱' }]}
+              required
             >
               <Input maxLength={254} />
             </Form.Item>
@@ -145,17 +191,17 @@ export default function ApplyForm({ open, onClose, onSubmitted }: Props) {
         {delivery !== 'counter' && (
           <Row gutter={16}>
             <Col span={8}>
-              <Form.Item name="recipient" label="收件人" rules={[{ required: true, message: '请输入收件人' }]}>
+              <Form.Item name="recipient" label="收件人" required>
                 <Input maxLength={30} />
               </Form.Item>
             </Col>
             <Col span={16}>
-              <Form.Item name="recipientMobile" label="收件人手机号码" rules={[{ required: true, message: '请输入收件人手机号码' }]}>
+              <Form.Item name="recipientMobile" label="收件人手机号码" required>
                 <Input maxLength={20} />
               </Form.Item>
             </Col>
             <Col span={24}>
-              <Form.Item name="address" label="邮寄地址" rules={[{ required: true, message: '请输入邮寄地址' }]}>
+              <Form.Item name="address" label="邮寄地址" required>
                 <Input maxLength={200} />
               </Form.Item>
             </Col>
