@@ -1,4 +1,6 @@
-use crate::ids::{ApplicantName, CreditCode, Email, IdNumber, Mobile, OrganisationName, Quantity, Refusal};
+use crate::ids::{
+    ApplicantName, CreditCode, Email, IdNumber, Mobile, OrganisationName, PostalAddress, Quantity, Refusal,
+};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 
@@ -70,7 +72,7 @@ pub struct FieldError {
 pub struct MailingAddress {
     pub recipient: String,
     pub mobile: Mobile,
-    pub address: String,
+    pub address: PostalAddress,
 }
 
 /// An application whose every field has passed the guide's rules.
@@ -129,7 +131,7 @@ impl Application {
                     FormField::RecipientMobile,
                     Mobile::parse(&form.recipient_mobile).map_err(|m| m.replace("手机号码", "收件人手机号码")),
                 );
-                let address = take(&mut errors, FormField::Address, parse_address(&form.address));
+                let address = take(&mut errors, FormField::Address, PostalAddress::parse(&form.address));
                 match (recipient, mobile, address) {
                     (Some(recipient), Some(mobile), Some(address)) => {
                         Some(Some(MailingAddress { recipient, mobile, address }))
@@ -180,16 +182,6 @@ fn parse_recipient(text: &str) -> Result<String, Refusal> {
     }
 }
 
-fn parse_address(text: &str) -> Result<String, Refusal> {
-    let address = text.trim();
-    match address.chars().count() {
-        0 => Err("请输入邮寄地址".into()),
-        1..=4 => Err("邮寄地址过短，请填写省、市、区及详细地址".into()),
-        5..=200 if !address.chars().any(char::is_control) => Ok(address.to_owned()),
-        _ => Err("邮寄地址应为5至200个字".into()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,7 +207,7 @@ mod tests {
     fn a_complete_form_parses_into_an_application() {
         let app = Application::parse(&valid_form(), 20).unwrap();
         assert_eq!(app.quantity.get(), 2);
-        assert_eq!(app.mailing.unwrap().address, "浙江省杭州市西湖区文三路1号");
+        assert_eq!(app.mailing.unwrap().address.as_str(), "浙江省杭州市西湖区文三路1号");
     }
 
     #[test]

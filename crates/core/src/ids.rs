@@ -251,6 +251,24 @@ impl ApplicantName {
     }
 }
 
+/// 邮寄地址: where the certificate is mailed, province to street and number.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PostalAddress(String);
+string_value!(PostalAddress);
+
+impl PostalAddress {
+    pub fn parse(text: &str) -> Result<Self, Refusal> {
+        let address = text.trim();
+        match address.chars().count() {
+            0 => Err("请输入邮寄地址".into()),
+            1..=4 => Err("邮寄地址过短，请填写省、市、区及详细地址".into()),
+            5..=200 if !address.chars().any(char::is_control) => Ok(PostalAddress(address.to_owned())),
+            5..=200 => Err("邮寄地址含有不可见字符".into()),
+            _ => Err("邮寄地址应为5至200个字".into()),
+        }
+    }
+}
+
 /// 申领数量: how many certificates, from 1 up to the platform's configured maximum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Quantity(u32);
@@ -351,6 +369,17 @@ mod tests {
         assert!(ApplicantName::parse("陈").is_err());
         assert!(ApplicantName::parse("Wang Ming").is_err());
         assert!(ApplicantName::parse("·王明").is_err());
+    }
+
+    #[test]
+    fn postal_addresses_need_enough_detail() {
+        assert_eq!(
+            PostalAddress::parse(" 浙江省杭州市西湖区文三路1号 ").unwrap().as_str(),
+            "浙江省杭州市西湖区文三路1号"
+        );
+        assert_eq!(PostalAddress::parse("杭州"), Err("邮寄地址过短，请填写省、市、区及详细地址".to_string()));
+        assert_eq!(PostalAddress::parse("浙江省\u{7}杭州市"), Err("邮寄地址含有不可见字符".to_string()));
+        assert_eq!(PostalAddress::parse(&"路".repeat(201)), Err("邮寄地址应为5至200个字".to_string()));
     }
 
     #[test]

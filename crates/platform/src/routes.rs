@@ -6,8 +6,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use certdesk_api::{OrderSummary, Provider, SubmitOrder};
 use certdesk_core::{
-    Application, Error as RuleError, FeeSchedule, FieldError, FormField, OrderNumber, OrderNumberGenerator,
-    OrderStatus, fee_for,
+    Application, Error as RuleError, FeeSchedule, FieldError, FormField, OrderNumber, OrderNumberGenerator, OrderState,
+    fee_for,
 };
 use std::sync::Arc;
 
@@ -100,7 +100,7 @@ impl AppState {
             applicant_name: application.applicant_name.to_string(),
             quantity: application.quantity.get(),
             fee,
-            status: OrderStatus::PendingVerification,
+            status: OrderState::submitted(fee).status,
         };
         self.db.insert_order(&order, &application)?;
         tracing::info!(order_no = %order.order_no, applicant_id = %application.id_number, "order submitted");
