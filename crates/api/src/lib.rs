@@ -120,3 +120,56 @@ mod tests {
         );
     }
 }
+
+/// `GET /v1/orders` filters, as query parameters. All optional; newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OrderQuery {
+    /// 订单编号, whole or its first digits.
+    pub order_no: Option<String>,
+    /// 申领状态, by [`certdesk_core::OrderStatus::code`], e.g. `pendingReview`.
+    pub status: Option<String>,
+    /// CA服务商.
+    pub provider_id: Option<String>,
+    /// 申领时间 from this date (`YYYY-MM-DD`, Asia/Shanghai), inclusive.
+    pub submitted_from: Option<String>,
+    /// 申领时间 up to this date, inclusive.
+    pub submitted_to: Option<String>,
+    /// 1-based page number; default 1.
+    pub page: Option<u32>,
+    /// 1 to 100; default 10, as the guide's list shows.
+    pub page_size: Option<u32>,
+}
+
+/// One page of orders and how many match in all (共有 N 条).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderPage {
+    pub items: Vec<OrderSummary>,
+    pub total: u32,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+/// What the platform tells every client about itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PlatformSettings {
+    /// Where applicants mail paper documents when face verification is not possible.
+    pub paper_documents_address: String,
+    /// The most certificates one application may ask for.
+    pub max_quantity: u32,
+    /// The version of the working-day calendar (`GET /v1/calendar`).
+    pub calendar_version: String,
+}
+
+/// The working-day calendar in its documented line format (see `certdesk-core`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CalendarDocument {
+    pub version: String,
+    pub text: String,
+}
+
+/// The header that makes a retried submit return the order the first attempt created.
+pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";

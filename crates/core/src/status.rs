@@ -74,6 +74,10 @@ pub enum OrderStatus {
 }
 
 impl OrderStatus {
+    /// Every [`OrderStatus::code`], in the order of the process.
+    pub const CODES: [&'static str; 7] =
+        ["pendingVerification", "pendingPayment", "pendingReview", "rejected", "approved", "issued", "cancelled"];
+
     /// A stable name for filtering and storage (`pendingReview`), independent of the label.
     pub fn code(&self) -> &'static str {
         match self {

@@ -15,6 +15,11 @@ pub struct PlatformConfig {
     pub demo_data: bool,
     /// The most certificates one application may ask for (申领数量).
     pub max_quantity: u32,
+    /// Where applicants mail paper documents (邮寄纸质资料) when face verification is not possible.
+    pub paper_documents_address: String,
+    /// A working-day calendar file replacing the one CertDesk ships (format: `certdesk-core`'s
+    /// `data/calendar.txt`), so the yearly schedule can be updated without a new release.
+    pub calendar: Option<PathBuf>,
     /// Fee waivers (`[fees]` in the file): free certificates per application, waived authorities.
     pub fees: FeeSchedule,
 }
@@ -26,6 +31,9 @@ impl Default for PlatformConfig {
             data_dir: PathBuf::from("platform-data"),
             demo_data: true,
             max_quantity: certdesk_core::DEFAULT_MAX_QUANTITY,
+            // The address the guide gives; a deployment configures its own.
+            paper_documents_address: "杭州市西湖区转塘街道鲤鱼山街鹏辉科技园1号楼政采云有限公司".into(),
+            calendar: None,
             fees: FeeSchedule::default(),
         }
     }

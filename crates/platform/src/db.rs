@@ -9,8 +9,9 @@ use rusqlite_migration::{M, Migrations};
 use std::path::Path;
 use std::sync::Mutex;
 
-const MIGRATIONS: &[M<'static>] = &[M::up(
-    "CREATE TABLE providers (
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(
+        "CREATE TABLE providers (
         id TEXT PRIMARY KEY,
         name TEXT NOT NULL,
         unit_fee_fen INTEGER NOT NULL CHECK (unit_fee_fen >= 0),
@@ -44,7 +45,30 @@ const MIGRATIONS: &[M<'static>] = &[M::up(
         reason TEXT
     );
     CREATE INDEX order_events_by_order ON order_events(order_no, id);",
-)];
+    ),
+    // Idempotent submits: a key names the order its first request created.
+    M::up(
+        "ALTER TABLE orders ADD COLUMN paid INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE idempotency_keys (
+        key TEXT PRIMARY KEY,
+        request_hash TEXT NOT NULL,
+        order_no TEXT NOT NULL REFERENCES orders(order_no),
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX orders_by_status ON orders(status_code, order_no);
+    CREATE INDEX orders_by_provider ON orders(provider_id, order_no);",
+    ),
+];
+
+/// What [`Db::insert_order`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Inserted {
+    New,
+    /// The idempotency key was used before, for the same request: this is the order it created.
+    Earlier(OrderNumber),
+    /// The idempotency key was used before for a different request.
+    KeyReused,
+}
 
 pub struct Db {
     conn: Mutex<Connection>,
@@ -106,12 +130,33 @@ impl Db {
         })
     }
 
-    /// Stores a new order and its first event in one transaction.
-    pub fn insert_order(&self, order: &OrderSummary, application: &Application) -> Result<()> {
+    /// Stores a new order and its first event in one transaction, unless `idempotency` names a key
+    /// already used: then nothing is stored and the earlier order's number comes back.
+    pub fn insert_order(
+        &self,
+        order: &OrderSummary,
+        application: &Application,
+        idempotency: Option<(&str, &str)>,
+    ) -> Result<Inserted> {
         let status = serde_json::to_string(&order.status).expect("status serialises");
         let mailing = application.mailing.as_ref().map(|m| serde_json::to_string(m).expect("address serialises"));
         self.with(|conn| {
             let tx = conn.transaction()?;
+            if let Some((key, hash)) = idempotency {
+                let earlier: Option<(String, String)> = tx
+                    .query_row("SELECT order_no, request_hash FROM idempotency_keys WHERE key = ?1", [key], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })
+                    .optional()?;
+                if let Some((order_no, earlier_hash)) = earlier {
+                    let order_no = OrderNumber::parse(&order_no).map_err(|e| from_sql(0, e))?;
+                    return Ok(if earlier_hash == hash {
+                        Inserted::Earlier(order_no)
+                    } else {
+                        Inserted::KeyReused
+                    });
+                }
+            }
             tx.execute(
                 "INSERT INTO orders (order_no, provider_id, organisation_name, credit_code, applicant_name,
                     id_number_masked, mobile, email, mailing, quantity, fee_fen, status, status_code, submitted_at)
@@ -137,38 +182,95 @@ impl Db {
                 "INSERT INTO order_events (order_no, at, actor, from_status, to_status) VALUES (?1, ?2, 'applicant', NULL, ?3)",
                 params![order.order_no.as_str(), order.submitted_at, status],
             )?;
+            if let Some((key, hash)) = idempotency {
+                tx.execute(
+                    "INSERT INTO idempotency_keys (key, request_hash, order_no, created_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![key, hash, order.order_no.as_str(), order.submitted_at],
+                )?;
+            }
             tx.commit()?;
-            Ok(())
+            Ok(Inserted::New)
+        })
+    }
+
+    /// A page of orders matching `filter`, newest first, and how many match in all.
+    pub fn list_orders(&self, filter: &OrderFilter) -> Result<(Vec<OrderSummary>, u32)> {
+        let mut conditions = Vec::new();
+        let mut values: Vec<String> = Vec::new();
+        let mut add = |condition: &str, value: String| {
+            values.push(value);
+            conditions.push(condition.replace('?', &format!("?{}", values.len())));
+        };
+        if let Some(prefix) = &filter.order_no_prefix {
+            add("o.order_no LIKE ? || '%'", prefix.clone());
+        }
+        if let Some(status) = &filter.status_code {
+            add("o.status_code = ?", status.clone());
+        }
+        if let Some(provider) = &filter.provider_id {
+            add("o.provider_id = ?", provider.clone());
+        }
+        if let Some(from) = &filter.submitted_from {
+            add("o.submitted_at >= ?", from.to_string());
+        }
+        if let Some(before) = &filter.submitted_before {
+            add("o.submitted_at < ?", before.to_string());
+        }
+        let clause = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+        self.with(|conn| {
+            let params = rusqlite::params_from_iter(values.iter());
+            let total: u32 =
+                conn.query_row(&format!("SELECT COUNT(*) FROM orders o {clause}"), params, |r| r.get(0))?;
+            let sql = format!(
+                "{SELECT_SUMMARY} {clause} ORDER BY o.order_no DESC LIMIT {} OFFSET {}",
+                filter.limit, filter.offset
+            );
+            let mut stmt = conn.prepare(&sql)?;
+            let rows = stmt.query_map(rusqlite::params_from_iter(values.iter()), summary_from_row)?;
+            Ok((rows.collect::<Result<_, _>>()?, total))
         })
     }
 
     pub fn order(&self, order_no: &OrderNumber) -> Result<Option<OrderSummary>> {
         self.with(|conn| {
             Ok(conn
-                .query_row(
-                    "SELECT o.order_no, o.provider_id, p.name, o.organisation_name, o.applicant_name, o.quantity,
-                            o.fee_fen, o.status, o.submitted_at
-                     FROM orders o JOIN providers p ON p.id = o.provider_id WHERE o.order_no = ?1",
-                    [order_no.as_str()],
-                    |r| {
-                        let status: String = r.get(7)?;
-                        let order_no: String = r.get(0)?;
-                        Ok(OrderSummary {
-                            order_no: OrderNumber::parse(&order_no).map_err(|e| from_sql(0, e))?,
-                            provider_id: r.get(1)?,
-                            provider_name: r.get(2)?,
-                            organisation_name: r.get(3)?,
-                            applicant_name: r.get(4)?,
-                            quantity: r.get(5)?,
-                            fee: Money::from_fen(r.get(6)?),
-                            status: serde_json::from_str::<OrderStatus>(&status).map_err(|e| from_sql(7, e))?,
-                            submitted_at: r.get(8)?,
-                        })
-                    },
-                )
+                .query_row(&format!("{SELECT_SUMMARY} WHERE o.order_no = ?1"), [order_no.as_str()], summary_from_row)
                 .optional()?)
         })
     }
+}
+
+const SELECT_SUMMARY: &str = "SELECT o.order_no, o.provider_id, p.name, o.organisation_name, o.applicant_name,
+        o.quantity, o.fee_fen, o.status, o.submitted_at
+    FROM orders o JOIN providers p ON p.id = o.provider_id";
+
+fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OrderSummary> {
+    let order_no: String = r.get(0)?;
+    let status: String = r.get(7)?;
+    Ok(OrderSummary {
+        order_no: OrderNumber::parse(&order_no).map_err(|e| from_sql(0, e))?,
+        provider_id: r.get(1)?,
+        provider_name: r.get(2)?,
+        organisation_name: r.get(3)?,
+        applicant_name: r.get(4)?,
+        quantity: r.get(5)?,
+        fee: Money::from_fen(r.get(6)?),
+        status: serde_json::from_str::<OrderStatus>(&status).map_err(|e| from_sql(7, e))?,
+        submitted_at: r.get(8)?,
+    })
+}
+
+/// A parsed `GET /v1/orders` query: SQL-ready bounds.
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    pub order_no_prefix: Option<String>,
+    pub status_code: Option<String>,
+    pub provider_id: Option<String>,
+    /// `YYYY-MM-DD`: RFC 3339 texts in +08:00 compare correctly against a date prefix.
+    pub submitted_from: Option<chrono::NaiveDate>,
+    pub submitted_before: Option<chrono::NaiveDate>,
+    pub limit: u32,
+    pub offset: u32,
 }
 
 fn from_sql(column: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {

@@ -22,6 +22,9 @@ pub enum PlatformError {
     Io(#[from] std::io::Error),
     #[error("internal: {0}")]
     Internal(String),
+    /// The configuration cannot be used; only at start.
+    #[error("配置错误：{0}")]
+    Config(String),
 }
 
 pub type Result<T, E = PlatformError> = std::result::Result<T, E>;
@@ -45,7 +48,8 @@ impl PlatformError {
             PlatformError::Database(_)
             | PlatformError::Migration(_)
             | PlatformError::Io(_)
-            | PlatformError::Internal(_) => {
+            | PlatformError::Internal(_)
+            | PlatformError::Config(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, ApiError::new(ErrorCode::Internal, "平台内部错误，请稍后重试"))
             }
         }
@@ -64,6 +68,12 @@ impl IntoResponse for PlatformError {
 
 impl From<axum::extract::rejection::JsonRejection> for PlatformError {
     fn from(rejection: axum::extract::rejection::JsonRejection) -> Self {
+        PlatformError::BadRequest(rejection.body_text())
+    }
+}
+
+impl From<axum::extract::rejection::QueryRejection> for PlatformError {
+    fn from(rejection: axum::extract::rejection::QueryRejection) -> Self {
         PlatformError::BadRequest(rejection.body_text())
     }
 }

@@ -12,6 +12,7 @@ mod routes;
 pub use config::PlatformConfig;
 pub use error::{PlatformError, Result};
 
+use certdesk_core::{OFFICIAL_CALENDAR, WorkCalendar};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::oneshot;
@@ -71,7 +72,15 @@ impl Platform {
         if config.demo_data {
             db.seed_demo_providers()?;
         }
-        let state = Arc::new(routes::AppState::new(db, config.max_quantity, config.fees)?);
+        let calendar = match &config.calendar {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)?;
+                WorkCalendar::parse(&text).map_err(|e| PlatformError::Config(format!("{}: {e}", path.display())))?;
+                text
+            }
+            None => OFFICIAL_CALENDAR.to_owned(),
+        };
+        let state = Arc::new(routes::AppState::new(db, &config, calendar)?);
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel::<()>();

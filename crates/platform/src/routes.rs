@@ -1,14 +1,19 @@
-use crate::db::Db;
+use crate::PlatformConfig;
+use crate::db::{Db, Inserted, OrderFilter};
 use crate::{PlatformError, Result};
-use axum::extract::{FromRequest, Path, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, State};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use certdesk_api::{OrderSummary, Provider, SubmitOrder};
+use certdesk_api::{
+    CalendarDocument, IDEMPOTENCY_KEY, OrderPage, OrderQuery, OrderSummary, PlatformSettings, Provider, SubmitOrder,
+};
 use certdesk_core::{
     Application, Error as RuleError, FeeSchedule, FieldError, FormField, OrderNumber, OrderNumberGenerator, OrderState,
-    fee_for,
+    OrderStatus, WorkCalendar, fee_for,
 };
+use chrono::NaiveDate;
 use std::sync::Arc;
 
 pub struct AppState {
@@ -16,16 +21,33 @@ pub struct AppState {
     numbers: OrderNumberGenerator,
     max_quantity: u32,
     fees: FeeSchedule,
+    paper_documents_address: String,
+    /// The working-day calendar, as served (already checked to parse).
+    calendar: CalendarDocument,
 }
 
 impl AppState {
-    pub fn new(db: Db, max_quantity: u32, fees: FeeSchedule) -> Result<Self> {
+    pub fn new(db: Db, config: &PlatformConfig, calendar_text: String) -> Result<Self> {
         let numbers = OrderNumberGenerator::starting_after(db.last_order_number()?.as_ref());
-        Ok(AppState { db, numbers, max_quantity, fees })
+        let version =
+            WorkCalendar::parse(&calendar_text).map_err(|e| PlatformError::Config(e.to_string()))?.version().to_owned();
+        Ok(AppState {
+            db,
+            numbers,
+            max_quantity: config.max_quantity,
+            fees: config.fees.clone(),
+            paper_documents_address: config.paper_documents_address.clone(),
+            calendar: CalendarDocument { version, text: calendar_text },
+        })
     }
 }
 
 type Shared = Arc<AppState>;
+
+/// `axum::extract::Query`, with malformed queries answered in the `{code, message}` shape.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(PlatformError))]
+struct ApiQuery<T>(T);
 
 /// `axum::Json`, with malformed bodies answered in the platform's `{code, message}` shape.
 #[derive(FromRequest)]
@@ -36,7 +58,9 @@ pub fn router(state: Shared) -> Router {
     Router::new()
         .route("/v1/health", get(|| async { "ok" }))
         .route("/v1/providers", get(list_providers))
-        .route("/v1/orders", post(submit_order))
+        .route("/v1/settings", get(settings))
+        .route("/v1/calendar", get(calendar))
+        .route("/v1/orders", post(submit_order).get(list_orders))
         .route("/v1/orders/{order_no}", get(get_order))
         .fallback(|| async { PlatformError::NotFound("接口不存在".into()) })
         .layer(tower_http::trace::TraceLayer::new_for_http())
@@ -56,12 +80,80 @@ async fn list_providers(State(state): State<Shared>) -> Result<Json<Vec<Provider
     Ok(Json(blocking(&state, |s| s.db.providers()).await?))
 }
 
+async fn settings(State(state): State<Shared>) -> Json<PlatformSettings> {
+    Json(PlatformSettings {
+        paper_documents_address: state.paper_documents_address.clone(),
+        max_quantity: state.max_quantity,
+        calendar_version: state.calendar.version.clone(),
+    })
+}
+
+async fn calendar(State(state): State<Shared>) -> Json<CalendarDocument> {
+    Json(state.calendar.clone())
+}
+
+/// `201 Created` with the new order; `200 OK` with the earlier order when the `Idempotency-Key`
+/// was used before for the same application.
 async fn submit_order(
     State(state): State<Shared>,
+    headers: HeaderMap,
     ApiJson(form): ApiJson<SubmitOrder>,
 ) -> Result<(StatusCode, Json<OrderSummary>)> {
-    let order = blocking(&state, move |s| s.submit(&form)).await?;
-    Ok((StatusCode::CREATED, Json(order)))
+    let key = match headers.get(IDEMPOTENCY_KEY) {
+        None => None,
+        Some(value) => match value.to_str() {
+            Ok(key) if (1..=255).contains(&key.len()) => Some(key.to_owned()),
+            _ => return Err(PlatformError::BadRequest(format!("{IDEMPOTENCY_KEY}应为1至255个可见ASCII字符"))),
+        },
+    };
+    let (created, order) = blocking(&state, move |s| s.submit(&form, key.as_deref())).await?;
+    Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(order)))
+}
+
+async fn list_orders(State(state): State<Shared>, ApiQuery(query): ApiQuery<OrderQuery>) -> Result<Json<OrderPage>> {
+    let filter = order_filter(&query)?;
+    let (page, page_size) = (filter.offset / filter.limit + 1, filter.limit);
+    let (items, total) = blocking(&state, move |s| s.db.list_orders(&filter)).await?;
+    Ok(Json(OrderPage { items, total, page, page_size }))
+}
+
+/// Checks a list query and turns it into SQL-ready bounds.
+fn order_filter(query: &OrderQuery) -> Result<OrderFilter> {
+    let bad = |message: &str| PlatformError::BadRequest(message.to_owned());
+    let trimmed = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+    let order_no_prefix = trimmed(&query.order_no);
+    if order_no_prefix.as_deref().is_some_and(|n| n.len() > 15 || !n.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(bad("订单编号只能是不超过15位的数字"));
+    }
+    let status_code = trimmed(&query.status);
+    if status_code.as_deref().is_some_and(|s| !OrderStatus::CODES.contains(&s)) {
+        return Err(bad("申领状态不存在"));
+    }
+    let date = |v: &Option<String>| -> Result<Option<NaiveDate>> {
+        trimmed(v)
+            .map(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| bad("申领时间应为YYYY-MM-DD格式的日期")))
+            .transpose()
+    };
+    let (from, to) = (date(&query.submitted_from)?, date(&query.submitted_to)?);
+    if let (Some(from), Some(to)) = (from, to)
+        && to < from
+    {
+        return Err(bad("申领时间的结束日期早于开始日期"));
+    }
+    let page = query.page.unwrap_or(1);
+    let page_size = query.page_size.unwrap_or(10);
+    if page == 0 || !(1..=100).contains(&page_size) {
+        return Err(bad("页码从1开始，每页1至100条"));
+    }
+    Ok(OrderFilter {
+        order_no_prefix,
+        status_code,
+        provider_id: trimmed(&query.provider_id),
+        submitted_from: from,
+        submitted_before: to.and_then(|d| d.succ_opt()),
+        limit: page_size,
+        offset: (page - 1).saturating_mul(page_size),
+    })
 }
 
 async fn get_order(State(state): State<Shared>, Path(order_no): Path<String>) -> Result<Json<OrderSummary>> {
@@ -70,8 +162,17 @@ async fn get_order(State(state): State<Shared>, Path(order_no): Path<String>) ->
     found.map(Json).ok_or_else(|| PlatformError::NotFound("订单不存在".into()))
 }
 
+/// FNV-1a over the form's JSON: the same application gives the same fingerprint on every platform
+/// build (unlike `std`'s hasher), so a retried submit is recognised after an upgrade too.
+fn request_fingerprint(form: &SubmitOrder) -> String {
+    let json = serde_json::to_vec(form).expect("a form serialises");
+    let hash = json.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3));
+    format!("{hash:016x}")
+}
+
 impl AppState {
-    fn submit(&self, form: &SubmitOrder) -> Result<OrderSummary> {
+    /// Whether a new order was created, and the order.
+    fn submit(&self, form: &SubmitOrder, idempotency_key: Option<&str>) -> Result<(bool, OrderSummary)> {
         let application = Application::parse(form, self.max_quantity);
         let provider = self.db.provider(form.provider_id.trim())?;
         let (application, provider) = match (application, provider) {
@@ -102,8 +203,19 @@ impl AppState {
             fee,
             status: OrderState::submitted(fee).status,
         };
-        self.db.insert_order(&order, &application)?;
-        tracing::info!(order_no = %order.order_no, applicant_id = %application.id_number, "order submitted");
-        Ok(order)
+        let request_hash = idempotency_key.map(|_| request_fingerprint(form));
+        let idempotency = idempotency_key.zip(request_hash.as_deref());
+        match self.db.insert_order(&order, &application, idempotency)? {
+            Inserted::New => {
+                tracing::info!(order_no = %order.order_no, applicant_id = %application.id_number, "order submitted");
+                Ok((true, order))
+            }
+            Inserted::Earlier(order_no) => {
+                let earlier =
+                    self.db.order(&order_no)?.ok_or_else(|| PlatformError::Internal("keyed order gone".into()))?;
+                Ok((false, earlier))
+            }
+            Inserted::KeyReused => Err(PlatformError::Conflict(format!("该{IDEMPOTENCY_KEY}已用于另一份申领"))),
+        }
     }
 }

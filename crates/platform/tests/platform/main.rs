@@ -1,5 +1,7 @@
 //! The platform over real HTTP on port 0 with a fresh database each.
 
+mod idempotency;
+mod listing;
 mod orders;
 mod providers;
 
