@@ -1,7 +1,10 @@
 //! A typed client for the platform's `/v1` API: one struct owning the HTTP client, the base URL and
 //! the timeout; typed requests and responses; every failure mapped to [`ClientError`].
 
-use certdesk_api::{ApiError, ErrorCode, OrderSummary, Provider, SubmitOrder};
+use certdesk_api::{
+    ApiError, CalendarDocument, ErrorCode, IDEMPOTENCY_KEY, OrderPage, OrderQuery, OrderSummary, PlatformSettings,
+    Provider, SubmitOrder,
+};
 use certdesk_core::OrderNumber;
 use reqwest::{Method, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -62,8 +65,26 @@ impl PlatformClient {
         send(self.request(Method::GET, "/v1/providers")).await
     }
 
-    pub async fn submit_order(&self, form: &SubmitOrder) -> Result<OrderSummary> {
-        send(self.request(Method::POST, "/v1/orders").json(form)).await
+    /// Submits an application. With an `idempotency_key`, a retry after a lost answer returns the
+    /// order the first attempt created instead of a second one.
+    pub async fn submit_order(&self, form: &SubmitOrder, idempotency_key: Option<&str>) -> Result<OrderSummary> {
+        let mut request = self.request(Method::POST, "/v1/orders").json(form);
+        if let Some(key) = idempotency_key {
+            request = request.header(IDEMPOTENCY_KEY, key);
+        }
+        send(request).await
+    }
+
+    pub async fn orders(&self, query: &OrderQuery) -> Result<OrderPage> {
+        send(self.request(Method::GET, "/v1/orders").query(query)).await
+    }
+
+    pub async fn settings(&self) -> Result<PlatformSettings> {
+        send(self.request(Method::GET, "/v1/settings")).await
+    }
+
+    pub async fn calendar(&self) -> Result<CalendarDocument> {
+        send(self.request(Method::GET, "/v1/calendar")).await
     }
 
     pub async fn order(&self, order_no: &OrderNumber) -> Result<OrderSummary> {

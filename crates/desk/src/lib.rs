@@ -118,6 +118,14 @@ impl Desk {
         }
     }
 
+    /// Unique per install and submit: the process, the instant and a counter.
+    fn next_idempotency_key(&self) -> String {
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        format!("certdesk-{}-{nanos}-{n}", std::process::id())
+    }
+
     fn store(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -140,7 +148,17 @@ impl Desk {
 
     /// Submits an application to the platform and records the new order locally.
     pub async fn submit(&self, form: SubmitOrder) -> Result<OrderRow, ApiError> {
-        let order = self.client.submit_order(&form).await.map_err(DeskError::from)?;
+        // One key for this submit and its retry: a lost answer never makes a second order.
+        let key = self.next_idempotency_key();
+        let order = match self.client.submit_order(&form, Some(&key)).await {
+            Err(certdesk_client::ClientError::Unreachable(reason)) => {
+                tracing::warn!(%reason, "submit not answered; retrying once with the same key");
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                self.client.submit_order(&form, Some(&key)).await
+            }
+            other => other,
+        }
+        .map_err(DeskError::from)?;
         certdesk_store::upsert_order(&mut self.store(), &order).map_err(DeskError::from)?;
         Ok(order.into())
     }

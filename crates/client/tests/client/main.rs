@@ -31,7 +31,7 @@ async fn the_client_submits_and_reads_back_an_order() {
     let providers = client.providers().await.unwrap();
     assert!(providers.iter().any(|p| p.name == "浙江汇信CA"));
 
-    let order = client.submit_order(&form()).await.unwrap();
+    let order = client.submit_order(&form(), None).await.unwrap();
     assert_eq!(order.status, OrderStatus::PendingVerification);
     assert_eq!(order.fee.fen(), 0);
     assert_eq!(client.order(&order.order_no).await.unwrap(), order);
@@ -43,7 +43,7 @@ async fn a_refused_form_comes_back_as_a_typed_validation_error() {
     let platform = Platform::start(PlatformConfig::embedded(dir.path())).await.unwrap();
     let client = PlatformClient::new(platform.url()).unwrap();
     let bad = SubmitOrder { email: "not-an-email".into(), ..form() };
-    match client.submit_order(&bad).await {
+    match client.submit_order(&bad, None).await {
         Err(ClientError::Api(api)) => {
             assert_eq!(api.code, ErrorCode::Validation);
             assert_eq!(api.fields.len(), 1);
@@ -64,4 +64,26 @@ async fn a_stopped_platform_is_reported_as_unreachable_in_chinese() {
     let api: certdesk_api::ApiError = error.into();
     assert_eq!(api.code, ErrorCode::Unavailable);
     assert_eq!(api.message, "无法连接平台，请检查网络后重试");
+}
+
+#[tokio::test]
+async fn the_client_lists_pages_reads_settings_and_retries_idempotently() {
+    let dir = tempfile::tempdir().unwrap();
+    let platform = Platform::start(PlatformConfig::embedded(dir.path())).await.unwrap();
+    let client = PlatformClient::new(platform.url()).unwrap();
+    let first = client.submit_order(&form(), Some("retry-1")).await.unwrap();
+    let again = client.submit_order(&form(), Some("retry-1")).await.unwrap();
+    assert_eq!(first, again);
+    client.submit_order(&form(), None).await.unwrap();
+
+    let page = client
+        .orders(&certdesk_api::OrderQuery { page_size: Some(1), page: Some(2), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!((page.total, page.page, page.page_size), (2, 2, 1));
+    assert_eq!(page.items, vec![first]);
+
+    let settings = client.settings().await.unwrap();
+    assert_eq!(settings.max_quantity, 20);
+    assert_eq!(client.calendar().await.unwrap().version, settings.calendar_version);
 }
