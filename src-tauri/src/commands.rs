@@ -2,7 +2,7 @@
 
 use certdesk_api::{ApiError, Provider, SubmitOrder};
 use certdesk_core::FieldError;
-use certdesk_desk::{Desk, DeskInfo, OrderRow};
+use certdesk_desk::{Desk, DeskInfo, OrderDetailView, OrderRow};
 use tauri::State;
 
 #[tauri::command]
@@ -33,4 +33,10 @@ pub async fn submit_application(desk: State<'_, Desk>, form: SubmitOrder) -> Res
 #[specta::specta]
 pub fn check_application(desk: State<'_, Desk>, form: SubmitOrder) -> Vec<FieldError> {
     desk.check_application(&form)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn order_detail(desk: State<'_, Desk>, order_no: String) -> Result<OrderDetailView, ApiError> {
+    desk.order_detail(&order_no).await
 }

@@ -14,6 +14,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::app_info,
             commands::list_providers,
             commands::list_orders,
+            commands::order_detail,
             commands::check_application,
             commands::submit_application,
         ])

@@ -173,3 +173,38 @@ pub struct CalendarDocument {
 
 /// The header that makes a retried submit return the order the first attempt created.
 pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+/// One row of an order's append-only history: who moved it from what to what, when, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderEventRecord {
+    /// RFC 3339 in Asia/Shanghai.
+    pub at: String,
+    pub actor: certdesk_core::Actor,
+    /// `None` for the submission itself.
+    pub from: Option<OrderStatus>,
+    pub to: OrderStatus,
+    pub reason: Option<String>,
+}
+
+/// When the order's next step is due, in working days (Asia/Shanghai dates, `YYYY-MM-DD`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct EtaView {
+    /// 平台审核 or 制证.
+    pub step: String,
+    pub earliest: String,
+    pub latest: String,
+    /// A peak-season warning: review may take longer, apply a month ahead.
+    pub peak_season: Option<String>,
+}
+
+/// 查看: an order with its history and what to expect next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderDetail {
+    pub order: OrderSummary,
+    /// Oldest first.
+    pub history: Vec<OrderEventRecord>,
+    pub eta: Option<EtaView>,
+}

@@ -2,8 +2,8 @@
 //! the timeout; typed requests and responses; every failure mapped to [`ClientError`].
 
 use certdesk_api::{
-    ApiError, CalendarDocument, ErrorCode, IDEMPOTENCY_KEY, OrderPage, OrderQuery, OrderSummary, PlatformSettings,
-    Provider, SubmitOrder,
+    ApiError, CalendarDocument, ErrorCode, IDEMPOTENCY_KEY, OrderDetail, OrderPage, OrderQuery, OrderSummary,
+    PlatformSettings, Provider, SubmitOrder,
 };
 use certdesk_core::OrderNumber;
 use reqwest::{Method, RequestBuilder, Response};
@@ -73,6 +73,10 @@ impl PlatformClient {
             request = request.header(IDEMPOTENCY_KEY, key);
         }
         send(request).await
+    }
+
+    pub async fn order_detail(&self, order_no: &OrderNumber) -> Result<OrderDetail> {
+        send(self.request(Method::GET, &format!("/v1/orders/{order_no}/detail"))).await
     }
 
     pub async fn orders(&self, query: &OrderQuery) -> Result<OrderPage> {

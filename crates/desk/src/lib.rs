@@ -87,6 +87,28 @@ impl From<OrderSummary> for OrderRow {
     }
 }
 
+/// One line of the 查看 timeline, ready to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryRow {
+    /// `2026-11-28 14:19:35`, Beijing time.
+    pub at_text: String,
+    /// Who: 申领人, 审核人员, ….
+    pub actor_zh: String,
+    /// The status the order entered.
+    pub status_zh: String,
+    pub reason: Option<String>,
+}
+
+/// 查看: the order as listed, its timeline, and the ETA of its next step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderDetailView {
+    pub row: OrderRow,
+    pub history: Vec<HistoryRow>,
+    pub eta: Option<certdesk_api::EtaView>,
+}
+
 pub struct Desk {
     store: Mutex<Connection>,
     client: PlatformClient,
@@ -161,6 +183,29 @@ impl Desk {
         .map_err(DeskError::from)?;
         certdesk_store::upsert_order(&mut self.store(), &order).map_err(DeskError::from)?;
         Ok(order.into())
+    }
+
+    /// 查看: the order with its history and ETA, from the platform; what it says is kept locally.
+    pub async fn order_detail(&self, order_no: &str) -> Result<OrderDetailView, ApiError> {
+        let order_no = certdesk_core::OrderNumber::parse(order_no).map_err(ApiError::from)?;
+        let detail = self.client.order_detail(&order_no).await.map_err(DeskError::from)?;
+        certdesk_store::upsert_order(&mut self.store(), &detail.order).map_err(DeskError::from)?;
+        let history = detail
+            .history
+            .into_iter()
+            .map(|event| {
+                let at_text = chrono::DateTime::parse_from_rfc3339(&event.at)
+                    .map(|t| certdesk_core::format_shanghai(&t))
+                    .unwrap_or_else(|_| event.at.clone());
+                HistoryRow {
+                    at_text,
+                    actor_zh: event.actor.label_zh().to_owned(),
+                    status_zh: event.to.label_zh(),
+                    reason: event.reason,
+                }
+            })
+            .collect();
+        Ok(OrderDetailView { row: detail.order.into(), history, eta: detail.eta })
     }
 
     /// Stops the embedded platform, if any, waiting for requests in flight.

@@ -231,6 +231,19 @@ impl Db {
         })
     }
 
+    /// The order's history, oldest first.
+    pub fn order_events(&self, order_no: &OrderNumber) -> Result<Vec<EventRow>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT at, actor, from_status, to_status, reason FROM order_events WHERE order_no = ?1 ORDER BY id",
+            )?;
+            let rows = stmt.query_map([order_no.as_str()], |r| {
+                Ok(EventRow { at: r.get(0)?, actor: r.get(1)?, from: r.get(2)?, to: r.get(3)?, reason: r.get(4)? })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
     pub fn order(&self, order_no: &OrderNumber) -> Result<Option<OrderSummary>> {
         self.with(|conn| {
             Ok(conn
@@ -238,6 +251,15 @@ impl Db {
                 .optional()?)
         })
     }
+}
+
+/// One stored history row (statuses still as JSON text, decoded by the caller).
+pub struct EventRow {
+    pub at: String,
+    pub actor: String,
+    pub from: Option<String>,
+    pub to: String,
+    pub reason: Option<String>,
 }
 
 const SELECT_SUMMARY: &str = "SELECT o.order_no, o.provider_id, p.name, o.organisation_name, o.applicant_name,

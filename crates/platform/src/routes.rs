@@ -7,13 +7,14 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use certdesk_api::{
-    CalendarDocument, IDEMPOTENCY_KEY, OrderPage, OrderQuery, OrderSummary, PlatformSettings, Provider, SubmitOrder,
+    CalendarDocument, EtaView, IDEMPOTENCY_KEY, OrderDetail, OrderEventRecord, OrderPage, OrderQuery, OrderSummary,
+    PlatformSettings, Provider, SubmitOrder,
 };
 use certdesk_core::{
     Application, Error as RuleError, FeeSchedule, FieldError, FormField, OrderNumber, OrderNumberGenerator, OrderState,
-    OrderStatus, WorkCalendar, fee_for,
+    OrderStatus, Verification, WorkCalendar, fee_for,
 };
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate};
 use std::sync::Arc;
 
 pub struct AppState {
@@ -62,6 +63,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/calendar", get(calendar))
         .route("/v1/orders", post(submit_order).get(list_orders))
         .route("/v1/orders/{order_no}", get(get_order))
+        .route("/v1/orders/{order_no}/detail", get(get_order_detail))
         .fallback(|| async { PlatformError::NotFound("接口不存在".into()) })
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
@@ -170,7 +172,55 @@ fn request_fingerprint(form: &SubmitOrder) -> String {
     format!("{hash:016x}")
 }
 
+async fn get_order_detail(State(state): State<Shared>, Path(order_no): Path<String>) -> Result<Json<OrderDetail>> {
+    let order_no = OrderNumber::parse(&order_no)?;
+    Ok(Json(blocking(&state, move |s| s.detail(&order_no)).await?))
+}
+
 impl AppState {
+    /// The order, its history and, while it waits for review or production, the ETA.
+    fn detail(&self, order_no: &OrderNumber) -> Result<OrderDetail> {
+        let order = self.db.order(order_no)?.ok_or_else(|| PlatformError::NotFound("订单不存在".into()))?;
+        let decode = |json: &str| {
+            serde_json::from_str::<OrderStatus>(json)
+                .map_err(|e| PlatformError::Internal(format!("stored status: {e}")))
+        };
+        let history = self
+            .db
+            .order_events(order_no)?
+            .into_iter()
+            .map(|row| {
+                Ok(OrderEventRecord {
+                    actor: serde_json::from_value(serde_json::Value::String(row.actor.clone()))
+                        .map_err(|e| PlatformError::Internal(format!("stored actor {}: {e}", row.actor)))?,
+                    from: row.from.as_deref().map(decode).transpose()?,
+                    to: decode(&row.to)?,
+                    reason: row.reason,
+                    at: row.at,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        // The ETA counts from when the order entered its current state.
+        let since = history.last().and_then(|e| DateTime::parse_from_rfc3339(&e.at).ok());
+        let calendar = WorkCalendar::parse(&self.calendar.text).map_err(|e| PlatformError::Internal(e.to_string()))?;
+        let eta = since.and_then(|since| {
+            let (step, eta) = match &order.status {
+                OrderStatus::PendingReview { verification } if *verification != Verification::AwaitingMaterials => {
+                    ("平台审核", calendar.review_eta(&since))
+                }
+                OrderStatus::Approved { .. } => ("制证", calendar.production_eta(&since)),
+                _ => return None,
+            };
+            Some(EtaView {
+                step: step.into(),
+                earliest: eta.earliest.to_string(),
+                latest: eta.latest.to_string(),
+                peak_season: eta.peak_season,
+            })
+        });
+        Ok(OrderDetail { order, history, eta })
+    }
+
     /// Whether a new order was created, and the order.
     fn submit(&self, form: &SubmitOrder, idempotency_key: Option<&str>) -> Result<(bool, OrderSummary)> {
         let application = Application::parse(form, self.max_quantity);

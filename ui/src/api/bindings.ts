@@ -9,6 +9,7 @@ export const commands = {
 	appInfo: () => __TAURI_INVOKE<DeskInfo>("app_info"),
 	listProviders: () => typedError<Provider[], ApiError_Serialize>(__TAURI_INVOKE("list_providers")),
 	listOrders: () => typedError<OrderRow[], ApiError_Serialize>(__TAURI_INVOKE("list_orders")),
+	orderDetail: (orderNo: string) => typedError<OrderDetailView_Serialize, ApiError_Serialize>(__TAURI_INVOKE("order_detail", { orderNo })),
 	checkApplication: (form: ApplicationForm) => __TAURI_INVOKE<FieldError[]>("check_application", { form }),
 	submitApplication: (form: ApplicationForm) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("submit_application", { form })),
 };
@@ -92,6 +93,29 @@ export type ErrorCode =
 /**  Something failed inside; the details are in the log, not in the message (HTTP 500). */
 "internal";
 
+/**  When the order's next step is due, in working days (Asia/Shanghai dates, `YYYY-MM-DD`). */
+export type EtaView = EtaView_Serialize | EtaView_Deserialize;
+
+/**  When the order's next step is due, in working days (Asia/Shanghai dates, `YYYY-MM-DD`). */
+export type EtaView_Deserialize = {
+	/**  平台审核 or 制证. */
+	step: string,
+	earliest: string,
+	latest: string,
+	/**  A peak-season warning: review may take longer, apply a month ahead. */
+	peakSeason?: string | null,
+};
+
+/**  When the order's next step is due, in working days (Asia/Shanghai dates, `YYYY-MM-DD`). */
+export type EtaView_Serialize = {
+	/**  平台审核 or 制证. */
+	step: string,
+	earliest: string,
+	latest: string,
+	/**  A peak-season warning: review may take longer, apply a month ahead. */
+	peakSeason: string | null,
+};
+
 /**  Why one field of an application was refused, in Chinese for the applicant. */
 export type FieldError = {
 	field: FormField,
@@ -100,6 +124,31 @@ export type FieldError = {
 
 /**  A field of [`ApplicationForm`], named as the form names it (camelCase over the wire). */
 export type FormField = "providerId" | "quantity" | "organisationName" | "creditCode" | "applicantName" | "idNumber" | "mobile" | "email" | "recipient" | "recipientMobile" | "address";
+
+/**  One line of the 查看 timeline, ready to show. */
+export type HistoryRow = HistoryRow_Serialize | HistoryRow_Deserialize;
+
+/**  One line of the 查看 timeline, ready to show. */
+export type HistoryRow_Deserialize = {
+	/**  `2026-11-28 14:19:35`, Beijing time. */
+	atText: string,
+	/**  Who: 申领人, 审核人员, …. */
+	actorZh: string,
+	/**  The status the order entered. */
+	statusZh: string,
+	reason?: string | null,
+};
+
+/**  One line of the 查看 timeline, ready to show. */
+export type HistoryRow_Serialize = {
+	/**  `2026-11-28 14:19:35`, Beijing time. */
+	atText: string,
+	/**  Who: 申领人, 审核人员, …. */
+	actorZh: string,
+	/**  The status the order entered. */
+	statusZh: string,
+	reason: string | null,
+};
 
 /**  The electronic invoice (电子发票) of an issued order. */
 export type Invoice = 
@@ -112,6 +161,23 @@ export type Invoice =
 
 /**  An amount of money in integer fen (分). Never a float: ¥300.00 is `Money::from_fen(30000)`. */
 export type Money = number;
+
+/**  查看: the order as listed, its timeline, and the ETA of its next step. */
+export type OrderDetailView = OrderDetailView_Serialize | OrderDetailView_Deserialize;
+
+/**  查看: the order as listed, its timeline, and the ETA of its next step. */
+export type OrderDetailView_Deserialize = {
+	row: OrderRow,
+	history: HistoryRow_Deserialize[],
+	eta?: EtaView_Deserialize | null,
+};
+
+/**  查看: the order as listed, its timeline, and the ETA of its next step. */
+export type OrderDetailView_Serialize = {
+	row: OrderRow,
+	history: HistoryRow_Serialize[],
+	eta: EtaView_Serialize | null,
+};
 
 /**
  *  The guide's 15-digit 订单编号: 10 digits of Unix seconds, 3 of milliseconds and a 2-digit sequence,

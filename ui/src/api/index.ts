@@ -1,9 +1,18 @@
 // The UI's one door to the app: typed wrappers over the generated bindings. Nothing outside
 // src/api imports @tauri-apps/*.
 import { commands } from './bindings';
-import type { ApiError, ApplicationForm, DeskInfo, ErrorCode, FieldError, OrderRow, Provider } from './bindings';
+import type {
+  ApiError,
+  ApplicationForm,
+  DeskInfo,
+  ErrorCode,
+  FieldError,
+  OrderDetailView,
+  OrderRow,
+  Provider,
+} from './bindings';
 
-export type { ApplicationForm, DeskInfo, ErrorCode, FieldError, OrderRow, Provider };
+export type { ApplicationForm, DeskInfo, ErrorCode, FieldError, OrderDetailView, OrderRow, Provider };
 
 /** A command refused or failed: `code` for branching, `message` in Chinese for the user. */
 export class CommandError extends Error {
@@ -43,6 +52,7 @@ export const api = {
   appInfo: (): Promise<DeskInfo> => commands.appInfo(),
   listProviders: () => unwrap(() => commands.listProviders()),
   listOrders: () => unwrap(() => commands.listOrders()),
+  orderDetail: (orderNo: string) => unwrap(() => commands.orderDetail(orderNo)),
   /** The core's verdict on a form being typed: every refused field, empty when acceptable. */
   checkApplication: (form: ApplicationForm): Promise<FieldError[]> => commands.checkApplication(form),
   submitApplication: (form: ApplicationForm) => unwrap(() => commands.submitApplication(form)),

@@ -72,3 +72,18 @@ async fn a_form_is_checked_by_the_core_rules_without_the_platform() {
     let messages: Vec<&str> = refused.iter().map(|f| f.message.as_str()).collect();
     assert_eq!(messages, ["申领数量至少为1", "手机号码应为11位数字，以13至19开头"]);
 }
+
+#[tokio::test]
+async fn the_detail_comes_from_the_platform_with_a_readable_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::start(&DeskConfig { data_dir: dir.path().into(), platform_url: None }).await.unwrap();
+    let row = desk.submit(form()).await.unwrap();
+    let detail = desk.order_detail(row.order.order_no.as_str()).await.unwrap();
+    assert_eq!(detail.row, row);
+    assert_eq!(detail.history.len(), 1);
+    assert_eq!((detail.history[0].actor_zh.as_str(), detail.history[0].status_zh.as_str()), ("申领人", "待认证"));
+    assert_eq!(detail.history[0].at_text, row.submitted_at_text);
+    assert_eq!(detail.eta, None);
+    let error = desk.order_detail("12345").await.unwrap_err();
+    assert_eq!(error.message, "订单编号应为15位数字");
+}

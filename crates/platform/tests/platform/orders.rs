@@ -151,3 +151,51 @@ async fn a_configured_waiver_makes_the_order_free() {
         .unwrap();
     assert_eq!(company["fee"], 60000);
 }
+
+#[tokio::test]
+async fn the_detail_shows_the_history_and_the_review_eta_in_working_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let platform = Platform::start(PlatformConfig::embedded(dir.path())).await.unwrap();
+    let http = reqwest::Client::new();
+    let order: Value = http
+        .post(format!("{}/v1/orders", platform.url()))
+        .json(&valid_order())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let number = order["orderNo"].as_str().unwrap();
+    let detail_url = format!("{}/v1/orders/{number}/detail", platform.url());
+
+    let detail: Value = http.get(&detail_url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(detail["order"], order);
+    assert_eq!(
+        detail["history"],
+        serde_json::json!([{"at": order["submittedAt"], "actor": "applicant", "from": null,
+            "to": {"state": "pendingVerification"}, "reason": null}])
+    );
+    assert_eq!(detail["eta"], Value::Null, "no ETA before verification");
+
+    // Stand in for the review transition (its endpoint comes with staff accounts): the order entered
+    // 待审核 on the eve of the 2026 National Day break.
+    let db = rusqlite::Connection::open(dir.path().join("platform.db")).unwrap();
+    let reviewing = r#"{"state":"pendingReview","verification":"verified"}"#;
+    db.execute("UPDATE orders SET status = ?1, status_code = 'pendingReview' WHERE order_no = ?2", [reviewing, number])
+        .unwrap();
+    db.execute(
+        "INSERT INTO order_events (order_no, at, actor, from_status, to_status) VALUES (?1, '2026-09-30T10:00:00+08:00', 'system', '{\"state\":\"pendingVerification\"}', ?2)",
+        [number, reviewing],
+    )
+    .unwrap();
+    let detail: Value = http.get(&detail_url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(detail["history"].as_array().unwrap().len(), 2);
+    assert_eq!(detail["history"][1]["actor"], "system");
+    assert_eq!(
+        detail["eta"],
+        serde_json::json!({"step": "平台审核", "earliest": "2026-10-08", "latest": "2026-10-09", "peakSeason": null})
+    );
+    let missing = http.get(format!("{}/v1/orders/154175355707863/detail", platform.url())).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+}

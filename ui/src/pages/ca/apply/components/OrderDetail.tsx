@@ -1,5 +1,6 @@
-import { Descriptions, Drawer, Steps } from 'antd';
+import { Alert, Descriptions, Drawer, Steps, Timeline, Typography } from 'antd';
 import { formatFen, type OrderRow } from '../../../../api';
+import { useOrderDetail } from '../service';
 
 /** The guide's progress bar: 1 填写资料 → 2 平台审核 → 3 收取CA. */
 function progressOf(row: OrderRow): number {
@@ -18,7 +19,10 @@ function progressOf(row: OrderRow): number {
 }
 
 /** 查看: an order's details and where it stands in the process. */
-export default function OrderDetail({ row, onClose }: { row: OrderRow | null; onClose: () => void }) {
+export default function OrderDetail({ row: listed, onClose }: { row: OrderRow | null; onClose: () => void }) {
+  const detail = useOrderDetail(listed?.order.orderNo);
+  // The platform's answer when there is one; the local row while it loads or when offline.
+  const row = detail.data?.row ?? listed;
   return (
     <Drawer title="申领详情" open={row !== null} onClose={onClose} size="large" rootClassName="order-detail">
       {row && (
@@ -42,6 +46,39 @@ export default function OrderDetail({ row, onClose }: { row: OrderRow | null; on
             <Descriptions.Item label="费用">{formatFen(row.order.fee)}</Descriptions.Item>
             <Descriptions.Item label="申领时间">{row.submittedAtText}</Descriptions.Item>
           </Descriptions>
+          {detail.data?.eta && (
+            <Alert
+              style={{ marginTop: 16 }}
+              type={detail.data.eta.peakSeason ? 'warning' : 'info'}
+              showIcon
+              message={`预计${detail.data.eta.step}完成：${detail.data.eta.earliest} 至 ${detail.data.eta.latest}（工作日）`}
+              description={detail.data.eta.peakSeason ?? undefined}
+            />
+          )}
+          {detail.isError && (
+            <Alert style={{ marginTop: 16 }} type="warning" showIcon message={`无法获取最新进度：${detail.error.message}`} />
+          )}
+          {detail.data && (
+            <>
+              <Typography.Title level={5} style={{ marginTop: 24 }}>
+                办理记录
+              </Typography.Title>
+              <Timeline
+                items={detail.data.history.map((h) => ({
+                  key: `${h.atText}-${h.statusZh}`,
+                  content: (
+                    <>
+                      <div>
+                        {h.statusZh}（{h.actorZh}）
+                      </div>
+                      <Typography.Text type="secondary">{h.atText}</Typography.Text>
+                      {h.reason && <div>理由：{h.reason}</div>}
+                    </>
+                  ),
+                }))}
+              />
+            </>
+          )}
         </>
       )}
     </Drawer>
