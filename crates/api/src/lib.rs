@@ -19,6 +19,10 @@ pub enum ErrorCode {
     Validation,
     /// The request itself is malformed: not JSON, wrong types (HTTP 400).
     BadRequest,
+    /// No session, or it expired: log in (HTTP 401).
+    Unauthorized,
+    /// Logged in, but this is not yours to do (HTTP 403).
+    Forbidden,
     NotFound,
     /// The change conflicts with the order's current state (HTTP 409).
     Conflict,
@@ -207,4 +211,67 @@ pub struct OrderDetail {
     /// Oldest first.
     pub history: Vec<OrderEventRecord>,
     pub eta: Option<EtaView>,
+}
+
+/// `POST /v1/staff/sessions`: a staff member logs in to the workbench.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct StaffLogin {
+    pub username: String,
+    pub password: String,
+}
+
+/// A staff member's role; each allows the process steps of that job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum StaffRole {
+    /// 审核: review, reject with a reason, register received paper documents.
+    Reviewer,
+    /// 制证: produce and mail certificates.
+    Producer,
+    /// 现场办理: everything a walk-in applicant needs at the counter, including issuing on site.
+    Counter,
+    /// Manages staff accounts.
+    Admin,
+}
+
+/// An opaque session token and when it stops working.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct StaffSession {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    /// RFC 3339, Asia/Shanghai.
+    pub expires_at: String,
+    pub display_name: String,
+    pub roles: Vec<StaffRole>,
+}
+
+/// `POST /v1/staff/orders/{no}/reject`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Rejection {
+    /// 不通过理由, shown to the applicant.
+    pub reason: String,
+}
+
+/// `POST /v1/staff/orders/{no}/ship`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Shipment {
+    pub courier: String,
+    pub tracking_no: String,
+}
+
+/// A row of the review queue: an order waiting for review and how long it has waited.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewItem {
+    pub order: OrderSummary,
+    /// When the order entered 待审核 (RFC 3339).
+    pub waiting_since: String,
+    /// Working days waited so far; the guide promises review within 2.
+    pub working_days_waited: u32,
+    /// Past the promised 1–2 working days.
+    pub overdue: bool,
 }

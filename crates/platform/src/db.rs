@@ -1,9 +1,9 @@
 //! The platform's SQLite database: one connection behind a mutex (SQLite has one writer anyway),
 //! WAL and a busy timeout, migrations that only add.
 
-use crate::Result;
+use crate::{PlatformError, Result};
 use certdesk_api::{OrderSummary, Provider};
-use certdesk_core::{Application, Money, OrderNumber, OrderStatus};
+use certdesk_core::{Actor, Application, Money, OrderEvent, OrderNumber, OrderState, OrderStatus};
 use rusqlite::{Connection, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
 use std::path::Path;
@@ -58,6 +58,23 @@ const MIGRATIONS: &[M<'static>] = &[
     CREATE INDEX orders_by_status ON orders(status_code, order_no);
     CREATE INDEX orders_by_provider ON orders(provider_id, order_no);",
     ),
+    // Staff accounts and the sessions of anyone who logs in (argon2 hashes; tokens stored hashed).
+    M::up(
+        "CREATE TABLE staff (
+        id INTEGER PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE,
+        display_name TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        roles TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('staff', 'applicant')),
+        subject_id INTEGER NOT NULL,
+        expires_at TEXT NOT NULL
+    );",
+    ),
 ];
 
 /// What [`Db::insert_order`] did.
@@ -88,7 +105,7 @@ impl Db {
         Ok(Db { conn: Mutex::new(conn) })
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
         // A panic while holding the lock leaves the connection itself intact; carry on.
         let mut conn = self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         f(&mut conn)
@@ -231,6 +248,58 @@ impl Db {
         })
     }
 
+    /// Applies `event` by `actor` to the order through the core's state machine, storing the new state
+    /// and its history row in one transaction. The refusal comes back when the machine refuses.
+    pub fn transition(
+        &self,
+        order_no: &OrderNumber,
+        actor: Actor,
+        event: &OrderEvent,
+        at: &str,
+    ) -> Result<OrderSummary> {
+        self.with(|conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let found: Option<(String, i64, bool)> = tx
+                .query_row("SELECT status, fee_fen, paid FROM orders WHERE order_no = ?1", [order_no.as_str()], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()?;
+            let (status_json, fee, paid) = found.ok_or_else(|| PlatformError::NotFound("订单不存在".into()))?;
+            let status: OrderStatus =
+                serde_json::from_str(&status_json).map_err(|e| PlatformError::Internal(format!("stored status: {e}")))?;
+            let before = OrderState { status, fee: Money::from_fen(fee), paid };
+            let after = certdesk_core::apply(&before, actor, event)?;
+            let after_json = serde_json::to_string(&after.status).expect("status serialises");
+            tx.execute(
+                "UPDATE orders SET status = ?1, status_code = ?2, paid = ?3 WHERE order_no = ?4",
+                params![after_json, after.status.code(), after.paid, order_no.as_str()],
+            )?;
+            let reason = match event {
+                OrderEvent::Rejected { reason } => Some(reason.trim().to_owned()),
+                _ => None,
+            };
+            let actor_name = serde_json::to_value(actor).expect("actor serialises");
+            tx.execute(
+                "INSERT INTO order_events (order_no, at, actor, from_status, to_status, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![order_no.as_str(), at, actor_name.as_str(), status_json, after_json, reason],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })?;
+        self.order(order_no)?.ok_or_else(|| PlatformError::Internal("order vanished".into()))
+    }
+
+    /// Orders waiting for review, oldest first, with when each entered its current state.
+    pub fn review_queue(&self) -> Result<Vec<(OrderSummary, String)>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare(&format!(
+                "{SELECT_SUMMARY_WITH_SINCE} WHERE o.status_code = 'pendingReview' ORDER BY since, o.order_no"
+            ))?;
+            let rows = stmt.query_map([], |r| Ok((summary_from_row(r)?, r.get::<_, String>(9)?)))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
     /// The order's history, oldest first.
     pub fn order_events(&self, order_no: &OrderNumber) -> Result<Vec<EventRow>> {
         self.with(|conn| {
@@ -264,6 +333,13 @@ pub struct EventRow {
 
 const SELECT_SUMMARY: &str = "SELECT o.order_no, o.provider_id, p.name, o.organisation_name, o.applicant_name,
         o.quantity, o.fee_fen, o.status, o.submitted_at
+    FROM orders o JOIN providers p ON p.id = o.provider_id";
+
+/// The summary columns and, tenth, when the order entered its current state.
+const SELECT_SUMMARY_WITH_SINCE: &str =
+    "SELECT o.order_no, o.provider_id, p.name, o.organisation_name, o.applicant_name,
+        o.quantity, o.fee_fen, o.status, o.submitted_at,
+        (SELECT e.at FROM order_events e WHERE e.order_no = o.order_no ORDER BY e.id DESC LIMIT 1) AS since
     FROM orders o JOIN providers p ON p.id = o.provider_id";
 
 fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OrderSummary> {

@@ -8,6 +8,14 @@ use certdesk_api::{ApiError, ErrorCode};
 pub enum PlatformError {
     #[error(transparent)]
     Rule(#[from] certdesk_core::Error),
+    #[error(transparent)]
+    Transition(#[from] certdesk_core::TransitionError),
+    /// No valid session.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// A valid session, but not allowed to do this.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("请求格式错误：{0}")]
     BadRequest(String),
     #[error("{0}")]
@@ -42,6 +50,23 @@ impl PlatformError {
             }
             PlatformError::BadRequest(_) => {
                 (StatusCode::BAD_REQUEST, ApiError::new(ErrorCode::BadRequest, self.to_string()))
+            }
+            PlatformError::Transition(refusal) => {
+                use certdesk_core::TransitionError as T;
+                let (status, code) = match refusal {
+                    T::NotPermitted { .. } => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
+                    T::ReasonRequired | T::ShipmentRequired => {
+                        (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::Validation)
+                    }
+                    T::NotNow { .. } | T::MaterialsNotReceived | T::CancelAfterApproval | T::NothingToInvoice => {
+                        (StatusCode::CONFLICT, ErrorCode::Conflict)
+                    }
+                };
+                (status, ApiError::new(code, refusal.to_string()))
+            }
+            PlatformError::Forbidden(m) => (StatusCode::FORBIDDEN, ApiError::new(ErrorCode::Forbidden, m.clone())),
+            PlatformError::Unauthorized(m) => {
+                (StatusCode::UNAUTHORIZED, ApiError::new(ErrorCode::Unauthorized, m.clone()))
             }
             PlatformError::NotFound(m) => (StatusCode::NOT_FOUND, ApiError::new(ErrorCode::NotFound, m.clone())),
             PlatformError::Conflict(m) => (StatusCode::CONFLICT, ApiError::new(ErrorCode::Conflict, m.clone())),

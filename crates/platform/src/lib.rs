@@ -8,6 +8,7 @@ mod config;
 mod db;
 mod error;
 mod routes;
+pub mod staff;
 
 pub use config::PlatformConfig;
 pub use error::{PlatformError, Result};

@@ -1,20 +1,23 @@
 use crate::PlatformConfig;
 use crate::db::{Db, Inserted, OrderFilter};
+use crate::staff::{self, StaffMember};
 use crate::{PlatformError, Result};
 use axum::extract::{FromRequest, FromRequestParts, Path, State};
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use certdesk_api::{
     CalendarDocument, EtaView, IDEMPOTENCY_KEY, OrderDetail, OrderEventRecord, OrderPage, OrderQuery, OrderSummary,
-    PlatformSettings, Provider, SubmitOrder,
+    PlatformSettings, Provider, Rejection, ReviewItem, Shipment, StaffLogin, StaffSession, SubmitOrder,
 };
 use certdesk_core::{
-    Application, Error as RuleError, FeeSchedule, FieldError, FormField, OrderNumber, OrderNumberGenerator, OrderState,
-    OrderStatus, Verification, WorkCalendar, fee_for,
+    Application, Error as RuleError, FeeSchedule, FieldError, FormField, OrderEvent, OrderNumber, OrderNumberGenerator,
+    OrderState, OrderStatus, Verification, WorkCalendar, fee_for,
 };
-use chrono::{DateTime, NaiveDate};
+use chrono::{DateTime, NaiveDate, Utc};
 use std::sync::Arc;
 
 pub struct AppState {
@@ -64,6 +67,13 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/orders", post(submit_order).get(list_orders))
         .route("/v1/orders/{order_no}", get(get_order))
         .route("/v1/orders/{order_no}/detail", get(get_order_detail))
+        .route("/v1/staff/sessions", post(staff_log_in).delete(staff_log_out))
+        .route("/v1/staff/review-queue", get(review_queue))
+        .route("/v1/staff/orders/{order_no}/materials-received", post(materials_received))
+        .route("/v1/staff/orders/{order_no}/approve", post(approve))
+        .route("/v1/staff/orders/{order_no}/reject", post(reject))
+        .route("/v1/staff/orders/{order_no}/ship", post(ship))
+        .route("/v1/staff/orders/{order_no}/issue-on-site", post(issue_on_site))
         .fallback(|| async { PlatformError::NotFound("接口不存在".into()) })
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
@@ -117,6 +127,108 @@ async fn list_orders(State(state): State<Shared>, ApiQuery(query): ApiQuery<Orde
     let (page, page_size) = (filter.offset / filter.limit + 1, filter.limit);
     let (items, total) = blocking(&state, move |s| s.db.list_orders(&filter)).await?;
     Ok(Json(OrderPage { items, total, page, page_size }))
+}
+
+/// The staff member behind a request, from `Authorization: Bearer <token>`.
+struct Staff {
+    member: StaffMember,
+    token: String,
+}
+
+impl FromRequestParts<Shared> for Staff {
+    type Rejection = PlatformError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self> {
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| PlatformError::Unauthorized("请先登录".into()))?
+            .to_owned();
+        let lookup = token.clone();
+        let member = blocking(state, move |s| staff::authenticate(&s.db, &lookup, Utc::now())).await?;
+        Ok(Staff { member, token })
+    }
+}
+
+async fn staff_log_in(State(state): State<Shared>, ApiJson(login): ApiJson<StaffLogin>) -> Result<Json<StaffSession>> {
+    Ok(Json(blocking(&state, move |s| staff::log_in(&s.db, &login.username, &login.password, Utc::now())).await?))
+}
+
+async fn staff_log_out(State(state): State<Shared>, staff: Staff) -> Result<StatusCode> {
+    blocking(&state, move |s| staff::log_out(&s.db, &staff.token)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// 待审核 orders, oldest first, with the working days each has waited against the guide's 1–2.
+async fn review_queue(State(state): State<Shared>, staff: Staff) -> Result<Json<Vec<ReviewItem>>> {
+    if staff.member.actor_for(&OrderEvent::Approved).is_none() {
+        return Err(PlatformError::Forbidden("您的角色无权查看审核队列".into()));
+    }
+    let queue = blocking(&state, |s| s.db.review_queue()).await?;
+    let calendar = WorkCalendar::parse(&state.calendar.text).map_err(|e| PlatformError::Internal(e.to_string()))?;
+    let now = Utc::now().fixed_offset();
+    Ok(Json(
+        queue
+            .into_iter()
+            .map(|(order, since)| {
+                let waited =
+                    DateTime::parse_from_rfc3339(&since).map(|t| calendar.working_days_between(&t, &now)).unwrap_or(0);
+                ReviewItem { order, waiting_since: since, working_days_waited: waited, overdue: waited > 2 }
+            })
+            .collect(),
+    ))
+}
+
+/// Applies a staff member's step to an order, in the first of their roles that the process allows.
+async fn staff_event(state: &Shared, staff: Staff, order_no: &str, event: OrderEvent) -> Result<Json<OrderSummary>> {
+    let order_no = OrderNumber::parse(order_no)?;
+    let actor = staff
+        .member
+        .actor_for(&event)
+        .ok_or_else(|| PlatformError::Forbidden(format!("您的角色无权{}", event.label_zh())))?;
+    let at = Utc::now().with_timezone(&certdesk_core::SHANGHAI).to_rfc3339();
+    let order = blocking(state, move |s| s.db.transition(&order_no, actor, &event, &at)).await?;
+    tracing::info!(order_no = %order.order_no, staff = staff.member.id, ?actor, status = order.status.code(), "staff step");
+    Ok(Json(order))
+}
+
+async fn materials_received(
+    State(s): State<Shared>,
+    staff: Staff,
+    Path(no): Path<String>,
+) -> Result<Json<OrderSummary>> {
+    staff_event(&s, staff, &no, OrderEvent::MaterialsReceived).await
+}
+
+async fn approve(State(s): State<Shared>, staff: Staff, Path(no): Path<String>) -> Result<Json<OrderSummary>> {
+    staff_event(&s, staff, &no, OrderEvent::Approved).await
+}
+
+async fn reject(
+    State(s): State<Shared>,
+    staff: Staff,
+    Path(no): Path<String>,
+    ApiJson(body): ApiJson<Rejection>,
+) -> Result<Json<OrderSummary>> {
+    staff_event(&s, staff, &no, OrderEvent::Rejected { reason: body.reason }).await
+}
+
+async fn ship(
+    State(s): State<Shared>,
+    staff: Staff,
+    Path(no): Path<String>,
+    ApiJson(body): ApiJson<Shipment>,
+) -> Result<Json<OrderSummary>> {
+    staff_event(&s, staff, &no, OrderEvent::ProducedAndShipped { courier: body.courier, tracking_no: body.tracking_no })
+        .await
+}
+
+async fn issue_on_site(State(s): State<Shared>, staff: Staff, Path(no): Path<String>) -> Result<Json<OrderSummary>> {
+    staff_event(&s, staff, &no, OrderEvent::IssuedOnSite).await
 }
 
 /// Checks a list query and turns it into SQL-ready bounds.

@@ -85,7 +85,11 @@ export type ErrorCode =
 /**  The request's content breaks a rule; `fields` says which fields and why (HTTP 422). */
 "validation" | 
 /**  The request itself is malformed: not JSON, wrong types (HTTP 400). */
-"badRequest" | "notFound" | 
+"badRequest" | 
+/**  No session, or it expired: log in (HTTP 401). */
+"unauthorized" | 
+/**  Logged in, but this is not yours to do (HTTP 403). */
+"forbidden" | "notFound" | 
 /**  The change conflicts with the order's current state (HTTP 409). */
 "conflict" | 
 /**  The platform could not be reached; only the client and the app produce this. */

@@ -1,7 +1,7 @@
 //! `certdesk-platform serve`: the platform as its own service.
 
 use anyhow::Context;
-use certdesk_platform::{Platform, PlatformConfig};
+use certdesk_platform::{Platform, PlatformConfig, staff};
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -15,6 +15,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Manage staff accounts (审核, 制证, 现场办理, admin).
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
     /// Serve the platform's HTTP API until Ctrl-C.
     Serve {
         /// A TOML file with any of: listen, data_dir, demo_data, max_quantity.
@@ -29,12 +34,46 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Create a staff account. The password is read from CERTDESK_STAFF_PASSWORD, else from stdin.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// The name shown in order histories, e.g. 王审核.
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: reviewer, producer, counter, admin.
+        #[arg(long)]
+        roles: String,
+        /// The platform's data folder (default ./platform-data).
+        #[arg(long, default_value = "platform-data")]
+        data_dir: PathBuf,
+    },
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
     match Cli::parse().command {
+        Command::Staff { command: StaffCommand::Add { username, name, roles, data_dir } } => {
+            let roles = staff::parse_roles(&roles)?;
+            let password = match std::env::var("CERTDESK_STAFF_PASSWORD") {
+                Ok(password) => password,
+                Err(_) => {
+                    eprintln!("Password for {username} (at least 10 characters), then Enter:");
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line).context("reading the password")?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let staff = staff::NewStaff { username: username.clone(), display_name: name, password, roles };
+            let id = staff::add_staff(&data_dir, &staff)?;
+            println!("staff account {username} created (id {id}) in {}", data_dir.display());
+            Ok(())
+        }
         Command::Serve { config, listen, data_dir } => {
             let mut cfg = match &config {
                 Some(path) => {

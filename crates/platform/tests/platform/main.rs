@@ -4,25 +4,31 @@ mod idempotency;
 mod listing;
 mod orders;
 mod providers;
+mod staff;
 
 use certdesk_platform::{Platform, PlatformConfig, PlatformHandle};
 
 pub struct TestPlatform {
     pub handle: PlatformHandle,
     pub http: reqwest::Client,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl TestPlatform {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.handle.url())
     }
+
+    /// The platform's data folder, for setting up what has no endpoint yet.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
 }
 
 pub async fn spawn_platform() -> TestPlatform {
     let dir = tempfile::tempdir().unwrap();
     let handle = Platform::start(PlatformConfig::embedded(dir.path())).await.unwrap();
-    TestPlatform { handle, http: reqwest::Client::new(), _dir: dir }
+    TestPlatform { handle, http: reqwest::Client::new(), dir }
 }
 
 pub fn valid_order() -> serde_json::Value {

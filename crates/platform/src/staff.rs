@@ -1,0 +1,225 @@
+//! Staff accounts (审核, 制证, 现场办理, admin) and their sessions: argon2 password hashes, opaque
+//! random tokens stored only as SHA-256 hashes, sessions that expire.
+
+use crate::db::Db;
+use crate::{PlatformError, Result};
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use certdesk_api::{StaffRole, StaffSession};
+use certdesk_core::{Actor, SHANGHAI};
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{OptionalExtension, params};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+/// How long a workbench login lasts: one working day and a bit.
+const SESSION_HOURS: i64 = 12;
+
+/// A staff account to create (`certdesk-platform staff add`).
+#[derive(Debug, Clone)]
+pub struct NewStaff {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+    pub roles: Vec<StaffRole>,
+}
+
+/// The staff member behind a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffMember {
+    pub id: i64,
+    pub display_name: String,
+    pub roles: Vec<StaffRole>,
+}
+
+impl StaffMember {
+    /// The role in which this member causes an event: the first of their roles the process allows.
+    pub fn actor_for(&self, event: &certdesk_core::OrderEvent) -> Option<Actor> {
+        self.roles.iter().filter_map(|role| role_actor(*role)).find(|actor| event.permitted(*actor))
+    }
+}
+
+fn role_actor(role: StaffRole) -> Option<Actor> {
+    match role {
+        StaffRole::Reviewer => Some(Actor::Reviewer),
+        StaffRole::Producer => Some(Actor::Producer),
+        StaffRole::Counter => Some(Actor::Counter),
+        StaffRole::Admin => None,
+    }
+}
+
+fn role_name(role: StaffRole) -> &'static str {
+    match role {
+        StaffRole::Reviewer => "reviewer",
+        StaffRole::Producer => "producer",
+        StaffRole::Counter => "counter",
+        StaffRole::Admin => "admin",
+    }
+}
+
+/// `reviewer,counter` → roles; unknown names are refused.
+pub fn parse_roles(text: &str) -> Result<Vec<StaffRole>> {
+    let mut roles = Vec::new();
+    for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let role = match name {
+            "reviewer" => StaffRole::Reviewer,
+            "producer" => StaffRole::Producer,
+            "counter" => StaffRole::Counter,
+            "admin" => StaffRole::Admin,
+            other => {
+                return Err(PlatformError::BadRequest(format!(
+                    "未知角色“{other}”（可用：reviewer, producer, counter, admin）"
+                )));
+            }
+        };
+        if !roles.contains(&role) {
+            roles.push(role);
+        }
+    }
+    if roles.is_empty() {
+        return Err(PlatformError::BadRequest("至少需要一个角色".into()));
+    }
+    Ok(roles)
+}
+
+fn roles_text(roles: &[StaffRole]) -> String {
+    roles.iter().map(|r| role_name(*r)).collect::<Vec<_>>().join(",")
+}
+
+fn hash_token(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn new_token() -> Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| PlatformError::Internal(format!("no randomness: {e}")))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Creates a staff account in the platform database under `data_dir` (the platform may be running).
+pub fn add_staff(data_dir: &Path, staff: &NewStaff) -> Result<i64> {
+    std::fs::create_dir_all(data_dir)?;
+    let db = Db::open(&data_dir.join("platform.db"))?;
+    add_staff_to(&db, staff)
+}
+
+pub(crate) fn add_staff_to(db: &Db, staff: &NewStaff) -> Result<i64> {
+    let username = staff.username.trim();
+    if username.is_empty()
+        || username.len() > 64
+        || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
+        return Err(PlatformError::BadRequest("用户名应为1至64位字母、数字或 . _ -".into()));
+    }
+    if staff.password.chars().count() < 10 {
+        return Err(PlatformError::BadRequest("密码至少10位".into()));
+    }
+    if staff.roles.is_empty() {
+        return Err(PlatformError::BadRequest("至少需要一个角色".into()));
+    }
+    let hash = Argon2::default()
+        .hash_password(staff.password.as_bytes())
+        .map_err(|e| PlatformError::Internal(format!("hashing: {e}")))?
+        .to_string();
+    db.with(|conn| {
+        let inserted = conn.execute(
+            "INSERT INTO staff (username, display_name, password_hash, roles, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![username, staff.display_name.trim(), hash, roles_text(&staff.roles), Utc::now().to_rfc3339()],
+        );
+        match inserted {
+            Ok(_) => Ok(conn.last_insert_rowid()),
+            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+                Err(PlatformError::Conflict(format!("用户名“{username}”已存在")))
+            }
+            Err(e) => Err(e.into()),
+        }
+    })
+}
+
+/// Checks the password and opens a session. Unknown user and wrong password get the same answer.
+pub(crate) fn log_in(db: &Db, username: &str, password: &str, now: DateTime<Utc>) -> Result<StaffSession> {
+    let refused = || PlatformError::Unauthorized("用户名或密码错误".into());
+    let found: Option<(i64, String, String, String)> = db.with(|conn| {
+        Ok(conn
+            .query_row(
+                "SELECT id, display_name, password_hash, roles FROM staff WHERE username = ?1",
+                [username.trim()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?)
+    })?;
+    let Some((id, display_name, hash, roles)) = found else {
+        // Spend the same time as a real check, so timing does not reveal which usernames exist.
+        let _ = Argon2::default().hash_password(password.as_bytes());
+        return Err(refused());
+    };
+    Argon2::default().verify_password(password.as_bytes(), hash.as_str()).map_err(|_| refused())?;
+    let token = new_token()?;
+    let expires = now + Duration::hours(SESSION_HOURS);
+    db.with(|conn| {
+        conn.execute("DELETE FROM sessions WHERE expires_at < ?1", [now.to_rfc3339()])?;
+        conn.execute(
+            "INSERT INTO sessions (token_hash, kind, subject_id, expires_at) VALUES (?1, 'staff', ?2, ?3)",
+            params![hash_token(&token), id, expires.to_rfc3339()],
+        )?;
+        Ok(())
+    })?;
+    Ok(StaffSession {
+        token,
+        expires_at: expires.with_timezone(&SHANGHAI).to_rfc3339(),
+        display_name,
+        roles: parse_roles(&roles)?,
+    })
+}
+
+/// The staff member whose session `token` is, if it has not expired.
+pub(crate) fn authenticate(db: &Db, token: &str, now: DateTime<Utc>) -> Result<StaffMember> {
+    let found: Option<(i64, String, String, String)> = db.with(|conn| {
+        Ok(conn
+            .query_row(
+                "SELECT s.id, s.display_name, s.roles, x.expires_at FROM sessions x JOIN staff s ON s.id = x.subject_id
+                 WHERE x.token_hash = ?1 AND x.kind = 'staff'",
+                [hash_token(token)],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?)
+    })?;
+    let Some((id, display_name, roles, expires_at)) = found else {
+        return Err(PlatformError::Unauthorized("请先登录".into()));
+    };
+    let expired = DateTime::parse_from_rfc3339(&expires_at).map_or(true, |t| t <= now);
+    if expired {
+        return Err(PlatformError::Unauthorized("登录已过期，请重新登录".into()));
+    }
+    Ok(StaffMember { id, display_name, roles: parse_roles(&roles)? })
+}
+
+pub(crate) fn log_out(db: &Db, token: &str) -> Result<()> {
+    db.with(|conn| {
+        conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [hash_token(token)])?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use certdesk_core::OrderEvent;
+
+    #[test]
+    fn a_member_acts_in_the_first_role_that_the_process_allows() {
+        let member =
+            StaffMember { id: 1, display_name: "王审核".into(), roles: vec![StaffRole::Admin, StaffRole::Counter] };
+        assert_eq!(member.actor_for(&OrderEvent::Approved), Some(Actor::Counter));
+        assert_eq!(member.actor_for(&OrderEvent::IssuedOnSite), Some(Actor::Counter));
+        let producer = StaffMember { id: 2, display_name: "李制证".into(), roles: vec![StaffRole::Producer] };
+        assert_eq!(producer.actor_for(&OrderEvent::Approved), None);
+    }
+
+    #[test]
+    fn roles_parse_from_a_comma_list_and_unknown_ones_are_refused() {
+        assert_eq!(parse_roles("reviewer, counter,reviewer").unwrap(), [StaffRole::Reviewer, StaffRole::Counter]);
+        assert!(parse_roles("boss").unwrap_err().to_string().contains("未知角色“boss”"));
+        assert!(parse_roles(" , ").is_err());
+    }
+}

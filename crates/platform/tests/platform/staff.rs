@@ -1,0 +1,215 @@
+//! The staff workbench: logging in, roles, and the review → production → issuance steps.
+
+use crate::{TestPlatform, spawn_platform, valid_order};
+use certdesk_api::StaffRole;
+use certdesk_platform::staff::{NewStaff, add_staff};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "correct-horse-battery";
+
+fn staff(p: &TestPlatform, username: &str, roles: &[StaffRole]) {
+    let new = NewStaff {
+        username: username.into(),
+        display_name: format!("{username}（测试）"),
+        password: PASSWORD.into(),
+        roles: roles.to_vec(),
+    };
+    add_staff(p.data_dir(), &new).unwrap();
+}
+
+async fn log_in(p: &TestPlatform, username: &str) -> String {
+    let res = p
+        .http
+        .post(p.url("/v1/staff/sessions"))
+        .json(&json!({"username": username, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+}
+
+/// Submits an order and moves it to 待审核 directly in the database: face verification and the
+/// applicant's paper-documents choice arrive with their own endpoints (face capture, applicant accounts).
+async fn order_in_review(p: &TestPlatform, verification: &str) -> String {
+    let order: Value =
+        p.http.post(p.url("/v1/orders")).json(&valid_order()).send().await.unwrap().json().await.unwrap();
+    let number = order["orderNo"].as_str().unwrap().to_owned();
+    let db = rusqlite::Connection::open(p.data_dir().join("platform.db")).unwrap();
+    let status = format!(r#"{{"state":"pendingReview","verification":"{verification}"}}"#);
+    db.execute(
+        "UPDATE orders SET status = ?1, status_code = 'pendingReview', paid = 1 WHERE order_no = ?2",
+        [status.as_str(), number.as_str()],
+    )
+    .unwrap();
+    number
+}
+
+async fn step(p: &TestPlatform, token: &str, number: &str, action: &str, body: Value) -> (u16, Value) {
+    let res = p
+        .http
+        .post(p.url(&format!("/v1/staff/orders/{number}/{action}")))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_reviewer_approves_and_a_producer_mails_the_certificate() {
+    let p = spawn_platform().await;
+    staff(&p, "reviewer", &[StaffRole::Reviewer]);
+    staff(&p, "producer", &[StaffRole::Producer]);
+    let (reviewer, producer) = (log_in(&p, "reviewer").await, log_in(&p, "producer").await);
+    let number = order_in_review(&p, "verified").await;
+
+    let queue: Value =
+        p.http.get(p.url("/v1/staff/review-queue")).bearer_auth(&reviewer).send().await.unwrap().json().await.unwrap();
+    assert_eq!(queue[0]["order"]["orderNo"], number.as_str());
+    assert_eq!(queue[0]["overdue"], false);
+
+    let (status, approved) = step(&p, &reviewer, &number, "approve", json!({})).await;
+    assert_eq!(status, 200);
+    assert_eq!(approved["status"], json!({"state": "approved", "verification": "verified"}));
+
+    let (status, refused) =
+        step(&p, &producer, &number, "ship", json!({"courier": "顺丰速运", "trackingNo": " "})).await;
+    assert_eq!((status, refused["message"].as_str()), (422, Some("请填写快递公司和运单号")));
+    let (status, issued) =
+        step(&p, &producer, &number, "ship", json!({"courier": "顺丰速运", "trackingNo": "SF1234567890"})).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        issued["status"],
+        json!({"state": "issued", "verification": "verified",
+               "delivery": {"method": "mailed", "courier": "顺丰速运", "trackingNo": "SF1234567890"},
+               "invoice": "notRequested"})
+    );
+
+    let detail: Value =
+        p.http.get(p.url(&format!("/v1/orders/{number}/detail"))).send().await.unwrap().json().await.unwrap();
+    let actors: Vec<&str> =
+        detail["history"].as_array().unwrap().iter().map(|e| e["actor"].as_str().unwrap()).collect();
+    assert_eq!(actors, ["applicant", "reviewer", "producer"]);
+}
+
+#[tokio::test]
+async fn a_rejection_needs_a_reason_and_paper_documents_must_arrive_before_review() {
+    let p = spawn_platform().await;
+    staff(&p, "counter", &[StaffRole::Counter]);
+    let counter = log_in(&p, "counter").await;
+    let number = order_in_review(&p, "awaitingMaterials").await;
+
+    let (status, body) = step(&p, &counter, &number, "approve", json!({})).await;
+    assert_eq!((status, body["message"].as_str()), (409, Some("纸质资料尚未收到，收到后方可审核")));
+    let (status, _) = step(&p, &counter, &number, "materials-received", json!({})).await;
+    assert_eq!(status, 200);
+    let (status, body) = step(&p, &counter, &number, "reject", json!({"reason": "  "})).await;
+    assert_eq!((status, body["message"].as_str()), (422, Some("请填写不通过理由")));
+    let (status, rejected) = step(&p, &counter, &number, "reject", json!({"reason": "营业执照复印件模糊"})).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        rejected["status"],
+        json!({"state": "rejected", "verification": "materialsReceived", "reason": "营业执照复印件模糊"})
+    );
+    let detail: Value =
+        p.http.get(p.url(&format!("/v1/orders/{number}/detail"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(detail["history"].as_array().unwrap().last().unwrap()["reason"], "营业执照复印件模糊");
+
+    let (status, body) = step(&p, &counter, &number, "issue-on-site", json!({})).await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("conflict")));
+}
+
+#[tokio::test]
+async fn the_counter_approves_and_issues_on_site() {
+    let p = spawn_platform().await;
+    staff(&p, "counter", &[StaffRole::Counter]);
+    let counter = log_in(&p, "counter").await;
+    let number = order_in_review(&p, "verified").await;
+    assert_eq!(step(&p, &counter, &number, "approve", json!({})).await.0, 200);
+    let (status, issued) = step(&p, &counter, &number, "issue-on-site", json!({})).await;
+    assert_eq!(status, 200);
+    assert_eq!(issued["status"]["delivery"], json!({"method": "onSite"}));
+}
+
+#[tokio::test]
+async fn every_staff_step_is_refused_without_a_valid_session_or_the_right_role() {
+    let p = spawn_platform().await;
+    staff(&p, "producer", &[StaffRole::Producer]);
+    staff(&p, "admin", &[StaffRole::Admin]);
+    let number = order_in_review(&p, "verified").await;
+
+    let wrong = p
+        .http
+        .post(p.url("/v1/staff/sessions"))
+        .json(&json!({"username": "producer", "password": "not-the-password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let unknown = p
+        .http
+        .post(p.url("/v1/staff/sessions"))
+        .json(&json!({"username": "nobody", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 401);
+    assert_eq!(unknown.json::<Value>().await.unwrap()["message"], "用户名或密码错误");
+
+    for action in ["approve", "reject", "materials-received", "ship", "issue-on-site"] {
+        let url = p.url(&format!("/v1/staff/orders/{number}/{action}"));
+        let anonymous = p.http.post(&url).json(&json!({})).send().await.unwrap();
+        assert_eq!(anonymous.status(), 401, "{action} without a session");
+        let forged = p.http.post(&url).bearer_auth("0".repeat(64)).json(&json!({})).send().await.unwrap();
+        assert_eq!(forged.status(), 401, "{action} with a made-up token");
+    }
+    let queue = p.http.get(p.url("/v1/staff/review-queue")).send().await.unwrap();
+    assert_eq!(queue.status(), 401);
+
+    let producer = log_in(&p, "producer").await;
+    let (status, body) = step(&p, &producer, &number, "approve", json!({})).await;
+    assert_eq!((status, body["message"].as_str()), (403, Some("您的角色无权审核通过")));
+    let (status, _) = step(&p, &producer, &number, "issue-on-site", json!({})).await;
+    assert_eq!(status, 403);
+    let admin = log_in(&p, "admin").await;
+    let queue = p.http.get(p.url("/v1/staff/review-queue")).bearer_auth(&admin).send().await.unwrap();
+    assert_eq!(queue.status(), 403);
+
+    // Logging out ends the session.
+    let out = p.http.delete(p.url("/v1/staff/sessions")).bearer_auth(&producer).send().await.unwrap();
+    assert_eq!(out.status(), 204);
+    let (status, body) = step(&p, &producer, &number, "ship", json!({"courier": "EMS", "trackingNo": "1"})).await;
+    assert_eq!((status, body["message"].as_str()), (401, Some("请先登录")));
+}
+
+#[tokio::test]
+async fn an_expired_session_is_refused() {
+    let p = spawn_platform().await;
+    staff(&p, "reviewer", &[StaffRole::Reviewer]);
+    let token = log_in(&p, "reviewer").await;
+    let db = rusqlite::Connection::open(p.data_dir().join("platform.db")).unwrap();
+    db.execute("UPDATE sessions SET expires_at = '2020-01-01T00:00:00+00:00'", []).unwrap();
+    let res = p.http.get(p.url("/v1/staff/review-queue")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(res.status(), 401);
+    assert_eq!(res.json::<Value>().await.unwrap()["message"], "登录已过期，请重新登录");
+}
+
+#[test]
+fn weak_passwords_bad_usernames_and_duplicates_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = NewStaff {
+        username: "wang".into(),
+        display_name: "王".into(),
+        password: PASSWORD.into(),
+        roles: vec![StaffRole::Reviewer],
+    };
+    add_staff(dir.path(), &base).unwrap();
+    let duplicate = add_staff(dir.path(), &base).unwrap_err();
+    assert_eq!(duplicate.to_string(), "用户名“wang”已存在");
+    let weak = add_staff(dir.path(), &NewStaff { username: "li".into(), password: "short".into(), ..base.clone() });
+    assert!(weak.unwrap_err().to_string().contains("密码至少10位"));
+    let odd = add_staff(dir.path(), &NewStaff { username: "li si".into(), ..base.clone() });
+    assert!(odd.unwrap_err().to_string().contains("用户名应为"));
+}
