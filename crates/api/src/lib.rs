@@ -275,3 +275,34 @@ pub struct ReviewItem {
     /// Past the promised 1–2 working days.
     pub overdue: bool,
 }
+
+/// `POST /v1/accounts`: an organisation's applicant account (申领单位账号).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicantRegistration {
+    /// 机构名称.
+    pub organisation_name: String,
+    /// 统一社会信用代码: one account per organisation; applications must carry the same code.
+    pub credit_code: String,
+    pub username: String,
+    pub password: String,
+}
+
+/// `POST /v1/sessions`: an applicant logs in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicantLogin {
+    pub username: String,
+    pub password: String,
+}
+
+/// An applicant's opaque session token, for `Authorization: Bearer <token>`, and whose it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicantSession {
+    pub token: String,
+    /// RFC 3339, Asia/Shanghai.
+    pub expires_at: String,
+    pub organisation_name: String,
+    pub credit_code: String,
+}

@@ -2,8 +2,8 @@
 //! the timeout; typed requests and responses; every failure mapped to [`ClientError`].
 
 use certdesk_api::{
-    ApiError, CalendarDocument, ErrorCode, IDEMPOTENCY_KEY, OrderDetail, OrderPage, OrderQuery, OrderSummary,
-    PlatformSettings, Provider, SubmitOrder,
+    ApiError, ApplicantLogin, ApplicantRegistration, ApplicantSession, CalendarDocument, ErrorCode, IDEMPOTENCY_KEY,
+    OrderDetail, OrderPage, OrderQuery, OrderSummary, PlatformSettings, Provider, SubmitOrder,
 };
 use certdesk_core::OrderNumber;
 use reqwest::{Method, RequestBuilder, Response};
@@ -39,6 +39,8 @@ impl From<ClientError> for ApiError {
 pub struct PlatformClient {
     http: reqwest::Client,
     base_url: String,
+    /// The session token sent as `Authorization: Bearer`, once logged in.
+    token: Option<String>,
 }
 
 impl PlatformClient {
@@ -50,7 +52,26 @@ impl PlatformClient {
             .user_agent(concat!("certdesk/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ClientError::Protocol(e.to_string()))?;
-        Ok(PlatformClient { http, base_url: base_url.into().trim_end_matches('/').to_owned() })
+        Ok(PlatformClient { http, base_url: base_url.into().trim_end_matches('/').to_owned(), token: None })
+    }
+
+    /// The same client, sending `token` with every request.
+    pub fn with_session(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    pub fn has_session(&self) -> bool {
+        self.token.is_some()
+    }
+
+    /// Registers an organisation's applicant account; the session it returns is logged in.
+    pub async fn register(&self, registration: &ApplicantRegistration) -> Result<ApplicantSession> {
+        send(self.request(Method::POST, "/v1/accounts").json(registration)).await
+    }
+
+    pub async fn log_in(&self, login: &ApplicantLogin) -> Result<ApplicantSession> {
+        send(self.request(Method::POST, "/v1/sessions").json(login)).await
     }
 
     pub fn base_url(&self) -> &str {
@@ -58,7 +79,11 @@ impl PlatformClient {
     }
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        self.http.request(method, format!("{}{path}", self.base_url))
+        let request = self.http.request(method, format!("{}{path}", self.base_url));
+        match &self.token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
     }
 
     pub async fn providers(&self) -> Result<Vec<Provider>> {

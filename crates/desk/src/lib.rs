@@ -121,15 +121,17 @@ impl Desk {
     /// none is configured. Must run inside a tokio runtime.
     pub async fn start(config: &DeskConfig) -> Result<Desk> {
         let store = certdesk_store::open(&config.data_dir.join("certdesk.db"))?;
-        let (url, embedded) = match &config.platform_url {
-            Some(url) => (url.clone(), None),
+        let (client, embedded) = match &config.platform_url {
+            Some(url) => (PlatformClient::new(url.clone())?, None),
             None => {
                 let handle = Platform::start(PlatformConfig::embedded(config.data_dir.join("platform"))).await?;
-                (handle.url(), Some(handle))
+                // The embedded platform's demo organisation is signed in without a password.
+                let session = handle.demo_session()?;
+                (PlatformClient::new(handle.url())?.with_session(session.token), Some(handle))
             }
         };
-        tracing::info!(platform = %url, embedded = embedded.is_some(), "desk started");
-        Ok(Desk { store: Mutex::new(store), client: PlatformClient::new(url)?, embedded })
+        tracing::info!(platform = %client.base_url(), embedded = embedded.is_some(), "desk started");
+        Ok(Desk { store: Mutex::new(store), client, embedded })
     }
 
     pub fn info(&self) -> DeskInfo {

@@ -75,6 +75,24 @@ const MIGRATIONS: &[M<'static>] = &[
         expires_at TEXT NOT NULL
     );",
     ),
+    // Applicant accounts: one per organisation; orders belong to an organisation.
+    M::up(
+        "CREATE TABLE organisations (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        credit_code TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE applicants (
+        id INTEGER PRIMARY KEY,
+        organisation_id INTEGER NOT NULL REFERENCES organisations(id),
+        username TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    ALTER TABLE orders ADD COLUMN organisation_id INTEGER REFERENCES organisations(id);
+    CREATE INDEX orders_by_organisation ON orders(organisation_id, order_no);",
+    ),
 ];
 
 /// What [`Db::insert_order`] did.
@@ -153,6 +171,7 @@ impl Db {
         &self,
         order: &OrderSummary,
         application: &Application,
+        organisation_id: i64,
         idempotency: Option<(&str, &str)>,
     ) -> Result<Inserted> {
         let status = serde_json::to_string(&order.status).expect("status serialises");
@@ -176,8 +195,9 @@ impl Db {
             }
             tx.execute(
                 "INSERT INTO orders (order_no, provider_id, organisation_name, credit_code, applicant_name,
-                    id_number_masked, mobile, email, mailing, quantity, fee_fen, status, status_code, submitted_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                    id_number_masked, mobile, email, mailing, quantity, fee_fen, status, status_code, submitted_at,
+                    organisation_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                 params![
                     order.order_no.as_str(),
                     order.provider_id,
@@ -193,6 +213,7 @@ impl Db {
                     status,
                     order.status.code(),
                     order.submitted_at,
+                    organisation_id,
                 ],
             )?;
             tx.execute(
@@ -218,6 +239,9 @@ impl Db {
             values.push(value);
             conditions.push(condition.replace('?', &format!("?{}", values.len())));
         };
+        if let Some(organisation) = filter.organisation_id {
+            add("o.organisation_id = ?", organisation.to_string());
+        }
         if let Some(prefix) = &filter.order_no_prefix {
             add("o.order_no LIKE ? || '%'", prefix.clone());
         }
@@ -313,6 +337,20 @@ impl Db {
         })
     }
 
+    /// The order, if it exists and, for an applicant's view, belongs to `organisation_id`.
+    pub fn order_of(&self, order_no: &OrderNumber, organisation_id: Option<i64>) -> Result<Option<OrderSummary>> {
+        let Some(organisation_id) = organisation_id else { return self.order(order_no) };
+        self.with(|conn| {
+            Ok(conn
+                .query_row(
+                    &format!("{SELECT_SUMMARY} WHERE o.order_no = ?1 AND o.organisation_id = ?2"),
+                    params![order_no.as_str(), organisation_id],
+                    summary_from_row,
+                )
+                .optional()?)
+        })
+    }
+
     pub fn order(&self, order_no: &OrderNumber) -> Result<Option<OrderSummary>> {
         self.with(|conn| {
             Ok(conn
@@ -361,6 +399,8 @@ fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OrderSummary> {
 /// A parsed `GET /v1/orders` query: SQL-ready bounds.
 #[derive(Debug, Clone, Default)]
 pub struct OrderFilter {
+    /// Only this organisation's orders (an applicant's view); `None` for staff.
+    pub organisation_id: Option<i64>,
     pub order_no_prefix: Option<String>,
     pub status_code: Option<String>,
     pub provider_id: Option<String>,

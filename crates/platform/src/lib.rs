@@ -4,10 +4,12 @@
 //! embedded in the app on loopback (the default, with demo data) or on its own as
 //! `certdesk-platform serve`. State lives in SQLite; the HTTP contract is `certdesk-api`.
 
+mod applicants;
 mod config;
 mod db;
 mod error;
 mod routes;
+mod sessions;
 pub mod staff;
 
 pub use config::PlatformConfig;
@@ -22,6 +24,7 @@ use tokio::sync::oneshot;
 /// and waits for requests in flight to finish.
 pub struct PlatformHandle {
     addr: SocketAddr,
+    state: Arc<routes::AppState>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -34,6 +37,12 @@ impl PlatformHandle {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// A session of the demo organisation (晨安入驻供应商（演示）), for the app embedding this platform
+    /// with demo data: it is signed in without a password, which exists nowhere.
+    pub fn demo_session(&self) -> Result<certdesk_api::ApplicantSession> {
+        self.state.demo_session()
     }
 
     pub async fn shutdown(mut self) -> Result<()> {
@@ -72,6 +81,7 @@ impl Platform {
         let db = db::Db::open(&config.data_dir.join("platform.db"))?;
         if config.demo_data {
             db.seed_demo_providers()?;
+            applicants::seed_demo(&db, chrono::Utc::now())?;
         }
         let calendar = match &config.calendar {
             Some(path) => {
@@ -85,7 +95,7 @@ impl Platform {
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel::<()>();
-        let app = routes::router(state);
+        let app = routes::router(Arc::clone(&state));
         let task = tokio::spawn(async move {
             axum::serve(listener, app)
                 .with_graceful_shutdown(async {
@@ -94,6 +104,6 @@ impl Platform {
                 .await
         });
         tracing::info!(%addr, "platform listening");
-        Ok(PlatformHandle { addr, stop: Some(stop), task: Some(task) })
+        Ok(PlatformHandle { addr, state, stop: Some(stop), task: Some(task) })
     }
 }

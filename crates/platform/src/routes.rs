@@ -1,5 +1,7 @@
 use crate::PlatformConfig;
+use crate::applicants::{self, Applicant};
 use crate::db::{Db, Inserted, OrderFilter};
+use crate::sessions::{self, SessionKind};
 use crate::staff::{self, StaffMember};
 use crate::{PlatformError, Result};
 use axum::extract::{FromRequest, FromRequestParts, Path, State};
@@ -10,12 +12,13 @@ use axum::http::request::Parts;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use certdesk_api::{
-    CalendarDocument, EtaView, IDEMPOTENCY_KEY, OrderDetail, OrderEventRecord, OrderPage, OrderQuery, OrderSummary,
-    PlatformSettings, Provider, Rejection, ReviewItem, Shipment, StaffLogin, StaffSession, SubmitOrder,
+    ApplicantLogin, ApplicantRegistration, ApplicantSession, CalendarDocument, EtaView, IDEMPOTENCY_KEY, OrderDetail,
+    OrderEventRecord, OrderPage, OrderQuery, OrderSummary, PlatformSettings, Provider, Rejection, ReviewItem, Shipment,
+    StaffLogin, StaffSession, SubmitOrder,
 };
 use certdesk_core::{
-    Application, Error as RuleError, FeeSchedule, FieldError, FormField, OrderEvent, OrderNumber, OrderNumberGenerator,
-    OrderState, OrderStatus, Verification, WorkCalendar, fee_for,
+    Application, CreditCode, Error as RuleError, FeeSchedule, FieldError, FormField, OrderEvent, OrderNumber,
+    OrderNumberGenerator, OrderState, OrderStatus, Verification, WorkCalendar, fee_for,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use std::sync::Arc;
@@ -67,6 +70,8 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/orders", post(submit_order).get(list_orders))
         .route("/v1/orders/{order_no}", get(get_order))
         .route("/v1/orders/{order_no}/detail", get(get_order_detail))
+        .route("/v1/accounts", post(register))
+        .route("/v1/sessions", post(applicant_log_in).delete(applicant_log_out))
         .route("/v1/staff/sessions", post(staff_log_in).delete(staff_log_out))
         .route("/v1/staff/review-queue", get(review_queue))
         .route("/v1/staff/orders/{order_no}/materials-received", post(materials_received))
@@ -108,6 +113,7 @@ async fn calendar(State(state): State<Shared>) -> Json<CalendarDocument> {
 /// was used before for the same application.
 async fn submit_order(
     State(state): State<Shared>,
+    caller: ApplicantCaller,
     headers: HeaderMap,
     ApiJson(form): ApiJson<SubmitOrder>,
 ) -> Result<(StatusCode, Json<OrderSummary>)> {
@@ -118,15 +124,32 @@ async fn submit_order(
             _ => return Err(PlatformError::BadRequest(format!("{IDEMPOTENCY_KEY}应为1至255个可见ASCII字符"))),
         },
     };
-    let (created, order) = blocking(&state, move |s| s.submit(&form, key.as_deref())).await?;
+    let applicant = caller.applicant;
+    let (created, order) = blocking(&state, move |s| s.submit(&applicant, &form, key.as_deref())).await?;
     Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(order)))
 }
 
-async fn list_orders(State(state): State<Shared>, ApiQuery(query): ApiQuery<OrderQuery>) -> Result<Json<OrderPage>> {
-    let filter = order_filter(&query)?;
+async fn list_orders(
+    State(state): State<Shared>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<OrderQuery>,
+) -> Result<Json<OrderPage>> {
+    let filter = OrderFilter { organisation_id: caller.organisation_id(), ..order_filter(&query)? };
     let (page, page_size) = (filter.offset / filter.limit + 1, filter.limit);
     let (items, total) = blocking(&state, move |s| s.db.list_orders(&filter)).await?;
     Ok(Json(OrderPage { items, total, page, page_size }))
+}
+
+fn bearer(parts: &Parts) -> Result<String> {
+    parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| PlatformError::Unauthorized("请先登录".into()))
 }
 
 /// The staff member behind a request, from `Authorization: Bearer <token>`.
@@ -139,19 +162,78 @@ impl FromRequestParts<Shared> for Staff {
     type Rejection = PlatformError;
 
     async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self> {
-        let token = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| PlatformError::Unauthorized("请先登录".into()))?
-            .to_owned();
+        let token = bearer(parts)?;
         let lookup = token.clone();
         let member = blocking(state, move |s| staff::authenticate(&s.db, &lookup, Utc::now())).await?;
         Ok(Staff { member, token })
     }
+}
+
+/// The applicant behind a request.
+struct ApplicantCaller {
+    applicant: Applicant,
+    token: String,
+}
+
+impl FromRequestParts<Shared> for ApplicantCaller {
+    type Rejection = PlatformError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self> {
+        let token = bearer(parts)?;
+        let lookup = token.clone();
+        let applicant = blocking(state, move |s| applicants::authenticate(&s.db, &lookup, Utc::now())).await?;
+        Ok(ApplicantCaller { applicant, token })
+    }
+}
+
+/// Anyone logged in: an applicant sees its organisation's orders, staff see all.
+enum Caller {
+    Applicant(Applicant),
+    Staff,
+}
+
+impl Caller {
+    fn organisation_id(&self) -> Option<i64> {
+        match self {
+            Caller::Applicant(applicant) => Some(applicant.organisation_id),
+            Caller::Staff => None,
+        }
+    }
+}
+
+impl FromRequestParts<Shared> for Caller {
+    type Rejection = PlatformError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self> {
+        let token = bearer(parts)?;
+        blocking(state, move |s| match sessions::kind_of(&s.db, &token)? {
+            Some(SessionKind::Staff) => staff::authenticate(&s.db, &token, Utc::now()).map(|_| Caller::Staff),
+            Some(SessionKind::Applicant) | None => {
+                applicants::authenticate(&s.db, &token, Utc::now()).map(Caller::Applicant)
+            }
+        })
+        .await
+    }
+}
+
+async fn register(
+    State(state): State<Shared>,
+    ApiJson(registration): ApiJson<ApplicantRegistration>,
+) -> Result<(StatusCode, Json<ApplicantSession>)> {
+    let session = blocking(&state, move |s| applicants::register(&s.db, &registration, Utc::now())).await?;
+    Ok((StatusCode::CREATED, Json(session)))
+}
+
+async fn applicant_log_in(
+    State(state): State<Shared>,
+    ApiJson(login): ApiJson<ApplicantLogin>,
+) -> Result<Json<ApplicantSession>> {
+    Ok(Json(blocking(&state, move |s| applicants::log_in(&s.db, &login.username, &login.password, Utc::now())).await?))
+}
+
+async fn applicant_log_out(State(state): State<Shared>, caller: ApplicantCaller) -> Result<StatusCode> {
+    blocking(&state, move |s| sessions::close(&s.db, &caller.token)).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn staff_log_in(State(state): State<Shared>, ApiJson(login): ApiJson<StaffLogin>) -> Result<Json<StaffSession>> {
@@ -159,7 +241,7 @@ async fn staff_log_in(State(state): State<Shared>, ApiJson(login): ApiJson<Staff
 }
 
 async fn staff_log_out(State(state): State<Shared>, staff: Staff) -> Result<StatusCode> {
-    blocking(&state, move |s| staff::log_out(&s.db, &staff.token)).await?;
+    blocking(&state, move |s| sessions::close(&s.db, &staff.token)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -260,6 +342,7 @@ fn order_filter(query: &OrderQuery) -> Result<OrderFilter> {
         return Err(bad("页码从1开始，每页1至100条"));
     }
     Ok(OrderFilter {
+        organisation_id: None,
         order_no_prefix,
         status_code,
         provider_id: trimmed(&query.provider_id),
@@ -270,11 +353,18 @@ fn order_filter(query: &OrderQuery) -> Result<OrderFilter> {
     })
 }
 
-async fn get_order(State(state): State<Shared>, Path(order_no): Path<String>) -> Result<Json<OrderSummary>> {
+async fn get_order(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(order_no): Path<String>,
+) -> Result<Json<OrderSummary>> {
     let order_no = OrderNumber::parse(&order_no)?;
-    let found = blocking(&state, move |s| s.db.order(&order_no)).await?;
+    let organisation = caller.organisation_id();
+    let found = blocking(&state, move |s| s.db.order_of(&order_no, organisation)).await?;
     found.map(Json).ok_or_else(|| PlatformError::NotFound("订单不存在".into()))
 }
+
+const MISMATCHED_CODE: &str = "统一社会信用代码与登录账号所属机构不一致";
 
 /// FNV-1a over the form's JSON: the same application gives the same fingerprint on every platform
 /// build (unlike `std`'s hasher), so a retried submit is recognised after an upgrade too.
@@ -284,15 +374,21 @@ fn request_fingerprint(form: &SubmitOrder) -> String {
     format!("{hash:016x}")
 }
 
-async fn get_order_detail(State(state): State<Shared>, Path(order_no): Path<String>) -> Result<Json<OrderDetail>> {
+async fn get_order_detail(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(order_no): Path<String>,
+) -> Result<Json<OrderDetail>> {
     let order_no = OrderNumber::parse(&order_no)?;
-    Ok(Json(blocking(&state, move |s| s.detail(&order_no)).await?))
+    let organisation = caller.organisation_id();
+    Ok(Json(blocking(&state, move |s| s.detail(&order_no, organisation)).await?))
 }
 
 impl AppState {
     /// The order, its history and, while it waits for review or production, the ETA.
-    fn detail(&self, order_no: &OrderNumber) -> Result<OrderDetail> {
-        let order = self.db.order(order_no)?.ok_or_else(|| PlatformError::NotFound("订单不存在".into()))?;
+    fn detail(&self, order_no: &OrderNumber, organisation_id: Option<i64>) -> Result<OrderDetail> {
+        let order =
+            self.db.order_of(order_no, organisation_id)?.ok_or_else(|| PlatformError::NotFound("订单不存在".into()))?;
         let decode = |json: &str| {
             serde_json::from_str::<OrderStatus>(json)
                 .map_err(|e| PlatformError::Internal(format!("stored status: {e}")))
@@ -334,7 +430,12 @@ impl AppState {
     }
 
     /// Whether a new order was created, and the order.
-    fn submit(&self, form: &SubmitOrder, idempotency_key: Option<&str>) -> Result<(bool, OrderSummary)> {
+    fn submit(
+        &self,
+        applicant: &Applicant,
+        form: &SubmitOrder,
+        idempotency_key: Option<&str>,
+    ) -> Result<(bool, OrderSummary)> {
         let application = Application::parse(form, self.max_quantity);
         let provider = self.db.provider(form.provider_id.trim())?;
         let (application, provider) = match (application, provider) {
@@ -345,12 +446,19 @@ impl AppState {
                     Err(other) => return Err(other.into()),
                     Ok(_) => Vec::new(),
                 };
+                if matches!(CreditCode::parse(&form.credit_code), Ok(code) if code.as_str() != applicant.credit_code) {
+                    fields.push(FieldError { field: FormField::CreditCode, message: MISMATCHED_CODE.into() });
+                }
                 if provider.is_none() && !fields.iter().any(|f| f.field == FormField::ProviderId) {
                     fields.insert(0, FieldError { field: FormField::ProviderId, message: "所选CA服务商不存在".into() });
                 }
                 return Err(RuleError::InvalidApplication(fields).into());
             }
         };
+        if application.credit_code.as_str() != applicant.credit_code {
+            let fields = vec![FieldError { field: FormField::CreditCode, message: MISMATCHED_CODE.into() }];
+            return Err(RuleError::InvalidApplication(fields).into());
+        }
         let fee = fee_for(provider.unit_fee, application.quantity, &application.credit_code, &self.fees)
             .ok_or_else(|| PlatformError::Internal("fee overflow".into()))?;
         let order_no = self.numbers.next();
@@ -367,7 +475,7 @@ impl AppState {
         };
         let request_hash = idempotency_key.map(|_| request_fingerprint(form));
         let idempotency = idempotency_key.zip(request_hash.as_deref());
-        match self.db.insert_order(&order, &application, idempotency)? {
+        match self.db.insert_order(&order, &application, applicant.organisation_id, idempotency)? {
             Inserted::New => {
                 tracing::info!(order_no = %order.order_no, applicant_id = %application.id_number, "order submitted");
                 Ok((true, order))
@@ -379,5 +487,11 @@ impl AppState {
             }
             Inserted::KeyReused => Err(PlatformError::Conflict(format!("该{IDEMPOTENCY_KEY}已用于另一份申领"))),
         }
+    }
+}
+
+impl AppState {
+    pub fn demo_session(&self) -> Result<ApplicantSession> {
+        applicants::demo_session(&self.db, Utc::now())
     }
 }

@@ -1,19 +1,13 @@
-//! Staff accounts (审核, 制证, 现场办理, admin) and their sessions: argon2 password hashes, opaque
-//! random tokens stored only as SHA-256 hashes, sessions that expire.
+//! Staff accounts (审核, 制证, 现场办理, admin): who they are and which process steps their roles allow.
 
 use crate::db::Db;
+use crate::sessions::{self, SessionKind};
 use crate::{PlatformError, Result};
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use certdesk_api::{StaffRole, StaffSession};
-use certdesk_core::{Actor, SHANGHAI};
-use chrono::{DateTime, Duration, Utc};
+use certdesk_core::Actor;
+use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
-use sha2::{Digest, Sha256};
 use std::path::Path;
-
-/// How long a workbench login lasts: one working day and a bit.
-const SESSION_HOURS: i64 = 12;
 
 /// A staff account to create (`certdesk-platform staff add`).
 #[derive(Debug, Clone)]
@@ -86,16 +80,6 @@ fn roles_text(roles: &[StaffRole]) -> String {
     roles.iter().map(|r| role_name(*r)).collect::<Vec<_>>().join(",")
 }
 
-fn hash_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn new_token() -> Result<String> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| PlatformError::Internal(format!("no randomness: {e}")))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
 /// Creates a staff account in the platform database under `data_dir` (the platform may be running).
 pub fn add_staff(data_dir: &Path, staff: &NewStaff) -> Result<i64> {
     std::fs::create_dir_all(data_dir)?;
@@ -111,16 +95,11 @@ pub(crate) fn add_staff_to(db: &Db, staff: &NewStaff) -> Result<i64> {
     {
         return Err(PlatformError::BadRequest("用户名应为1至64位字母、数字或 . _ -".into()));
     }
-    if staff.password.chars().count() < 10 {
-        return Err(PlatformError::BadRequest("密码至少10位".into()));
-    }
+    sessions::check_password_strength(&staff.password)?;
     if staff.roles.is_empty() {
         return Err(PlatformError::BadRequest("至少需要一个角色".into()));
     }
-    let hash = Argon2::default()
-        .hash_password(staff.password.as_bytes())
-        .map_err(|e| PlatformError::Internal(format!("hashing: {e}")))?
-        .to_string();
+    let hash = sessions::hash_password(&staff.password)?;
     db.with(|conn| {
         let inserted = conn.execute(
             "INSERT INTO staff (username, display_name, password_hash, roles, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -138,7 +117,6 @@ pub(crate) fn add_staff_to(db: &Db, staff: &NewStaff) -> Result<i64> {
 
 /// Checks the password and opens a session. Unknown user and wrong password get the same answer.
 pub(crate) fn log_in(db: &Db, username: &str, password: &str, now: DateTime<Utc>) -> Result<StaffSession> {
-    let refused = || PlatformError::Unauthorized("用户名或密码错误".into());
     let found: Option<(i64, String, String, String)> = db.with(|conn| {
         Ok(conn
             .query_row(
@@ -148,57 +126,20 @@ pub(crate) fn log_in(db: &Db, username: &str, password: &str, now: DateTime<Utc>
             )
             .optional()?)
     })?;
-    let Some((id, display_name, hash, roles)) = found else {
-        // Spend the same time as a real check, so timing does not reveal which usernames exist.
-        let _ = Argon2::default().hash_password(password.as_bytes());
-        return Err(refused());
-    };
-    Argon2::default().verify_password(password.as_bytes(), hash.as_str()).map_err(|_| refused())?;
-    let token = new_token()?;
-    let expires = now + Duration::hours(SESSION_HOURS);
-    db.with(|conn| {
-        conn.execute("DELETE FROM sessions WHERE expires_at < ?1", [now.to_rfc3339()])?;
-        conn.execute(
-            "INSERT INTO sessions (token_hash, kind, subject_id, expires_at) VALUES (?1, 'staff', ?2, ?3)",
-            params![hash_token(&token), id, expires.to_rfc3339()],
-        )?;
-        Ok(())
-    })?;
-    Ok(StaffSession {
-        token,
-        expires_at: expires.with_timezone(&SHANGHAI).to_rfc3339(),
-        display_name,
-        roles: parse_roles(&roles)?,
-    })
+    let (id, display_name, hash, roles) = sessions::verify_password(found, |(_, _, hash, _)| hash, password)?;
+    let _ = hash;
+    let (token, expires) = sessions::open(db, SessionKind::Staff, id, now)?;
+    Ok(StaffSession { token, expires_at: expires, display_name, roles: parse_roles(&roles)? })
 }
 
 /// The staff member whose session `token` is, if it has not expired.
 pub(crate) fn authenticate(db: &Db, token: &str, now: DateTime<Utc>) -> Result<StaffMember> {
-    let found: Option<(i64, String, String, String)> = db.with(|conn| {
+    let id = sessions::subject(db, token, SessionKind::Staff, now)?;
+    let (display_name, roles): (String, String) = db.with(|conn| {
         Ok(conn
-            .query_row(
-                "SELECT s.id, s.display_name, s.roles, x.expires_at FROM sessions x JOIN staff s ON s.id = x.subject_id
-                 WHERE x.token_hash = ?1 AND x.kind = 'staff'",
-                [hash_token(token)],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
-            .optional()?)
+            .query_row("SELECT display_name, roles FROM staff WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))?)
     })?;
-    let Some((id, display_name, roles, expires_at)) = found else {
-        return Err(PlatformError::Unauthorized("请先登录".into()));
-    };
-    let expired = DateTime::parse_from_rfc3339(&expires_at).map_or(true, |t| t <= now);
-    if expired {
-        return Err(PlatformError::Unauthorized("登录已过期，请重新登录".into()));
-    }
     Ok(StaffMember { id, display_name, roles: parse_roles(&roles)? })
-}
-
-pub(crate) fn log_out(db: &Db, token: &str) -> Result<()> {
-    db.with(|conn| {
-        conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [hash_token(token)])?;
-        Ok(())
-    })
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The platform over real HTTP on port 0 with a fresh database each.
 
+mod accounts;
 mod idempotency;
 mod listing;
 mod orders;
@@ -25,10 +26,24 @@ impl TestPlatform {
     }
 }
 
+/// A platform on port 0 with a fresh database; `http` is signed in as the demo organisation, whose
+/// 统一社会信用代码 is the one in [`valid_order`].
 pub async fn spawn_platform() -> TestPlatform {
     let dir = tempfile::tempdir().unwrap();
     let handle = Platform::start(PlatformConfig::embedded(dir.path())).await.unwrap();
-    TestPlatform { handle, http: reqwest::Client::new(), dir }
+    let http = authed(&handle);
+    TestPlatform { handle, http, dir }
+}
+
+/// An HTTP client that sends the demo organisation's session with every request.
+pub fn authed(handle: &PlatformHandle) -> reqwest::Client {
+    bearer_client(&handle.demo_session().unwrap().token)
+}
+
+pub fn bearer_client(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {token}").parse().unwrap());
+    reqwest::Client::builder().default_headers(headers).build().unwrap()
 }
 
 pub fn valid_order() -> serde_json::Value {
@@ -46,4 +61,18 @@ pub fn valid_order() -> serde_json::Value {
         "recipientMobile": "13800138000",
         "address": "浙江省杭州市西湖区文三路1号"
     })
+}
+
+/// Registers an organisation's applicant account and returns a client signed in as it.
+pub async fn register(base_url: &str, organisation: &str, credit_code: &str, username: &str) -> reqwest::Client {
+    let res = reqwest::Client::new()
+        .post(format!("{base_url}/v1/accounts"))
+        .json(&serde_json::json!({"organisationName": organisation, "creditCode": credit_code,
+            "username": username, "password": "a-long-password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let session: serde_json::Value = res.json().await.unwrap();
+    bearer_client(session["token"].as_str().unwrap())
 }

@@ -72,8 +72,8 @@ async fn an_unknown_or_malformed_order_number_is_refused() {
 #[tokio::test]
 async fn orders_survive_a_restart_and_new_numbers_stay_above_old_ones() {
     let dir = tempfile::tempdir().unwrap();
-    let http = reqwest::Client::new();
     let first = Platform::start(PlatformConfig::embedded(dir.path())).await.unwrap();
+    let http = crate::authed(&first);
     let old: Value = http
         .post(format!("{}/v1/orders", first.url()))
         .json(&valid_order())
@@ -127,10 +127,10 @@ async fn a_configured_waiver_makes_the_order_free() {
         ..PlatformConfig::embedded(dir.path())
     };
     let platform = Platform::start(config).await.unwrap();
-    let http = reqwest::Client::new();
+    let institution_http = crate::register(&platform.url(), "某事业单位", "123300004700012347", "institution").await;
     let mut institution = valid_order();
     institution["creditCode"] = "123300004700012347".into();
-    let order: Value = http
+    let order: Value = institution_http
         .post(format!("{}/v1/orders", platform.url()))
         .json(&institution)
         .send()
@@ -140,7 +140,7 @@ async fn a_configured_waiver_makes_the_order_free() {
         .await
         .unwrap();
     assert_eq!(order["fee"], 0);
-    let company: Value = http
+    let company: Value = crate::authed(&platform)
         .post(format!("{}/v1/orders", platform.url()))
         .json(&valid_order())
         .send()
@@ -156,7 +156,7 @@ async fn a_configured_waiver_makes_the_order_free() {
 async fn the_detail_shows_the_history_and_the_review_eta_in_working_days() {
     let dir = tempfile::tempdir().unwrap();
     let platform = Platform::start(PlatformConfig::embedded(dir.path())).await.unwrap();
-    let http = reqwest::Client::new();
+    let http = crate::authed(&platform);
     let order: Value = http
         .post(format!("{}/v1/orders", platform.url()))
         .json(&valid_order())

@@ -1,0 +1,135 @@
+//! Applicant accounts: one per organisation (申领单位), identified by its 统一社会信用代码. An
+//! applicant sees and changes only its organisation's orders.
+
+use crate::db::Db;
+use crate::sessions::{self, SessionKind};
+use crate::{PlatformError, Result};
+use certdesk_api::{ApplicantRegistration, ApplicantSession};
+use certdesk_core::{CreditCode, FieldError, FormField, OrganisationName};
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+/// The applicant behind a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applicant {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub organisation_name: String,
+    pub credit_code: String,
+}
+
+/// The demo organisation of the embedded platform: the guide's 晨安入驻供应商, clearly marked.
+pub const DEMO_ORGANISATION: (&str, &str) = ("晨安入驻供应商（演示）", "91330106MA27XY812F");
+const DEMO_USERNAME: &str = "demo";
+
+fn refused_field(field: FormField, message: String) -> PlatformError {
+    certdesk_core::Error::InvalidApplication(vec![FieldError { field, message }]).into()
+}
+
+pub(crate) fn register(db: &Db, registration: &ApplicantRegistration, now: DateTime<Utc>) -> Result<ApplicantSession> {
+    let name = OrganisationName::parse(&registration.organisation_name)
+        .map_err(|m| refused_field(FormField::OrganisationName, m))?;
+    let code = CreditCode::parse(&registration.credit_code).map_err(|m| refused_field(FormField::CreditCode, m))?;
+    let username = sessions::check_username(&registration.username)?.to_owned();
+    sessions::check_password_strength(&registration.password)?;
+    let hash = sessions::hash_password(&registration.password)?;
+    let id = create(db, name.as_str(), code.as_str(), &username, &hash, now)?;
+    let (token, expires_at) = sessions::open(db, SessionKind::Applicant, id, now)?;
+    Ok(ApplicantSession { token, expires_at, organisation_name: name.to_string(), credit_code: code.to_string() })
+}
+
+fn create(db: &Db, name: &str, code: &str, username: &str, hash: &str, now: DateTime<Utc>) -> Result<i64> {
+    db.with(|conn| {
+        let tx = conn.transaction()?;
+        let taken: bool =
+            tx.query_row("SELECT EXISTS (SELECT 1 FROM organisations WHERE credit_code = ?1)", [code], |r| r.get(0))?;
+        if taken {
+            return Err(PlatformError::Conflict("该统一社会信用代码已注册，请直接登录".into()));
+        }
+        let user_taken: bool =
+            tx.query_row("SELECT EXISTS (SELECT 1 FROM applicants WHERE username = ?1)", [username], |r| r.get(0))?;
+        if user_taken {
+            return Err(PlatformError::Conflict(format!("用户名“{username}”已存在")));
+        }
+        tx.execute(
+            "INSERT INTO organisations (name, credit_code, created_at) VALUES (?1, ?2, ?3)",
+            params![name, code, now.to_rfc3339()],
+        )?;
+        let organisation_id = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO applicants (organisation_id, username, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![organisation_id, username, hash, now.to_rfc3339()],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(id)
+    })
+}
+
+pub(crate) fn log_in(db: &Db, username: &str, password: &str, now: DateTime<Utc>) -> Result<ApplicantSession> {
+    let found: Option<(i64, String)> = db.with(|conn| {
+        Ok(conn
+            .query_row("SELECT id, password_hash FROM applicants WHERE username = ?1", [username.trim()], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?)
+    })?;
+    let (id, _) = sessions::verify_password(found, |(_, hash)| hash, password)?;
+    session_for(db, id, now)
+}
+
+fn session_for(db: &Db, id: i64, now: DateTime<Utc>) -> Result<ApplicantSession> {
+    let (token, expires_at) = sessions::open(db, SessionKind::Applicant, id, now)?;
+    let applicant = by_id(db, id)?;
+    Ok(ApplicantSession {
+        token,
+        expires_at,
+        organisation_name: applicant.organisation_name,
+        credit_code: applicant.credit_code,
+    })
+}
+
+fn by_id(db: &Db, id: i64) -> Result<Applicant> {
+    db.with(|conn| {
+        Ok(conn.query_row(
+            "SELECT a.id, o.id, o.name, o.credit_code FROM applicants a JOIN organisations o ON o.id = a.organisation_id
+             WHERE a.id = ?1",
+            [id],
+            |r| Ok(Applicant { id: r.get(0)?, organisation_id: r.get(1)?, organisation_name: r.get(2)?, credit_code: r.get(3)? }),
+        )?)
+    })
+}
+
+pub(crate) fn authenticate(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Applicant> {
+    let id = sessions::subject(db, token, SessionKind::Applicant, now)?;
+    by_id(db, id)
+}
+
+/// Seeds the demo organisation's account. Its password is random and never kept: the embedded app
+/// signs in through [`demo_session`] instead.
+pub(crate) fn seed_demo(db: &Db, now: DateTime<Utc>) -> Result<()> {
+    let exists: bool = db.with(|conn| {
+        Ok(conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM applicants WHERE username = ?1)", [DEMO_USERNAME], |r| r.get(0))?)
+    })?;
+    if exists {
+        return Ok(());
+    }
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret).map_err(|e| PlatformError::Internal(format!("no randomness: {e}")))?;
+    let unusable: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+    let hash = sessions::hash_password(&unusable)?;
+    create(db, DEMO_ORGANISATION.0, DEMO_ORGANISATION.1, DEMO_USERNAME, &hash, now)?;
+    Ok(())
+}
+
+/// A session for the demo organisation, for the app that embeds this platform.
+pub(crate) fn demo_session(db: &Db, now: DateTime<Utc>) -> Result<ApplicantSession> {
+    let id: i64 = db.with(|conn| {
+        Ok(conn
+            .query_row("SELECT id FROM applicants WHERE username = ?1", [DEMO_USERNAME], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| PlatformError::Internal("no demo account: demo_data is off".into()))?)
+    })?;
+    session_for(db, id, now)
+}

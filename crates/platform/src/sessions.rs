@@ -1,0 +1,131 @@
+//! Logging in, for staff and applicants alike: argon2 password hashes, opaque random tokens stored
+//! only as SHA-256 hashes, sessions that expire.
+
+use crate::db::Db;
+use crate::{PlatformError, Result};
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use certdesk_core::SHANGHAI;
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{OptionalExtension, params};
+use sha2::{Digest, Sha256};
+
+/// How long a login lasts: one working day and a bit.
+const SESSION_HOURS: i64 = 12;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    Staff,
+    Applicant,
+}
+
+impl SessionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Staff => "staff",
+            SessionKind::Applicant => "applicant",
+        }
+    }
+}
+
+pub fn check_username(username: &str) -> Result<&str> {
+    let username = username.trim();
+    if username.is_empty()
+        || username.len() > 64
+        || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
+    {
+        return Err(PlatformError::BadRequest("用户名应为1至64位字母、数字或 . _ - @".into()));
+    }
+    Ok(username)
+}
+
+pub fn check_password_strength(password: &str) -> Result<()> {
+    if password.chars().count() < 10 {
+        return Err(PlatformError::BadRequest("密码至少10位".into()));
+    }
+    Ok(())
+}
+
+pub fn hash_password(password: &str) -> Result<String> {
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes())
+        .map_err(|e| PlatformError::Internal(format!("hashing: {e}")))?
+        .to_string())
+}
+
+fn refused() -> PlatformError {
+    PlatformError::Unauthorized("用户名或密码错误".into())
+}
+
+/// Checks `password` against the account found (if any). Unknown user and wrong password get the
+/// same answer after the same work, so neither the message nor the timing tells which usernames exist.
+pub fn verify_password<T>(found: Option<T>, hash_of: impl Fn(&T) -> &String, password: &str) -> Result<T> {
+    let Some(account) = found else {
+        let _ = Argon2::default().hash_password(password.as_bytes());
+        return Err(refused());
+    };
+    Argon2::default().verify_password(password.as_bytes(), hash_of(&account).as_str()).map_err(|_| refused())?;
+    Ok(account)
+}
+
+fn hash_token(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Opens a session for `subject_id`; returns the token and when it expires (RFC 3339, Shanghai).
+pub fn open(db: &Db, kind: SessionKind, subject_id: i64, now: DateTime<Utc>) -> Result<(String, String)> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| PlatformError::Internal(format!("no randomness: {e}")))?;
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let expires = now + Duration::hours(SESSION_HOURS);
+    db.with(|conn| {
+        conn.execute("DELETE FROM sessions WHERE expires_at < ?1", [now.to_rfc3339()])?;
+        conn.execute(
+            "INSERT INTO sessions (token_hash, kind, subject_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            params![hash_token(&token), kind.as_str(), subject_id, expires.to_rfc3339()],
+        )?;
+        Ok(())
+    })?;
+    Ok((token, expires.with_timezone(&SHANGHAI).to_rfc3339()))
+}
+
+/// The subject of a live session of `kind`.
+pub fn subject(db: &Db, token: &str, kind: SessionKind, now: DateTime<Utc>) -> Result<i64> {
+    let found: Option<(i64, String)> = db.with(|conn| {
+        Ok(conn
+            .query_row(
+                "SELECT subject_id, expires_at FROM sessions WHERE token_hash = ?1 AND kind = ?2",
+                params![hash_token(token), kind.as_str()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    })?;
+    let Some((id, expires_at)) = found else {
+        return Err(PlatformError::Unauthorized("请先登录".into()));
+    };
+    if DateTime::parse_from_rfc3339(&expires_at).map_or(true, |t| t <= now) {
+        return Err(PlatformError::Unauthorized("登录已过期，请重新登录".into()));
+    }
+    Ok(id)
+}
+
+/// Which kind of session `token` is, if it is one.
+pub fn kind_of(db: &Db, token: &str) -> Result<Option<SessionKind>> {
+    let kind: Option<String> = db.with(|conn| {
+        Ok(conn
+            .query_row("SELECT kind FROM sessions WHERE token_hash = ?1", [hash_token(token)], |r| r.get(0))
+            .optional()?)
+    })?;
+    Ok(match kind.as_deref() {
+        Some("staff") => Some(SessionKind::Staff),
+        Some("applicant") => Some(SessionKind::Applicant),
+        _ => None,
+    })
+}
+
+pub fn close(db: &Db, token: &str) -> Result<()> {
+    db.with(|conn| {
+        conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [hash_token(token)])?;
+        Ok(())
+    })
+}

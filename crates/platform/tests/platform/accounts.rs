@@ -1,0 +1,122 @@
+//! Applicant accounts: registration, login, and each organisation seeing only its own orders.
+
+use crate::{TestPlatform, register, spawn_platform, valid_order};
+use serde_json::{Value, json};
+
+const OTHER_CODE: &str = "91350100M000100Y43";
+
+fn other_order() -> Value {
+    let mut form = valid_order();
+    form["organisationName"] = "测试供应商".into();
+    form["creditCode"] = OTHER_CODE.into();
+    form
+}
+
+async fn submit(p: &TestPlatform, http: &reqwest::Client, form: &Value) -> (u16, Value) {
+    let res = http.post(p.url("/v1/orders")).json(form).send().await.unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn an_organisation_registers_logs_in_and_out() {
+    let p = spawn_platform().await;
+    let anonymous = reqwest::Client::new();
+    let registration = json!({"organisationName": "测试供应商", "creditCode": OTHER_CODE,
+        "username": "supplier", "password": "a-long-password"});
+    let res = anonymous.post(p.url("/v1/accounts")).json(&registration).send().await.unwrap();
+    assert_eq!(res.status(), 201);
+    let session: Value = res.json().await.unwrap();
+    assert_eq!(
+        (session["organisationName"].as_str(), session["creditCode"].as_str()),
+        (Some("测试供应商"), Some(OTHER_CODE))
+    );
+
+    let again = anonymous.post(p.url("/v1/accounts")).json(&registration).send().await.unwrap();
+    assert_eq!(again.status(), 409);
+    assert_eq!(again.json::<Value>().await.unwrap()["message"], "该统一社会信用代码已注册，请直接登录");
+
+    let bad = json!({"organisationName": "测试", "creditCode": "91350100M000100Y44", "username": "x", "password": "a-long-password"});
+    let res = anonymous.post(p.url("/v1/accounts")).json(&bad).send().await.unwrap();
+    assert_eq!(res.status(), 422);
+    assert_eq!(res.json::<Value>().await.unwrap()["fields"][0]["field"], "creditCode");
+
+    let wrong = anonymous
+        .post(p.url("/v1/sessions"))
+        .json(&json!({"username": "supplier", "password": "wrong-password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let login: Value = anonymous
+        .post(p.url("/v1/sessions"))
+        .json(&json!({"username": "supplier", "password": "a-long-password"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let http = crate::bearer_client(login["token"].as_str().unwrap());
+    assert_eq!(submit(&p, &http, &other_order()).await.0, 201);
+    let out = http.delete(p.url("/v1/sessions")).send().await.unwrap();
+    assert_eq!(out.status(), 204);
+    let (status, body) = submit(&p, &http, &other_order()).await;
+    assert_eq!((status, body["message"].as_str()), (401, Some("请先登录")));
+}
+
+#[tokio::test]
+async fn orders_need_a_login_and_the_organisations_own_credit_code() {
+    let p = spawn_platform().await;
+    let (status, body) = submit(&p, &reqwest::Client::new(), &valid_order()).await;
+    assert_eq!((status, body["code"].as_str()), (401, Some("unauthorized")));
+    let (status, body) = submit(&p, &p.http, &other_order()).await;
+    assert_eq!(status, 422);
+    assert_eq!(body["fields"][0]["message"], "统一社会信用代码与登录账号所属机构不一致");
+    for path in ["/v1/orders", "/v1/orders/154175355707863", "/v1/orders/154175355707863/detail"] {
+        let res = reqwest::Client::new().get(p.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 401, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn an_organisation_sees_only_its_own_orders_and_staff_see_all() {
+    let p = spawn_platform().await;
+    let other = register(&p.handle.url(), "测试供应商", OTHER_CODE, "supplier").await;
+    let (_, mine) = submit(&p, &p.http, &valid_order()).await;
+    let (_, theirs) = submit(&p, &other, &other_order()).await;
+    let theirs_no = theirs["orderNo"].as_str().unwrap();
+
+    let my_list: Value = p.http.get(p.url("/v1/orders")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(my_list["total"], 1);
+    assert_eq!(my_list["items"][0]["orderNo"], mine["orderNo"]);
+    for path in [format!("/v1/orders/{theirs_no}"), format!("/v1/orders/{theirs_no}/detail")] {
+        let res = p.http.get(p.url(&path)).send().await.unwrap();
+        assert_eq!(res.status(), 404, "another organisation's order is not there for me: {path}");
+    }
+
+    certdesk_platform::staff::add_staff(
+        p.data_dir(),
+        &certdesk_platform::staff::NewStaff {
+            username: "reviewer".into(),
+            display_name: "审核".into(),
+            password: "correct-horse-battery".into(),
+            roles: vec![certdesk_api::StaffRole::Reviewer],
+        },
+    )
+    .unwrap();
+    let staff_session: Value = reqwest::Client::new()
+        .post(p.url("/v1/staff/sessions"))
+        .json(&json!({"username": "reviewer", "password": "correct-horse-battery"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let staff = crate::bearer_client(staff_session["token"].as_str().unwrap());
+    let all: Value = staff.get(p.url("/v1/orders")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(all["total"], 2);
+    assert_eq!(staff.get(p.url(&format!("/v1/orders/{theirs_no}"))).send().await.unwrap().status(), 200);
+    // A staff token is not an applicant's: it cannot submit.
+    assert_eq!(submit(&p, &staff, &valid_order()).await.0, 401);
+}
