@@ -274,9 +274,11 @@ impl Db {
 
     /// Applies `event` by `actor` to the order through the core's state machine, storing the new state
     /// and its history row in one transaction. The refusal comes back when the machine refuses.
+    /// With `organisation_id`, only that organisation's order is found (an applicant's step).
     pub fn transition(
         &self,
         order_no: &OrderNumber,
+        organisation_id: Option<i64>,
         actor: Actor,
         event: &OrderEvent,
         at: &str,
@@ -284,9 +286,12 @@ impl Db {
         self.with(|conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let found: Option<(String, i64, bool)> = tx
-                .query_row("SELECT status, fee_fen, paid FROM orders WHERE order_no = ?1", [order_no.as_str()], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })
+                .query_row(
+                    "SELECT status, fee_fen, paid FROM orders WHERE order_no = ?1
+                     AND (?2 IS NULL OR organisation_id = ?2)",
+                    params![order_no.as_str(), organisation_id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
                 .optional()?;
             let (status_json, fee, paid) = found.ok_or_else(|| PlatformError::NotFound("订单不存在".into()))?;
             let status: OrderStatus =

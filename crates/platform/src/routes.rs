@@ -17,7 +17,7 @@ use certdesk_api::{
     StaffLogin, StaffSession, SubmitOrder,
 };
 use certdesk_core::{
-    Application, CreditCode, Error as RuleError, FeeSchedule, FieldError, FormField, OrderEvent, OrderNumber,
+    Actor, Application, CreditCode, Error as RuleError, FeeSchedule, FieldError, FormField, OrderEvent, OrderNumber,
     OrderNumberGenerator, OrderState, OrderStatus, Verification, WorkCalendar, fee_for,
 };
 use chrono::{DateTime, NaiveDate, Utc};
@@ -70,6 +70,9 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/orders", post(submit_order).get(list_orders))
         .route("/v1/orders/{order_no}", get(get_order))
         .route("/v1/orders/{order_no}/detail", get(get_order_detail))
+        .route("/v1/orders/{order_no}/paper-documents", post(choose_paper_documents))
+        .route("/v1/orders/{order_no}/cancel", post(cancel))
+        .route("/v1/orders/{order_no}/invoice", post(request_invoice))
         .route("/v1/accounts", post(register))
         .route("/v1/sessions", post(applicant_log_in).delete(applicant_log_out))
         .route("/v1/staff/sessions", post(staff_log_in).delete(staff_log_out))
@@ -273,9 +276,52 @@ async fn staff_event(state: &Shared, staff: Staff, order_no: &str, event: OrderE
         .actor_for(&event)
         .ok_or_else(|| PlatformError::Forbidden(format!("您的角色无权{}", event.label_zh())))?;
     let at = Utc::now().with_timezone(&certdesk_core::SHANGHAI).to_rfc3339();
-    let order = blocking(state, move |s| s.db.transition(&order_no, actor, &event, &at)).await?;
+    let order = blocking(state, move |s| s.db.transition(&order_no, None, actor, &event, &at)).await?;
     tracing::info!(order_no = %order.order_no, staff = staff.member.id, ?actor, status = order.status.code(), "staff step");
     Ok(Json(order))
+}
+
+/// Applies the applicant's own step to one of its organisation's orders.
+async fn applicant_event(
+    state: &Shared,
+    caller: ApplicantCaller,
+    order_no: &str,
+    event: OrderEvent,
+) -> Result<Json<OrderSummary>> {
+    let order_no = OrderNumber::parse(order_no)?;
+    let organisation = caller.applicant.organisation_id;
+    let at = Utc::now().with_timezone(&certdesk_core::SHANGHAI).to_rfc3339();
+    let order =
+        blocking(state, move |s| s.db.transition(&order_no, Some(organisation), Actor::Applicant, &event, &at)).await?;
+    tracing::info!(order_no = %order.order_no, applicant = caller.applicant.id, status = order.status.code(), "applicant step");
+    Ok(Json(order))
+}
+
+/// 邮寄纸质资料: verify by mailing paper documents instead of face capture.
+async fn choose_paper_documents(
+    State(s): State<Shared>,
+    caller: ApplicantCaller,
+    Path(no): Path<String>,
+) -> Result<Json<OrderSummary>> {
+    applicant_event(&s, caller, &no, OrderEvent::PaperDocumentsChosen).await
+}
+
+/// 撤销.
+async fn cancel(
+    State(s): State<Shared>,
+    caller: ApplicantCaller,
+    Path(no): Path<String>,
+) -> Result<Json<OrderSummary>> {
+    applicant_event(&s, caller, &no, OrderEvent::Cancelled).await
+}
+
+/// 发票申请.
+async fn request_invoice(
+    State(s): State<Shared>,
+    caller: ApplicantCaller,
+    Path(no): Path<String>,
+) -> Result<Json<OrderSummary>> {
+    applicant_event(&s, caller, &no, OrderEvent::InvoiceRequested).await
 }
 
 async fn materials_received(

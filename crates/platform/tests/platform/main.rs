@@ -1,6 +1,7 @@
 //! The platform over real HTTP on port 0 with a fresh database each.
 
 mod accounts;
+mod applicant_steps;
 mod idempotency;
 mod listing;
 mod orders;
