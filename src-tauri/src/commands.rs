@@ -1,6 +1,6 @@
 //! Tauri commands: each one line over `Desk`. Errors cross IPC as `{code, message}` (`ApiError`).
 
-use certdesk_api::{ApiError, Provider, SubmitOrder};
+use certdesk_api::{ApiError, PlatformSettings, Provider, SubmitOrder};
 use certdesk_core::FieldError;
 use certdesk_desk::{Desk, DeskInfo, OrderDetailView, OrderRow};
 use tauri::State;
@@ -39,4 +39,28 @@ pub fn check_application(desk: State<'_, Desk>, form: SubmitOrder) -> Vec<FieldE
 #[specta::specta]
 pub async fn order_detail(desk: State<'_, Desk>, order_no: String) -> Result<OrderDetailView, ApiError> {
     desk.order_detail(&order_no).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn sync_orders(desk: State<'_, Desk>) -> Result<Vec<OrderRow>, ApiError> {
+    desk.sync().await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn platform_settings(desk: State<'_, Desk>) -> Result<PlatformSettings, ApiError> {
+    desk.settings().await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn choose_paper_documents(desk: State<'_, Desk>, order_no: String) -> Result<OrderRow, ApiError> {
+    desk.choose_paper_documents(&order_no).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_order(desk: State<'_, Desk>, order_no: String) -> Result<OrderRow, ApiError> {
+    desk.cancel(&order_no).await
 }

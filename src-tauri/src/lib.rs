@@ -17,6 +17,10 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::order_detail,
             commands::check_application,
             commands::submit_application,
+            commands::sync_orders,
+            commands::platform_settings,
+            commands::choose_paper_documents,
+            commands::cancel_order,
         ])
         // Money is i64 fen; any real amount is far below 2^53, so a JS number is exact.
         .dangerously_cast_bigints_to_number()

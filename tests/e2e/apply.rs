@@ -1,4 +1,5 @@
-//! CA在线申领 in the real app: submit an application, see it listed; restart offline, still listed.
+//! CA在线申领 in the real app: submit an application, see it listed, choose 邮寄纸质资料, 撤销 it;
+//! restart with the platform unreachable: still listed as the platform last reported it.
 
 use crate::support::{App, Launch, artifacts_dir, step};
 use anyhow::Result;
@@ -54,6 +55,24 @@ async fn an_application_submitted_in_the_app_is_listed_and_survives_a_restart_wi
     assert!(order_no.len() == 15 && order_no.bytes().all(|b| b.is_ascii_digit()), "{row:?}");
     assert_eq!(&row[2..4], ["晨安入驻供应商", "陈晨"]);
     assert_eq!(row[5], "待认证");
+
+    step("邮寄纸质资料, then 撤销");
+    let outcome = async {
+        app.click_text("#orders", "邮寄纸质资料").await?;
+        app.wait_for_text("#paper-address", "杭州市西湖区转塘街道鲤鱼山街鹏辉科技园1号楼政采云有限公司").await?;
+        app.wait_for("#paper-confirm").await?.click().await?;
+        app.wait_for_text("#orders", "待支付 (待收材料)").await?;
+        app.click_text("#orders", "撤销").await?;
+        app.wait_for(".ant-popconfirm .ant-btn-primary").await?.click().await?;
+        app.wait_for_text("#orders", "已撤销").await?;
+        app.order_rows().await
+    }
+    .await;
+    if outcome.is_err() {
+        let _ = app.screenshot(&artifacts_dir().join("steps-failed.png")).await;
+    }
+    let rows = outcome?;
+    assert_eq!(rows[0][5], "已撤销", "{rows:?}");
     step("quit");
     app.quit().await?;
 
@@ -72,7 +91,7 @@ async fn an_application_submitted_in_the_app_is_listed_and_survives_a_restart_wi
     }
     let rows = outcome?;
     assert_eq!(rows.len(), 1, "{rows:?}");
-    assert_eq!((rows[0][1].as_str(), rows[0][5].as_str()), (order_no.as_str(), "待认证"));
+    assert_eq!((rows[0][1].as_str(), rows[0][5].as_str()), (order_no.as_str(), "已撤销"));
     app.quit().await?;
     Ok(())
 }

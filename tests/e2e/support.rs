@@ -113,6 +113,17 @@ impl App {
         }
     }
 
+    /// Clicks the element under `css` whose own text is exactly `text` (a link or button label).
+    pub async fn click_text(&self, css: &str, text: &str) -> Result<()> {
+        let scope = self.wait_for(css).await?;
+        let target = scope
+            .find(Locator::XPath(&format!(".//*[normalize-space(text())='{text}']")))
+            .await
+            .with_context(|| format!("no '{text}' under {css}"))?;
+        target.click().await?;
+        Ok(())
+    }
+
     pub async fn type_into(&self, css: &str, text: &str) -> Result<()> {
         let input = self.wait_for(css).await?;
         input.click().await?;

@@ -8,11 +8,11 @@ pub fn root() -> PathBuf {
 }
 
 /// A named step: printed before it runs, so a long run says what it is doing.
-pub struct Step(&'static str);
+pub struct Step(String);
 
 impl Step {
-    pub fn new(what: &'static str) -> Self {
-        Step(what)
+    pub fn new(what: impl Into<String>) -> Self {
+        Step(what.into())
     }
 
     pub fn run(self, command: &mut Command) -> Result<()> {

@@ -112,7 +112,7 @@ fn fuzz(seconds: Option<&str>) -> Result<()> {
     }
     for target in &targets {
         // cargo-fuzz passes nightly-only flags (-Z sanitizer); RUSTC_BOOTSTRAP lets the stable toolchain take them.
-        Step::new("fuzz a parser").run(
+        Step::new(format!("fuzz {target} for {seconds} s")).run(
             Command::new("cargo")
                 .current_dir(&core)
                 .args(["fuzz", "run", target, "--", &format!("-max_total_time={seconds}")])

@@ -104,6 +104,26 @@ impl PlatformClient {
         send(self.request(Method::GET, &format!("/v1/orders/{order_no}/detail"))).await
     }
 
+    /// An applicant's own step on an order: `paper-documents`, `cancel` or `invoice`.
+    async fn applicant_step(&self, order_no: &OrderNumber, step: &str) -> Result<OrderSummary> {
+        send(self.request(Method::POST, &format!("/v1/orders/{order_no}/{step}")).json(&serde_json::json!({}))).await
+    }
+
+    /// 邮寄纸质资料: verify by mailing paper documents instead of face capture.
+    pub async fn choose_paper_documents(&self, order_no: &OrderNumber) -> Result<OrderSummary> {
+        self.applicant_step(order_no, "paper-documents").await
+    }
+
+    /// 撤销.
+    pub async fn cancel(&self, order_no: &OrderNumber) -> Result<OrderSummary> {
+        self.applicant_step(order_no, "cancel").await
+    }
+
+    /// 发票申请.
+    pub async fn request_invoice(&self, order_no: &OrderNumber) -> Result<OrderSummary> {
+        self.applicant_step(order_no, "invoice").await
+    }
+
     pub async fn orders(&self, query: &OrderQuery) -> Result<OrderPage> {
         send(self.request(Method::GET, "/v1/orders").query(query)).await
     }

@@ -210,6 +210,51 @@ impl Desk {
         Ok(OrderDetailView { row: detail.order.into(), history, eta: detail.eta })
     }
 
+    /// Brings the local record up to date with every order the platform has for this organisation;
+    /// the platform wins. Returns the list as it now stands.
+    pub async fn sync(&self) -> Result<Vec<OrderRow>, ApiError> {
+        let mut page = 1;
+        loop {
+            let query = certdesk_api::OrderQuery { page: Some(page), page_size: Some(100), ..Default::default() };
+            let batch = self.client.orders(&query).await.map_err(DeskError::from)?;
+            {
+                let mut store = self.store();
+                for order in &batch.items {
+                    certdesk_store::upsert_order(&mut store, order).map_err(DeskError::from)?;
+                }
+            }
+            if batch.items.is_empty() || page * batch.page_size >= batch.total {
+                break;
+            }
+            page += 1;
+        }
+        self.orders()
+    }
+
+    /// Where to mail paper documents, and the platform's other settings.
+    pub async fn settings(&self) -> Result<certdesk_api::PlatformSettings, ApiError> {
+        Ok(self.client.settings().await.map_err(DeskError::from)?)
+    }
+
+    /// 邮寄纸质资料 for an order waiting for verification.
+    pub async fn choose_paper_documents(&self, order_no: &str) -> Result<OrderRow, ApiError> {
+        let order_no = certdesk_core::OrderNumber::parse(order_no).map_err(ApiError::from)?;
+        self.record(self.client.choose_paper_documents(&order_no).await)
+    }
+
+    /// 撤销.
+    pub async fn cancel(&self, order_no: &str) -> Result<OrderRow, ApiError> {
+        let order_no = certdesk_core::OrderNumber::parse(order_no).map_err(ApiError::from)?;
+        self.record(self.client.cancel(&order_no).await)
+    }
+
+    /// Keeps what the platform answered and returns it as a row.
+    fn record(&self, answer: certdesk_client::Result<OrderSummary>) -> Result<OrderRow, ApiError> {
+        let order = answer.map_err(DeskError::from)?;
+        certdesk_store::upsert_order(&mut self.store(), &order).map_err(DeskError::from)?;
+        Ok(order.into())
+    }
+
     /// Stops the embedded platform, if any, waiting for requests in flight.
     pub async fn shutdown(self) -> Result<()> {
         if let Some(platform) = self.embedded {

@@ -12,6 +12,10 @@ export const commands = {
 	orderDetail: (orderNo: string) => typedError<OrderDetailView_Serialize, ApiError_Serialize>(__TAURI_INVOKE("order_detail", { orderNo })),
 	checkApplication: (form: ApplicationForm) => __TAURI_INVOKE<FieldError[]>("check_application", { form }),
 	submitApplication: (form: ApplicationForm) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("submit_application", { form })),
+	syncOrders: () => typedError<OrderRow[], ApiError_Serialize>(__TAURI_INVOKE("sync_orders")),
+	platformSettings: () => typedError<PlatformSettings, ApiError_Serialize>(__TAURI_INVOKE("platform_settings")),
+	choosePaperDocuments: (orderNo: string) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("choose_paper_documents", { orderNo })),
+	cancelOrder: (orderNo: string) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("cancel_order", { orderNo })),
 };
 
 /* Types */
@@ -241,6 +245,16 @@ export type OrderSummary = {
 	status: OrderStatus,
 	/**  申领时间, RFC 3339 in Asia/Shanghai (`2020-06-02T21:14:41+08:00`). */
 	submittedAt: string,
+};
+
+/**  What the platform tells every client about itself. */
+export type PlatformSettings = {
+	/**  Where applicants mail paper documents when face verification is not possible. */
+	paperDocumentsAddress: string,
+	/**  The most certificates one application may ask for. */
+	maxQuantity: number,
+	/**  The version of the working-day calendar (`GET /v1/calendar`). */
+	calendarVersion: string,
 };
 
 /**  A CA service provider (CA服务商) and its fee per certificate. */

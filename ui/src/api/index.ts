@@ -9,10 +9,20 @@ import type {
   FieldError,
   OrderDetailView,
   OrderRow,
+  PlatformSettings,
   Provider,
 } from './bindings';
 
-export type { ApplicationForm, DeskInfo, ErrorCode, FieldError, OrderDetailView, OrderRow, Provider };
+export type {
+  ApplicationForm,
+  DeskInfo,
+  ErrorCode,
+  FieldError,
+  OrderDetailView,
+  OrderRow,
+  PlatformSettings,
+  Provider,
+};
 
 /** A command refused or failed: `code` for branching, `message` in Chinese for the user. */
 export class CommandError extends Error {
@@ -53,6 +63,10 @@ export const api = {
   listProviders: () => unwrap(() => commands.listProviders()),
   listOrders: () => unwrap(() => commands.listOrders()),
   orderDetail: (orderNo: string) => unwrap(() => commands.orderDetail(orderNo)),
+  syncOrders: () => unwrap(() => commands.syncOrders()),
+  platformSettings: () => unwrap(() => commands.platformSettings()),
+  choosePaperDocuments: (orderNo: string) => unwrap(() => commands.choosePaperDocuments(orderNo)),
+  cancelOrder: (orderNo: string) => unwrap(() => commands.cancelOrder(orderNo)),
   /** The core's verdict on a form being typed: every refused field, empty when acceptable. */
   checkApplication: (form: ApplicationForm): Promise<FieldError[]> => commands.checkApplication(form),
   submitApplication: (form: ApplicationForm) => unwrap(() => commands.submitApplication(form)),

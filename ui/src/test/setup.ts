@@ -17,4 +17,13 @@ window.HTMLElement.prototype.scrollIntoView = () => {};
 const computeStyle = window.getComputedStyle.bind(window);
 window.getComputedStyle = (elt: Element) => computeStyle(elt);
 
+
+// Popconfirm and other popups measure their trigger with ResizeObserver, which jsdom lacks.
+class ResizeObserverStub {
+  observe() {}
+  unobserve() {}
+  disconnect() {}
+}
+(globalThis as unknown as { ResizeObserver: typeof ResizeObserverStub }).ResizeObserver ??= ResizeObserverStub;
+
 export {};

@@ -87,3 +87,42 @@ async fn the_detail_comes_from_the_platform_with_a_readable_timeline() {
     let error = desk.order_detail("12345").await.unwrap_err();
     assert_eq!(error.message, "订单编号应为15位数字");
 }
+
+#[tokio::test]
+async fn paper_documents_and_cancel_go_through_the_platform_and_are_kept_locally() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::start(&DeskConfig { data_dir: dir.path().into(), platform_url: None }).await.unwrap();
+    let free = desk.submit(SubmitOrder { provider_id: "demo-free".into(), ..form() }).await.unwrap();
+    let chosen = desk.choose_paper_documents(free.order.order_no.as_str()).await.unwrap();
+    assert_eq!(chosen.status_zh, "待审核 (待收材料)");
+    let cancelled = desk.cancel(free.order.order_no.as_str()).await.unwrap();
+    assert_eq!(cancelled.status_zh, "已撤销");
+    assert_eq!(desk.orders().unwrap()[0].status_zh, "已撤销");
+    let again = desk.cancel(free.order.order_no.as_str()).await.unwrap_err();
+    assert_eq!((again.code, again.message.as_str()), (ErrorCode::Conflict, "订单当前状态为“已撤销”，不能撤销"));
+    assert_eq!(
+        desk.settings().await.unwrap().paper_documents_address,
+        "杭州市西湖区转塘街道鲤鱼山街鹏辉科技园1号楼政采云有限公司"
+    );
+}
+
+#[tokio::test]
+async fn sync_brings_back_orders_the_local_record_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = DeskConfig { data_dir: dir.path().into(), platform_url: None };
+    let desk = Desk::start(&config).await.unwrap();
+    let mut submitted = Vec::new();
+    for _ in 0..3 {
+        submitted.push(desk.submit(form()).await.unwrap());
+    }
+    desk.shutdown().await.unwrap();
+    std::fs::remove_file(dir.path().join("certdesk.db")).unwrap();
+    let _ = std::fs::remove_file(dir.path().join("certdesk.db-wal"));
+    let _ = std::fs::remove_file(dir.path().join("certdesk.db-shm"));
+
+    let desk = Desk::start(&config).await.unwrap();
+    assert!(desk.orders().unwrap().is_empty());
+    let synced = desk.sync().await.unwrap();
+    submitted.reverse();
+    assert_eq!(synced, submitted);
+}

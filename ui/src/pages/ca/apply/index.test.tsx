@@ -34,10 +34,18 @@ function rowFor(form: ApplicationForm): OrderRow {
 function mockApp(options: { refuse?: boolean; check?: (form: ApplicationForm) => unknown[] } = {}) {
   const orders: OrderRow[] = [];
   const submitted: ApplicationForm[] = [];
+  const cancelled: string[] = [];
   mockIPC((cmd, args) => {
     switch (cmd) {
       case 'list_providers':
         return providers;
+      case 'cancel_order': {
+        const row = orders.find((o) => o.order.orderNo === (args as { orderNo: string }).orderNo)!;
+        row.order.status = { state: 'cancelled', refundOwed: false };
+        row.statusZh = '已撤销';
+        cancelled.push(row.order.orderNo);
+        return structuredClone(row);
+      }
       case 'check_application':
         return options.check?.((args as { form: ApplicationForm }).form) ?? [];
       case 'order_detail': {
@@ -48,6 +56,7 @@ function mockApp(options: { refuse?: boolean; check?: (form: ApplicationForm) =>
           eta: null,
         };
       }
+      case 'sync_orders':
       case 'list_orders':
         // A fresh copy, as real IPC deserialises a fresh value every time.
         return structuredClone(orders);
@@ -69,7 +78,7 @@ function mockApp(options: { refuse?: boolean; check?: (form: ApplicationForm) =>
         throw new Error(`unexpected command ${cmd}`);
     }
   });
-  return { orders, submitted };
+  return { orders, submitted, cancelled };
 }
 
 function renderPage() {
@@ -161,6 +170,22 @@ describe('CA证书申领', () => {
     await user.click(within(dialog).getByText('提 交'));
     await waitFor(() => expect(screen.getByText('申领信息有误，请按提示修改后再提交')).toBeTruthy());
     expect(app.submitted).toHaveLength(0);
+  });
+
+  it('cancels an order only after the confirmation', async () => {
+    const app = mockApp();
+    app.orders.push(rowFor({ providerId: 'zjhx', quantity: 1, organisationName: '晨安入驻供应商', applicantName: '陈晨' } as ApplicationForm));
+    const user = userEvent.setup({ delay: null });
+    renderPage();
+    const table = document.getElementById('orders')!;
+    await user.click(await within(table).findByText('撤销'));
+    expect(await screen.findByText('确定撤销该申领吗？')).toBeTruthy();
+    expect(app.cancelled).toHaveLength(0);
+    // antd spaces out two-character button labels.
+    await user.click(screen.getByRole('button', { name: '撤 销' }));
+    await waitFor(() => expect(app.cancelled).toEqual(['159110370124321']));
+    expect(await within(table).findByText('已撤销')).toBeTruthy();
+    expect(within(table).queryByText('撤销')).toBeNull();
   });
 
   it('shows the platform’s refusal under the field it concerns', async () => {

@@ -1,10 +1,11 @@
-import { Alert, Button, Card, Empty, Form, Input, Select, Space, Table, Typography } from 'antd';
+import { Alert, App, Button, Card, Empty, Form, Input, Popconfirm, Select, Space, Table, Typography } from 'antd';
 import type { TableColumnsType } from 'antd';
 import { useMemo, useState } from 'react';
-import type { OrderRow } from '../../../api';
+import { api, type OrderRow } from '../../../api';
 import ApplyForm from './components/ApplyForm';
 import OrderDetail from './components/OrderDetail';
-import { useOrders, useProviders } from './service';
+import PaperDocuments from './components/PaperDocuments';
+import { useOrderStep, useOrders, useProviders } from './service';
 
 /** The status filter offers the states by their stable code; the label is the guide's. */
 const STATUS_OPTIONS = [
@@ -19,7 +20,16 @@ const STATUS_OPTIONS = [
 
 type Filters = { orderNo?: string; status?: string };
 
-function orderColumns(onView: (row: OrderRow) => void): TableColumnsType<OrderRow> {
+type RowActions = {
+  onView: (row: OrderRow) => void;
+  onPaper: (row: OrderRow) => void;
+  onCancel: (row: OrderRow) => void;
+};
+
+/** 撤销 is possible until approval. */
+const CANCELLABLE = ['pendingVerification', 'pendingPayment', 'pendingReview', 'rejected'];
+
+function orderColumns({ onView, onPaper, onCancel }: RowActions): TableColumnsType<OrderRow> {
   return [
   { title: 'CA服务商', dataIndex: ['order', 'providerName'], key: 'provider' },
   { title: '订单编号', dataIndex: ['order', 'orderNo'], key: 'orderNo' },
@@ -32,7 +42,21 @@ function orderColumns(onView: (row: OrderRow) => void): TableColumnsType<OrderRo
     key: 'actions',
     render: (_, row) => (
       <Space>
+        {row.order.status.state === 'pendingVerification' && (
+          <Typography.Link onClick={() => onPaper(row)}>邮寄纸质资料</Typography.Link>
+        )}
         <Typography.Link onClick={() => onView(row)}>查看</Typography.Link>
+        {CANCELLABLE.includes(row.order.status.state) && (
+          <Popconfirm
+            title="确定撤销该申领吗？"
+            description="撤销后不可恢复；已缴费的订单将退款。"
+            okText="撤销"
+            cancelText="取消"
+            onConfirm={() => onCancel(row)}
+          >
+            <Typography.Link type="danger">撤销</Typography.Link>
+          </Popconfirm>
+        )}
       </Space>
     ),
   },
@@ -45,7 +69,22 @@ export default function ApplyListPage() {
   const providers = useProviders();
   const [applying, setApplying] = useState(false);
   const [viewing, setViewing] = useState<OrderRow | null>(null);
-  const columns = useMemo(() => orderColumns(setViewing), []);
+  const [mailing, setMailing] = useState<OrderRow | null>(null);
+  const { message } = App.useApp();
+  const cancel = useOrderStep(api.cancelOrder);
+  const columns = useMemo(
+    () =>
+      orderColumns({
+        onView: setViewing,
+        onPaper: setMailing,
+        onCancel: (row) =>
+          cancel.mutate(row.order.orderNo, {
+            onSuccess: () => message.success(`订单 ${row.order.orderNo} 已撤销`),
+            onError: (e) => message.error(e.message),
+          }),
+      }),
+    [cancel, message],
+  );
   const [filters, setFilters] = useState<Filters>({});
   const [searchForm] = Form.useForm<Filters>();
 
@@ -118,6 +157,7 @@ export default function ApplyListPage() {
         }}
       />
       <OrderDetail row={viewing} onClose={() => setViewing(null)} />
+      <PaperDocuments row={mailing} onClose={() => setMailing(null)} />
       <ApplyForm open={applying} onClose={() => setApplying(false)} onSubmitted={() => setApplying(false)} />
     </Card>
   );

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, type ApplicationForm } from '../../../api';
+import { api, CommandError, type ApplicationForm, type OrderRow } from '../../../api';
 
 export const orderKeys = {
   all: ['orders'] as const,
@@ -7,8 +7,32 @@ export const orderKeys = {
   detail: (orderNo: string) => ['orders', orderNo] as const,
 };
 
+/** The orders: synced with the platform when it answers, else as last recorded locally. */
 export function useOrders() {
-  return useQuery({ queryKey: orderKeys.all, queryFn: api.listOrders });
+  return useQuery({
+    queryKey: orderKeys.all,
+    queryFn: async (): Promise<OrderRow[]> => {
+      try {
+        return await api.syncOrders();
+      } catch (e) {
+        if (e instanceof CommandError) return api.listOrders();
+        throw e;
+      }
+    },
+  });
+}
+
+export function useSettings() {
+  return useQuery({ queryKey: ['settings'], queryFn: api.platformSettings, staleTime: 5 * 60_000 });
+}
+
+/** An applicant's step on an order (撤销, 邮寄纸质资料); the list refreshes after it. */
+export function useOrderStep(step: (orderNo: string) => Promise<OrderRow>) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: step,
+    onSuccess: () => client.invalidateQueries({ queryKey: orderKeys.all }),
+  });
 }
 
 export function useProviders() {
