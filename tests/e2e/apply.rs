@@ -1,7 +1,7 @@
 //! CA在线申领 in the real app: submit an application, see it listed, choose 邮寄纸质资料, 撤销 it;
 //! restart with the platform unreachable: still listed as the platform last reported it.
 
-use crate::support::{App, Launch, artifacts_dir, step};
+use crate::support::{App, Launch, artifacts_dir, step, within};
 use anyhow::Result;
 
 async fn fill_and_submit(app: &App) -> Result<()> {
@@ -34,14 +34,14 @@ async fn an_application_submitted_in_the_app_is_listed_and_survives_a_restart_wi
     // First run: the embedded platform with demo data.
     step("launch with the embedded platform");
     let app = App::launch(Launch { data_dir: data.path(), platform_url: None }).await?;
-    let outcome = async {
+    let outcome = within(120, async {
         app.wait_for_text("#orders", "暂无申领记录").await?;
         step("fill and submit CA在线申领");
         fill_and_submit(&app).await?;
         app.wait_for_text("#orders", "待认证").await?;
         app.screenshot(&artifacts_dir().join("apply-submitted.png")).await?;
         app.order_rows().await
-    }
+    })
     .await;
     if outcome.is_err() {
         let _ = app.screenshot(&artifacts_dir().join("apply-failed.png")).await;
@@ -57,7 +57,7 @@ async fn an_application_submitted_in_the_app_is_listed_and_survives_a_restart_wi
     assert_eq!(row[5], "待认证");
 
     step("邮寄纸质资料, then 撤销");
-    let outcome = async {
+    let outcome = within(120, async {
         app.click_text("#orders", "邮寄纸质资料").await?;
         app.wait_for_text("#paper-address", "杭州市西湖区转塘街道鲤鱼山街鹏辉科技园1号楼政采云有限公司").await?;
         app.wait_for("#paper-confirm").await?.click().await?;
@@ -66,7 +66,7 @@ async fn an_application_submitted_in_the_app_is_listed_and_survives_a_restart_wi
         app.wait_for(".ant-popconfirm .ant-btn-primary").await?.click().await?;
         app.wait_for_text("#orders", "已撤销").await?;
         app.order_rows().await
-    }
+    })
     .await;
     if outcome.is_err() {
         let _ = app.screenshot(&artifacts_dir().join("steps-failed.png")).await;
@@ -79,12 +79,12 @@ async fn an_application_submitted_in_the_app_is_listed_and_survives_a_restart_wi
     // Second run: the platform cannot be reached (nothing listens on port 9); the list is local.
     step("launch with the platform unreachable");
     let app = App::launch(Launch { data_dir: data.path(), platform_url: Some("http://127.0.0.1:9") }).await?;
-    let outcome = async {
+    let outcome = within(120, async {
         app.wait_for_text("#orders", &order_no).await?;
         app.wait_for("#offline-banner").await?;
         app.screenshot(&artifacts_dir().join("apply-offline.png")).await?;
         app.order_rows().await
-    }
+    })
     .await;
     if outcome.is_err() {
         let _ = app.screenshot(&artifacts_dir().join("offline-failed.png")).await;

@@ -102,7 +102,8 @@ impl App {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Ok(scope) = self.client.find(Locator::Css(css)).await {
-                if let Ok(found) = scope.find(Locator::XPath(&format!(".{xpath}"))).await {
+                if let Ok(found) = scope.find(Locator::XPath(&format!("./descendant-or-self::*{}", &xpath[3..]))).await
+                {
                     return Ok(found);
                 }
             }
@@ -114,13 +115,24 @@ impl App {
     }
 
     /// Clicks the element under `css` whose own text is exactly `text` (a link or button label).
+    /// The click is dispatched from the page: WebKitWebDriver's own click on an `<a>` without `href`
+    /// waits for a navigation that never comes.
     pub async fn click_text(&self, css: &str, text: &str) -> Result<()> {
-        let scope = self.wait_for(css).await?;
-        let target = scope
-            .find(Locator::XPath(&format!(".//*[normalize-space(text())='{text}']")))
-            .await
-            .with_context(|| format!("no '{text}' under {css}"))?;
-        target.click().await?;
+        self.wait_for(css).await?;
+        let clicked = self
+            .client
+            .execute(
+                "const [css, text] = arguments;
+                 const target = [...document.querySelectorAll(css + ' *')]
+                   .find(el => [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim() === text));
+                 if (target) target.click();
+                 return Boolean(target);",
+                vec![css.into(), text.into()],
+            )
+            .await?;
+        if clicked != serde_json::Value::Bool(true) {
+            bail!("no '{text}' under {css}");
+        }
         Ok(())
     }
 
@@ -195,6 +207,15 @@ fn end_process_group(driver: &mut Child) {
     let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", driver.id())]).status();
     let _ = driver.kill();
     let _ = driver.wait();
+}
+
+/// Runs a stretch of a test with an upper bound, so that a WebDriver command that never answers fails
+/// the test instead of hanging it.
+pub async fn within<T>(seconds: u64, stretch: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    match tokio::time::timeout(Duration::from_secs(seconds), stretch).await {
+        Ok(result) => result,
+        Err(_) => bail!("this stretch of the test did not finish within {seconds} s"),
+    }
 }
 
 /// A step of a long test, shown as it happens (run with `--nocapture`).
