@@ -60,10 +60,10 @@ async fn an_application_submitted_in_the_app_is_listed_and_survives_a_restart_wi
     let outcome = within(120, async {
         app.click_text("#orders", "邮寄纸质资料").await?;
         app.wait_for_text("#paper-address", "杭州市西湖区转塘街道鲤鱼山街鹏辉科技园1号楼政采云有限公司").await?;
-        app.wait_for("#paper-confirm").await?.click().await?;
+        app.click_css("#paper-confirm").await?;
         app.wait_for_text("#orders", "待支付 (待收材料)").await?;
         app.click_text("#orders", "撤销").await?;
-        app.wait_for(".ant-popconfirm .ant-btn-primary").await?.click().await?;
+        app.click_css(".ant-popconfirm .ant-btn-primary").await?;
         app.wait_for_text("#orders", "已撤销").await?;
         app.order_rows().await
     })

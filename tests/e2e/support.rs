@@ -136,9 +136,27 @@ impl App {
         Ok(())
     }
 
+    /// Clicks the first element matching `css`, dispatched from the page: a WebDriver click aims at
+    /// the element's position, which is not final while a popup is still zooming in.
+    pub async fn click_css(&self, css: &str) -> Result<()> {
+        self.wait_for(css).await?;
+        let clicked = self
+            .client
+            .execute(
+                "const el = document.querySelector(arguments[0]); if (el) el.click(); return Boolean(el);",
+                vec![css.into()],
+            )
+            .await?;
+        if clicked != serde_json::Value::Bool(true) {
+            bail!("nothing to click at {css}");
+        }
+        Ok(())
+    }
+
+    /// Types into a field. No click first: Send Keys focuses the element itself, and a click at the
+    /// field's position while a dialog is still zooming in can land on the mask behind it.
     pub async fn type_into(&self, css: &str, text: &str) -> Result<()> {
         let input = self.wait_for(css).await?;
-        input.click().await?;
         input.send_keys(text).await?;
         Ok(())
     }

@@ -99,6 +99,8 @@ export default function ApplyForm({ open, onClose, onSubmitted }: Props) {
       onOk={() => form.submit()}
       okButtonProps={{ id: 'apply-submit', loading: submit.isPending }}
       onCancel={onClose}
+      // A half-filled application is not thrown away by a stray click outside the dialog.
+      maskClosable={false}
       destroyOnHidden={false}
     >
       {providers.isError && (
