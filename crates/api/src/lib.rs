@@ -306,3 +306,31 @@ pub struct ApplicantSession {
     pub organisation_name: String,
     pub credit_code: String,
 }
+
+/// One entry of the events feed: an order's history row with its place in the feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct FeedEvent {
+    /// Increasing; pass the last one seen as `after` to get what came since.
+    pub id: i64,
+    pub order_no: OrderNumber,
+    pub event: OrderEventRecord,
+}
+
+/// `GET /v1/events?after=ID&wait=SECONDS`: what happened since `after`, waiting up to `wait` seconds
+/// (at most 30) when nothing has yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct EventFeed {
+    pub events: Vec<FeedEvent>,
+    /// The id to pass as `after` next time (unchanged when nothing happened).
+    pub last_id: i64,
+}
+
+/// `GET /v1/events` query.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase", default)]
+pub struct EventQuery {
+    pub after: Option<i64>,
+    pub wait: Option<u32>,
+}

@@ -329,6 +329,26 @@ impl Db {
         })
     }
 
+    /// History rows after `after` (at most 100, oldest first), for one organisation or, for staff, all.
+    pub fn events_after(&self, after: i64, organisation_id: Option<i64>) -> Result<Vec<(i64, String, EventRow)>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT e.id, e.order_no, e.at, e.actor, e.from_status, e.to_status, e.reason
+                 FROM order_events e JOIN orders o ON o.order_no = e.order_no
+                 WHERE e.id > ?1 AND (?2 IS NULL OR o.organisation_id = ?2)
+                 ORDER BY e.id LIMIT 100",
+            )?;
+            let rows = stmt.query_map(params![after, organisation_id], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    EventRow { at: r.get(2)?, actor: r.get(3)?, from: r.get(4)?, to: r.get(5)?, reason: r.get(6)? },
+                ))
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
     /// The order's history, oldest first.
     pub fn order_events(&self, order_no: &OrderNumber) -> Result<Vec<EventRow>> {
         self.with(|conn| {

@@ -1,6 +1,6 @@
 use crate::PlatformConfig;
 use crate::applicants::{self, Applicant};
-use crate::db::{Db, Inserted, OrderFilter};
+use crate::db::{Db, EventRow, Inserted, OrderFilter};
 use crate::sessions::{self, SessionKind};
 use crate::staff::{self, StaffMember};
 use crate::{PlatformError, Result};
@@ -12,9 +12,9 @@ use axum::http::request::Parts;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use certdesk_api::{
-    ApplicantLogin, ApplicantRegistration, ApplicantSession, CalendarDocument, EtaView, IDEMPOTENCY_KEY, OrderDetail,
-    OrderEventRecord, OrderPage, OrderQuery, OrderSummary, PlatformSettings, Provider, Rejection, ReviewItem, Shipment,
-    StaffLogin, StaffSession, SubmitOrder,
+    ApplicantLogin, ApplicantRegistration, ApplicantSession, CalendarDocument, EtaView, EventFeed, EventQuery,
+    FeedEvent, IDEMPOTENCY_KEY, OrderDetail, OrderEventRecord, OrderPage, OrderQuery, OrderSummary, PlatformSettings,
+    Provider, Rejection, ReviewItem, Shipment, StaffLogin, StaffSession, SubmitOrder,
 };
 use certdesk_core::{
     Actor, Application, CreditCode, Error as RuleError, FeeSchedule, FieldError, FormField, OrderEvent, OrderNumber,
@@ -31,6 +31,8 @@ pub struct AppState {
     paper_documents_address: String,
     /// The working-day calendar, as served (already checked to parse).
     calendar: CalendarDocument,
+    /// Bumped after every stored history row, waking the events feed's long-polls.
+    changes: tokio::sync::watch::Sender<u64>,
 }
 
 impl AppState {
@@ -45,6 +47,7 @@ impl AppState {
             fees: config.fees.clone(),
             paper_documents_address: config.paper_documents_address.clone(),
             calendar: CalendarDocument { version, text: calendar_text },
+            changes: tokio::sync::watch::channel(0).0,
         })
     }
 }
@@ -73,6 +76,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/orders/{order_no}/paper-documents", post(choose_paper_documents))
         .route("/v1/orders/{order_no}/cancel", post(cancel))
         .route("/v1/orders/{order_no}/invoice", post(request_invoice))
+        .route("/v1/events", get(events))
         .route("/v1/accounts", post(register))
         .route("/v1/sessions", post(applicant_log_in).delete(applicant_log_out))
         .route("/v1/staff/sessions", post(staff_log_in).delete(staff_log_out))
@@ -129,6 +133,9 @@ async fn submit_order(
     };
     let applicant = caller.applicant;
     let (created, order) = blocking(&state, move |s| s.submit(&applicant, &form, key.as_deref())).await?;
+    if created {
+        state.changed();
+    }
     Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(order)))
 }
 
@@ -277,6 +284,7 @@ async fn staff_event(state: &Shared, staff: Staff, order_no: &str, event: OrderE
         .ok_or_else(|| PlatformError::Forbidden(format!("您的角色无权{}", event.label_zh())))?;
     let at = Utc::now().with_timezone(&certdesk_core::SHANGHAI).to_rfc3339();
     let order = blocking(state, move |s| s.db.transition(&order_no, None, actor, &event, &at)).await?;
+    state.changed();
     tracing::info!(order_no = %order.order_no, staff = staff.member.id, ?actor, status = order.status.code(), "staff step");
     Ok(Json(order))
 }
@@ -293,6 +301,7 @@ async fn applicant_event(
     let at = Utc::now().with_timezone(&certdesk_core::SHANGHAI).to_rfc3339();
     let order =
         blocking(state, move |s| s.db.transition(&order_no, Some(organisation), Actor::Applicant, &event, &at)).await?;
+    state.changed();
     tracing::info!(order_no = %order.order_no, applicant = caller.applicant.id, status = order.status.code(), "applicant step");
     Ok(Json(order))
 }
@@ -357,6 +366,42 @@ async fn ship(
 
 async fn issue_on_site(State(s): State<Shared>, staff: Staff, Path(no): Path<String>) -> Result<Json<OrderSummary>> {
     staff_event(&s, staff, &no, OrderEvent::IssuedOnSite).await
+}
+
+/// The events feed: history rows after `after`, for the caller's organisation (staff: all). With
+/// nothing new yet, waits up to `wait` seconds (at most 30) for something to happen.
+async fn events(
+    State(state): State<Shared>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<EventQuery>,
+) -> Result<Json<EventFeed>> {
+    let after = query.after.unwrap_or(0).max(0);
+    let wait = std::time::Duration::from_secs(u64::from(query.wait.unwrap_or(0).min(30)));
+    let organisation = caller.organisation_id();
+    // Subscribe before the first look, so that a change between the look and the wait is not missed.
+    let mut changes = state.changes.subscribe();
+    let mut feed = blocking(&state, move |s| s.feed(after, organisation)).await?;
+    if feed.events.is_empty() && !wait.is_zero() {
+        if let Ok(Ok(())) = tokio::time::timeout(wait, changes.changed()).await {
+            feed = blocking(&state, move |s| s.feed(after, organisation)).await?;
+        }
+    }
+    Ok(Json(feed))
+}
+
+/// A stored history row as the API shows it.
+fn event_record(row: EventRow) -> Result<OrderEventRecord> {
+    let decode = |json: &str| {
+        serde_json::from_str::<OrderStatus>(json).map_err(|e| PlatformError::Internal(format!("stored status: {e}")))
+    };
+    Ok(OrderEventRecord {
+        actor: serde_json::from_value(serde_json::Value::String(row.actor.clone()))
+            .map_err(|e| PlatformError::Internal(format!("stored actor {}: {e}", row.actor)))?,
+        from: row.from.as_deref().map(decode).transpose()?,
+        to: decode(&row.to)?,
+        reason: row.reason,
+        at: row.at,
+    })
 }
 
 /// Checks a list query and turns it into SQL-ready bounds.
@@ -537,6 +582,23 @@ impl AppState {
 }
 
 impl AppState {
+    fn changed(&self) {
+        self.changes.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    fn feed(&self, after: i64, organisation_id: Option<i64>) -> Result<EventFeed> {
+        let events = self
+            .db
+            .events_after(after, organisation_id)?
+            .into_iter()
+            .map(|(id, order_no, row)| {
+                Ok(FeedEvent { id, order_no: OrderNumber::parse(&order_no)?, event: event_record(row)? })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let last_id = events.last().map_or(after, |e| e.id);
+        Ok(EventFeed { events, last_id })
+    }
+
     pub fn demo_session(&self) -> Result<ApplicantSession> {
         applicants::demo_session(&self.db, Utc::now())
     }

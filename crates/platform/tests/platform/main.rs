@@ -2,6 +2,7 @@
 
 mod accounts;
 mod applicant_steps;
+mod events;
 mod idempotency;
 mod listing;
 mod orders;
