@@ -571,11 +571,11 @@ impl AppState {
                 tracing::info!(order_no = %order.order_no, applicant_id = %application.id_number, "order submitted");
                 Ok((true, order))
             }
-            Inserted::Earlier(order_no) => {
-                let earlier =
-                    self.db.order(&order_no)?.ok_or_else(|| PlatformError::Internal("keyed order gone".into()))?;
-                Ok((false, earlier))
-            }
+            // Keys are global; an earlier order of another organisation is not this caller's to see.
+            Inserted::Earlier(order_no) => match self.db.order_of(&order_no, Some(applicant.organisation_id))? {
+                Some(earlier) => Ok((false, earlier)),
+                None => Err(PlatformError::Conflict(format!("该{IDEMPOTENCY_KEY}已用于另一份申领"))),
+            },
             Inserted::KeyReused => Err(PlatformError::Conflict(format!("该{IDEMPOTENCY_KEY}已用于另一份申领"))),
         }
     }
