@@ -60,6 +60,16 @@ fn test() -> Result<()> {
     if e2e {
         deps::ensure_tauri_driver()?;
     }
+    Step::new("formatting (cargo fmt --check)")
+        .run(Command::new("cargo").current_dir(root()).args(["fmt", "--all", "--check"]))?;
+    Step::new("lints (cargo clippy, warnings are errors)").run(Command::new("cargo").current_dir(root()).args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     Step::new("Rust tests (workspace)").run(Command::new("cargo").current_dir(root()).args(["test", "--workspace"]))?;
     Step::new("UI tests (Vitest)").run(Command::new("npm").current_dir(root().join("ui")).args(["test"]))?;
     if e2e {

@@ -212,7 +212,7 @@ impl OrganisationName {
         let len = name.chars().count();
         if len == 0 {
             Err("请输入机构名称".into())
-        } else if len < 2 || len > 100 {
+        } else if !(2..=100).contains(&len) {
             Err("机构名称应为2至100个字".into())
         } else if name.chars().any(char::is_control) {
             Err("机构名称含有不可见字符".into())

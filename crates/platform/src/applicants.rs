@@ -126,10 +126,9 @@ pub(crate) fn seed_demo(db: &Db, now: DateTime<Utc>) -> Result<()> {
 /// A session for the demo organisation, for the app that embeds this platform.
 pub(crate) fn demo_session(db: &Db, now: DateTime<Utc>) -> Result<ApplicantSession> {
     let id: i64 = db.with(|conn| {
-        Ok(conn
-            .query_row("SELECT id FROM applicants WHERE username = ?1", [DEMO_USERNAME], |r| r.get(0))
+        conn.query_row("SELECT id FROM applicants WHERE username = ?1", [DEMO_USERNAME], |r| r.get(0))
             .optional()?
-            .ok_or_else(|| PlatformError::Internal("no demo account: demo_data is off".into()))?)
+            .ok_or_else(|| PlatformError::Internal("no demo account: demo_data is off".into()))
     })?;
     session_for(db, id, now)
 }
