@@ -102,6 +102,20 @@ fn apt_install(packages: &[&str]) -> Result<()> {
     Step::new("install missing system packages").run(&mut apt(&args))
 }
 
+/// Installs the given Debian packages when missing (for tasks beyond run and test).
+pub fn ensure_debian_packages(packages: &[&str]) -> Result<()> {
+    if !cfg!(target_os = "linux") || !on_path("dpkg-query") {
+        for package in packages {
+            if !on_path(package) {
+                bail!("install {} by hand (see README)", packages.join(" "));
+            }
+        }
+        return Ok(());
+    }
+    let missing: Vec<&str> = packages.iter().copied().filter(|p| !dpkg_installed(p)).collect();
+    if missing.is_empty() { Ok(()) } else { apt_install(&missing) }
+}
+
 /// `npm ci` in ui/ when node_modules is missing or older than package-lock.json.
 pub fn ensure_ui_packages() -> Result<()> {
     if !on_path(if cfg!(windows) { "npm.cmd" } else { "npm" }) {

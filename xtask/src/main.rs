@@ -4,8 +4,10 @@
 //! - `cargo xtask test`: every test: the workspace's cargo tests, the UI's Vitest tests, and the
 //!   WebDriver end-to-end tests against the real app under Xvfb.
 //! - `cargo xtask bindings`: regenerate `ui/src/api/bindings.ts` from the Rust commands.
+//! - `cargo xtask bench [platform]`: load figures for the platform into `docs/benchmarks.md`.
 //! - `cargo xtask fuzz [SECONDS]`: run every fuzz target of `crates/core` for SECONDS each (default 30).
 
+mod bench;
 mod deps;
 mod exec;
 
@@ -18,7 +20,8 @@ const USAGE: &str = "usage: cargo xtask <run|test|bindings>
   run       install what is missing, build, and open CertDesk on the embedded platform with demo data
   test      install what is missing and run every test (Rust, UI, end-to-end)
   bindings  regenerate ui/src/api/bindings.ts from the Rust commands
-  fuzz [S]  run every parser's fuzz target for S seconds each (default 30)";
+  fuzz [S]  run every parser's fuzz target for S seconds each (default 30)
+  bench     load the standalone platform with wrk next to a bare axum handler; figures to docs/benchmarks.md";
 
 fn main() -> ExitCode {
     match dispatch() {
@@ -37,6 +40,10 @@ fn dispatch() -> Result<()> {
         Some("test") => test(),
         Some("bindings") => bindings(),
         Some("fuzz") => fuzz(args.get(1).map(String::as_str)),
+        Some("bench") => match args.get(1).map(String::as_str) {
+            Some("platform") | None => bench::platform(),
+            Some(other) => bail!("unknown benchmark '{other}' (available: platform)"),
+        },
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             Ok(())
