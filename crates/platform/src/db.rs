@@ -234,28 +234,29 @@ impl Db {
     /// A page of orders matching `filter`, newest first, and how many match in all.
     pub fn list_orders(&self, filter: &OrderFilter) -> Result<(Vec<OrderSummary>, u32)> {
         let mut conditions = Vec::new();
-        let mut values: Vec<String> = Vec::new();
-        let mut add = |condition: &str, value: String| {
+        // Typed values: an INTEGER column compared with a TEXT parameter cannot use its index.
+        let mut values: Vec<rusqlite::types::Value> = Vec::new();
+        let mut add = |condition: &str, value: rusqlite::types::Value| {
             values.push(value);
             conditions.push(condition.replace('?', &format!("?{}", values.len())));
         };
         if let Some(organisation) = filter.organisation_id {
-            add("o.organisation_id = ?", organisation.to_string());
+            add("o.organisation_id = ?", organisation.into());
         }
         if let Some(prefix) = &filter.order_no_prefix {
-            add("o.order_no LIKE ? || '%'", prefix.clone());
+            add("o.order_no LIKE ? || '%'", prefix.clone().into());
         }
         if let Some(status) = &filter.status_code {
-            add("o.status_code = ?", status.clone());
+            add("o.status_code = ?", status.clone().into());
         }
         if let Some(provider) = &filter.provider_id {
-            add("o.provider_id = ?", provider.clone());
+            add("o.provider_id = ?", provider.clone().into());
         }
         if let Some(from) = &filter.submitted_from {
-            add("o.submitted_at >= ?", from.to_string());
+            add("o.submitted_at >= ?", from.to_string().into());
         }
         if let Some(before) = &filter.submitted_before {
-            add("o.submitted_at < ?", before.to_string());
+            add("o.submitted_at < ?", before.to_string().into());
         }
         let clause = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
         self.with(|conn| {
