@@ -188,6 +188,30 @@ describe('CA证书申领', () => {
     expect(within(table).queryByText('撤销')).toBeNull();
   });
 
+  it('filters by CA服务商 after 展开', async () => {
+    const app = mockApp();
+    const paid = rowFor({ providerId: 'zjhx', quantity: 1, organisationName: '甲公司', applicantName: '陈晨' } as ApplicationForm);
+    const free = structuredClone(paid);
+    free.order.orderNo = '159110370124322';
+    free.order.providerId = 'demo-free';
+    free.order.providerName = '演示CA（免缴费）';
+    free.order.organisationName = '乙公司';
+    app.orders.push(free, paid);
+    const user = userEvent.setup({ delay: null });
+    renderPage();
+    const table = document.getElementById('orders')!;
+    expect(await within(table).findByText('乙公司')).toBeTruthy();
+    expect(screen.queryByLabelText('CA服务商')).toBeNull();
+
+    await user.click(screen.getByRole('button', { name: '展开' }));
+    const provider = await screen.findByLabelText('CA服务商');
+    fireEvent.mouseDown(provider);
+    await user.click(await screen.findByTitle('演示CA（免缴费）'));
+    await user.click(screen.getByRole('button', { name: '搜 索' }));
+    await waitFor(() => expect(within(table).queryByText('甲公司')).toBeNull());
+    expect(within(table).getByText('乙公司')).toBeTruthy();
+  });
+
   it('shows the platform’s refusal under the field it concerns', async () => {
     const app = mockApp({ refuse: true });
     const user = userEvent.setup({ delay: null });

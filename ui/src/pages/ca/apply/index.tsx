@@ -1,4 +1,5 @@
-import { Alert, App, Button, Card, Empty, Form, Input, Popconfirm, Select, Space, Table, Typography } from 'antd';
+import { Alert, App, Button, Card, DatePicker, Empty, Form, Input, Popconfirm, Select, Space, Table, Typography } from 'antd';
+import type { Dayjs } from 'dayjs';
 import type { TableColumnsType } from 'antd';
 import { useMemo, useState } from 'react';
 import { api, type OrderRow } from '../../../api';
@@ -18,7 +19,26 @@ const STATUS_OPTIONS = [
   { value: 'cancelled', label: '已撤销' },
 ];
 
-type Filters = { orderNo?: string; status?: string };
+type Filters = {
+  orderNo?: string;
+  status?: string;
+  /** Shown after 展开. */
+  providerId?: string;
+  submittedRange?: [Dayjs | null, Dayjs | null] | null;
+};
+
+/** Whether a row passes the search form's filters; 申领时间 compares Beijing dates. */
+function matches(row: OrderRow, filters: Filters): boolean {
+  const day = row.submittedAtText.slice(0, 10);
+  const [from, to] = filters.submittedRange ?? [null, null];
+  return (
+    (!filters.orderNo || row.order.orderNo.startsWith(filters.orderNo.trim())) &&
+    (!filters.status || row.order.status.state === filters.status) &&
+    (!filters.providerId || row.order.providerId === filters.providerId) &&
+    (!from || day >= from.format('YYYY-MM-DD')) &&
+    (!to || day <= to.format('YYYY-MM-DD'))
+  );
+}
 
 type RowActions = {
   onView: (row: OrderRow) => void;
@@ -87,14 +107,11 @@ export default function ApplyListPage() {
   );
   const [filters, setFilters] = useState<Filters>({});
   const [searchForm] = Form.useForm<Filters>();
+  const [expanded, setExpanded] = useState(false);
 
   const rows = useMemo(
     () =>
-      (orders.data ?? []).filter(
-        (row) =>
-          (!filters.orderNo || row.order.orderNo.startsWith(filters.orderNo.trim())) &&
-          (!filters.status || row.order.status.state === filters.status),
-      ),
+      (orders.data ?? []).filter((row) => matches(row, filters)),
     [orders.data, filters],
   );
 
@@ -125,6 +142,21 @@ export default function ApplyListPage() {
         <Form.Item name="status" label="申领状态">
           <Select placeholder="请选择" allowClear options={STATUS_OPTIONS} style={{ width: 180 }} />
         </Form.Item>
+        {expanded && (
+          <>
+            <Form.Item name="providerId" label="CA服务商">
+              <Select
+                placeholder="请选择"
+                allowClear
+                style={{ width: 180 }}
+                options={providers.data?.map((p) => ({ value: p.id, label: p.name }))}
+              />
+            </Form.Item>
+            <Form.Item name="submittedRange" label="申领时间">
+              <DatePicker.RangePicker />
+            </Form.Item>
+          </>
+        )}
         <Form.Item>
           <Space>
             <Button
@@ -137,6 +169,9 @@ export default function ApplyListPage() {
             </Button>
             <Button type="primary" htmlType="submit">
               搜索
+            </Button>
+            <Button type="link" onClick={() => setExpanded((open) => !open)}>
+              {expanded ? '收起' : '展开'}
             </Button>
           </Space>
         </Form.Item>
