@@ -78,11 +78,16 @@ pub struct OrderRow {
     pub submitted_at_text: String,
 }
 
+/// `2020-06-02 21:14:41` from an RFC 3339 instant; the text as it came if it is not one.
+fn beijing_text(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| certdesk_core::format_shanghai(&t))
+        .unwrap_or_else(|_| rfc3339.to_owned())
+}
+
 impl From<OrderSummary> for OrderRow {
     fn from(order: OrderSummary) -> OrderRow {
-        let submitted_at_text = chrono::DateTime::parse_from_rfc3339(&order.submitted_at)
-            .map(|t| certdesk_core::format_shanghai(&t))
-            .unwrap_or_else(|_| order.submitted_at.clone());
+        let submitted_at_text = beijing_text(&order.submitted_at);
         OrderRow { status_zh: order.status.label_zh(), status_en: order.status.label_en(), submitted_at_text, order }
     }
 }
@@ -196,9 +201,7 @@ impl Desk {
             .history
             .into_iter()
             .map(|event| {
-                let at_text = chrono::DateTime::parse_from_rfc3339(&event.at)
-                    .map(|t| certdesk_core::format_shanghai(&t))
-                    .unwrap_or_else(|_| event.at.clone());
+                let at_text = beijing_text(&event.at);
                 HistoryRow {
                     at_text,
                     actor_zh: event.actor.label_zh().to_owned(),

@@ -83,15 +83,16 @@ impl Platform {
             db.seed_demo_providers()?;
             applicants::seed_demo(&db, chrono::Utc::now())?;
         }
-        let calendar = match &config.calendar {
-            Some(path) => {
-                let text = std::fs::read_to_string(path)?;
-                WorkCalendar::parse(&text).map_err(|e| PlatformError::Config(format!("{}: {e}", path.display())))?;
-                text
-            }
+        // Parsed once here: a broken file stops the start, and requests use the parsed calendar.
+        let calendar_text = match &config.calendar {
+            Some(path) => std::fs::read_to_string(path)?,
             None => OFFICIAL_CALENDAR.to_owned(),
         };
-        let state = Arc::new(routes::AppState::new(db, &config, calendar)?);
+        let calendar = WorkCalendar::parse(&calendar_text).map_err(|e| match &config.calendar {
+            Some(path) => PlatformError::Config(format!("{}: {e}", path.display())),
+            None => PlatformError::Config(e.to_string()),
+        })?;
+        let state = Arc::new(routes::AppState::new(db, &config, calendar_text, calendar)?);
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel::<()>();

@@ -29,17 +29,17 @@ pub struct AppState {
     max_quantity: u32,
     fees: FeeSchedule,
     paper_documents_address: String,
-    /// The working-day calendar, as served (already checked to parse).
+    /// The working-day calendar as served, and parsed for the ETAs.
     calendar: CalendarDocument,
+    work_calendar: WorkCalendar,
     /// Bumped after every stored history row, waking the events feed's long-polls.
     changes: tokio::sync::watch::Sender<u64>,
 }
 
 impl AppState {
-    pub fn new(db: Db, config: &PlatformConfig, calendar_text: String) -> Result<Self> {
+    pub fn new(db: Db, config: &PlatformConfig, calendar_text: String, work_calendar: WorkCalendar) -> Result<Self> {
         let numbers = OrderNumberGenerator::starting_after(db.last_order_number()?.as_ref());
-        let version =
-            WorkCalendar::parse(&calendar_text).map_err(|e| PlatformError::Config(e.to_string()))?.version().to_owned();
+        let version = work_calendar.version().to_owned();
         Ok(AppState {
             db,
             numbers,
@@ -47,6 +47,7 @@ impl AppState {
             fees: config.fees.clone(),
             paper_documents_address: config.paper_documents_address.clone(),
             calendar: CalendarDocument { version, text: calendar_text },
+            work_calendar,
             changes: tokio::sync::watch::channel(0).0,
         })
     }
@@ -261,7 +262,7 @@ async fn review_queue(State(state): State<Shared>, staff: Staff) -> Result<Json<
         return Err(PlatformError::Forbidden("您的角色无权查看审核队列".into()));
     }
     let queue = blocking(&state, |s| s.db.review_queue()).await?;
-    let calendar = WorkCalendar::parse(&state.calendar.text).map_err(|e| PlatformError::Internal(e.to_string()))?;
+    let calendar = &state.work_calendar;
     let now = Utc::now().fixed_offset();
     Ok(Json(
         queue
@@ -501,7 +502,7 @@ impl AppState {
             .collect::<Result<Vec<_>>>()?;
         // The ETA counts from when the order entered its current state.
         let since = history.last().and_then(|e| DateTime::parse_from_rfc3339(&e.at).ok());
-        let calendar = WorkCalendar::parse(&self.calendar.text).map_err(|e| PlatformError::Internal(e.to_string()))?;
+        let calendar = &self.work_calendar;
         let eta = since.and_then(|since| {
             let (step, eta) = match &order.status {
                 OrderStatus::PendingReview { verification } if *verification != Verification::AwaitingMaterials => {

@@ -126,8 +126,7 @@ pub(crate) fn log_in(db: &Db, username: &str, password: &str, now: DateTime<Utc>
             )
             .optional()?)
     })?;
-    let (id, display_name, hash, roles) = sessions::verify_password(found, |(_, _, hash, _)| hash, password)?;
-    let _ = hash;
+    let (id, display_name, _, roles) = sessions::verify_password(found, |(_, _, hash, _)| hash, password)?;
     let (token, expires) = sessions::open(db, SessionKind::Staff, id, now)?;
     Ok(StaffSession { token, expires_at: expires, display_name, roles: parse_roles(&roles)? })
 }

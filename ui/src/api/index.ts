@@ -1,17 +1,7 @@
 // The UI's one door to the app: typed wrappers over the generated bindings. Nothing outside
 // src/api imports @tauri-apps/*.
 import { commands } from './bindings';
-import type {
-  ApiError,
-  ApplicationForm,
-  DeskInfo,
-  ErrorCode,
-  FieldError,
-  OrderDetailView,
-  OrderRow,
-  PlatformSettings,
-  Provider,
-} from './bindings';
+import type { ApiError, ApplicationForm, DeskInfo, ErrorCode, FieldError } from './bindings';
 
 export type {
   ApplicationForm,
@@ -22,7 +12,7 @@ export type {
   OrderRow,
   PlatformSettings,
   Provider,
-};
+} from './bindings';
 
 /** A command refused or failed: `code` for branching, `message` in Chinese for the user. */
 export class CommandError extends Error {

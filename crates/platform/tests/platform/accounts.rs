@@ -13,8 +13,7 @@ fn other_order() -> Value {
 }
 
 async fn submit(p: &TestPlatform, http: &reqwest::Client, form: &Value) -> (u16, Value) {
-    let res = http.post(p.url("/v1/orders")).json(form).send().await.unwrap();
-    (res.status().as_u16(), res.json().await.unwrap())
+    p.post_json(http, "/v1/orders", form).await
 }
 
 #[tokio::test]

@@ -6,8 +6,7 @@ use certdesk_platform::staff::{NewStaff, add_staff};
 use serde_json::{Value, json};
 
 async fn post(p: &TestPlatform, http: &reqwest::Client, path: &str, body: Value) -> (u16, Value) {
-    let res = http.post(p.url(path)).json(&body).send().await.unwrap();
-    (res.status().as_u16(), res.json().await.unwrap())
+    p.post_json(http, path, &body).await
 }
 
 async fn free_order(p: &TestPlatform) -> String {

@@ -22,6 +22,16 @@ impl TestPlatform {
         format!("{}{path}", self.handle.url())
     }
 
+    /// POSTs `body` to `path` with `http`'s session: the status and the JSON answer.
+    pub async fn post_json(
+        &self,
+        http: &reqwest::Client,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        post_json(http, &self.url(path), body).await
+    }
+
     /// The platform's data folder, for setting up what has no endpoint yet.
     pub fn data_dir(&self) -> &std::path::Path {
         self.dir.path()
@@ -77,4 +87,10 @@ pub async fn register(base_url: &str, organisation: &str, credit_code: &str, use
     assert_eq!(res.status(), 201);
     let session: serde_json::Value = res.json().await.unwrap();
     bearer_client(session["token"].as_str().unwrap())
+}
+
+/// POSTs `body` to `url`: the status and the JSON answer.
+pub async fn post_json(http: &reqwest::Client, url: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+    let res = http.post(url).json(body).send().await.unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
 }

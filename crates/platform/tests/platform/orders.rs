@@ -130,25 +130,10 @@ async fn a_configured_waiver_makes_the_order_free() {
     let institution_http = crate::register(&platform.url(), "某事业单位", "123300004700012347", "institution").await;
     let mut institution = valid_order();
     institution["creditCode"] = "123300004700012347".into();
-    let order: Value = institution_http
-        .post(format!("{}/v1/orders", platform.url()))
-        .json(&institution)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let orders_url = format!("{}/v1/orders", platform.url());
+    let (_, order) = crate::post_json(&institution_http, &orders_url, &institution).await;
     assert_eq!(order["fee"], 0);
-    let company: Value = crate::authed(&platform)
-        .post(format!("{}/v1/orders", platform.url()))
-        .json(&valid_order())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, company) = crate::post_json(&crate::authed(&platform), &orders_url, &valid_order()).await;
     assert_eq!(company["fee"], 60000);
 }
 

@@ -46,15 +46,7 @@ async fn order_in_review(p: &TestPlatform, verification: &str) -> String {
 }
 
 async fn step(p: &TestPlatform, token: &str, number: &str, action: &str, body: Value) -> (u16, Value) {
-    let res = p
-        .http
-        .post(p.url(&format!("/v1/staff/orders/{number}/{action}")))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (res.status().as_u16(), res.json().await.unwrap())
+    p.post_json(&crate::bearer_client(token), &format!("/v1/staff/orders/{number}/{action}"), &body).await
 }
 
 #[tokio::test]
