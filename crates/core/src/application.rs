@@ -60,6 +60,25 @@ pub enum FormField {
     Address,
 }
 
+impl FormField {
+    /// The form's own label for the field.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            FormField::ProviderId => "CA服务商",
+            FormField::Quantity => "申领数量",
+            FormField::OrganisationName => "机构名称",
+            FormField::CreditCode => "统一社会信用代码",
+            FormField::ApplicantName => "申领人",
+            FormField::IdNumber => "身份证号",
+            FormField::Mobile => "手机号码",
+            FormField::Email => "电子邮箱",
+            FormField::Recipient => "收件人",
+            FormField::RecipientMobile => "联系电话",
+            FormField::Address => "邮寄地址",
+        }
+    }
+}
+
 /// Why one field of an application was refused, in Chinese for the applicant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct FieldError {
@@ -88,6 +107,39 @@ pub struct Application {
     pub email: Email,
     /// `None` means collection at the counter.
     pub mailing: Option<MailingAddress>,
+}
+
+impl Application {
+    /// The fields in which `self` differs from `before`, in the form's order: what a resubmission
+    /// after 审核未通过 changed. The delivery method counts as a change of the address fields.
+    pub fn changed_fields(&self, before: &Application) -> Vec<FormField> {
+        let mailing = |a: &Application| a.mailing.clone();
+        let (now, then) = (mailing(self), mailing(before));
+        let recipient = |m: &Option<MailingAddress>| m.as_ref().map(|m| m.recipient.clone());
+        let recipient_mobile = |m: &Option<MailingAddress>| m.as_ref().map(|m| m.mobile.clone());
+        let address = |m: &Option<MailingAddress>| m.as_ref().map(|m| m.address.clone());
+        [
+            (FormField::ProviderId, self.provider_id != before.provider_id),
+            (FormField::Quantity, self.quantity != before.quantity),
+            (FormField::OrganisationName, self.organisation_name != before.organisation_name),
+            (FormField::CreditCode, self.credit_code != before.credit_code),
+            (FormField::ApplicantName, self.applicant_name != before.applicant_name),
+            (FormField::IdNumber, self.id_number != before.id_number),
+            (FormField::Mobile, self.mobile != before.mobile),
+            (FormField::Email, self.email != before.email),
+            (FormField::Recipient, recipient(&now) != recipient(&then)),
+            (FormField::RecipientMobile, recipient_mobile(&now) != recipient_mobile(&then)),
+            (FormField::Address, address(&now) != address(&then)),
+        ]
+        .into_iter()
+        .filter_map(|(field, changed)| changed.then_some(field))
+        .collect()
+    }
+
+    /// Whether the change touches who the applicant is: then identity must be verified again.
+    pub fn identity_changed(&self, before: &Application) -> bool {
+        self.applicant_name != before.applicant_name || self.id_number != before.id_number
+    }
 }
 
 /// Every refused field of `form`, empty when it would be accepted: what the form shows as the
@@ -201,6 +253,26 @@ mod tests {
             recipient_mobile: "13800138000".into(),
             address: "浙江省杭州市西湖区文三路1号".into(),
         }
+    }
+
+    #[test]
+    fn a_resubmission_names_exactly_the_changed_fields_and_whether_identity_changed() {
+        let before = Application::parse(&valid_form(), 10).unwrap();
+        assert_eq!(before.changed_fields(&before), vec![]);
+        let form = ApplicationForm { mobile: "13900139000".into(), email: "cw@example.com".into(), ..valid_form() };
+        let contact = Application::parse(&form, 10).unwrap();
+        assert_eq!(contact.changed_fields(&before), vec![FormField::Mobile, FormField::Email]);
+        assert!(!contact.identity_changed(&before));
+        let form = ApplicationForm { id_number: "11010519491231002X".into(), ..valid_form() };
+        let identity = Application::parse(&form, 10).unwrap();
+        assert_eq!(identity.changed_fields(&before), vec![FormField::IdNumber]);
+        assert!(identity.identity_changed(&before));
+        let form = ApplicationForm { delivery: DeliveryMethod::Counter, ..valid_form() };
+        let counter = Application::parse(&form, 10).unwrap();
+        assert_eq!(
+            counter.changed_fields(&before),
+            vec![FormField::Recipient, FormField::RecipientMobile, FormField::Address]
+        );
     }
 
     #[test]

@@ -93,7 +93,31 @@ const MIGRATIONS: &[M<'static>] = &[
     ALTER TABLE orders ADD COLUMN organisation_id INTEGER REFERENCES organisations(id);
     CREATE INDEX orders_by_organisation ON orders(organisation_id, order_no);",
     ),
+    // Personal data sealed at rest (the whole form, see `sealing.rs`), a keyed digest of the ID
+    // number, and the face verification attempts: results, times and image hashes, never images.
+    M::up(
+        "ALTER TABLE orders ADD COLUMN application_sealed BLOB;
+    ALTER TABLE orders ADD COLUMN id_number_digest TEXT;
+    CREATE TABLE face_attempts (
+        id INTEGER PRIMARY KEY,
+        order_no TEXT NOT NULL REFERENCES orders(order_no),
+        id_number_digest TEXT NOT NULL,
+        day TEXT NOT NULL,
+        at TEXT NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('pending', 'passed', 'failed')),
+        reason TEXT,
+        image_sha256 TEXT NOT NULL,
+        provider TEXT NOT NULL
+    );
+    CREATE INDEX face_attempts_by_person ON face_attempts(id_number_digest, day);",
+    ),
 ];
+
+/// An order's personal data as stored: the sealed form and the ID number's keyed digest.
+pub struct SealedApplication {
+    pub sealed: Vec<u8>,
+    pub id_number_digest: String,
+}
 
 /// What [`Db::insert_order`] did.
 #[derive(Debug, PartialEq, Eq)]
@@ -172,6 +196,7 @@ impl Db {
         order: &OrderSummary,
         application: &Application,
         organisation_id: i64,
+        sealed: &SealedApplication,
         idempotency: Option<(&str, &str)>,
     ) -> Result<Inserted> {
         let status = serde_json::to_string(&order.status).expect("status serialises");
@@ -196,8 +221,8 @@ impl Db {
             tx.execute(
                 "INSERT INTO orders (order_no, provider_id, organisation_name, credit_code, applicant_name,
                     id_number_masked, mobile, email, mailing, quantity, fee_fen, status, status_code, submitted_at,
-                    organisation_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                    organisation_id, application_sealed, id_number_digest)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
                 params![
                     order.order_no.as_str(),
                     order.provider_id,
@@ -214,6 +239,8 @@ impl Db {
                     order.status.code(),
                     order.submitted_at,
                     organisation_id,
+                    sealed.sealed,
+                    sealed.id_number_digest,
                 ],
             )?;
             tx.execute(
@@ -284,34 +311,70 @@ impl Db {
         event: &OrderEvent,
         at: &str,
     ) -> Result<OrderSummary> {
+        let reason = match event {
+            OrderEvent::Rejected { reason } => Some(reason.trim().to_owned()),
+            _ => None,
+        };
         self.with(|conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let found: Option<(String, i64, bool)> = tx
+            apply_event(&tx, order_no, organisation_id, actor, event, at, reason.as_deref())?;
+            tx.commit()?;
+            Ok(())
+        })?;
+        self.order(order_no)?.ok_or_else(|| PlatformError::Internal("order vanished".into()))
+    }
+
+    /// The order's sealed form, for its organisation (or staff).
+    pub fn sealed_application(&self, order_no: &OrderNumber, organisation_id: Option<i64>) -> Result<Option<Vec<u8>>> {
+        self.with(|conn| {
+            let found: Option<Option<Vec<u8>>> = conn
                 .query_row(
-                    "SELECT status, fee_fen, paid FROM orders WHERE order_no = ?1
-                     AND (?2 IS NULL OR organisation_id = ?2)",
+                    "SELECT application_sealed FROM orders WHERE order_no = ?1 AND (?2 IS NULL OR organisation_id = ?2)",
                     params![order_no.as_str(), organisation_id],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    |r| r.get(0),
                 )
                 .optional()?;
-            let (status_json, fee, paid) = found.ok_or_else(|| PlatformError::NotFound("订单不存在".into()))?;
-            let status: OrderStatus =
-                serde_json::from_str(&status_json).map_err(|e| PlatformError::Internal(format!("stored status: {e}")))?;
-            let before = OrderState { status, fee: Money::from_fen(fee), paid };
-            let after = certdesk_core::apply(&before, actor, event)?;
-            let after_json = serde_json::to_string(&after.status).expect("status serialises");
+            match found {
+                None => Ok(None),
+                Some(Some(sealed)) => Ok(Some(sealed)),
+                Some(None) => Err(PlatformError::Internal(format!("order {order_no} has no stored application"))),
+            }
+        })
+    }
+
+    /// 重新提交 after 审核未通过: the corrected application replaces the stored one and the order moves
+    /// on, in one transaction; `changes` (the changed fields) is kept in the history row.
+    #[allow(clippy::too_many_arguments)]
+    pub fn resubmit(
+        &self,
+        order_no: &OrderNumber,
+        organisation_id: i64,
+        application: &Application,
+        sealed: &SealedApplication,
+        identity_changed: bool,
+        changes: &str,
+        at: &str,
+    ) -> Result<OrderSummary> {
+        let mailing = application.mailing.as_ref().map(|m| serde_json::to_string(m).expect("address serialises"));
+        self.with(|conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let event = OrderEvent::Resubmitted { identity_changed };
+            apply_event(&tx, order_no, Some(organisation_id), Actor::Applicant, &event, at, Some(changes))?;
             tx.execute(
-                "UPDATE orders SET status = ?1, status_code = ?2, paid = ?3 WHERE order_no = ?4",
-                params![after_json, after.status.code(), after.paid, order_no.as_str()],
-            )?;
-            let reason = match event {
-                OrderEvent::Rejected { reason } => Some(reason.trim().to_owned()),
-                _ => None,
-            };
-            let actor_name = serde_json::to_value(actor).expect("actor serialises");
-            tx.execute(
-                "INSERT INTO order_events (order_no, at, actor, from_status, to_status, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![order_no.as_str(), at, actor_name.as_str(), status_json, after_json, reason],
+                "UPDATE orders SET organisation_name = ?1, applicant_name = ?2, id_number_masked = ?3, mobile = ?4,
+                    email = ?5, mailing = ?6, application_sealed = ?7, id_number_digest = ?8
+                 WHERE order_no = ?9",
+                params![
+                    application.organisation_name.to_string(),
+                    application.applicant_name.to_string(),
+                    application.id_number.masked(),
+                    application.mobile.as_str(),
+                    application.email.as_str(),
+                    mailing,
+                    sealed.sealed,
+                    sealed.id_number_digest,
+                    order_no.as_str(),
+                ],
             )?;
             tx.commit()?;
             Ok(())
@@ -384,6 +447,41 @@ impl Db {
                 .optional()?)
         })
     }
+}
+
+/// Applies `event` inside `tx`: the order's state through `core::apply`, then its history row.
+fn apply_event(
+    tx: &rusqlite::Transaction<'_>,
+    order_no: &OrderNumber,
+    organisation_id: Option<i64>,
+    actor: Actor,
+    event: &OrderEvent,
+    at: &str,
+    reason: Option<&str>,
+) -> Result<OrderState> {
+    let found: Option<(String, i64, bool)> = tx
+        .query_row(
+            "SELECT status, fee_fen, paid FROM orders WHERE order_no = ?1 AND (?2 IS NULL OR organisation_id = ?2)",
+            params![order_no.as_str(), organisation_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let (status_json, fee, paid) = found.ok_or_else(|| PlatformError::NotFound("订单不存在".into()))?;
+    let status: OrderStatus =
+        serde_json::from_str(&status_json).map_err(|e| PlatformError::Internal(format!("stored status: {e}")))?;
+    let before = OrderState { status, fee: Money::from_fen(fee), paid };
+    let after = certdesk_core::apply(&before, actor, event)?;
+    let after_json = serde_json::to_string(&after.status).expect("status serialises");
+    tx.execute(
+        "UPDATE orders SET status = ?1, status_code = ?2, paid = ?3 WHERE order_no = ?4",
+        params![after_json, after.status.code(), after.paid, order_no.as_str()],
+    )?;
+    let actor_name = serde_json::to_value(actor).expect("actor serialises");
+    tx.execute(
+        "INSERT INTO order_events (order_no, at, actor, from_status, to_status, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![order_no.as_str(), at, actor_name.as_str(), status_json, after_json, reason],
+    )?;
+    Ok(after)
 }
 
 /// One stored history row (statuses still as JSON text, decoded by the caller).

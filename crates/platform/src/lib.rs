@@ -9,6 +9,7 @@ mod config;
 mod db;
 mod error;
 mod routes;
+mod sealing;
 mod sessions;
 pub mod staff;
 
@@ -79,6 +80,7 @@ impl Platform {
     pub async fn start(config: PlatformConfig) -> Result<PlatformHandle> {
         std::fs::create_dir_all(&config.data_dir)?;
         let db = db::Db::open(&config.data_dir.join("platform.db"))?;
+        let sealer = sealing::Sealer::load_or_create(&config.data_dir.join("personal-data.key"))?;
         if config.demo_data {
             db.seed_demo_providers()?;
             applicants::seed_demo(&db, chrono::Utc::now())?;
@@ -92,7 +94,7 @@ impl Platform {
             Some(path) => PlatformError::Config(format!("{}: {e}", path.display())),
             None => PlatformError::Config(e.to_string()),
         })?;
-        let state = Arc::new(routes::AppState::new(db, &config, calendar_text, calendar)?);
+        let state = Arc::new(routes::AppState::new(db, sealer, &config, calendar_text, calendar)?);
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel::<()>();

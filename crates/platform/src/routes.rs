@@ -1,6 +1,7 @@
 use crate::PlatformConfig;
 use crate::applicants::{self, Applicant};
-use crate::db::{Db, EventRow, Inserted, OrderFilter};
+use crate::db::{Db, EventRow, Inserted, OrderFilter, SealedApplication};
+use crate::sealing::Sealer;
 use crate::sessions::{self, SessionKind};
 use crate::staff::{self, StaffMember};
 use crate::{PlatformError, Result};
@@ -17,14 +18,15 @@ use certdesk_api::{
     Provider, Rejection, ReviewItem, Shipment, StaffLogin, StaffSession, SubmitOrder,
 };
 use certdesk_core::{
-    Actor, Application, CreditCode, Error as RuleError, FeeSchedule, FieldError, FormField, OrderEvent, OrderNumber,
-    OrderNumberGenerator, OrderState, OrderStatus, Verification, WorkCalendar, fee_for,
+    Actor, Application, CreditCode, Error as RuleError, FeeSchedule, FieldError, FormField, IdNumber, OrderEvent,
+    OrderNumber, OrderNumberGenerator, OrderState, OrderStatus, Verification, WorkCalendar, fee_for,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use std::sync::Arc;
 
 pub struct AppState {
     db: Db,
+    sealer: Sealer,
     numbers: OrderNumberGenerator,
     max_quantity: u32,
     fees: FeeSchedule,
@@ -37,11 +39,18 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(db: Db, config: &PlatformConfig, calendar_text: String, work_calendar: WorkCalendar) -> Result<Self> {
+    pub fn new(
+        db: Db,
+        sealer: Sealer,
+        config: &PlatformConfig,
+        calendar_text: String,
+        work_calendar: WorkCalendar,
+    ) -> Result<Self> {
         let numbers = OrderNumberGenerator::starting_after(db.last_order_number()?.as_ref());
         let version = work_calendar.version().to_owned();
         Ok(AppState {
             db,
+            sealer,
             numbers,
             max_quantity: config.max_quantity,
             fees: config.fees.clone(),
@@ -74,6 +83,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/orders", post(submit_order).get(list_orders))
         .route("/v1/orders/{order_no}", get(get_order))
         .route("/v1/orders/{order_no}/detail", get(get_order_detail))
+        .route("/v1/orders/{order_no}/application", get(get_application).put(resubmit))
         .route("/v1/orders/{order_no}/paper-documents", post(choose_paper_documents))
         .route("/v1/orders/{order_no}/cancel", post(cancel))
         .route("/v1/orders/{order_no}/invoice", post(request_invoice))
@@ -481,25 +491,7 @@ impl AppState {
     fn detail(&self, order_no: &OrderNumber, organisation_id: Option<i64>) -> Result<OrderDetail> {
         let order =
             self.db.order_of(order_no, organisation_id)?.ok_or_else(|| PlatformError::NotFound("订单不存在".into()))?;
-        let decode = |json: &str| {
-            serde_json::from_str::<OrderStatus>(json)
-                .map_err(|e| PlatformError::Internal(format!("stored status: {e}")))
-        };
-        let history = self
-            .db
-            .order_events(order_no)?
-            .into_iter()
-            .map(|row| {
-                Ok(OrderEventRecord {
-                    actor: serde_json::from_value(serde_json::Value::String(row.actor.clone()))
-                        .map_err(|e| PlatformError::Internal(format!("stored actor {}: {e}", row.actor)))?,
-                    from: row.from.as_deref().map(decode).transpose()?,
-                    to: decode(&row.to)?,
-                    reason: row.reason,
-                    at: row.at,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let history = self.db.order_events(order_no)?.into_iter().map(event_record).collect::<Result<Vec<_>>>()?;
         // The ETA counts from when the order entered its current state.
         let since = history.last().and_then(|e| DateTime::parse_from_rfc3339(&e.at).ok());
         let calendar = &self.work_calendar;
@@ -565,9 +557,10 @@ impl AppState {
             fee,
             status: OrderState::submitted(fee).status,
         };
+        let sealed = self.seal(form, &application, &order.order_no)?;
         let request_hash = idempotency_key.map(|_| request_fingerprint(form));
         let idempotency = idempotency_key.zip(request_hash.as_deref());
-        match self.db.insert_order(&order, &application, applicant.organisation_id, idempotency)? {
+        match self.db.insert_order(&order, &application, applicant.organisation_id, &sealed, idempotency)? {
             Inserted::New => {
                 tracing::info!(order_no = %order.order_no, applicant_id = %application.id_number, "order submitted");
                 Ok((true, order))
@@ -579,6 +572,92 @@ impl AppState {
             },
             Inserted::KeyReused => Err(PlatformError::Conflict(format!("该{IDEMPOTENCY_KEY}已用于另一份申领"))),
         }
+    }
+}
+
+/// The stored application, for 编辑 after 审核未通过: the form as last submitted, with the ID number
+/// masked (sending it back unchanged keeps it).
+async fn get_application(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(order_no): Path<String>,
+) -> Result<Json<SubmitOrder>> {
+    let order_no = OrderNumber::parse(&order_no)?;
+    let organisation = caller.organisation_id();
+    let mut form = blocking(&state, move |s| s.stored_form(&order_no, organisation)).await?;
+    form.id_number = IdNumber::parse(&form.id_number).map(|id| id.masked()).unwrap_or_default();
+    Ok(Json(form))
+}
+
+/// 编辑 and 重新提交 after 审核未通过.
+async fn resubmit(
+    State(state): State<Shared>,
+    caller: ApplicantCaller,
+    Path(order_no): Path<String>,
+    ApiJson(form): ApiJson<SubmitOrder>,
+) -> Result<Json<OrderSummary>> {
+    let order_no = OrderNumber::parse(&order_no)?;
+    let applicant = caller.applicant;
+    let order = blocking(&state, move |s| s.resubmit(&applicant, &order_no, form)).await?;
+    state.changed();
+    Ok(Json(order))
+}
+
+impl AppState {
+    /// The form as last submitted, opened from its sealed copy.
+    fn stored_form(&self, order_no: &OrderNumber, organisation_id: Option<i64>) -> Result<SubmitOrder> {
+        let sealed = self
+            .db
+            .sealed_application(order_no, organisation_id)?
+            .ok_or_else(|| PlatformError::NotFound("订单不存在".into()))?;
+        let json = self.sealer.open(&sealed, order_no.as_str())?;
+        serde_json::from_str(&json).map_err(|e| PlatformError::Internal(format!("stored application: {e}")))
+    }
+
+    fn seal(&self, form: &SubmitOrder, application: &Application, order_no: &OrderNumber) -> Result<SealedApplication> {
+        let json = serde_json::to_string(form).expect("a form serialises");
+        Ok(SealedApplication {
+            sealed: self.sealer.seal(&json, order_no.as_str())?,
+            id_number_digest: self.sealer.digest(application.id_number.as_str()),
+        })
+    }
+
+    fn resubmit(&self, applicant: &Applicant, order_no: &OrderNumber, mut form: SubmitOrder) -> Result<OrderSummary> {
+        let stored = self.stored_form(order_no, Some(applicant.organisation_id))?;
+        let before = Application::parse(&stored, u32::MAX)
+            .map_err(|e| PlatformError::Internal(format!("stored application of {order_no}: {e}")))?;
+        // The masked number as shown by `get_application` means "unchanged".
+        if form.id_number.trim() == before.id_number.masked() {
+            form.id_number = stored.id_number.clone();
+        }
+        let after = Application::parse(&form, self.max_quantity)?;
+        let mut refused = Vec::new();
+        if after.credit_code.as_str() != applicant.credit_code {
+            refused.push(FieldError { field: FormField::CreditCode, message: MISMATCHED_CODE.into() });
+        }
+        // The fee was fixed (and maybe paid) at submission: another provider or quantity is a new order.
+        for field in [FormField::ProviderId, FormField::Quantity] {
+            if after.changed_fields(&before).contains(&field) {
+                let message = format!("重新提交时不能更改{}，如需更改请撤销后重新申领", field.label_zh());
+                refused.push(FieldError { field, message });
+            }
+        }
+        if !refused.is_empty() {
+            return Err(RuleError::InvalidApplication(refused).into());
+        }
+        let changes = after.changed_fields(&before);
+        let note = if changes.is_empty() {
+            "重新提交：未修改申领信息".to_owned()
+        } else {
+            format!("重新提交，修改了：{}", changes.iter().map(|f| f.label_zh()).collect::<Vec<_>>().join("、"))
+        };
+        let sealed = self.seal(&form, &after, order_no)?;
+        let at = Utc::now().with_timezone(&certdesk_core::SHANGHAI).to_rfc3339();
+        let identity_changed = after.identity_changed(&before);
+        let order =
+            self.db.resubmit(order_no, applicant.organisation_id, &after, &sealed, identity_changed, &note, &at)?;
+        tracing::info!(order_no = %order_no, identity_changed, changes = %note, "order resubmitted");
+        Ok(order)
     }
 }
 

@@ -7,6 +7,7 @@ mod idempotency;
 mod listing;
 mod orders;
 mod providers;
+mod resubmission;
 mod staff;
 
 use certdesk_platform::{Platform, PlatformConfig, PlatformHandle};

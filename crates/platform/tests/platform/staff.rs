@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 const PASSWORD: &str = "correct-horse-battery";
 
-fn staff(p: &TestPlatform, username: &str, roles: &[StaffRole]) {
+pub fn staff(p: &TestPlatform, username: &str, roles: &[StaffRole]) {
     let new = NewStaff {
         username: username.into(),
         display_name: format!("{username}（测试）"),
@@ -17,7 +17,7 @@ fn staff(p: &TestPlatform, username: &str, roles: &[StaffRole]) {
     add_staff(p.data_dir(), &new).unwrap();
 }
 
-async fn log_in(p: &TestPlatform, username: &str) -> String {
+pub async fn log_in(p: &TestPlatform, username: &str) -> String {
     let res = p
         .http
         .post(p.url("/v1/staff/sessions"))
@@ -45,7 +45,7 @@ async fn order_in_review(p: &TestPlatform, verification: &str) -> String {
     number
 }
 
-async fn step(p: &TestPlatform, token: &str, number: &str, action: &str, body: Value) -> (u16, Value) {
+pub async fn step(p: &TestPlatform, token: &str, number: &str, action: &str, body: Value) -> (u16, Value) {
     p.post_json(&crate::bearer_client(token), &format!("/v1/staff/orders/{number}/{action}"), &body).await
 }
 
