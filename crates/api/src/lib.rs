@@ -26,7 +26,12 @@ pub enum ErrorCode {
     NotFound,
     /// The change conflicts with the order's current state (HTTP 409).
     Conflict,
-    /// The platform could not be reached; only the client and the app produce this.
+    /// The request (an uploaded photo, a body) is larger than allowed (HTTP 413).
+    PayloadTooLarge,
+    /// Too many requests: the day's 10 face attempts are used, or logins come too fast (HTTP 429).
+    TooManyRequests,
+    /// The platform could not be reached (the client and the app), or a service it depends on
+    /// could not answer (HTTP 503).
     Unavailable,
     /// Something failed inside; the details are in the log, not in the message (HTTP 500).
     Internal,
@@ -211,6 +216,29 @@ pub struct OrderDetail {
     /// Oldest first.
     pub history: Vec<OrderEventRecord>,
     pub eta: Option<EtaView>,
+}
+
+/// 今日剩余次数: the face attempts of the order's applicant (by ID number) today, Asia/Shanghai.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct FaceAttemptsView {
+    pub used: u32,
+    pub remaining: u32,
+    pub limit: u32,
+    /// RFC 3339, the next midnight in Beijing.
+    pub resets_at: String,
+}
+
+/// `POST /v1/orders/{orderNo}/face-verifications` (body: the JPEG photo): the result of one attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct FaceAttemptResult {
+    pub passed: bool,
+    /// Why it failed, for the applicant.
+    pub reason: Option<String>,
+    pub attempts: FaceAttemptsView,
+    /// The order after the attempt: 待支付 or 待审核 when passed, still 待认证 when not.
+    pub order: OrderSummary,
 }
 
 /// `POST /v1/staff/sessions`: a staff member logs in to the workbench.

@@ -23,6 +23,16 @@ impl FaceAttempts {
         let start =
             now.date_naive().and_time(NaiveTime::MIN).and_local_timezone(SHANGHAI).single().expect("fixed offset");
         let used = attempts.iter().filter(|t| **t >= start && **t <= now).count().min(u32::MAX as usize) as u32;
+        FaceAttempts::counted(&now, used)
+    }
+
+    /// `used` attempts counted for `now`'s Asia/Shanghai calendar day by someone else (a
+    /// database that keeps the day with each attempt, so that a racing attempt stamped a moment
+    /// later than `now` still counts).
+    pub fn counted(now: &DateTime<FixedOffset>, used: u32) -> FaceAttempts {
+        let now = now.with_timezone(&SHANGHAI);
+        let start =
+            now.date_naive().and_time(NaiveTime::MIN).and_local_timezone(SHANGHAI).single().expect("fixed offset");
         FaceAttempts {
             used,
             remaining: MAX_FACE_ATTEMPTS_PER_DAY.saturating_sub(used),

@@ -1,3 +1,4 @@
+use crate::face::FaceProviderConfig;
 use certdesk_core::FeeSchedule;
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -22,6 +23,10 @@ pub struct PlatformConfig {
     pub calendar: Option<PathBuf>,
     /// Fee waivers (`[fees]` in the file): free certificates per application, waived authorities.
     pub fees: FeeSchedule,
+    /// Who verifies faces (`[face]`): `provider = "sandbox"` (the default, with `fail_id_numbers`)
+    /// or `provider = "tencent"` with `secret_id`, `secret_key` and optionally `endpoint`,
+    /// `region` and `min_similarity`.
+    pub face: FaceProviderConfig,
 }
 
 impl Default for PlatformConfig {
@@ -35,6 +40,7 @@ impl Default for PlatformConfig {
             paper_documents_address: "杭州市西湖区转塘街道鲤鱼山街鹏辉科技园1号楼政采云有限公司".into(),
             calendar: None,
             fees: FeeSchedule::default(),
+            face: FaceProviderConfig::default(),
         }
     }
 }

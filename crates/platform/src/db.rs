@@ -3,7 +3,11 @@
 
 use crate::{PlatformError, Result};
 use certdesk_api::{OrderSummary, Provider};
-use certdesk_core::{Actor, Application, Money, OrderEvent, OrderNumber, OrderState, OrderStatus};
+use certdesk_core::{
+    Actor, Application, FaceAttempts, MAX_FACE_ATTEMPTS_PER_DAY, Money, OrderEvent, OrderNumber, OrderState,
+    OrderStatus, SHANGHAI,
+};
+use chrono::{DateTime, FixedOffset};
 use rusqlite::{Connection, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
 use std::path::Path;
@@ -382,6 +386,119 @@ impl Db {
         self.order(order_no)?.ok_or_else(|| PlatformError::Internal("order vanished".into()))
     }
 
+    /// The face attempts made today (Asia/Shanghai) by the person with this ID number digest.
+    pub fn face_attempts(&self, id_number_digest: &str, now: &DateTime<FixedOffset>) -> Result<FaceAttempts> {
+        self.with(|conn| face_attempts_in(conn, id_number_digest, now))
+    }
+
+    /// The ID number digest of an order visible to `organisation_id` (or to staff).
+    pub fn id_number_digest(&self, order_no: &OrderNumber, organisation_id: Option<i64>) -> Result<String> {
+        self.with(|conn| {
+            conn.query_row(
+                "SELECT id_number_digest FROM orders WHERE order_no = ?1 AND (?2 IS NULL OR organisation_id = ?2)",
+                params![order_no.as_str(), organisation_id],
+                |r| r.get::<_, Option<String>>(0),
+            )
+            .optional()?
+            .ok_or_else(|| PlatformError::NotFound("订单不存在".into()))?
+            .ok_or_else(|| PlatformError::Internal(format!("order {order_no} has no ID number digest")))
+        })
+    }
+
+    /// Takes one of today's attempts for the order's applicant before the provider is asked, so
+    /// that racing attempts cannot exceed the limit: the count and the new row share one
+    /// IMMEDIATE transaction. Refused when the order is not 待认证 or the day's attempts are used.
+    pub fn reserve_face_attempt(
+        &self,
+        order_no: &OrderNumber,
+        organisation_id: i64,
+        now: &DateTime<FixedOffset>,
+        image_sha256: &str,
+        provider: &str,
+    ) -> Result<(i64, FaceAttempts)> {
+        self.with(|conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let (status_code, digest): (String, Option<String>) = tx
+                .query_row(
+                    "SELECT status_code, id_number_digest FROM orders WHERE order_no = ?1 AND organisation_id = ?2",
+                    params![order_no.as_str(), organisation_id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?
+                .ok_or_else(|| PlatformError::NotFound("订单不存在".into()))?;
+            if status_code != "pendingVerification" {
+                return Err(PlatformError::Conflict("该订单当前无需人脸认证".into()));
+            }
+            let digest = digest.ok_or_else(|| PlatformError::Internal(format!("order {order_no} has no digest")))?;
+            let before = face_attempts_in(&tx, &digest, now)?;
+            if before.exhausted() {
+                return Err(PlatformError::TooManyRequests(format!(
+                    "今日人脸认证次数已用完（{MAX_FACE_ATTEMPTS_PER_DAY}次），请于{}后再试，或选择邮寄纸质资料",
+                    before.resets_at.format("%m月%d日 %H:%M")
+                )));
+            }
+            let now_shanghai = now.with_timezone(&SHANGHAI);
+            tx.execute(
+                "INSERT INTO face_attempts (order_no, id_number_digest, day, at, outcome, image_sha256, provider)
+                 VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6)",
+                params![
+                    order_no.as_str(),
+                    digest,
+                    now_shanghai.date_naive().to_string(),
+                    now_shanghai.to_rfc3339(),
+                    image_sha256,
+                    provider
+                ],
+            )?;
+            let id = tx.last_insert_rowid();
+            let after = face_attempts_in(&tx, &digest, now)?;
+            tx.commit()?;
+            Ok((id, after))
+        })
+    }
+
+    /// The provider could not answer: the reserved attempt is given back.
+    pub fn release_face_attempt(&self, attempt_id: i64) -> Result<()> {
+        self.with(|conn| {
+            conn.execute("DELETE FROM face_attempts WHERE id = ?1 AND outcome = 'pending'", [attempt_id])?;
+            Ok(())
+        })
+    }
+
+    /// Records the provider's verdict on a reserved attempt and, in the same transaction, moves the
+    /// order on (passed) or notes the failure in its history (failed).
+    pub fn finish_face_attempt(
+        &self,
+        attempt_id: i64,
+        order_no: &OrderNumber,
+        failure: Option<&str>,
+        at: &str,
+    ) -> Result<OrderSummary> {
+        self.with(|conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            tx.execute(
+                "UPDATE face_attempts SET outcome = ?1, reason = ?2 WHERE id = ?3",
+                params![if failure.is_some() { "failed" } else { "passed" }, failure, attempt_id],
+            )?;
+            let (event, reason) = match failure {
+                None => (OrderEvent::FaceVerificationPassed, None),
+                Some(why) => (OrderEvent::FaceVerificationFailed, Some(format!("人脸认证未通过：{why}"))),
+            };
+            match apply_event(&tx, order_no, None, Actor::System, &event, at, reason.as_deref()) {
+                Ok(_) => {}
+                // Cancelled while the provider was deciding: keep the verdict, leave the order be.
+                Err(PlatformError::Transition(refusal)) => {
+                    tx.commit()?;
+                    return Err(PlatformError::Transition(refusal));
+                }
+                Err(other) => return Err(other),
+            }
+            tx.commit()?;
+            Ok(())
+        })?;
+        self.order(order_no)?.ok_or_else(|| PlatformError::Internal("order vanished".into()))
+    }
+
     /// Orders waiting for review, oldest first, with when each entered its current state.
     pub fn review_queue(&self) -> Result<Vec<(OrderSummary, String)>> {
         self.with(|conn| {
@@ -447,6 +564,15 @@ impl Db {
                 .optional()?)
         })
     }
+}
+
+fn face_attempts_in(conn: &Connection, digest: &str, now: &DateTime<FixedOffset>) -> Result<FaceAttempts> {
+    // Counted by the stored Beijing day, not by time: racing attempts are stamped in any order.
+    let day = now.with_timezone(&SHANGHAI).date_naive().to_string();
+    let used: u32 = conn
+        .prepare_cached("SELECT COUNT(*) FROM face_attempts WHERE id_number_digest = ?1 AND day = ?2")?
+        .query_row(params![digest, day], |r| r.get(0))?;
+    Ok(FaceAttempts::counted(now, used))
 }
 
 /// Applies `event` inside `tx`: the order's state through `core::apply`, then its history row.

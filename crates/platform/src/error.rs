@@ -22,6 +22,13 @@ pub enum PlatformError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    TooManyRequests(String),
+    /// A service the platform depends on (the face verification provider) could not answer.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("database: {0}")]
     Database(#[from] rusqlite::Error),
     #[error("migration: {0}")]
@@ -70,6 +77,17 @@ impl PlatformError {
             }
             PlatformError::NotFound(m) => (StatusCode::NOT_FOUND, ApiError::new(ErrorCode::NotFound, m.clone())),
             PlatformError::Conflict(m) => (StatusCode::CONFLICT, ApiError::new(ErrorCode::Conflict, m.clone())),
+            PlatformError::PayloadTooLarge(m) => {
+                (StatusCode::PAYLOAD_TOO_LARGE, ApiError::new(ErrorCode::PayloadTooLarge, m.clone()))
+            }
+            PlatformError::TooManyRequests(m) => {
+                (StatusCode::TOO_MANY_REQUESTS, ApiError::new(ErrorCode::TooManyRequests, m.clone()))
+            }
+            // The provider's own words go to the log only; the applicant gets the plain fact.
+            PlatformError::Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ApiError::new(ErrorCode::Unavailable, "人脸认证服务暂时不可用，本次不计入次数，请稍后重试"),
+            ),
             PlatformError::Database(_)
             | PlatformError::Migration(_)
             | PlatformError::Io(_)
@@ -84,16 +102,31 @@ impl PlatformError {
 impl IntoResponse for PlatformError {
     fn into_response(self) -> Response {
         let (status, body) = self.to_api_error();
-        if status.is_server_error() {
+        if status.is_server_error() || matches!(self, PlatformError::Unavailable(_)) {
             tracing::error!(error = %self, "request failed");
         }
         (status, axum::Json(body)).into_response()
     }
 }
 
+/// Bodies over the limit are 413 in the platform's shape; other malformed bodies 400.
+fn body_refusal(status: StatusCode, text: String) -> PlatformError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        PlatformError::PayloadTooLarge(format!("请求内容过大，上限为{}KB", crate::routes::BODY_LIMIT / 1024))
+    } else {
+        PlatformError::BadRequest(text)
+    }
+}
+
 impl From<axum::extract::rejection::JsonRejection> for PlatformError {
     fn from(rejection: axum::extract::rejection::JsonRejection) -> Self {
-        PlatformError::BadRequest(rejection.body_text())
+        body_refusal(rejection.status(), rejection.body_text())
+    }
+}
+
+impl From<axum::extract::rejection::BytesRejection> for PlatformError {
+    fn from(rejection: axum::extract::rejection::BytesRejection) -> Self {
+        body_refusal(rejection.status(), rejection.body_text())
     }
 }
 

@@ -8,6 +8,7 @@ mod applicants;
 mod config;
 mod db;
 mod error;
+pub mod face;
 mod routes;
 mod sealing;
 mod sessions;

@@ -1,6 +1,7 @@
 use crate::PlatformConfig;
 use crate::applicants::{self, Applicant};
 use crate::db::{Db, EventRow, Inserted, OrderFilter, SealedApplication};
+use crate::face::{FaceCheck, FaceVerdict, FaceVerifier};
 use crate::sealing::Sealer;
 use crate::sessions::{self, SessionKind};
 use crate::staff::{self, StaffMember};
@@ -14,19 +15,23 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use certdesk_api::{
     ApplicantLogin, ApplicantRegistration, ApplicantSession, CalendarDocument, EtaView, EventFeed, EventQuery,
-    FeedEvent, IDEMPOTENCY_KEY, OrderDetail, OrderEventRecord, OrderPage, OrderQuery, OrderSummary, PlatformSettings,
-    Provider, Rejection, ReviewItem, Shipment, StaffLogin, StaffSession, SubmitOrder,
+    FaceAttemptResult, FaceAttemptsView, FeedEvent, IDEMPOTENCY_KEY, OrderDetail, OrderEventRecord, OrderPage,
+    OrderQuery, OrderSummary, PlatformSettings, Provider, Rejection, ReviewItem, Shipment, StaffLogin, StaffSession,
+    SubmitOrder,
 };
 use certdesk_core::{
-    Actor, Application, CreditCode, Error as RuleError, FeeSchedule, FieldError, FormField, IdNumber, OrderEvent,
-    OrderNumber, OrderNumberGenerator, OrderState, OrderStatus, Verification, WorkCalendar, fee_for,
+    Actor, Application, CreditCode, Error as RuleError, FaceAttempts, FeeSchedule, FieldError, FormField, IdNumber,
+    MAX_FACE_ATTEMPTS_PER_DAY, OrderEvent, OrderNumber, OrderNumberGenerator, OrderState, OrderStatus, Verification,
+    WorkCalendar, fee_for,
 };
 use chrono::{DateTime, NaiveDate, Utc};
+use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
 pub struct AppState {
     db: Db,
     sealer: Sealer,
+    face: Arc<dyn FaceVerifier>,
     numbers: OrderNumberGenerator,
     max_quantity: u32,
     fees: FeeSchedule,
@@ -51,6 +56,7 @@ impl AppState {
         Ok(AppState {
             db,
             sealer,
+            face: config.face.build(),
             numbers,
             max_quantity: config.max_quantity,
             fees: config.fees.clone(),
@@ -63,6 +69,20 @@ impl AppState {
 }
 
 type Shared = Arc<AppState>;
+
+/// The largest request body: a camera photo fits several times over; JSON bodies are far smaller.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// The raw body (an uploaded photo), with an oversize body answered 413 in the platform's shape.
+struct ApiBytes(axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for ApiBytes {
+    type Rejection = PlatformError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self> {
+        Ok(ApiBytes(axum::body::Bytes::from_request(request, state).await?))
+    }
+}
 
 /// `axum::extract::Query`, with malformed queries answered in the `{code, message}` shape.
 #[derive(FromRequestParts)]
@@ -84,6 +104,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/orders/{order_no}", get(get_order))
         .route("/v1/orders/{order_no}/detail", get(get_order_detail))
         .route("/v1/orders/{order_no}/application", get(get_application).put(resubmit))
+        .route("/v1/orders/{order_no}/face-verifications", post(face_attempt).get(face_attempts))
         .route("/v1/orders/{order_no}/paper-documents", post(choose_paper_documents))
         .route("/v1/orders/{order_no}/cancel", post(cancel))
         .route("/v1/orders/{order_no}/invoice", post(request_invoice))
@@ -98,6 +119,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/staff/orders/{order_no}/ship", post(ship))
         .route("/v1/staff/orders/{order_no}/issue-on-site", post(issue_on_site))
         .fallback(|| async { PlatformError::NotFound("接口不存在".into()) })
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -573,6 +595,81 @@ impl AppState {
             Inserted::KeyReused => Err(PlatformError::Conflict(format!("该{IDEMPOTENCY_KEY}已用于另一份申领"))),
         }
     }
+}
+
+fn attempts_view(attempts: &FaceAttempts) -> FaceAttemptsView {
+    FaceAttemptsView {
+        used: attempts.used,
+        remaining: attempts.remaining,
+        limit: MAX_FACE_ATTEMPTS_PER_DAY,
+        resets_at: attempts.resets_at.to_rfc3339(),
+    }
+}
+
+/// 今日剩余次数 for the order's applicant.
+async fn face_attempts(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(order_no): Path<String>,
+) -> Result<Json<FaceAttemptsView>> {
+    let order_no = OrderNumber::parse(&order_no)?;
+    let organisation = caller.organisation_id();
+    let now = Utc::now().with_timezone(&certdesk_core::SHANGHAI);
+    let attempts = blocking(&state, move |s| {
+        let digest = s.db.id_number_digest(&order_no, organisation)?;
+        s.db.face_attempts(&digest, &now)
+    })
+    .await?;
+    Ok(Json(attempts_view(&attempts)))
+}
+
+/// 人脸认证: one attempt with the photo in the body (JPEG). The attempt is taken from the day's
+/// allowance before the provider is asked and given back if the provider cannot answer. The photo
+/// stays in memory and is dropped with the request; only its SHA-256 is kept.
+async fn face_attempt(
+    State(state): State<Shared>,
+    caller: ApplicantCaller,
+    Path(order_no): Path<String>,
+    ApiBytes(photo): ApiBytes,
+) -> Result<Json<FaceAttemptResult>> {
+    let order_no = OrderNumber::parse(&order_no)?;
+    if photo.is_empty() {
+        return Err(PlatformError::BadRequest("请上传人脸照片（JPEG）".into()));
+    }
+    let organisation = caller.applicant.organisation_id;
+    let image_sha256: String = Sha256::digest(&photo).iter().map(|b| format!("{b:02x}")).collect();
+    let now = Utc::now().with_timezone(&certdesk_core::SHANGHAI);
+    let provider = state.face.name();
+    let (form, (attempt_id, attempts)) = {
+        let order_no = order_no.clone();
+        blocking(&state, move |s| {
+            let form = s.stored_form(&order_no, Some(organisation))?;
+            let reserved = s.db.reserve_face_attempt(&order_no, organisation, &now, &image_sha256, provider)?;
+            Ok((form, reserved))
+        })
+        .await?
+    };
+    let check = FaceCheck { name: form.applicant_name.trim(), id_number: form.id_number.trim(), jpeg: &photo };
+    let verdict = match state.face.verify(check).await {
+        Ok(verdict) => verdict,
+        Err(unavailable) => {
+            blocking(&state, move |s| s.db.release_face_attempt(attempt_id)).await?;
+            return Err(PlatformError::Unavailable(unavailable.0));
+        }
+    };
+    drop(photo);
+    let reason = match &verdict {
+        FaceVerdict::Passed => None,
+        FaceVerdict::Failed { reason } => Some(reason.clone()),
+    };
+    let at = now.to_rfc3339();
+    let failure = reason.clone();
+    let number = order_no.clone();
+    let order =
+        blocking(&state, move |s| s.db.finish_face_attempt(attempt_id, &number, failure.as_deref(), &at)).await?;
+    state.changed();
+    tracing::info!(%order_no, provider, passed = reason.is_none(), remaining = attempts.remaining, "face attempt");
+    Ok(Json(FaceAttemptResult { passed: reason.is_none(), reason, attempts: attempts_view(&attempts), order }))
 }
 
 /// The stored application, for 编辑 after 审核未通过: the form as last submitted, with the ID number

@@ -96,7 +96,14 @@ export type ErrorCode =
 "forbidden" | "notFound" | 
 /**  The change conflicts with the order's current state (HTTP 409). */
 "conflict" | 
-/**  The platform could not be reached; only the client and the app produce this. */
+/**  The request (an uploaded photo, a body) is larger than allowed (HTTP 413). */
+"payloadTooLarge" | 
+/**  Too many requests: the day's 10 face attempts are used, or logins come too fast (HTTP 429). */
+"tooManyRequests" | 
+/**
+ *  The platform could not be reached (the client and the app), or a service it depends on
+ *  could not answer (HTTP 503).
+ */
 "unavailable" | 
 /**  Something failed inside; the details are in the log, not in the message (HTTP 500). */
 "internal";

@@ -3,6 +3,7 @@
 mod accounts;
 mod applicant_steps;
 mod events;
+mod face;
 mod idempotency;
 mod listing;
 mod orders;
@@ -42,8 +43,15 @@ impl TestPlatform {
 /// A platform on port 0 with a fresh database; `http` is signed in as the demo organisation, whose
 /// 统一社会信用代码 is the one in [`valid_order`].
 pub async fn spawn_platform() -> TestPlatform {
+    spawn_platform_with(|_| {}).await
+}
+
+/// [`spawn_platform`] with the embedded configuration changed by `configure`.
+pub async fn spawn_platform_with(configure: impl FnOnce(&mut PlatformConfig)) -> TestPlatform {
     let dir = tempfile::tempdir().unwrap();
-    let handle = Platform::start(PlatformConfig::embedded(dir.path())).await.unwrap();
+    let mut config = PlatformConfig::embedded(dir.path());
+    configure(&mut config);
+    let handle = Platform::start(config).await.unwrap();
     let http = authed(&handle);
     TestPlatform { handle, http, dir }
 }
@@ -94,4 +102,13 @@ pub async fn register(base_url: &str, organisation: &str, credit_code: &str, use
 pub async fn post_json(http: &reqwest::Client, url: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
     let res = http.post(url).json(body).send().await.unwrap();
     (res.status().as_u16(), res.json().await.unwrap())
+}
+
+/// A camera fixture (`tests/fixtures/camera/NAME.png`) encoded as the JPEG the app would upload.
+pub fn fixture_jpeg(name: &str) -> Vec<u8> {
+    let path = format!("{}/../../tests/fixtures/camera/{name}.png", env!("CARGO_MANIFEST_DIR"));
+    let image = image::open(path).unwrap().to_rgb8();
+    let mut jpeg = Vec::new();
+    image.write_to(&mut std::io::Cursor::new(&mut jpeg), image::ImageFormat::Jpeg).unwrap();
+    jpeg
 }
