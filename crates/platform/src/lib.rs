@@ -101,7 +101,8 @@ impl Platform {
         let (stop, stopped) = oneshot::channel::<()>();
         let app = routes::router(Arc::clone(&state));
         let task = tokio::spawn(async move {
-            axum::serve(listener, app)
+            // The peer address is what the login rate limit counts by.
+            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
                 .with_graceful_shutdown(async {
                     let _ = stopped.await;
                 })

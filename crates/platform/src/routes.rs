@@ -27,6 +27,9 @@ use certdesk_core::{
 use chrono::{DateTime, NaiveDate, Utc};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
+use tower_governor::GovernorError;
+use tower_governor::governor::GovernorConfigBuilder;
+use tower_governor::key_extractor::PeerIpKeyExtractor;
 
 pub struct AppState {
     db: Db,
@@ -109,9 +112,13 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/orders/{order_no}/cancel", post(cancel))
         .route("/v1/orders/{order_no}/invoice", post(request_invoice))
         .route("/v1/events", get(events))
-        .route("/v1/accounts", post(register))
-        .route("/v1/sessions", post(applicant_log_in).delete(applicant_log_out))
-        .route("/v1/staff/sessions", post(staff_log_in).delete(staff_log_out))
+        .merge(
+            Router::new()
+                .route("/v1/accounts", post(register))
+                .route("/v1/sessions", post(applicant_log_in).delete(applicant_log_out))
+                .route("/v1/staff/sessions", post(staff_log_in).delete(staff_log_out))
+                .layer(login_rate_limit()),
+        )
         .route("/v1/staff/review-queue", get(review_queue))
         .route("/v1/staff/orders/{order_no}/materials-received", post(materials_received))
         .route("/v1/staff/orders/{order_no}/approve", post(approve))
@@ -122,6 +129,26 @@ pub fn router(state: Shared) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Logging in and registering, per client address: a burst of 10, then one more every 2 seconds,
+/// so passwords cannot be guessed at speed (argon2 makes each guess slow as well).
+fn login_rate_limit()
+-> tower_governor::GovernorLayer<PeerIpKeyExtractor, governor::middleware::NoOpMiddleware, axum::body::Body> {
+    let config = GovernorConfigBuilder::default()
+        .per_second(2)
+        .burst_size(10)
+        .methods(vec![axum::http::Method::POST])
+        .finish()
+        .expect("a non-zero period and burst");
+    tower_governor::GovernorLayer::new(config).error_handler(|error| {
+        use axum::response::IntoResponse;
+        let wait = match error {
+            GovernorError::TooManyRequests { wait_time, .. } => wait_time.max(1),
+            _ => 2,
+        };
+        PlatformError::TooManyRequests(format!("尝试过于频繁，请{wait}秒后再试")).into_response()
+    })
 }
 
 /// Runs blocking database work off the async threads.

@@ -119,3 +119,27 @@ async fn an_organisation_sees_only_its_own_orders_and_staff_see_all() {
     // A staff token is not an applicant's: it cannot submit.
     assert_eq!(submit(&p, &staff, &valid_order()).await.0, 401);
 }
+
+#[tokio::test]
+async fn guessing_passwords_at_speed_is_answered_429_in_the_platform_shape() {
+    let p = spawn_platform().await;
+    let anonymous = reqwest::Client::new();
+    let guess = json!({"username": "chenan-demo", "password": "wrong-guess"});
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        let res = anonymous.post(p.url("/v1/sessions")).json(&guess).send().await.unwrap();
+        let status = res.status().as_u16();
+        let body: Value = res.json().await.unwrap();
+        if status == 429 {
+            assert_eq!(body["code"], "tooManyRequests");
+            assert!(body["message"].as_str().unwrap().starts_with("尝试过于频繁"), "{body}");
+        }
+        statuses.push(status);
+    }
+    // The burst is 10: those are judged (wrong password), the rest refused before any hashing.
+    assert_eq!(statuses[..10], [401; 10], "{statuses:?}");
+    assert_eq!(statuses[10..], [429, 429], "{statuses:?}");
+    // Logging out is not limited, and other endpoints are not affected.
+    let res = p.http.get(p.url("/v1/orders")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+}
