@@ -101,11 +101,10 @@ impl App {
             format!("//*[contains(normalize-space(.), '{text}') and not(*[contains(normalize-space(.), '{text}')])]");
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if let Ok(scope) = self.client.find(Locator::Css(css)).await {
-                if let Ok(found) = scope.find(Locator::XPath(&format!("./descendant-or-self::*{}", &xpath[3..]))).await
-                {
-                    return Ok(found);
-                }
+            if let Ok(scope) = self.client.find(Locator::Css(css)).await
+                && let Ok(found) = scope.find(Locator::XPath(&format!("./descendant-or-self::*{}", &xpath[3..]))).await
+            {
+                return Ok(found);
             }
             if Instant::now() > deadline {
                 bail!("no '{text}' under {css}");

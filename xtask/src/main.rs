@@ -3,7 +3,8 @@
 //! - `cargo xtask run`: build the UI and the app, open CertDesk on the embedded platform (demo data).
 //! - `cargo xtask test`: every test: the workspace's cargo tests, the UI's Vitest tests, and the
 //!   WebDriver end-to-end tests against the real app under Xvfb.
-//! - `cargo xtask bindings`: regenerate `ui/src/api/bindings.ts` from the Rust commands.
+//! - `cargo xtask bindings`: regenerate `ui/src/api/bindings.ts` from the Rust commands and
+//!   `docs/openapi.json` from the platform's routes.
 //! - `cargo xtask bench [platform]`: load figures for the platform into `docs/benchmarks.md`.
 //! - `cargo xtask fuzz [SECONDS]`: run every fuzz target of `crates/core` for SECONDS each (default 30).
 
@@ -19,7 +20,7 @@ const USAGE: &str = "usage: cargo xtask <run|test|bindings>
 
   run       install what is missing, build, and open CertDesk on the embedded platform with demo data
   test      install what is missing and run every test (Rust, UI, end-to-end)
-  bindings  regenerate ui/src/api/bindings.ts from the Rust commands
+  bindings  regenerate ui/src/api/bindings.ts (Rust commands) and docs/openapi.json (platform routes)
   fuzz [S]  run every parser's fuzz target for S seconds each (default 30)
   bench     load the standalone platform with wrk next to a bare axum handler; figures to docs/benchmarks.md";
 
@@ -112,6 +113,12 @@ fn bindings() -> Result<()> {
             .current_dir(root())
             .args(["test", "-p", "certdesk", "--lib", "committed_typescript_bindings"])
             .env("CERTDESK_UPDATE_BINDINGS", "1"),
+    )?;
+    Step::new("regenerate docs/openapi.json").run(
+        Command::new("cargo")
+            .current_dir(root())
+            .args(["test", "-p", "certdesk-platform", "--test", "platform", "the_committed_openapi_document"])
+            .env("CERTDESK_UPDATE_OPENAPI", "1"),
     )
 }
 

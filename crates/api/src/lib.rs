@@ -12,7 +12,7 @@ use std::fmt;
 pub use certdesk_core::ApplicationForm as SubmitOrder;
 
 /// The small closed set of error kinds the UI branches on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum ErrorCode {
     /// The request's content breaks a rule; `fields` says which fields and why (HTTP 422).
@@ -38,7 +38,7 @@ pub enum ErrorCode {
 }
 
 /// The one error shape. `message` is Chinese, for the user to read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
@@ -74,7 +74,7 @@ impl From<certdesk_core::Error> for ApiError {
 }
 
 /// A CA service provider (CA服务商) and its fee per certificate.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Provider {
     pub id: String,
@@ -87,7 +87,7 @@ pub struct Provider {
 }
 
 /// An order as the platform reports it: the row of the guide's order list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderSummary {
     /// 订单编号.
@@ -131,8 +131,9 @@ mod tests {
 }
 
 /// `GET /v1/orders` filters, as query parameters. All optional; newest first.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase", default)]
+#[into_params(parameter_in = Query)]
 pub struct OrderQuery {
     /// 订单编号, whole or its first digits.
     pub order_no: Option<String>,
@@ -151,7 +152,7 @@ pub struct OrderQuery {
 }
 
 /// One page of orders and how many match in all (共有 N 条).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderPage {
     pub items: Vec<OrderSummary>,
@@ -161,7 +162,7 @@ pub struct OrderPage {
 }
 
 /// What the platform tells every client about itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PlatformSettings {
     /// Where applicants mail paper documents when face verification is not possible.
@@ -173,7 +174,7 @@ pub struct PlatformSettings {
 }
 
 /// The working-day calendar in its documented line format (see `certdesk-core`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CalendarDocument {
     pub version: String,
@@ -184,7 +185,7 @@ pub struct CalendarDocument {
 pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
 /// One row of an order's append-only history: who moved it from what to what, when, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderEventRecord {
     /// RFC 3339 in Asia/Shanghai.
@@ -197,7 +198,7 @@ pub struct OrderEventRecord {
 }
 
 /// When the order's next step is due, in working days (Asia/Shanghai dates, `YYYY-MM-DD`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EtaView {
     /// 平台审核 or 制证.
@@ -209,7 +210,7 @@ pub struct EtaView {
 }
 
 /// 查看: an order with its history and what to expect next.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderDetail {
     pub order: OrderSummary,
@@ -219,7 +220,7 @@ pub struct OrderDetail {
 }
 
 /// 今日剩余次数: the face attempts of the order's applicant (by ID number) today, Asia/Shanghai.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FaceAttemptsView {
     pub used: u32,
@@ -230,7 +231,7 @@ pub struct FaceAttemptsView {
 }
 
 /// `POST /v1/orders/{orderNo}/face-verifications` (body: the JPEG photo): the result of one attempt.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FaceAttemptResult {
     pub passed: bool,
@@ -242,7 +243,7 @@ pub struct FaceAttemptResult {
 }
 
 /// `POST /v1/staff/sessions`: a staff member logs in to the workbench.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StaffLogin {
     pub username: String,
@@ -250,7 +251,7 @@ pub struct StaffLogin {
 }
 
 /// A staff member's role; each allows the process steps of that job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum StaffRole {
     /// 审核: review, reject with a reason, register received paper documents.
@@ -264,7 +265,7 @@ pub enum StaffRole {
 }
 
 /// An opaque session token and when it stops working.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StaffSession {
     /// Send as `Authorization: Bearer <token>`.
@@ -276,7 +277,7 @@ pub struct StaffSession {
 }
 
 /// `POST /v1/staff/orders/{no}/reject`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Rejection {
     /// 不通过理由, shown to the applicant.
@@ -284,7 +285,7 @@ pub struct Rejection {
 }
 
 /// `POST /v1/staff/orders/{no}/ship`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Shipment {
     pub courier: String,
@@ -292,7 +293,7 @@ pub struct Shipment {
 }
 
 /// A row of the review queue: an order waiting for review and how long it has waited.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReviewItem {
     pub order: OrderSummary,
@@ -305,7 +306,7 @@ pub struct ReviewItem {
 }
 
 /// `POST /v1/accounts`: an organisation's applicant account (申领单位账号).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApplicantRegistration {
     /// 机构名称.
@@ -317,7 +318,7 @@ pub struct ApplicantRegistration {
 }
 
 /// `POST /v1/sessions`: an applicant logs in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApplicantLogin {
     pub username: String,
@@ -325,7 +326,7 @@ pub struct ApplicantLogin {
 }
 
 /// An applicant's opaque session token, for `Authorization: Bearer <token>`, and whose it is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApplicantSession {
     pub token: String,
@@ -336,7 +337,7 @@ pub struct ApplicantSession {
 }
 
 /// One entry of the events feed: an order's history row with its place in the feed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FeedEvent {
     /// Increasing; pass the last one seen as `after` to get what came since.
@@ -347,7 +348,7 @@ pub struct FeedEvent {
 
 /// `GET /v1/events?after=ID&wait=SECONDS`: what happened since `after`, waiting up to `wait` seconds
 /// (at most 30) when nothing has yet.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventFeed {
     pub events: Vec<FeedEvent>,
@@ -356,8 +357,9 @@ pub struct EventFeed {
 }
 
 /// `GET /v1/events` query.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase", default)]
+#[into_params(parameter_in = Query)]
 pub struct EventQuery {
     pub after: Option<i64>,
     pub wait: Option<u32>,

@@ -9,7 +9,7 @@ pub const DEFAULT_MAX_QUANTITY: u32 = 20;
 
 /// How the certificate reaches the organisation: mailed after production (制证后邮寄), or collected
 /// in person at the platform's service counter (现场办理).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum DeliveryMethod {
     Mail,
@@ -17,7 +17,7 @@ pub enum DeliveryMethod {
 }
 
 /// What the applicant typed into the 申领 form, before any rule is applied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApplicationForm {
     /// CA服务商, by the platform's provider id.
@@ -44,7 +44,7 @@ pub struct ApplicationForm {
 }
 
 /// A field of [`ApplicationForm`], named as the form names it (camelCase over the wire).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum FormField {
     ProviderId,
@@ -80,7 +80,7 @@ impl FormField {
 }
 
 /// Why one field of an application was refused, in Chinese for the applicant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: FormField,
     pub message: String,

@@ -2,7 +2,21 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// An amount of money in integer fen (分). Never a float: ¥300.00 is `Money::from_fen(30000)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize, specta::Type)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    specta::Type,
+    utoipa::ToSchema,
+)]
 #[serde(transparent)]
 pub struct Money(i64);
 
@@ -35,7 +49,7 @@ impl fmt::Display for Money {
         let yuan = (abs / 100).to_string();
         let mut grouped = String::with_capacity(yuan.len() + yuan.len() / 3);
         for (i, ch) in yuan.chars().enumerate() {
-            if i > 0 && (yuan.len() - i) % 3 == 0 {
+            if i > 0 && (yuan.len() - i).is_multiple_of(3) {
                 grouped.push(',');
             }
             grouped.push(ch);

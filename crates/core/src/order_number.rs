@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The guide's 15-digit 订单编号: 10 digits of Unix seconds, 3 of milliseconds and a 2-digit sequence,
 /// so `154175355707863` was issued at 1541753557.078 (2018-11-09 16:52:37 Beijing time).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, specta::Type)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, specta::Type, utoipa::ToSchema,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct OrderNumber(String);
 

@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 /// How the applicant's identity was (or will be) established: the bracket in `待审核 (已认证)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum Verification {
     /// 已认证: live face capture matched the national ID photo.
@@ -31,17 +31,20 @@ impl Verification {
 }
 
 /// How an issued certificate reached the organisation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(tag = "method", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Delivery {
     /// 制证后邮寄: produced and mailed, with the courier and its tracking number.
+    // Field renames spelled out per variant (not only `rename_all_fields`) so the OpenAPI schema,
+    // which reads variant-level serde attributes only, matches the wire.
+    #[serde(rename_all = "camelCase")]
     Mailed { courier: String, tracking_no: String },
     /// 现场办理: handed over in person at the platform's service counter.
     OnSite,
 }
 
 /// The electronic invoice (电子发票) of an issued order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum Invoice {
     /// 发票申请 not made yet.
@@ -54,7 +57,7 @@ pub enum Invoice {
 
 /// Where an order stands, as the platform decides it. The status text follows the guide exactly,
 /// e.g. `待审核 (已认证)` or `审核通过, 待制证 (已认证)`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(tag = "state", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum OrderStatus {
     /// 待认证: submitted; the applicant's identity is still to be verified.
@@ -70,6 +73,7 @@ pub enum OrderStatus {
     /// 审核通过, 已发证: the certificate was mailed or handed over at the counter.
     Issued { verification: Verification, delivery: Delivery, invoice: Invoice },
     /// 已撤销: cancelled by the applicant; terminal.
+    #[serde(rename_all = "camelCase")]
     Cancelled { refund_owed: bool },
 }
 

@@ -16,6 +16,12 @@ pub mod staff;
 
 pub use config::PlatformConfig;
 pub use error::{PlatformError, Result};
+pub use routes::openapi;
+
+/// The OpenAPI document as pretty JSON: what `docs/openapi.json` holds.
+pub fn openapi_json() -> String {
+    openapi().to_pretty_json().expect("the OpenAPI document serialises")
+}
 
 use certdesk_core::{OFFICIAL_CALENDAR, WorkCalendar};
 use std::net::SocketAddr;

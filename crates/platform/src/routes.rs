@@ -11,13 +11,13 @@ use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use certdesk_api::{
-    ApplicantLogin, ApplicantRegistration, ApplicantSession, CalendarDocument, EtaView, EventFeed, EventQuery,
-    FaceAttemptResult, FaceAttemptsView, FeedEvent, IDEMPOTENCY_KEY, OrderDetail, OrderEventRecord, OrderPage,
-    OrderQuery, OrderSummary, PlatformSettings, Provider, Rejection, ReviewItem, Shipment, StaffLogin, StaffSession,
-    SubmitOrder,
+    ApiError, ApplicantLogin, ApplicantRegistration, ApplicantSession, CalendarDocument, ErrorCode, EtaView, EventFeed,
+    EventQuery, FaceAttemptResult, FaceAttemptsView, FeedEvent, IDEMPOTENCY_KEY, OrderDetail, OrderEventRecord,
+    OrderPage, OrderQuery, OrderSummary, PlatformSettings, Provider, Rejection, ReviewItem, Shipment, StaffLogin,
+    StaffSession, SubmitOrder,
 };
 use certdesk_core::{
     Actor, Application, CreditCode, Error as RuleError, FaceAttempts, FeeSchedule, FieldError, FormField, IdNumber,
@@ -30,6 +30,9 @@ use std::sync::Arc;
 use tower_governor::GovernorError;
 use tower_governor::governor::GovernorConfigBuilder;
 use tower_governor::key_extractor::PeerIpKeyExtractor;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub struct AppState {
     db: Db,
@@ -97,34 +100,74 @@ struct ApiQuery<T>(T);
 #[from_request(via(axum::Json), rejection(PlatformError))]
 struct ApiJson<T>(T);
 
-pub fn router(state: Shared) -> Router {
-    Router::new()
-        .route("/v1/health", get(|| async { "ok" }))
-        .route("/v1/providers", get(list_providers))
-        .route("/v1/settings", get(settings))
-        .route("/v1/calendar", get(calendar))
-        .route("/v1/orders", post(submit_order).get(list_orders))
-        .route("/v1/orders/{order_no}", get(get_order))
-        .route("/v1/orders/{order_no}/detail", get(get_order_detail))
-        .route("/v1/orders/{order_no}/application", get(get_application).put(resubmit))
-        .route("/v1/orders/{order_no}/face-verifications", post(face_attempt).get(face_attempts))
-        .route("/v1/orders/{order_no}/paper-documents", post(choose_paper_documents))
-        .route("/v1/orders/{order_no}/cancel", post(cancel))
-        .route("/v1/orders/{order_no}/invoice", post(request_invoice))
-        .route("/v1/events", get(events))
+/// The platform's routes, each with its OpenAPI operation.
+fn api() -> OpenApiRouter<Shared> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health))
+        .routes(routes!(list_providers))
+        .routes(routes!(settings))
+        .routes(routes!(calendar))
+        .routes(routes!(submit_order, list_orders))
+        .routes(routes!(get_order))
+        .routes(routes!(get_order_detail))
+        .routes(routes!(get_application, resubmit))
+        .routes(routes!(face_attempt, face_attempts))
+        .routes(routes!(choose_paper_documents))
+        .routes(routes!(cancel))
+        .routes(routes!(request_invoice))
+        .routes(routes!(events))
         .merge(
-            Router::new()
-                .route("/v1/accounts", post(register))
-                .route("/v1/sessions", post(applicant_log_in).delete(applicant_log_out))
-                .route("/v1/staff/sessions", post(staff_log_in).delete(staff_log_out))
+            OpenApiRouter::new()
+                .routes(routes!(register))
+                .routes(routes!(applicant_log_in, applicant_log_out))
+                .routes(routes!(staff_log_in, staff_log_out))
                 .layer(login_rate_limit()),
         )
-        .route("/v1/staff/review-queue", get(review_queue))
-        .route("/v1/staff/orders/{order_no}/materials-received", post(materials_received))
-        .route("/v1/staff/orders/{order_no}/approve", post(approve))
-        .route("/v1/staff/orders/{order_no}/reject", post(reject))
-        .route("/v1/staff/orders/{order_no}/ship", post(ship))
-        .route("/v1/staff/orders/{order_no}/issue-on-site", post(issue_on_site))
+        .routes(routes!(review_queue))
+        .routes(routes!(materials_received))
+        .routes(routes!(approve))
+        .routes(routes!(reject))
+        .routes(routes!(ship))
+        .routes(routes!(issue_on_site))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "CertDesk platform API",
+        description = "证书办理台平台接口：CA证书申领、人脸认证、审核、制证与发证。Every error is `ApiError` \
+            `{code, message, fields?}` with the message in Chinese.",
+        license(name = "MIT OR Apache-2.0")
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(ApiError, ErrorCode))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let scheme = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .description(Some("`POST /v1/sessions` 或 `POST /v1/staff/sessions` 返回的 token，12小时有效"))
+            .build();
+        components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
+
+/// The OpenAPI document of every route, as served at `/v1/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().into_openapi()
+}
+
+pub fn router(state: Shared) -> Router {
+    let (router, document) = api().split_for_parts();
+    let document = Arc::new(document);
+    router
+        .route("/v1/openapi.json", get(move || async move { Json(document.as_ref().clone()) }))
         .fallback(|| async { PlatformError::NotFound("接口不存在".into()) })
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::trace::TraceLayer::new_for_http())
@@ -151,6 +194,11 @@ fn login_rate_limit()
     })
 }
 
+#[utoipa::path(get, path = "/v1/health", tag = "reference", summary = "存活检查", responses((status = 200, description = "ok", body = String)))]
+async fn health() -> &'static str {
+    "ok"
+}
+
 /// Runs blocking database work off the async threads.
 async fn blocking<T: Send + 'static>(
     state: &Shared,
@@ -160,10 +208,28 @@ async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(move || f(&state)).await.map_err(|e| PlatformError::Internal(e.to_string()))?
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/providers",
+    tag = "reference",
+    summary = "CA服务商及每张证书的费用（分）",
+    responses(
+        (status = 200, description = "成功", body = Vec<Provider>)
+    )
+)]
 async fn list_providers(State(state): State<Shared>) -> Result<Json<Vec<Provider>>> {
     Ok(Json(blocking(&state, |s| s.db.providers()).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/settings",
+    tag = "reference",
+    summary = "纸质资料邮寄地址、申领数量上限、工作日历版本",
+    responses(
+        (status = 200, description = "成功", body = PlatformSettings)
+    )
+)]
 async fn settings(State(state): State<Shared>) -> Json<PlatformSettings> {
     Json(PlatformSettings {
         paper_documents_address: state.paper_documents_address.clone(),
@@ -172,12 +238,39 @@ async fn settings(State(state): State<Shared>) -> Json<PlatformSettings> {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/calendar",
+    tag = "reference",
+    summary = "工作日历（法定节假日与调休）",
+    responses(
+        (status = 200, description = "成功", body = CalendarDocument)
+    )
+)]
 async fn calendar(State(state): State<Shared>) -> Json<CalendarDocument> {
     Json(state.calendar.clone())
 }
 
 /// `201 Created` with the new order; `200 OK` with the earlier order when the `Idempotency-Key`
 /// was used before for the same application.
+#[utoipa::path(
+    post,
+    path = "/v1/orders",
+    tag = "applicant",
+    summary = "提交申领；同一 Idempotency-Key 重试返回同一订单",
+    request_body = SubmitOrder,
+    params(("Idempotency-Key" = Option<String>, Header, description = "1至255个可见ASCII字符")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "新订单", body = OrderSummary),
+        (status = 200, description = "该 Idempotency-Key 先前创建的订单", body = OrderSummary),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 409, description = "订单当前状态不允许此操作", body = ApiError),
+        (status = 413, description = "请求内容过大", body = ApiError),
+        (status = 422, description = "字段不符合规则，fields 逐项说明", body = ApiError)
+    )
+)]
 async fn submit_order(
     State(state): State<Shared>,
     caller: ApplicantCaller,
@@ -199,6 +292,19 @@ async fn submit_order(
     Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(order)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/orders",
+    tag = "applicant",
+    summary = "订单列表：筛选、分页、总数，最新在前",
+    params(OrderQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功", body = OrderPage),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError)
+    )
+)]
 async fn list_orders(
     State(state): State<Shared>,
     caller: Caller,
@@ -286,6 +392,21 @@ impl FromRequestParts<Shared> for Caller {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/accounts",
+    tag = "accounts",
+    summary = "注册机构的申领账号（返回会话）",
+    request_body = ApplicantRegistration,
+    responses(
+        (status = 201, description = "已注册并登录", body = ApplicantSession),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 409, description = "订单当前状态不允许此操作", body = ApiError),
+        (status = 413, description = "请求内容过大", body = ApiError),
+        (status = 422, description = "字段不符合规则，fields 逐项说明", body = ApiError),
+        (status = 429, description = "请求过于频繁或今日次数已用完", body = ApiError)
+    )
+)]
 async fn register(
     State(state): State<Shared>,
     ApiJson(registration): ApiJson<ApplicantRegistration>,
@@ -294,6 +415,19 @@ async fn register(
     Ok((StatusCode::CREATED, Json(session)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/sessions",
+    tag = "accounts",
+    summary = "申领人登录",
+    request_body = ApplicantLogin,
+    responses(
+        (status = 200, description = "成功", body = ApplicantSession),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 429, description = "请求过于频繁或今日次数已用完", body = ApiError)
+    )
+)]
 async fn applicant_log_in(
     State(state): State<Shared>,
     ApiJson(login): ApiJson<ApplicantLogin>,
@@ -301,21 +435,68 @@ async fn applicant_log_in(
     Ok(Json(blocking(&state, move |s| applicants::log_in(&s.db, &login.username, &login.password, Utc::now())).await?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/sessions",
+    tag = "accounts",
+    summary = "申领人退出登录",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "已退出"),
+        (status = 401, description = "未登录或会话已过期", body = ApiError)
+    )
+)]
 async fn applicant_log_out(State(state): State<Shared>, caller: ApplicantCaller) -> Result<StatusCode> {
     blocking(&state, move |s| sessions::close(&s.db, &caller.token)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/staff/sessions",
+    tag = "staff",
+    summary = "工作人员登录",
+    request_body = StaffLogin,
+    responses(
+        (status = 200, description = "成功", body = StaffSession),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 429, description = "请求过于频繁或今日次数已用完", body = ApiError)
+    )
+)]
 async fn staff_log_in(State(state): State<Shared>, ApiJson(login): ApiJson<StaffLogin>) -> Result<Json<StaffSession>> {
     Ok(Json(blocking(&state, move |s| staff::log_in(&s.db, &login.username, &login.password, Utc::now())).await?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/staff/sessions",
+    tag = "staff",
+    summary = "工作人员退出登录",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "已退出"),
+        (status = 401, description = "未登录或会话已过期", body = ApiError)
+    )
+)]
 async fn staff_log_out(State(state): State<Shared>, staff: Staff) -> Result<StatusCode> {
     blocking(&state, move |s| sessions::close(&s.db, &staff.token)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// 待审核 orders, oldest first, with the working days each has waited against the guide's 1–2.
+#[utoipa::path(
+    get,
+    path = "/v1/staff/review-queue",
+    tag = "staff",
+    summary = "审核队列：待审核订单，最早在前，含已等待工作日",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功", body = Vec<ReviewItem>),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 403, description = "角色无权操作", body = ApiError)
+    )
+)]
 async fn review_queue(State(state): State<Shared>, staff: Staff) -> Result<Json<Vec<ReviewItem>>> {
     if staff.member.actor_for(&OrderEvent::Approved).is_none() {
         return Err(PlatformError::Forbidden("您的角色无权查看审核队列".into()));
@@ -367,6 +548,21 @@ async fn applicant_event(
 }
 
 /// 邮寄纸质资料: verify by mailing paper documents instead of face capture.
+#[utoipa::path(
+    post,
+    path = "/v1/orders/{order_no}/paper-documents",
+    tag = "applicant",
+    summary = "邮寄纸质资料代替人脸认证",
+    params(("order_no" = String, Path, description = "订单编号（15位数字）")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功", body = OrderSummary),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 404, description = "订单不存在或不属于本机构", body = ApiError),
+        (status = 409, description = "订单当前状态不允许此操作", body = ApiError)
+    )
+)]
 async fn choose_paper_documents(
     State(s): State<Shared>,
     caller: ApplicantCaller,
@@ -376,6 +572,21 @@ async fn choose_paper_documents(
 }
 
 /// 撤销.
+#[utoipa::path(
+    post,
+    path = "/v1/orders/{order_no}/cancel",
+    tag = "applicant",
+    summary = "撤销",
+    params(("order_no" = String, Path, description = "订单编号（15位数字）")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功", body = OrderSummary),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 404, description = "订单不存在或不属于本机构", body = ApiError),
+        (status = 409, description = "订单当前状态不允许此操作", body = ApiError)
+    )
+)]
 async fn cancel(
     State(s): State<Shared>,
     caller: ApplicantCaller,
@@ -385,6 +596,21 @@ async fn cancel(
 }
 
 /// 发票申请.
+#[utoipa::path(
+    post,
+    path = "/v1/orders/{order_no}/invoice",
+    tag = "applicant",
+    summary = "发票申请",
+    params(("order_no" = String, Path, description = "订单编号（15位数字）")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功", body = OrderSummary),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 404, description = "订单不存在或不属于本机构", body = ApiError),
+        (status = 409, description = "订单当前状态不允许此操作", body = ApiError)
+    )
+)]
 async fn request_invoice(
     State(s): State<Shared>,
     caller: ApplicantCaller,
@@ -393,6 +619,22 @@ async fn request_invoice(
     applicant_event(&s, caller, &no, OrderEvent::InvoiceRequested).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/staff/orders/{order_no}/materials-received",
+    tag = "staff",
+    summary = "登记纸质资料已收到",
+    params(("order_no" = String, Path, description = "订单编号（15位数字）")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功", body = OrderSummary),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 403, description = "角色无权操作", body = ApiError),
+        (status = 404, description = "订单不存在或不属于本机构", body = ApiError),
+        (status = 409, description = "订单当前状态不允许此操作", body = ApiError)
+    )
+)]
 async fn materials_received(
     State(s): State<Shared>,
     staff: Staff,
@@ -401,10 +643,44 @@ async fn materials_received(
     staff_event(&s, staff, &no, OrderEvent::MaterialsReceived).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/staff/orders/{order_no}/approve",
+    tag = "staff",
+    summary = "审核通过",
+    params(("order_no" = String, Path, description = "订单编号（15位数字）")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功", body = OrderSummary),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 403, description = "角色无权操作", body = ApiError),
+        (status = 404, description = "订单不存在或不属于本机构", body = ApiError),
+        (status = 409, description = "订单当前状态不允许此操作", body = ApiError)
+    )
+)]
 async fn approve(State(s): State<Shared>, staff: Staff, Path(no): Path<String>) -> Result<Json<OrderSummary>> {
     staff_event(&s, staff, &no, OrderEvent::Approved).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/staff/orders/{order_no}/reject",
+    tag = "staff",
+    summary = "审核不通过（附不通过理由）",
+    params(("order_no" = String, Path, description = "订单编号（15位数字）")),
+    request_body = Rejection,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功", body = OrderSummary),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 403, description = "角色无权操作", body = ApiError),
+        (status = 404, description = "订单不存在或不属于本机构", body = ApiError),
+        (status = 409, description = "订单当前状态不允许此操作", body = ApiError),
+        (status = 422, description = "字段不符合规则，fields 逐项说明", body = ApiError)
+    )
+)]
 async fn reject(
     State(s): State<Shared>,
     staff: Staff,
@@ -414,6 +690,24 @@ async fn reject(
     staff_event(&s, staff, &no, OrderEvent::Rejected { reason: body.reason }).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/staff/orders/{order_no}/ship",
+    tag = "staff",
+    summary = "制证完成并邮寄（快递公司与运单号）",
+    params(("order_no" = String, Path, description = "订单编号（15位数字）")),
+    request_body = Shipment,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功", body = OrderSummary),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 403, description = "角色无权操作", body = ApiError),
+        (status = 404, description = "订单不存在或不属于本机构", body = ApiError),
+        (status = 409, description = "订单当前状态不允许此操作", body = ApiError),
+        (status = 422, description = "字段不符合规则，fields 逐项说明", body = ApiError)
+    )
+)]
 async fn ship(
     State(s): State<Shared>,
     staff: Staff,
@@ -424,12 +718,41 @@ async fn ship(
         .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/staff/orders/{order_no}/issue-on-site",
+    tag = "staff",
+    summary = "现场发证",
+    params(("order_no" = String, Path, description = "订单编号（15位数字）")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功", body = OrderSummary),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 403, description = "角色无权操作", body = ApiError),
+        (status = 404, description = "订单不存在或不属于本机构", body = ApiError),
+        (status = 409, description = "订单当前状态不允许此操作", body = ApiError)
+    )
+)]
 async fn issue_on_site(State(s): State<Shared>, staff: Staff, Path(no): Path<String>) -> Result<Json<OrderSummary>> {
     staff_event(&s, staff, &no, OrderEvent::IssuedOnSite).await
 }
 
 /// The events feed: history rows after `after`, for the caller's organisation (staff: all). With
 /// nothing new yet, waits up to `wait` seconds (at most 30) for something to happen.
+#[utoipa::path(
+    get,
+    path = "/v1/events",
+    tag = "applicant",
+    summary = "事件流：after 之后的历史记录，最多等待 wait 秒（长轮询）",
+    params(EventQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功", body = EventFeed),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError)
+    )
+)]
 async fn events(
     State(state): State<Shared>,
     caller: Caller,
@@ -441,10 +764,11 @@ async fn events(
     // Subscribe before the first look, so that a change between the look and the wait is not missed.
     let mut changes = state.changes.subscribe();
     let mut feed = blocking(&state, move |s| s.feed(after, organisation)).await?;
-    if feed.events.is_empty() && !wait.is_zero() {
-        if let Ok(Ok(())) = tokio::time::timeout(wait, changes.changed()).await {
-            feed = blocking(&state, move |s| s.feed(after, organisation)).await?;
-        }
+    if feed.events.is_empty()
+        && !wait.is_zero()
+        && let Ok(Ok(())) = tokio::time::timeout(wait, changes.changed()).await
+    {
+        feed = blocking(&state, move |s| s.feed(after, organisation)).await?;
     }
     Ok(Json(feed))
 }
@@ -504,6 +828,20 @@ fn order_filter(query: &OrderQuery) -> Result<OrderFilter> {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/orders/{order_no}",
+    tag = "applicant",
+    summary = "一个订单",
+    params(("order_no" = String, Path, description = "订单编号（15位数字）")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功", body = OrderSummary),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 404, description = "订单不存在或不属于本机构", body = ApiError)
+    )
+)]
 async fn get_order(
     State(state): State<Shared>,
     caller: Caller,
@@ -525,6 +863,20 @@ fn request_fingerprint(form: &SubmitOrder) -> String {
     format!("{hash:016x}")
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/orders/{order_no}/detail",
+    tag = "applicant",
+    summary = "查看：订单、历史记录与预计工作日",
+    params(("order_no" = String, Path, description = "订单编号（15位数字）")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功", body = OrderDetail),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 404, description = "订单不存在或不属于本机构", body = ApiError)
+    )
+)]
 async fn get_order_detail(
     State(state): State<Shared>,
     caller: Caller,
@@ -634,6 +986,20 @@ fn attempts_view(attempts: &FaceAttempts) -> FaceAttemptsView {
 }
 
 /// 今日剩余次数 for the order's applicant.
+#[utoipa::path(
+    get,
+    path = "/v1/orders/{order_no}/face-verifications",
+    tag = "applicant",
+    summary = "今日剩余人脸认证次数",
+    params(("order_no" = String, Path, description = "订单编号（15位数字）")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功", body = FaceAttemptsView),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 404, description = "订单不存在或不属于本机构", body = ApiError)
+    )
+)]
 async fn face_attempts(
     State(state): State<Shared>,
     caller: Caller,
@@ -653,6 +1019,25 @@ async fn face_attempts(
 /// 人脸认证: one attempt with the photo in the body (JPEG). The attempt is taken from the day's
 /// allowance before the provider is asked and given back if the provider cannot answer. The photo
 /// stays in memory and is dropped with the request; only its SHA-256 is kept.
+#[utoipa::path(
+    post,
+    path = "/v1/orders/{order_no}/face-verifications",
+    tag = "applicant",
+    summary = "人脸认证：上传一张JPEG照片，每人每天最多10次",
+    params(("order_no" = String, Path, description = "订单编号（15位数字）")),
+    request_body(content = Vec<u8>, content_type = "image/jpeg", description = "人脸照片"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功", body = FaceAttemptResult),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 404, description = "订单不存在或不属于本机构", body = ApiError),
+        (status = 409, description = "订单当前状态不允许此操作", body = ApiError),
+        (status = 413, description = "请求内容过大", body = ApiError),
+        (status = 429, description = "请求过于频繁或今日次数已用完", body = ApiError),
+        (status = 503, description = "依赖的服务暂不可用", body = ApiError)
+    )
+)]
 async fn face_attempt(
     State(state): State<Shared>,
     caller: ApplicantCaller,
@@ -701,6 +1086,20 @@ async fn face_attempt(
 
 /// The stored application, for 编辑 after 审核未通过: the form as last submitted, with the ID number
 /// masked (sending it back unchanged keeps it).
+#[utoipa::path(
+    get,
+    path = "/v1/orders/{order_no}/application",
+    tag = "applicant",
+    summary = "编辑：提交时的申领表（身份证号脱敏）",
+    params(("order_no" = String, Path, description = "订单编号（15位数字）")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功", body = SubmitOrder),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 404, description = "订单不存在或不属于本机构", body = ApiError)
+    )
+)]
 async fn get_application(
     State(state): State<Shared>,
     caller: Caller,
@@ -714,6 +1113,24 @@ async fn get_application(
 }
 
 /// 编辑 and 重新提交 after 审核未通过.
+#[utoipa::path(
+    put,
+    path = "/v1/orders/{order_no}/application",
+    tag = "applicant",
+    summary = "审核未通过后修改并重新提交",
+    params(("order_no" = String, Path, description = "订单编号（15位数字）")),
+    request_body = SubmitOrder,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功", body = OrderSummary),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 404, description = "订单不存在或不属于本机构", body = ApiError),
+        (status = 409, description = "订单当前状态不允许此操作", body = ApiError),
+        (status = 413, description = "请求内容过大", body = ApiError),
+        (status = 422, description = "字段不符合规则，fields 逐项说明", body = ApiError)
+    )
+)]
 async fn resubmit(
     State(state): State<Shared>,
     caller: ApplicantCaller,

@@ -20,9 +20,11 @@ enum Command {
         #[command(subcommand)]
         command: StaffCommand,
     },
+    /// Print the OpenAPI document of the HTTP API (as served at /v1/openapi.json).
+    Openapi,
     /// Serve the platform's HTTP API until Ctrl-C.
     Serve {
-        /// A TOML file with any of: listen, data_dir, demo_data, max_quantity.
+        /// A TOML file (see the README): listen, data_dir, demo_data, max_quantity, [fees], [face], ….
         #[arg(long)]
         config: Option<PathBuf>,
         /// Overrides `listen` from the file (default 127.0.0.1:8080).
@@ -72,6 +74,10 @@ async fn main() -> anyhow::Result<()> {
             let staff = staff::NewStaff { username: username.clone(), display_name: name, password, roles };
             let id = staff::add_staff(&data_dir, &staff)?;
             println!("staff account {username} created (id {id}) in {}", data_dir.display());
+            Ok(())
+        }
+        Command::Openapi => {
+            println!("{}", certdesk_platform::openapi_json());
             Ok(())
         }
         Command::Serve { config, listen, data_dir } => {

@@ -6,6 +6,7 @@ mod events;
 mod face;
 mod idempotency;
 mod listing;
+mod openapi;
 mod orders;
 mod providers;
 mod resubmission;
