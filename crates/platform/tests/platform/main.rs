@@ -3,6 +3,7 @@
 mod accounts;
 mod applicant_steps;
 mod events;
+mod every_endpoint;
 mod face;
 mod idempotency;
 mod listing;
