@@ -292,6 +292,65 @@ pub struct Shipment {
     pub tracking_no: String,
 }
 
+/// How a payment was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum PaymentMethod {
+    /// 现金, taken at the service counter.
+    CounterCash,
+    /// 刷卡 at the counter.
+    CounterCard,
+    /// 扫码 at the counter (the counter's own terminal).
+    CounterQrCode,
+    /// 支付宝 page pay.
+    Alipay,
+    /// 微信支付 Native.
+    Wechat,
+}
+
+impl PaymentMethod {
+    pub fn code(self) -> &'static str {
+        match self {
+            PaymentMethod::CounterCash => "counterCash",
+            PaymentMethod::CounterCard => "counterCard",
+            PaymentMethod::CounterQrCode => "counterQrCode",
+            PaymentMethod::Alipay => "alipay",
+            PaymentMethod::Wechat => "wechat",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<PaymentMethod> {
+        [Self::CounterCash, Self::CounterCard, Self::CounterQrCode, Self::Alipay, Self::Wechat]
+            .into_iter()
+            .find(|m| m.code() == code)
+    }
+}
+
+/// `POST /v1/staff/orders/{no}/counter-payment`: the fee taken at the service counter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CounterPayment {
+    /// `counterCash`, `counterCard` or `counterQrCode`.
+    pub method: PaymentMethod,
+    /// The counter's receipt number (收据号).
+    pub receipt_no: String,
+}
+
+/// A payment of an order, as staff and the applicant see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentRecord {
+    /// The platform's trade number for the payment, unique across all payments.
+    pub out_trade_no: String,
+    pub method: PaymentMethod,
+    pub amount: Money,
+    /// `pending`, `paid`, `failed`, `closed` or `refunded`.
+    pub state: String,
+    pub receipt_no: Option<String>,
+    pub created_at: String,
+    pub paid_at: Option<String>,
+}
+
 /// A row of the review queue: an order waiting for review and how long it has waited.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]

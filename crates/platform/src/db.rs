@@ -2,7 +2,7 @@
 //! WAL and a busy timeout, migrations that only add.
 
 use crate::{PlatformError, Result};
-use certdesk_api::{OrderSummary, Provider};
+use certdesk_api::{CounterPayment, OrderSummary, PaymentMethod, PaymentRecord, Provider};
 use certdesk_core::{
     Actor, Application, FaceAttempts, MAX_FACE_ATTEMPTS_PER_DAY, Money, OrderEvent, OrderNumber, OrderState,
     OrderStatus, SHANGHAI,
@@ -114,6 +114,23 @@ const MIGRATIONS: &[M<'static>] = &[
         provider TEXT NOT NULL
     );
     CREATE INDEX face_attempts_by_person ON face_attempts(id_number_digest, day);",
+    ),
+    // Payments: at the counter now, through the gateways later. At most one paid payment per order.
+    M::up(
+        "CREATE TABLE payments (
+        id INTEGER PRIMARY KEY,
+        order_no TEXT NOT NULL REFERENCES orders(order_no),
+        out_trade_no TEXT NOT NULL UNIQUE,
+        method TEXT NOT NULL,
+        amount_fen INTEGER NOT NULL CHECK (amount_fen > 0),
+        state TEXT NOT NULL CHECK (state IN ('pending', 'paid', 'failed', 'closed', 'refunded')),
+        receipt_no TEXT,
+        recorded_by_staff INTEGER REFERENCES staff(id),
+        created_at TEXT NOT NULL,
+        paid_at TEXT
+    );
+    CREATE UNIQUE INDEX one_paid_payment_per_order ON payments(order_no) WHERE state = 'paid';
+    CREATE INDEX payments_by_order ON payments(order_no, id);",
     ),
 ];
 
@@ -497,6 +514,64 @@ impl Db {
             Ok(())
         })?;
         self.order(order_no)?.ok_or_else(|| PlatformError::Internal("order vanished".into()))
+    }
+
+    /// 确认付款 at the counter: the order moves on (待支付 → 待审核) and the payment is recorded as
+    /// paid, in one transaction; the state machine refuses a second payment.
+    pub fn record_counter_payment(
+        &self,
+        order_no: &OrderNumber,
+        payment: &CounterPayment,
+        staff_id: i64,
+        at: &str,
+    ) -> Result<OrderSummary> {
+        self.with(|conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let note = format!("窗口收款，收据号 {}", payment.receipt_no.trim());
+            let after =
+                apply_event(&tx, order_no, None, Actor::Counter, &OrderEvent::PaymentConfirmed, at, Some(&note))?;
+            tx.execute(
+                "INSERT INTO payments (order_no, out_trade_no, method, amount_fen, state, receipt_no,
+                    recorded_by_staff, created_at, paid_at)
+                 VALUES (?1, ?2, ?3, ?4, 'paid', ?5, ?6, ?7, ?7)",
+                params![
+                    order_no.as_str(),
+                    format!("CTR{order_no}"),
+                    payment.method.code(),
+                    after.fee.fen(),
+                    payment.receipt_no.trim(),
+                    staff_id,
+                    at
+                ],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })?;
+        self.order(order_no)?.ok_or_else(|| PlatformError::Internal("order vanished".into()))
+    }
+
+    /// The order's payments, oldest first.
+    pub fn payments(&self, order_no: &OrderNumber) -> Result<Vec<PaymentRecord>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT out_trade_no, method, amount_fen, state, receipt_no, created_at, paid_at
+                 FROM payments WHERE order_no = ?1 ORDER BY id",
+            )?;
+            let rows = stmt.query_map([order_no.as_str()], |r| {
+                let method: String = r.get(1)?;
+                Ok(PaymentRecord {
+                    out_trade_no: r.get(0)?,
+                    method: PaymentMethod::from_code(&method)
+                        .ok_or_else(|| from_sql(1, PlatformError::Internal(format!("payment method {method}"))))?,
+                    amount: Money::from_fen(r.get(2)?),
+                    state: r.get(3)?,
+                    receipt_no: r.get(4)?,
+                    created_at: r.get(5)?,
+                    paid_at: r.get(6)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     /// Orders waiting for review, oldest first, with when each entered its current state.

@@ -22,6 +22,9 @@ pub enum PlatformError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// A well-formed request whose content breaks a rule with no form field to name.
+    #[error("{0}")]
+    Unprocessable(String),
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
@@ -77,6 +80,9 @@ impl PlatformError {
             }
             PlatformError::NotFound(m) => (StatusCode::NOT_FOUND, ApiError::new(ErrorCode::NotFound, m.clone())),
             PlatformError::Conflict(m) => (StatusCode::CONFLICT, ApiError::new(ErrorCode::Conflict, m.clone())),
+            PlatformError::Unprocessable(m) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, ApiError::new(ErrorCode::Validation, m.clone()))
+            }
             PlatformError::PayloadTooLarge(m) => {
                 (StatusCode::PAYLOAD_TOO_LARGE, ApiError::new(ErrorCode::PayloadTooLarge, m.clone()))
             }

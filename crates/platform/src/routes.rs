@@ -14,10 +14,10 @@ use axum::http::request::Parts;
 use axum::routing::get;
 use axum::{Json, Router};
 use certdesk_api::{
-    ApiError, ApplicantLogin, ApplicantRegistration, ApplicantSession, CalendarDocument, ErrorCode, EtaView, EventFeed,
-    EventQuery, FaceAttemptResult, FaceAttemptsView, FeedEvent, IDEMPOTENCY_KEY, OrderDetail, OrderEventRecord,
-    OrderPage, OrderQuery, OrderSummary, PlatformSettings, Provider, Rejection, ReviewItem, Shipment, StaffLogin,
-    StaffSession, SubmitOrder,
+    ApiError, ApplicantLogin, ApplicantRegistration, ApplicantSession, CalendarDocument, CounterPayment, ErrorCode,
+    EtaView, EventFeed, EventQuery, FaceAttemptResult, FaceAttemptsView, FeedEvent, IDEMPOTENCY_KEY, OrderDetail,
+    OrderEventRecord, OrderPage, OrderQuery, OrderSummary, PaymentMethod, PaymentRecord, PlatformSettings, Provider,
+    Rejection, ReviewItem, Shipment, StaffLogin, StaffSession, SubmitOrder,
 };
 use certdesk_core::{
     Actor, Application, CreditCode, Error as RuleError, FaceAttempts, FeeSchedule, FieldError, FormField, IdNumber,
@@ -129,6 +129,8 @@ fn api() -> OpenApiRouter<Shared> {
         .routes(routes!(reject))
         .routes(routes!(ship))
         .routes(routes!(issue_on_site))
+        .routes(routes!(counter_payment))
+        .routes(routes!(payments))
 }
 
 #[derive(OpenApi)]
@@ -736,6 +738,81 @@ async fn ship(
 )]
 async fn issue_on_site(State(s): State<Shared>, staff: Staff, Path(no): Path<String>) -> Result<Json<OrderSummary>> {
     staff_event(&s, staff, &no, OrderEvent::IssuedOnSite).await
+}
+
+/// 窗口收款: the counter records the fee taken in person; the order moves from 待支付 to 待审核.
+#[utoipa::path(
+    post,
+    path = "/v1/staff/orders/{order_no}/counter-payment",
+    tag = "staff",
+    summary = "窗口收款：现金、刷卡或扫码，附收据号",
+    params(("order_no" = String, Path, description = "订单编号（15位数字）")),
+    request_body = CounterPayment,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功", body = OrderSummary),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 403, description = "角色无权操作", body = ApiError),
+        (status = 404, description = "订单不存在或不属于本机构", body = ApiError),
+        (status = 409, description = "订单当前状态不允许此操作", body = ApiError),
+        (status = 422, description = "字段不符合规则", body = ApiError)
+    )
+)]
+async fn counter_payment(
+    State(state): State<Shared>,
+    staff: Staff,
+    Path(order_no): Path<String>,
+    ApiJson(payment): ApiJson<CounterPayment>,
+) -> Result<Json<OrderSummary>> {
+    let order_no = OrderNumber::parse(&order_no)?;
+    if staff.member.actor_for(&OrderEvent::PaymentConfirmed) != Some(Actor::Counter) {
+        return Err(PlatformError::Forbidden("您的角色无权登记窗口收款".into()));
+    }
+    if !matches!(payment.method, PaymentMethod::CounterCash | PaymentMethod::CounterCard | PaymentMethod::CounterQrCode)
+    {
+        return Err(PlatformError::Unprocessable("窗口收款的方式只能是现金、刷卡或扫码".into()));
+    }
+    let receipt = payment.receipt_no.trim();
+    if receipt.is_empty() || receipt.chars().count() > 64 {
+        return Err(PlatformError::Unprocessable("请填写收据号（不超过64个字符）".into()));
+    }
+    let at = Utc::now().with_timezone(&certdesk_core::SHANGHAI).to_rfc3339();
+    let staff_id = staff.member.id;
+    let order = blocking(&state, move |s| s.db.record_counter_payment(&order_no, &payment, staff_id, &at)).await?;
+    state.changed();
+    tracing::info!(order_no = %order.order_no, staff = staff_id, "counter payment recorded");
+    Ok(Json(order))
+}
+
+/// The order's payments, for its organisation and for staff.
+#[utoipa::path(
+    get,
+    path = "/v1/orders/{order_no}/payments",
+    tag = "applicant",
+    summary = "订单的付款记录",
+    params(("order_no" = String, Path, description = "订单编号（15位数字）")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功", body = Vec<PaymentRecord>),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 404, description = "订单不存在或不属于本机构", body = ApiError)
+    )
+)]
+async fn payments(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(order_no): Path<String>,
+) -> Result<Json<Vec<PaymentRecord>>> {
+    let order_no = OrderNumber::parse(&order_no)?;
+    let organisation = caller.organisation_id();
+    let payments = blocking(&state, move |s| {
+        s.db.order_of(&order_no, organisation)?.ok_or_else(|| PlatformError::NotFound("订单不存在".into()))?;
+        s.db.payments(&order_no)
+    })
+    .await?;
+    Ok(Json(payments))
 }
 
 /// The events feed: history rows after `after`, for the caller's organisation (staff: all). With

@@ -2,6 +2,8 @@
 
 mod accounts;
 mod applicant_steps;
+mod config;
+mod counter_payment;
 mod events;
 mod every_endpoint;
 mod face;
