@@ -40,6 +40,8 @@ pub enum PlatformError {
     Io(#[from] std::io::Error),
     #[error("internal: {0}")]
     Internal(String),
+    #[error("personal data: {0}")]
+    Vault(#[from] certdesk_vault::VaultError),
     /// The configuration cannot be used; only at start.
     #[error("配置错误：{0}")]
     Config(String),
@@ -98,6 +100,7 @@ impl PlatformError {
             | PlatformError::Migration(_)
             | PlatformError::Io(_)
             | PlatformError::Internal(_)
+            | PlatformError::Vault(_)
             | PlatformError::Config(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, ApiError::new(ErrorCode::Internal, "平台内部错误，请稍后重试"))
             }

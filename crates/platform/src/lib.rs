@@ -10,7 +10,6 @@ mod db;
 mod error;
 pub mod face;
 mod routes;
-mod sealing;
 mod sessions;
 pub mod staff;
 
@@ -87,7 +86,7 @@ impl Platform {
     pub async fn start(config: PlatformConfig) -> Result<PlatformHandle> {
         std::fs::create_dir_all(&config.data_dir)?;
         let db = db::Db::open(&config.data_dir.join("platform.db"))?;
-        let sealer = sealing::Sealer::load_or_create(&config.data_dir.join("personal-data.key"))?;
+        let sealer = certdesk_vault::Sealer::load_or_create(&config.data_dir.join("personal-data.key"))?;
         if config.demo_data {
             db.seed_demo_providers()?;
             applicants::seed_demo(&db, chrono::Utc::now())?;

@@ -2,7 +2,6 @@ use crate::PlatformConfig;
 use crate::applicants::{self, Applicant};
 use crate::db::{Db, EventRow, Inserted, OrderFilter, SealedApplication};
 use crate::face::{FaceCheck, FaceVerdict, FaceVerifier};
-use crate::sealing::Sealer;
 use crate::sessions::{self, SessionKind};
 use crate::staff::{self, StaffMember};
 use crate::{PlatformError, Result};
@@ -24,6 +23,7 @@ use certdesk_core::{
     MAX_FACE_ATTEMPTS_PER_DAY, OrderEvent, OrderNumber, OrderNumberGenerator, OrderState, OrderStatus, Verification,
     WorkCalendar, fee_for,
 };
+use certdesk_vault::Sealer;
 use chrono::{DateTime, NaiveDate, Utc};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;

@@ -1,71 +1,108 @@
-//! Personal data at rest: ID numbers are stored sealed (AES-256-GCM), never in plain text, and
-//! looked up by a keyed digest (HMAC-SHA256) so that attempts can be counted per person without
-//! the number itself. The key lives in `personal-data.key` beside the database, created on first
-//! start (owner-only on Unix): a copied database alone reveals nothing.
+//! Personal data at rest: values are sealed with AES-256-GCM, never stored in plain text, and looked
+//! up by a keyed digest (HMAC-SHA256) so that equal values can be matched without storing them. The
+//! platform keeps its key in a file beside its database; the desktop app keeps its key in the OS
+//! keychain where there is one (macOS, Windows) and in an owner-only file otherwise.
 
-use crate::{PlatformError, Result};
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::path::Path;
 
+#[cfg(any(target_os = "macos", target_os = "windows"))]
+mod keychain;
+#[cfg(any(target_os = "macos", target_os = "windows"))]
+pub use keychain::load_or_create_in_keychain;
+
 const NONCE_LEN: usize = 12;
+pub const KEY_LEN: usize = 32;
+
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    #[error("密钥文件{path}应为32字节，文件已损坏")]
+    DamagedKey { path: String },
+    #[error("无法读写密钥：{0}")]
+    Io(#[from] std::io::Error),
+    #[error("系统钥匙串不可用：{0}")]
+    Keychain(String),
+    #[error("系统随机数不可用：{0}")]
+    Random(String),
+    /// Wrong key, wrong context or damaged data: the value cannot be opened.
+    #[error("加密数据无法解开（密钥或数据不匹配）")]
+    Unopenable,
+}
+
+pub type Result<T, E = VaultError> = std::result::Result<T, E>;
 
 pub struct Sealer {
     cipher: Aes256Gcm,
     digest_key: [u8; 32],
 }
 
+impl std::fmt::Debug for Sealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sealer(..)")
+    }
+}
+
+/// Fresh random key bytes.
+pub fn random_key() -> Result<[u8; KEY_LEN]> {
+    let mut key = [0u8; KEY_LEN];
+    getrandom::fill(&mut key).map_err(|e| VaultError::Random(e.to_string()))?;
+    Ok(key)
+}
+
 impl Sealer {
-    /// Loads the key from `path`, creating it with fresh random bytes when the file does not exist.
+    /// Loads the key from `path`, creating it (owner-only on Unix) with fresh random bytes when the
+    /// file does not exist.
     pub fn load_or_create(path: &Path) -> Result<Sealer> {
         let key = match std::fs::read(path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut bytes = vec![0u8; 32];
-                getrandom::fill(&mut bytes).map_err(|e| PlatformError::Internal(format!("random: {e}")))?;
-                write_private(path, &bytes)?;
-                bytes
+                let key = random_key()?;
+                write_private(path, &key)?;
+                key.to_vec()
             }
             Err(e) => return Err(e.into()),
         };
-        Sealer::from_key(&key)
-            .map_err(|_| PlatformError::Config(format!("{}: 个人信息密钥应为32字节，文件已损坏", path.display())))
+        Sealer::from_key(&key).ok_or_else(|| VaultError::DamagedKey { path: path.display().to_string() })
     }
 
-    fn from_key(key: &[u8]) -> std::result::Result<Sealer, ()> {
-        let cipher = Aes256Gcm::new_from_slice(key).map_err(|_| ())?;
-        // A separate key for digests, derived so one file holds everything.
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).map_err(|_| ())?;
+    /// `None` unless `key` is 32 bytes.
+    pub fn from_key(key: &[u8]) -> Option<Sealer> {
+        if key.len() != KEY_LEN {
+            return None;
+        }
+        let cipher = Aes256Gcm::new_from_slice(key).ok()?;
+        // A separate key for digests, derived so one secret holds everything.
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).ok()?;
         mac.update(b"certdesk id-number digest v1");
-        Ok(Sealer { cipher, digest_key: mac.finalize().into_bytes().into() })
+        Some(Sealer { cipher, digest_key: mac.finalize().into_bytes().into() })
     }
 
-    /// `nonce || ciphertext+tag`, bound to `context` (the order number) so a sealed value copied
-    /// into another row does not open.
+    /// `nonce || ciphertext+tag`, bound to `context` (e.g. the order number) so a sealed value
+    /// copied into another row does not open.
     pub fn seal(&self, plaintext: &str, context: &str) -> Result<Vec<u8>> {
         let mut nonce = [0u8; NONCE_LEN];
-        getrandom::fill(&mut nonce).map_err(|e| PlatformError::Internal(format!("random: {e}")))?;
+        getrandom::fill(&mut nonce).map_err(|e| VaultError::Random(e.to_string()))?;
         let sealed = self
             .cipher
             .encrypt(&Nonce::from(nonce), Payload { msg: plaintext.as_bytes(), aad: context.as_bytes() })
-            .map_err(|_| PlatformError::Internal("seal failed".into()))?;
+            .map_err(|_| VaultError::Unopenable)?;
         Ok([nonce.as_slice(), &sealed].concat())
     }
 
     pub fn open(&self, sealed: &[u8], context: &str) -> Result<String> {
-        let broken = || PlatformError::Internal("a sealed value does not open with this key".into());
         if sealed.len() < NONCE_LEN {
-            return Err(broken());
+            return Err(VaultError::Unopenable);
         }
         let (nonce, body) = sealed.split_at(NONCE_LEN);
-        let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| broken())?;
+        let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| VaultError::Unopenable)?;
         let plain = self
             .cipher
             .decrypt(&Nonce::from(nonce), Payload { msg: body, aad: context.as_bytes() })
-            .map_err(|_| broken())?;
-        String::from_utf8(plain).map_err(|_| broken())
+            .map_err(|_| VaultError::Unopenable)?;
+        String::from_utf8(plain).map_err(|_| VaultError::Unopenable)
     }
 
     /// A keyed digest of `value` (hex): equal values give equal digests, and without the key the
@@ -79,6 +116,9 @@ impl Sealer {
 
 fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -122,6 +162,7 @@ mod tests {
         let path = dir.path().join("personal-data.key");
         std::fs::write(&path, b"short").unwrap();
         let error = Sealer::load_or_create(&path).err().unwrap();
-        assert!(error.to_string().contains("个人信息密钥"), "{error}");
+        assert!(matches!(error, VaultError::DamagedKey { .. }), "{error}");
+        assert!(error.to_string().contains("32字节"), "{error}");
     }
 }
