@@ -391,6 +391,7 @@ pub struct ApplicantSession {
     pub token: String,
     /// RFC 3339, Asia/Shanghai.
     pub expires_at: String,
+    pub username: String,
     pub organisation_name: String,
     pub credit_code: String,
 }

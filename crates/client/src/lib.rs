@@ -2,12 +2,13 @@
 //! the timeout; typed requests and responses; every failure mapped to [`ClientError`].
 
 use certdesk_api::{
-    ApiError, ApplicantLogin, ApplicantRegistration, ApplicantSession, CalendarDocument, ErrorCode, IDEMPOTENCY_KEY,
-    OrderDetail, OrderPage, OrderQuery, OrderSummary, PlatformSettings, Provider, SubmitOrder,
+    ApiError, ApplicantLogin, ApplicantRegistration, ApplicantSession, CalendarDocument, ErrorCode, EventFeed,
+    IDEMPOTENCY_KEY, OrderDetail, OrderPage, OrderQuery, OrderSummary, PlatformSettings, Provider, SubmitOrder,
 };
 use certdesk_core::OrderNumber;
 use reqwest::{Method, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
@@ -39,8 +40,9 @@ impl From<ClientError> for ApiError {
 pub struct PlatformClient {
     http: reqwest::Client,
     base_url: String,
-    /// The session token sent as `Authorization: Bearer`, once logged in.
-    token: Option<String>,
+    /// The session token sent as `Authorization: Bearer`, once logged in; shared by the clones, so
+    /// logging in or out takes effect for every holder.
+    token: Arc<RwLock<Option<String>>>,
 }
 
 impl PlatformClient {
@@ -52,17 +54,29 @@ impl PlatformClient {
             .user_agent(concat!("certdesk/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ClientError::Protocol(e.to_string()))?;
-        Ok(PlatformClient { http, base_url: base_url.into().trim_end_matches('/').to_owned(), token: None })
+        let base_url = base_url.into().trim_end_matches('/').to_owned();
+        Ok(PlatformClient { http, base_url, token: Arc::new(RwLock::new(None)) })
     }
 
     /// The same client, sending `token` with every request.
-    pub fn with_session(mut self, token: impl Into<String>) -> Self {
-        self.token = Some(token.into());
+    pub fn with_session(self, token: impl Into<String>) -> Self {
+        self.set_session(Some(token.into()));
         self
     }
 
+    /// Starts (`Some`) or ends (`None`) sending a session token.
+    pub fn set_session(&self, token: Option<String>) {
+        *self.token.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = token;
+    }
+
     pub fn has_session(&self) -> bool {
-        self.token.is_some()
+        self.token.read().unwrap_or_else(|poisoned| poisoned.into_inner()).is_some()
+    }
+
+    /// Ends the session on the platform (the token stops working there too).
+    pub async fn log_out(&self) -> Result<()> {
+        let response = self.request(Method::DELETE, "/v1/sessions").send().await.map_err(unreachable)?;
+        if response.status().is_success() { Ok(()) } else { decode::<()>(response).await }
     }
 
     /// Registers an organisation's applicant account; the session it returns is logged in.
@@ -80,7 +94,7 @@ impl PlatformClient {
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
         let request = self.http.request(method, format!("{}{path}", self.base_url));
-        match &self.token {
+        match self.token.read().unwrap_or_else(|poisoned| poisoned.into_inner()).as_deref() {
             Some(token) => request.bearer_auth(token),
             None => request,
         }
@@ -136,20 +150,40 @@ impl PlatformClient {
         send(self.request(Method::GET, "/v1/calendar")).await
     }
 
+    /// 编辑: the application as submitted, the ID number masked.
+    pub async fn application(&self, order_no: &OrderNumber) -> Result<SubmitOrder> {
+        send(self.request(Method::GET, &format!("/v1/orders/{order_no}/application"))).await
+    }
+
+    /// 重新提交 after 审核未通过.
+    pub async fn resubmit(&self, order_no: &OrderNumber, form: &SubmitOrder) -> Result<OrderSummary> {
+        send(self.request(Method::PUT, &format!("/v1/orders/{order_no}/application")).json(form)).await
+    }
+
+    /// History rows after `after`, waiting up to `wait` seconds for the next when there are none.
+    pub async fn events(&self, after: i64, wait: u32) -> Result<EventFeed> {
+        let request = self
+            .request(Method::GET, "/v1/events")
+            .query(&[("after", after.to_string()), ("wait", wait.to_string())])
+            .timeout(Duration::from_secs(u64::from(wait) + 15));
+        send(request).await
+    }
+
     pub async fn order(&self, order_no: &OrderNumber) -> Result<OrderSummary> {
         send(self.request(Method::GET, &format!("/v1/orders/{order_no}"))).await
     }
 }
 
+fn unreachable(e: reqwest::Error) -> ClientError {
+    if e.is_connect() || e.is_timeout() || e.is_request() {
+        ClientError::Unreachable(e.to_string())
+    } else {
+        ClientError::Protocol(e.to_string())
+    }
+}
+
 async fn send<T: DeserializeOwned>(request: RequestBuilder) -> Result<T> {
-    let response = request.send().await.map_err(|e| {
-        if e.is_connect() || e.is_timeout() || e.is_request() {
-            ClientError::Unreachable(e.to_string())
-        } else {
-            ClientError::Protocol(e.to_string())
-        }
-    })?;
-    decode(response).await
+    decode(request.send().await.map_err(unreachable)?).await
 }
 
 async fn decode<T: DeserializeOwned>(response: Response) -> Result<T> {

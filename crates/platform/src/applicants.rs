@@ -16,6 +16,7 @@ pub struct Applicant {
     pub organisation_id: i64,
     pub organisation_name: String,
     pub credit_code: String,
+    pub username: String,
 }
 
 /// The demo organisation of the embedded platform: the guide's 晨安入驻供应商, clearly marked.
@@ -35,7 +36,13 @@ pub(crate) fn register(db: &Db, registration: &ApplicantRegistration, now: DateT
     let hash = sessions::hash_password(&registration.password)?;
     let id = create(db, name.as_str(), code.as_str(), &username, &hash, now)?;
     let (token, expires_at) = sessions::open(db, SessionKind::Applicant, id, now)?;
-    Ok(ApplicantSession { token, expires_at, organisation_name: name.to_string(), credit_code: code.to_string() })
+    Ok(ApplicantSession {
+        token,
+        expires_at,
+        username,
+        organisation_name: name.to_string(),
+        credit_code: code.to_string(),
+    })
 }
 
 fn create(db: &Db, name: &str, code: &str, username: &str, hash: &str, now: DateTime<Utc>) -> Result<i64> {
@@ -84,6 +91,7 @@ fn session_for(db: &Db, id: i64, now: DateTime<Utc>) -> Result<ApplicantSession>
     Ok(ApplicantSession {
         token,
         expires_at,
+        username: applicant.username,
         organisation_name: applicant.organisation_name,
         credit_code: applicant.credit_code,
     })
@@ -92,10 +100,18 @@ fn session_for(db: &Db, id: i64, now: DateTime<Utc>) -> Result<ApplicantSession>
 fn by_id(db: &Db, id: i64) -> Result<Applicant> {
     db.with(|conn| {
         Ok(conn.query_row(
-            "SELECT a.id, o.id, o.name, o.credit_code FROM applicants a JOIN organisations o ON o.id = a.organisation_id
-             WHERE a.id = ?1",
+            "SELECT a.id, o.id, o.name, o.credit_code, a.username
+             FROM applicants a JOIN organisations o ON o.id = a.organisation_id WHERE a.id = ?1",
             [id],
-            |r| Ok(Applicant { id: r.get(0)?, organisation_id: r.get(1)?, organisation_name: r.get(2)?, credit_code: r.get(3)? }),
+            |r| {
+                Ok(Applicant {
+                    id: r.get(0)?,
+                    organisation_id: r.get(1)?,
+                    organisation_name: r.get(2)?,
+                    credit_code: r.get(3)?,
+                    username: r.get(4)?,
+                })
+            },
         )?)
     })
 }

@@ -5,9 +5,13 @@
 //! One module per table; migrations only add; WAL and a busy timeout on every connection; reads over
 //! `&Connection`, writes in a transaction.
 
+mod drafts;
 mod orders;
+mod session;
 
+pub use drafts::{StoredDraft, delete_draft, draft, draft_for_order, list_drafts, save_draft};
 pub use orders::{list_orders, upsert_order};
+pub use session::{StoredSession, forget_session, save_session, session};
 
 use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
@@ -26,7 +30,11 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Timestamped migrations, oldest first; never edit one that has shipped, add a new one.
-const MIGRATIONS: &[M<'static>] = &[M::up(orders::MIGRATION_20261128_CREATE)];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(orders::MIGRATION_20261128_CREATE),
+    M::up(drafts::MIGRATION_20261128_DRAFTS),
+    M::up(session::MIGRATION_20261128_SESSION),
+];
 
 /// Opens (creating if needed) the local database at `path` and brings it to the latest schema.
 pub fn open(path: &Path) -> Result<Connection> {
@@ -35,6 +43,8 @@ pub fn open(path: &Path) -> Result<Connection> {
     }
     let mut conn = Connection::open(path)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
+    // Drafts are written on every change; FULL makes each one durable the moment it is committed.
+    conn.pragma_update(None, "synchronous", "FULL")?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
     Ok(conn)

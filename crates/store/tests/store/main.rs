@@ -55,3 +55,55 @@ fn a_corrupt_row_is_reported_not_skipped() {
     let error = certdesk_store::list_orders(&conn).unwrap_err();
     assert!(matches!(error, certdesk_store::StoreError::Corrupt(_)), "{error}");
 }
+
+#[test]
+fn drafts_are_saved_replaced_listed_newest_first_and_deleted() {
+    use certdesk_store::{StoredDraft, delete_draft, draft, draft_for_order, list_drafts, save_draft};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("certdesk.db");
+    let first = StoredDraft {
+        id: "d1".into(),
+        order_no: None,
+        form_sealed: vec![1, 2, 3],
+        step: 0,
+        label: "晨安入驻供应商".into(),
+        updated_at: String::new(),
+    };
+    {
+        let mut conn = certdesk_store::open(&path).unwrap();
+        save_draft(&mut conn, &first).unwrap();
+        let edit = StoredDraft { id: "d2".into(), order_no: Some("159110370124321".into()), ..first.clone() };
+        save_draft(&mut conn, &edit).unwrap();
+        // Saving again replaces, and makes it the newest.
+        save_draft(&mut conn, &StoredDraft { form_sealed: vec![9], step: 1, ..first.clone() }).unwrap();
+    }
+    // After reopening (a restart), both are there, the latest change first.
+    let conn = certdesk_store::open(&path).unwrap();
+    let drafts = list_drafts(&conn).unwrap();
+    assert_eq!(drafts.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["d1", "d2"]);
+    assert_eq!((drafts[0].form_sealed.clone(), drafts[0].step), (vec![9], 1));
+    assert_eq!(draft_for_order(&conn, "159110370124321").unwrap().unwrap().id, "d2");
+    assert!(delete_draft(&conn, "d1").unwrap());
+    assert!(!delete_draft(&conn, "d1").unwrap());
+    assert_eq!(draft(&conn, "d1").unwrap(), None);
+}
+
+#[test]
+fn a_session_is_kept_per_platform_and_forgotten_on_log_out() {
+    use certdesk_store::{StoredSession, forget_session, save_session, session};
+    let dir = tempfile::tempdir().unwrap();
+    let conn = certdesk_store::open(&dir.path().join("certdesk.db")).unwrap();
+    let stored = StoredSession {
+        platform_url: "https://zcy.example".into(),
+        token_sealed: vec![7; 40],
+        username: "supplier".into(),
+        organisation_name: "测试供应商".into(),
+        credit_code: "91350100M000100Y43".into(),
+        expires_at: "2026-11-29T02:00:00+08:00".into(),
+    };
+    save_session(&conn, &stored).unwrap();
+    assert_eq!(session(&conn, "https://zcy.example").unwrap(), Some(stored.clone()));
+    assert_eq!(session(&conn, "http://127.0.0.1:8080").unwrap(), None);
+    forget_session(&conn, "https://zcy.example").unwrap();
+    assert_eq!(session(&conn, "https://zcy.example").unwrap(), None);
+}
