@@ -5,13 +5,19 @@
 //! The platform decides; the local store remembers what it said, so the order list shows after a
 //! restart and while the platform cannot be reached.
 
-use certdesk_api::{ApiError, ErrorCode, OrderSummary, Provider, SubmitOrder};
+mod drafts;
+
+pub use drafts::{DraftInput, DraftSummary, DraftView};
+
+use certdesk_api::{ApiError, ApplicantSession, ErrorCode, OrderSummary, Provider, SubmitOrder};
 use certdesk_client::PlatformClient;
 use certdesk_platform::{Platform, PlatformConfig, PlatformHandle};
+use certdesk_vault::Sealer;
 use rusqlite::Connection;
-use serde::Serialize;
-use std::path::PathBuf;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Where the app keeps its data and which platform it talks to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +57,8 @@ pub enum DeskError {
     Client(#[from] certdesk_client::ClientError),
     #[error("无法启动内置平台：{0}")]
     Platform(#[from] certdesk_platform::PlatformError),
+    #[error("本地加密数据不可用：{0}")]
+    Vault(#[from] certdesk_vault::VaultError),
 }
 
 pub type Result<T, E = DeskError> = std::result::Result<T, E>;
@@ -60,7 +68,7 @@ impl From<DeskError> for ApiError {
         match e {
             DeskError::Client(client) => client.into(),
             DeskError::Store(store) => ApiError::new(ErrorCode::Internal, store.to_string()),
-            DeskError::Platform(_) => ApiError::new(ErrorCode::Internal, e.to_string()),
+            DeskError::Platform(_) | DeskError::Vault(_) => ApiError::new(ErrorCode::Internal, e.to_string()),
         }
     }
 }
@@ -76,6 +84,35 @@ pub struct OrderRow {
     pub status_en: String,
     /// `2020-06-02 21:14:41`.
     pub submitted_at_text: String,
+}
+
+fn account_of(session: &ApplicantSession) -> AccountView {
+    AccountView {
+        username: session.username.clone(),
+        organisation_name: session.organisation_name.clone(),
+        credit_code: session.credit_code.clone(),
+        demo: false,
+    }
+}
+
+/// The session kept from the last run for this platform, unless it expired or cannot be opened.
+fn restore_session(store: &Connection, sealer: &Sealer, client: &PlatformClient) -> Result<Option<AccountView>> {
+    let Some(stored) = certdesk_store::session(store, client.base_url())? else { return Ok(None) };
+    let expired = chrono::DateTime::parse_from_rfc3339(&stored.expires_at).map_or(true, |t| t <= chrono::Utc::now());
+    let token = match sealer.open(&stored.token_sealed, client.base_url()) {
+        Ok(token) if !expired => token,
+        _ => {
+            certdesk_store::forget_session(store, client.base_url())?;
+            return Ok(None);
+        }
+    };
+    client.set_session(Some(token));
+    Ok(Some(AccountView {
+        username: stored.username,
+        organisation_name: stored.organisation_name,
+        credit_code: stored.credit_code,
+        demo: false,
+    }))
 }
 
 /// `2020-06-02 21:14:41` from an RFC 3339 instant; the text as it came if it is not one.
@@ -114,11 +151,58 @@ pub struct OrderDetailView {
     pub eta: Option<certdesk_api::EtaView>,
 }
 
+/// The organisation's account the app is signed in with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountView {
+    pub username: String,
+    pub organisation_name: String,
+    pub credit_code: String,
+    /// True for the embedded platform's demo organisation (no password, no logging out).
+    pub demo: bool,
+}
+
+/// 注册: the organisation's applicant account.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Registration {
+    pub organisation_name: String,
+    pub credit_code: String,
+    pub username: String,
+    pub password: String,
+}
+
+/// 编辑 after 审核未通过: the application as submitted (ID number masked) and why it was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationForEdit {
+    pub order_no: String,
+    pub form: SubmitOrder,
+    /// 不通过理由.
+    pub reason: Option<String>,
+}
+
 pub struct Desk {
     store: Mutex<Connection>,
     client: PlatformClient,
+    /// Seals what must not sit on disk in clear: drafts (ID numbers) and the session token.
+    sealer: Sealer,
+    /// Who is signed in, if anyone.
+    account: Mutex<Option<AccountView>>,
+    /// 申领数量 upper bound, from the platform's settings once known.
+    max_quantity: AtomicU32,
     /// Kept so the embedded platform lives as long as the app.
     embedded: Option<PlatformHandle>,
+}
+
+/// The key that seals the app's local personal data: in the OS keychain where there is one,
+/// otherwise (Linux, and tests) an owner-only file beside the database.
+fn local_sealer(data_dir: &Path) -> Result<Sealer> {
+    #[cfg(any(target_os = "macos", target_os = "windows"))]
+    if std::env::var_os("CERTDESK_KEY_FILE").is_none() {
+        return Ok(certdesk_vault::load_or_create_in_keychain("CertDesk", "local-data-key")?);
+    }
+    Ok(Sealer::load_or_create(&data_dir.join("certdesk.key"))?)
 }
 
 impl Desk {
@@ -126,17 +210,95 @@ impl Desk {
     /// none is configured. Must run inside a tokio runtime.
     pub async fn start(config: &DeskConfig) -> Result<Desk> {
         let store = certdesk_store::open(&config.data_dir.join("certdesk.db"))?;
-        let (client, embedded) = match &config.platform_url {
-            Some(url) => (PlatformClient::new(url.clone())?, None),
+        let sealer = local_sealer(&config.data_dir)?;
+        let (client, embedded, account) = match &config.platform_url {
+            Some(url) => {
+                let client = PlatformClient::new(url.clone())?;
+                let account = restore_session(&store, &sealer, &client)?;
+                (client, None, account)
+            }
             None => {
-                let handle = Platform::start(PlatformConfig::embedded(config.data_dir.join("platform"))).await?;
+                let platform_config = PlatformConfig::embedded(config.data_dir.join("platform"));
+                let handle = Platform::start(platform_config).await?;
                 // The embedded platform's demo organisation is signed in without a password.
                 let session = handle.demo_session()?;
-                (PlatformClient::new(handle.url())?.with_session(session.token), Some(handle))
+                let account = AccountView { demo: true, ..account_of(&session) };
+                (PlatformClient::new(handle.url())?.with_session(session.token), Some(handle), Some(account))
             }
         };
-        tracing::info!(platform = %client.base_url(), embedded = embedded.is_some(), "desk started");
-        Ok(Desk { store: Mutex::new(store), client, embedded })
+        tracing::info!(platform = %client.base_url(), embedded = embedded.is_some(), signed_in = account.is_some(), "desk started");
+        Ok(Desk {
+            store: Mutex::new(store),
+            client,
+            sealer,
+            account: Mutex::new(account),
+            max_quantity: AtomicU32::new(certdesk_core::DEFAULT_MAX_QUANTITY),
+            embedded,
+        })
+    }
+
+    /// Who is signed in; `None` means the login screen.
+    pub fn account(&self) -> Option<AccountView> {
+        self.account.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// 登录 with the organisation's account; the session is kept (sealed) for the next start.
+    pub async fn log_in(&self, username: &str, password: &str) -> Result<AccountView, ApiError> {
+        let login =
+            certdesk_api::ApplicantLogin { username: username.trim().to_owned(), password: password.to_owned() };
+        let session = self.client.log_in(&login).await.map_err(DeskError::from)?;
+        self.keep_session(&session)
+    }
+
+    /// 注册 the organisation's account; signed in afterwards.
+    pub async fn register(&self, registration: Registration) -> Result<AccountView, ApiError> {
+        let registration = certdesk_api::ApplicantRegistration {
+            organisation_name: registration.organisation_name,
+            credit_code: registration.credit_code,
+            username: registration.username,
+            password: registration.password,
+        };
+        let session = self.client.register(&registration).await.map_err(DeskError::from)?;
+        self.keep_session(&session)
+    }
+
+    fn keep_session(&self, session: &ApplicantSession) -> Result<AccountView, ApiError> {
+        let url = self.client.base_url().to_owned();
+        let stored = certdesk_store::StoredSession {
+            token_sealed: self.sealer.seal(&session.token, &url).map_err(DeskError::from)?,
+            platform_url: url,
+            username: session.username.clone(),
+            organisation_name: session.organisation_name.clone(),
+            credit_code: session.credit_code.clone(),
+            expires_at: session.expires_at.clone(),
+        };
+        certdesk_store::save_session(&self.store(), &stored).map_err(DeskError::from)?;
+        self.client.set_session(Some(session.token.clone()));
+        let account = account_of(session);
+        *self.account.lock().unwrap_or_else(|p| p.into_inner()) = Some(account.clone());
+        Ok(account)
+    }
+
+    /// 退出登录: ends the session here and on the platform (when it can be reached).
+    pub async fn log_out(&self) -> Result<(), ApiError> {
+        if self.embedded.is_some() {
+            return Err(ApiError::new(ErrorCode::Conflict, "演示环境无需退出登录"));
+        }
+        if let Err(e) = self.client.log_out().await {
+            tracing::warn!(error = %e, "the platform did not end the session; forgetting it here anyway");
+        }
+        self.forget_session()
+    }
+
+    /// Forgets the session locally (after a log-out, or when the platform says it expired).
+    pub fn forget_session(&self) -> Result<(), ApiError> {
+        if self.embedded.is_some() {
+            return Ok(());
+        }
+        certdesk_store::forget_session(&self.store(), self.client.base_url()).map_err(DeskError::from)?;
+        self.client.set_session(None);
+        *self.account.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        Ok(())
     }
 
     pub fn info(&self) -> DeskInfo {
@@ -171,12 +333,23 @@ impl Desk {
     }
 
     /// The refused fields of a form being typed, by the core's rules, without asking the platform.
-    pub fn check_application(&self, form: &SubmitOrder) -> Vec<certdesk_core::FieldError> {
-        certdesk_core::check_application(form, certdesk_core::DEFAULT_MAX_QUANTITY)
+    /// `kept_id_number` is the masked number 编辑 shows: typed back unchanged, the platform keeps the
+    /// number it has, so it is not refused here.
+    pub fn check_application(
+        &self,
+        form: &SubmitOrder,
+        kept_id_number: Option<&str>,
+    ) -> Vec<certdesk_core::FieldError> {
+        let mut refused = certdesk_core::check_application(form, self.max_quantity.load(Ordering::Relaxed));
+        if kept_id_number.is_some_and(|kept| kept == form.id_number.trim()) {
+            refused.retain(|f| f.field != certdesk_core::FormField::IdNumber);
+        }
+        refused
     }
 
-    /// Submits an application to the platform and records the new order locally.
-    pub async fn submit(&self, form: SubmitOrder) -> Result<OrderRow, ApiError> {
+    /// Submits an application to the platform and records the new order locally; the draft it was
+    /// typed in, if any, is discarded once the platform has the order.
+    pub async fn submit(&self, form: SubmitOrder, draft_id: Option<String>) -> Result<OrderRow, ApiError> {
         // One key for this submit and its retry: a lost answer never makes a second order.
         let key = self.next_idempotency_key();
         let order = match self.client.submit_order(&form, Some(&key)).await {
@@ -189,7 +362,44 @@ impl Desk {
         }
         .map_err(DeskError::from)?;
         certdesk_store::upsert_order(&mut self.store(), &order).map_err(DeskError::from)?;
+        if let Some(id) = draft_id {
+            self.discard_draft(&id)?;
+        }
         Ok(order.into())
+    }
+
+    /// 编辑: the application of a rejected order as the platform has it, with the 不通过理由.
+    pub async fn application(&self, order_no: &str) -> Result<ApplicationForEdit, ApiError> {
+        let number = certdesk_core::OrderNumber::parse(order_no).map_err(ApiError::from)?;
+        let form = self.client.application(&number).await.map_err(DeskError::from)?;
+        let order = self.client.order(&number).await.map_err(DeskError::from)?;
+        let reason = match &order.status {
+            certdesk_core::OrderStatus::Rejected { reason, .. } => Some(reason.clone()),
+            _ => None,
+        };
+        certdesk_store::upsert_order(&mut self.store(), &order).map_err(DeskError::from)?;
+        Ok(ApplicationForEdit { order_no: number.to_string(), form, reason })
+    }
+
+    /// 重新提交 after 审核未通过; the edit's draft is discarded once the platform accepts it.
+    pub async fn resubmit(
+        &self,
+        order_no: &str,
+        form: SubmitOrder,
+        draft_id: Option<String>,
+    ) -> Result<OrderRow, ApiError> {
+        let number = certdesk_core::OrderNumber::parse(order_no).map_err(ApiError::from)?;
+        let row = self.record(self.client.resubmit(&number, &form).await)?;
+        if let Some(id) = draft_id {
+            self.discard_draft(&id)?;
+        }
+        Ok(row)
+    }
+
+    /// 发票申请.
+    pub async fn request_invoice(&self, order_no: &str) -> Result<OrderRow, ApiError> {
+        let number = certdesk_core::OrderNumber::parse(order_no).map_err(ApiError::from)?;
+        self.record(self.client.request_invoice(&number).await)
     }
 
     /// 查看: the order with its history and ETA, from the platform; what it says is kept locally.
@@ -236,7 +446,10 @@ impl Desk {
 
     /// Where to mail paper documents, and the platform's other settings.
     pub async fn settings(&self) -> Result<certdesk_api::PlatformSettings, ApiError> {
-        Ok(self.client.settings().await.map_err(DeskError::from)?)
+        let settings = self.client.settings().await.map_err(DeskError::from)?;
+        // The form is checked against the platform's own limit from now on.
+        self.max_quantity.store(settings.max_quantity, Ordering::Relaxed);
+        Ok(settings)
     }
 
     /// 邮寄纸质资料 for an order waiting for verification.

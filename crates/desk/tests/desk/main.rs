@@ -36,7 +36,7 @@ async fn a_submitted_order_is_listed_and_still_listed_when_the_platform_is_unrea
     let dir = tempfile::tempdir().unwrap();
     let config = DeskConfig { data_dir: dir.path().into(), platform_url: None };
     let desk = Desk::start(&config).await.unwrap();
-    let row = desk.submit(form()).await.unwrap();
+    let row = desk.submit(form(), None).await.unwrap();
     assert_eq!(row.order.status, OrderStatus::PendingVerification);
     assert_eq!(row.status_zh, "待认证");
     assert_eq!(row.submitted_at_text.len(), "2020-06-02 21:14:41".len());
@@ -56,7 +56,7 @@ async fn a_submitted_order_is_listed_and_still_listed_when_the_platform_is_unrea
 async fn a_refused_application_is_not_recorded_locally() {
     let dir = tempfile::tempdir().unwrap();
     let desk = Desk::start(&DeskConfig { data_dir: dir.path().into(), platform_url: None }).await.unwrap();
-    let error = desk.submit(SubmitOrder { id_number: "330102198001010019".into(), ..form() }).await.unwrap_err();
+    let error = desk.submit(SubmitOrder { id_number: "330102198001010019".into(), ..form() }, None).await.unwrap_err();
     assert_eq!(error.code, ErrorCode::Validation);
     assert_eq!(error.fields[0].message, "身份证号校验位错误，请核对后重新输入");
     assert!(desk.orders().unwrap().is_empty());
@@ -67,17 +67,23 @@ async fn a_form_is_checked_by_the_core_rules_without_the_platform() {
     let dir = tempfile::tempdir().unwrap();
     let offline = DeskConfig { data_dir: dir.path().into(), platform_url: Some("http://127.0.0.1:9".into()) };
     let desk = Desk::start(&offline).await.unwrap();
-    assert!(desk.check_application(&form()).is_empty());
-    let refused = desk.check_application(&SubmitOrder { mobile: "12345".into(), quantity: 0, ..form() });
+    assert!(desk.check_application(&form(), None).is_empty());
+    let refused = desk.check_application(&SubmitOrder { mobile: "12345".into(), quantity: 0, ..form() }, None);
     let messages: Vec<&str> = refused.iter().map(|f| f.message.as_str()).collect();
     assert_eq!(messages, ["申领数量至少为1", "手机号码应为11位数字，以13至19开头"]);
+    // 编辑 shows the kept number masked; typed back unchanged it is not refused, anything else is.
+    let masked = SubmitOrder { id_number: "330***********0018".into(), ..form() };
+    assert!(desk.check_application(&masked, Some("330***********0018")).is_empty());
+    assert_eq!(desk.check_application(&masked, None).len(), 1);
+    let other = SubmitOrder { id_number: "330***********0019".into(), ..form() };
+    assert_eq!(desk.check_application(&other, Some("330***********0018")).len(), 1);
 }
 
 #[tokio::test]
 async fn the_detail_comes_from_the_platform_with_a_readable_timeline() {
     let dir = tempfile::tempdir().unwrap();
     let desk = Desk::start(&DeskConfig { data_dir: dir.path().into(), platform_url: None }).await.unwrap();
-    let row = desk.submit(form()).await.unwrap();
+    let row = desk.submit(form(), None).await.unwrap();
     let detail = desk.order_detail(row.order.order_no.as_str()).await.unwrap();
     assert_eq!(detail.row, row);
     assert_eq!(detail.history.len(), 1);
@@ -92,7 +98,7 @@ async fn the_detail_comes_from_the_platform_with_a_readable_timeline() {
 async fn paper_documents_and_cancel_go_through_the_platform_and_are_kept_locally() {
     let dir = tempfile::tempdir().unwrap();
     let desk = Desk::start(&DeskConfig { data_dir: dir.path().into(), platform_url: None }).await.unwrap();
-    let free = desk.submit(SubmitOrder { provider_id: "demo-free".into(), ..form() }).await.unwrap();
+    let free = desk.submit(SubmitOrder { provider_id: "demo-free".into(), ..form() }, None).await.unwrap();
     let chosen = desk.choose_paper_documents(free.order.order_no.as_str()).await.unwrap();
     assert_eq!(chosen.status_zh, "待审核 (待收材料)");
     let cancelled = desk.cancel(free.order.order_no.as_str()).await.unwrap();
@@ -113,7 +119,7 @@ async fn sync_brings_back_orders_the_local_record_lost() {
     let desk = Desk::start(&config).await.unwrap();
     let mut submitted = Vec::new();
     for _ in 0..3 {
-        submitted.push(desk.submit(form()).await.unwrap());
+        submitted.push(desk.submit(form(), None).await.unwrap());
     }
     desk.shutdown().await.unwrap();
     std::fs::remove_file(dir.path().join("certdesk.db")).unwrap();
@@ -125,4 +131,186 @@ async fn sync_brings_back_orders_the_local_record_lost() {
     let synced = desk.sync().await.unwrap();
     submitted.reverse();
     assert_eq!(synced, submitted);
+}
+
+#[tokio::test]
+async fn a_draft_is_kept_sealed_across_restarts_and_discarded_by_the_submit() {
+    use certdesk_desk::DraftInput;
+    let dir = tempfile::tempdir().unwrap();
+    let config = DeskConfig { data_dir: dir.path().into(), platform_url: None };
+    let desk = Desk::start(&config).await.unwrap();
+    let half = SubmitOrder { mobile: "138".into(), email: String::new(), ..form() };
+    let saved = desk.save_draft(DraftInput { id: None, order_no: None, form: half.clone(), step: 0 }).unwrap();
+    assert_eq!(saved.label, "晨安入驻供应商");
+    // Every change replaces the same draft.
+    let typed_on = SubmitOrder { mobile: "13800138000".into(), email: "invoice@example.com".into(), ..half.clone() };
+    let again = desk
+        .save_draft(DraftInput { id: Some(saved.id.clone()), order_no: None, form: typed_on.clone(), step: 1 })
+        .unwrap();
+    assert_eq!(again.id, saved.id);
+    let other = desk
+        .save_draft(DraftInput {
+            id: None,
+            order_no: None,
+            form: SubmitOrder { organisation_name: String::new(), ..form() },
+            step: 0,
+        })
+        .unwrap();
+    assert_eq!(other.label, "未填写机构名称");
+    desk.shutdown().await.unwrap();
+
+    // Nothing on disk holds the ID number in clear.
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(!bytes.windows(18).any(|w| w == b"330102198001010018"), "{}", path.display());
+        }
+    }
+
+    // After a restart both drafts are there, the latest change first, and open as typed.
+    let desk = Desk::start(&config).await.unwrap();
+    let drafts = desk.drafts().unwrap();
+    assert_eq!(drafts.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), [other.id.as_str(), saved.id.as_str()]);
+    let opened = desk.draft(&saved.id).unwrap();
+    assert_eq!((opened.form, opened.step), (typed_on.clone(), 1));
+    // Submitting from the draft discards it; a refused submit keeps it.
+    let refused = desk.submit(SubmitOrder { email: "x".into(), ..typed_on.clone() }, Some(saved.id.clone())).await;
+    assert!(refused.is_err());
+    assert_eq!(desk.drafts().unwrap().len(), 2);
+    desk.submit(typed_on, Some(saved.id.clone())).await.unwrap();
+    assert_eq!(desk.drafts().unwrap().iter().map(|d| d.id.clone()).collect::<Vec<_>>(), [other.id]);
+    assert_eq!(desk.draft(&saved.id).unwrap_err().code, ErrorCode::NotFound);
+}
+
+/// A platform of its own (not the desk's embedded one), so the desk must sign in to it.
+async fn standalone_platform(dir: &std::path::Path) -> certdesk_platform::PlatformHandle {
+    certdesk_platform::Platform::start(certdesk_platform::PlatformConfig::embedded(dir.join("platform"))).await.unwrap()
+}
+
+fn registration() -> certdesk_desk::Registration {
+    certdesk_desk::Registration {
+        organisation_name: "测试供应商".into(),
+        credit_code: "91350100M000100Y43".into(),
+        username: "supplier".into(),
+        password: "a-long-password".into(),
+    }
+}
+
+#[tokio::test]
+async fn against_a_remote_platform_the_applicant_registers_and_stays_signed_in_until_logging_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let platform = standalone_platform(dir.path()).await;
+    let config = DeskConfig { data_dir: dir.path().join("app"), platform_url: Some(platform.url()) };
+    let desk = Desk::start(&config).await.unwrap();
+    assert_eq!(desk.account(), None);
+    assert_eq!(desk.sync().await.unwrap_err().code, ErrorCode::Unauthorized);
+
+    let account = desk.register(registration()).await.unwrap();
+    assert_eq!((account.username.as_str(), account.organisation_name.as_str()), ("supplier", "测试供应商"));
+    let row = desk
+        .submit(
+            SubmitOrder {
+                organisation_name: "测试供应商".into(), credit_code: "91350100M000100Y43".into(), ..form()
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    desk.shutdown().await.unwrap();
+
+    // A restart keeps the session (sealed on disk), so the orders come from the platform again.
+    let desk = Desk::start(&config).await.unwrap();
+    assert_eq!(desk.account(), Some(account.clone()));
+    assert_eq!(desk.sync().await.unwrap(), vec![row]);
+    // The kept token is sealed: on its own, the row opens nothing.
+    let store = certdesk_store::open(&config.data_dir.join("certdesk.db")).unwrap();
+    let kept = certdesk_store::session(&store, &platform.url()).unwrap().unwrap();
+    assert!(std::str::from_utf8(&kept.token_sealed).is_err() || kept.token_sealed.len() > 60);
+    let forged = certdesk_client::PlatformClient::new(platform.url())
+        .unwrap()
+        .with_session(String::from_utf8_lossy(&kept.token_sealed).into_owned());
+    assert!(forged.orders(&Default::default()).await.is_err());
+
+    desk.log_out().await.unwrap();
+    assert_eq!(desk.account(), None);
+    assert_eq!(desk.sync().await.unwrap_err().code, ErrorCode::Unauthorized);
+    desk.shutdown().await.unwrap();
+    let desk = Desk::start(&config).await.unwrap();
+    assert_eq!(desk.account(), None);
+    // Logging in again; a wrong password is refused in Chinese.
+    let wrong = desk.log_in("supplier", "not-the-password").await.unwrap_err();
+    assert_eq!(wrong.code, ErrorCode::Unauthorized);
+    assert_eq!(desk.log_in("supplier", "a-long-password").await.unwrap(), account);
+}
+
+#[tokio::test]
+async fn a_rejected_order_is_edited_with_its_reason_and_resubmitted() {
+    let dir = tempfile::tempdir().unwrap();
+    let platform = standalone_platform(dir.path()).await;
+    let config = DeskConfig { data_dir: dir.path().join("app"), platform_url: Some(platform.url()) };
+    let desk = Desk::start(&config).await.unwrap();
+    desk.register(registration()).await.unwrap();
+    let mine = SubmitOrder {
+        provider_id: "demo-free".into(),
+        organisation_name: "测试供应商".into(),
+        credit_code: "91350100M000100Y43".into(),
+        ..form()
+    };
+    let row = desk.submit(mine.clone(), None).await.unwrap();
+    let number = row.order.order_no.to_string();
+    desk.choose_paper_documents(&number).await.unwrap();
+
+    // A reviewer receives the documents and rejects, over the staff API.
+    let staff = certdesk_platform::staff::NewStaff {
+        username: "reviewer".into(),
+        display_name: "审核员".into(),
+        password: "correct-horse-battery".into(),
+        roles: vec![certdesk_api::StaffRole::Reviewer],
+    };
+    certdesk_platform::staff::add_staff(&dir.path().join("platform"), &staff).unwrap();
+    let http = reqwest::Client::new();
+    let session: serde_json::Value = http
+        .post(format!("{}/v1/staff/sessions", platform.url()))
+        .json(&serde_json::json!({"username": "reviewer", "password": "correct-horse-battery"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = session["token"].as_str().unwrap();
+    for (step, body) in
+        [("materials-received", serde_json::json!({})), ("reject", serde_json::json!({"reason": "邮箱无法接收发票"}))]
+    {
+        let res = http
+            .post(format!("{}/v1/staff/orders/{number}/{step}", platform.url()))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+
+    let edit = desk.application(&number).await.unwrap();
+    assert_eq!(edit.reason.as_deref(), Some("邮箱无法接收发票"));
+    assert_eq!(edit.form.id_number, "330***********0018");
+    assert_eq!(desk.orders().unwrap()[0].status_zh, "审核未通过 (材料已收)");
+    let corrected = SubmitOrder { email: "finance@example.com".into(), ..edit.form.clone() };
+    let draft = desk
+        .save_draft(certdesk_desk::DraftInput {
+            id: None,
+            order_no: Some(number.clone()),
+            form: corrected.clone(),
+            step: 0,
+        })
+        .unwrap();
+    assert_eq!(draft.label, format!("编辑订单 {number}"));
+    assert_eq!(desk.draft_for_order(&number).unwrap().unwrap().form, corrected);
+    let resubmitted = desk.resubmit(&number, corrected, Some(draft.id)).await.unwrap();
+    assert_eq!(resubmitted.status_zh, "待审核 (材料已收)");
+    assert!(desk.drafts().unwrap().is_empty());
+    let detail = desk.order_detail(&number).await.unwrap();
+    assert_eq!(detail.history.last().unwrap().reason.as_deref(), Some("重新提交，修改了：电子邮箱"));
 }
