@@ -2,7 +2,10 @@
 
 use certdesk_api::{ApiError, PlatformSettings, Provider, SubmitOrder};
 use certdesk_core::FieldError;
-use certdesk_desk::{Desk, DeskInfo, OrderDetailView, OrderRow};
+use certdesk_desk::{
+    AccountView, ApplicationForEdit, Desk, DeskInfo, DraftInput, DraftSummary, DraftView, OrderDetailView, OrderRow,
+    Registration,
+};
 use tauri::State;
 
 #[tauri::command]
@@ -25,14 +28,18 @@ pub fn list_orders(desk: State<'_, Desk>) -> Result<Vec<OrderRow>, ApiError> {
 
 #[tauri::command]
 #[specta::specta]
-pub async fn submit_application(desk: State<'_, Desk>, form: SubmitOrder) -> Result<OrderRow, ApiError> {
-    desk.submit(form).await
+pub async fn submit_application(
+    desk: State<'_, Desk>,
+    form: SubmitOrder,
+    draft_id: Option<String>,
+) -> Result<OrderRow, ApiError> {
+    desk.submit(form, draft_id).await
 }
 
 #[tauri::command]
 #[specta::specta]
-pub fn check_application(desk: State<'_, Desk>, form: SubmitOrder) -> Vec<FieldError> {
-    desk.check_application(&form)
+pub fn check_application(desk: State<'_, Desk>, form: SubmitOrder, kept_id_number: Option<String>) -> Vec<FieldError> {
+    desk.check_application(&form, kept_id_number.as_deref())
 }
 
 #[tauri::command]
@@ -63,4 +70,87 @@ pub async fn choose_paper_documents(desk: State<'_, Desk>, order_no: String) -> 
 #[specta::specta]
 pub async fn cancel_order(desk: State<'_, Desk>, order_no: String) -> Result<OrderRow, ApiError> {
     desk.cancel(&order_no).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn account(desk: State<'_, Desk>) -> Option<AccountView> {
+    desk.account()
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn log_in(desk: State<'_, Desk>, username: String, password: String) -> Result<AccountView, ApiError> {
+    desk.log_in(&username, &password).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn register(desk: State<'_, Desk>, registration: Registration) -> Result<AccountView, ApiError> {
+    desk.register(registration).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn log_out(desk: State<'_, Desk>) -> Result<(), ApiError> {
+    desk.log_out().await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn forget_session(desk: State<'_, Desk>) -> Result<(), ApiError> {
+    desk.forget_session()
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn save_draft(desk: State<'_, Desk>, draft: DraftInput) -> Result<DraftSummary, ApiError> {
+    desk.save_draft(draft)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn list_drafts(desk: State<'_, Desk>) -> Result<Vec<DraftSummary>, ApiError> {
+    desk.drafts()
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn open_draft(desk: State<'_, Desk>, id: String) -> Result<DraftView, ApiError> {
+    desk.draft(&id)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn draft_for_order(desk: State<'_, Desk>, order_no: String) -> Result<Option<DraftView>, ApiError> {
+    desk.draft_for_order(&order_no)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn discard_draft(desk: State<'_, Desk>, id: String) -> Result<(), ApiError> {
+    desk.discard_draft(&id)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn application_for_edit(desk: State<'_, Desk>, order_no: String) -> Result<ApplicationForEdit, ApiError> {
+    desk.application(&order_no).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn resubmit_application(
+    desk: State<'_, Desk>,
+    order_no: String,
+    form: SubmitOrder,
+    draft_id: Option<String>,
+) -> Result<OrderRow, ApiError> {
+    desk.resubmit(&order_no, form, draft_id).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn request_invoice(desk: State<'_, Desk>, order_no: String) -> Result<OrderRow, ApiError> {
+    desk.request_invoice(&order_no).await
 }

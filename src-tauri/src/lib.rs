@@ -21,6 +21,19 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::platform_settings,
             commands::choose_paper_documents,
             commands::cancel_order,
+            commands::account,
+            commands::log_in,
+            commands::register,
+            commands::log_out,
+            commands::forget_session,
+            commands::save_draft,
+            commands::list_drafts,
+            commands::open_draft,
+            commands::draft_for_order,
+            commands::discard_draft,
+            commands::application_for_edit,
+            commands::resubmit_application,
+            commands::request_invoice,
         ])
         // Money is i64 fen; any real amount is far below 2^53, so a JS number is exact.
         .dangerously_cast_bigints_to_number()

@@ -1,13 +1,26 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { App as AntApp, Breadcrumb, ConfigProvider, Layout, Menu, Typography } from 'antd';
+import { QueryCache, QueryClient, QueryClientProvider, useQuery, useQueryClient } from '@tanstack/react-query';
+import { App as AntApp, Breadcrumb, Button, ConfigProvider, Layout, Menu, Space, Spin, Tag, Typography } from 'antd';
 import zhCN from 'antd/locale/zh_CN';
 import 'dayjs/locale/zh-cn';
+import { api, CommandError } from './api';
+import LoginPage, { accountKey } from './pages/account/LoginPage';
 import ApplyListPage from './pages/ca/apply';
 
 const { Header, Sider, Content } = Layout;
 
 export function createQueryClient() {
-  return new QueryClient({ defaultOptions: { queries: { retry: false, refetchOnWindowFocus: true } } });
+  const client: QueryClient = new QueryClient({
+    defaultOptions: { queries: { retry: false, refetchOnWindowFocus: true } },
+    // The platform ended the session (expired, or logged out elsewhere): back to the login screen.
+    queryCache: new QueryCache({
+      onError: (error) => {
+        if (error instanceof CommandError && error.code === 'unauthorized') {
+          void api.forgetSession().finally(() => client.setQueryData(accountKey, null));
+        }
+      },
+    }),
+  });
+  return client;
 }
 
 /** Providers every page needs: the zh_CN locale, antd's message context and the query cache. */
@@ -21,18 +34,52 @@ export function AppProviders({ children, queryClient }: { children: React.ReactN
   );
 }
 
-const queryClient = createQueryClient();
-
-export default function App() {
+/** The signed-in organisation in the header, and 退出登录 (not for the demo organisation). */
+function AccountBar() {
+  const client = useQueryClient();
+  const account = useQuery({ queryKey: accountKey, queryFn: api.account });
+  if (!account.data) return null;
   return (
-    <AppProviders queryClient={queryClient}>
-      <Layout style={{ minHeight: '100vh' }}>
-        <Header style={{ display: 'flex', alignItems: 'center', gap: 16 }}>
-          <Typography.Title level={4} style={{ color: '#fff', margin: 0 }}>
-            证书办理台
-          </Typography.Title>
-          <Typography.Text style={{ color: 'rgba(255,255,255,0.75)' }}>政府采购云平台 · CA管理</Typography.Text>
-        </Header>
+    <Space style={{ marginLeft: 'auto' }}>
+      <Typography.Text style={{ color: '#fff' }} id="account-name">
+        {account.data.organisationName}（{account.data.username}）
+      </Typography.Text>
+      {account.data.demo ? (
+        <Tag color="gold">演示环境</Tag>
+      ) : (
+        <Button
+          size="small"
+          onClick={async () => {
+            await api.logOut().catch(() => api.forgetSession());
+            client.setQueryData(accountKey, null);
+            client.removeQueries({ queryKey: ['orders'] });
+          }}
+        >
+          退出登录
+        </Button>
+      )}
+    </Space>
+  );
+}
+
+/** The signed-in app, or the login screen. */
+export function Shell() {
+  const account = useQuery({ queryKey: accountKey, queryFn: api.account });
+  const info = useQuery({ queryKey: ['app-info'], queryFn: api.appInfo, staleTime: Infinity });
+  return (
+    <Layout style={{ minHeight: '100vh' }}>
+      <Header style={{ display: 'flex', alignItems: 'center', gap: 16 }}>
+        <Typography.Title level={4} style={{ color: '#fff', margin: 0 }}>
+          证书办理台
+        </Typography.Title>
+        <Typography.Text style={{ color: 'rgba(255,255,255,0.75)' }}>政府采购云平台 · CA管理</Typography.Text>
+        <AccountBar />
+      </Header>
+      {account.isLoading ? (
+        <Spin style={{ marginTop: 64 }} />
+      ) : !account.data ? (
+        <LoginPage platformUrl={info.data?.platformUrl} />
+      ) : (
         <Layout>
           <Sider width={200} theme="light">
             <Menu
@@ -53,7 +100,17 @@ export default function App() {
             <ApplyListPage />
           </Content>
         </Layout>
-      </Layout>
+      )}
+    </Layout>
+  );
+}
+
+const queryClient = createQueryClient();
+
+export default function App() {
+  return (
+    <AppProviders queryClient={queryClient}>
+      <Shell />
     </AppProviders>
   );
 }

@@ -10,15 +10,37 @@ export const commands = {
 	listProviders: () => typedError<Provider[], ApiError_Serialize>(__TAURI_INVOKE("list_providers")),
 	listOrders: () => typedError<OrderRow[], ApiError_Serialize>(__TAURI_INVOKE("list_orders")),
 	orderDetail: (orderNo: string) => typedError<OrderDetailView_Serialize, ApiError_Serialize>(__TAURI_INVOKE("order_detail", { orderNo })),
-	checkApplication: (form: ApplicationForm) => __TAURI_INVOKE<FieldError[]>("check_application", { form }),
-	submitApplication: (form: ApplicationForm) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("submit_application", { form })),
+	checkApplication: (form: ApplicationForm, keptIdNumber: string | null) => __TAURI_INVOKE<FieldError[]>("check_application", { form, keptIdNumber }),
+	submitApplication: (form: ApplicationForm, draftId: string | null) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("submit_application", { form, draftId })),
 	syncOrders: () => typedError<OrderRow[], ApiError_Serialize>(__TAURI_INVOKE("sync_orders")),
 	platformSettings: () => typedError<PlatformSettings, ApiError_Serialize>(__TAURI_INVOKE("platform_settings")),
 	choosePaperDocuments: (orderNo: string) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("choose_paper_documents", { orderNo })),
 	cancelOrder: (orderNo: string) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("cancel_order", { orderNo })),
+	account: () => __TAURI_INVOKE<AccountView | null>("account"),
+	logIn: (username: string, password: string) => typedError<AccountView, ApiError_Serialize>(__TAURI_INVOKE("log_in", { username, password })),
+	register: (registration: Registration) => typedError<AccountView, ApiError_Serialize>(__TAURI_INVOKE("register", { registration })),
+	logOut: () => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("log_out")),
+	forgetSession: () => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("forget_session")),
+	saveDraft: (draft: DraftInput_Deserialize) => typedError<DraftSummary_Serialize, ApiError_Serialize>(__TAURI_INVOKE("save_draft", { draft })),
+	listDrafts: () => typedError<DraftSummary_Serialize[], ApiError_Serialize>(__TAURI_INVOKE("list_drafts")),
+	openDraft: (id: string) => typedError<DraftView_Serialize, ApiError_Serialize>(__TAURI_INVOKE("open_draft", { id })),
+	draftForOrder: (orderNo: string) => typedError<DraftView_Serialize | null, ApiError_Serialize>(__TAURI_INVOKE("draft_for_order", { orderNo })),
+	discardDraft: (id: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("discard_draft", { id })),
+	applicationForEdit: (orderNo: string) => typedError<ApplicationForEdit_Serialize, ApiError_Serialize>(__TAURI_INVOKE("application_for_edit", { orderNo })),
+	resubmitApplication: (orderNo: string, form: ApplicationForm, draftId: string | null) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("resubmit_application", { orderNo, form, draftId })),
+	requestInvoice: (orderNo: string) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("request_invoice", { orderNo })),
 };
 
 /* Types */
+/**  The organisation's account the app is signed in with. */
+export type AccountView = {
+	username: string,
+	organisationName: string,
+	creditCode: string,
+	/**  True for the embedded platform's demo organisation (no password, no logging out). */
+	demo: boolean,
+};
+
 /**  The one error shape. `message` is Chinese, for the user to read. */
 export type ApiError = ApiError_Serialize | ApiError_Deserialize;
 
@@ -36,6 +58,25 @@ export type ApiError_Serialize = {
 	message: string,
 	/**  For [`ErrorCode::Validation`]: each refused field with its own message. */
 	fields?: FieldError[],
+};
+
+/**  编辑 after 审核未通过: the application as submitted (ID number masked) and why it was rejected. */
+export type ApplicationForEdit = ApplicationForEdit_Serialize | ApplicationForEdit_Deserialize;
+
+/**  编辑 after 审核未通过: the application as submitted (ID number masked) and why it was rejected. */
+export type ApplicationForEdit_Deserialize = {
+	orderNo: string,
+	form: ApplicationForm,
+	/**  不通过理由. */
+	reason?: string | null,
+};
+
+/**  编辑 after 审核未通过: the application as submitted (ID number masked) and why it was rejected. */
+export type ApplicationForEdit_Serialize = {
+	orderNo: string,
+	form: ApplicationForm,
+	/**  不通过理由. */
+	reason: string | null,
 };
 
 /**  What the applicant typed into the 申领 form, before any rule is applied. */
@@ -82,6 +123,73 @@ export type DeskInfo = {
 	/**  True when the app runs its own platform with demo data. */
 	embedded: boolean,
 	version: string,
+};
+
+/**  A draft to save: `id` is `None` the first time, then the id that came back. */
+export type DraftInput = DraftInput_Serialize | DraftInput_Deserialize;
+
+/**  A draft to save: `id` is `None` the first time, then the id that came back. */
+export type DraftInput_Deserialize = {
+	id?: string | null,
+	/**  The rejected order being edited; `None` for a new application. */
+	orderNo?: string | null,
+	form: ApplicationForm,
+	/**  The wizard step the applicant was on. */
+	step: number,
+};
+
+/**  A draft to save: `id` is `None` the first time, then the id that came back. */
+export type DraftInput_Serialize = {
+	id: string | null,
+	/**  The rejected order being edited; `None` for a new application. */
+	orderNo: string | null,
+	form: ApplicationForm,
+	/**  The wizard step the applicant was on. */
+	step: number,
+};
+
+/**  A draft as the list of drafts shows it (no personal data). */
+export type DraftSummary = DraftSummary_Serialize | DraftSummary_Deserialize;
+
+/**  A draft as the list of drafts shows it (no personal data). */
+export type DraftSummary_Deserialize = {
+	id: string,
+	orderNo?: string | null,
+	/**  The organisation typed so far, or 未填写机构名称. */
+	label: string,
+	step: number,
+	/**  `2026-11-28 14:19:35`, Beijing time. */
+	updatedAtText: string,
+};
+
+/**  A draft as the list of drafts shows it (no personal data). */
+export type DraftSummary_Serialize = {
+	id: string,
+	orderNo: string | null,
+	/**  The organisation typed so far, or 未填写机构名称. */
+	label: string,
+	step: number,
+	/**  `2026-11-28 14:19:35`, Beijing time. */
+	updatedAtText: string,
+};
+
+/**  A draft opened to continue typing. */
+export type DraftView = DraftView_Serialize | DraftView_Deserialize;
+
+/**  A draft opened to continue typing. */
+export type DraftView_Deserialize = {
+	id: string,
+	orderNo?: string | null,
+	form: ApplicationForm,
+	step: number,
+};
+
+/**  A draft opened to continue typing. */
+export type DraftView_Serialize = {
+	id: string,
+	orderNo: string | null,
+	form: ApplicationForm,
+	step: number,
 };
 
 /**  The small closed set of error kinds the UI branches on. */
@@ -273,6 +381,14 @@ export type Provider = {
 	unitFee: Money,
 	/**  Demo data seeded by the embedded platform, labelled so nobody mistakes it for a real price. */
 	demo: boolean,
+};
+
+/**  注册: the organisation's applicant account. */
+export type Registration = {
+	organisationName: string,
+	creditCode: string,
+	username: string,
+	password: string,
 };
 
 /**  How the applicant's identity was (or will be) established: the bracket in `待审核 (已认证)`. */

@@ -1,17 +1,23 @@
 // The UI's one door to the app: typed wrappers over the generated bindings. Nothing outside
 // src/api imports @tauri-apps/*.
 import { commands } from './bindings';
-import type { ApiError, ApplicationForm, DeskInfo, ErrorCode, FieldError } from './bindings';
+import type { AccountView, ApiError, ApplicationForm, DeskInfo, ErrorCode, FieldError, Registration } from './bindings';
 
 export type {
+  AccountView,
+  ApplicationForEdit,
   ApplicationForm,
   DeskInfo,
+  DraftSummary,
+  DraftView,
   ErrorCode,
   FieldError,
+  FormField,
   OrderDetailView,
   OrderRow,
   PlatformSettings,
   Provider,
+  Registration,
 } from './bindings';
 
 /** A command refused or failed: `code` for branching, `message` in Chinese for the user. */
@@ -58,8 +64,28 @@ export const api = {
   choosePaperDocuments: (orderNo: string) => unwrap(() => commands.choosePaperDocuments(orderNo)),
   cancelOrder: (orderNo: string) => unwrap(() => commands.cancelOrder(orderNo)),
   /** The core's verdict on a form being typed: every refused field, empty when acceptable. */
-  checkApplication: (form: ApplicationForm): Promise<FieldError[]> => commands.checkApplication(form),
-  submitApplication: (form: ApplicationForm) => unwrap(() => commands.submitApplication(form)),
+  checkApplication: (form: ApplicationForm, keptIdNumber: string | null = null): Promise<FieldError[]> =>
+    commands.checkApplication(form, keptIdNumber),
+  /** Submits; the draft it was typed in is discarded once the platform has the order. */
+  submitApplication: (form: ApplicationForm, draftId: string | null = null) =>
+    unwrap(() => commands.submitApplication(form, draftId)),
+  /** Who is signed in; `null` shows the login screen. */
+  account: (): Promise<AccountView | null> => commands.account(),
+  logIn: (username: string, password: string) => unwrap(() => commands.logIn(username, password)),
+  register: (registration: Registration) => unwrap(() => commands.register(registration)),
+  logOut: () => unwrap(() => commands.logOut()),
+  /** The platform said the session is no longer valid: forget it here too. */
+  forgetSession: () => unwrap(() => commands.forgetSession()),
+  saveDraft: (draft: { id: string | null; orderNo: string | null; form: ApplicationForm; step: number }) =>
+    unwrap(() => commands.saveDraft(draft)),
+  listDrafts: () => unwrap(() => commands.listDrafts()),
+  openDraft: (id: string) => unwrap(() => commands.openDraft(id)),
+  draftForOrder: (orderNo: string) => unwrap(() => commands.draftForOrder(orderNo)),
+  discardDraft: (id: string) => unwrap(() => commands.discardDraft(id)),
+  applicationForEdit: (orderNo: string) => unwrap(() => commands.applicationForEdit(orderNo)),
+  resubmitApplication: (orderNo: string, form: ApplicationForm, draftId: string | null = null) =>
+    unwrap(() => commands.resubmitApplication(orderNo, form, draftId)),
+  requestInvoice: (orderNo: string) => unwrap(() => commands.requestInvoice(orderNo)),
 };
 
 /** ¥1,234.50 from integer fen, for display only. */

@@ -30,13 +30,55 @@ function rowFor(form: ApplicationForm): OrderRow {
   };
 }
 
-/** A fake app behind IPC: remembers submitted orders like the real local store. */
+type SavedDraft = { id: string; orderNo: string | null; form: ApplicationForm; step: number };
+
+/** A fake app behind IPC: remembers submitted orders and drafts like the real local store. */
 function mockApp(options: { refuse?: boolean; check?: (form: ApplicationForm) => unknown[] } = {}) {
   const orders: OrderRow[] = [];
-  const submitted: ApplicationForm[] = [];
+  const submitted: { form: ApplicationForm; draftId: string | null }[] = [];
+  const resubmitted: { orderNo: string; form: ApplicationForm; draftId: string | null }[] = [];
   const cancelled: string[] = [];
+  const invoiced: string[] = [];
+  const drafts: SavedDraft[] = [];
   mockIPC((cmd, args) => {
+    const a = args as Record<string, unknown>;
     switch (cmd) {
+      case 'save_draft': {
+        const input = a.draft as SavedDraft & { id: string | null };
+        const id = input.id ?? `draft-${drafts.length + 1}`;
+        const existing = drafts.findIndex((d) => d.id === id);
+        const saved = { ...input, id };
+        if (existing >= 0) drafts.splice(existing, 1);
+        drafts.unshift(saved);
+        return { id, orderNo: input.orderNo, label: input.form.organisationName || '未填写机构名称', step: input.step, updatedAtText: '2026-11-28 10:00:00' };
+      }
+      case 'list_drafts':
+        return drafts.map((d) => ({ id: d.id, orderNo: d.orderNo, label: d.form.organisationName || '未填写机构名称', step: d.step, updatedAtText: '2026-11-28 10:00:00' }));
+      case 'open_draft':
+        return structuredClone(drafts.find((d) => d.id === a.id)!);
+      case 'draft_for_order':
+        return structuredClone(drafts.find((d) => d.orderNo === a.orderNo) ?? null);
+      case 'discard_draft':
+        drafts.splice(drafts.findIndex((d) => d.id === a.id), 1);
+        return null;
+      case 'application_for_edit': {
+        const row = orders.find((o) => o.order.orderNo === a.orderNo)!;
+        const reason = row.order.status.state === 'rejected' ? row.order.status.reason : null;
+        return { orderNo: a.orderNo, form: { ...filledForm, idNumber: '330***********0018' }, reason };
+      }
+      case 'resubmit_application': {
+        resubmitted.push({ orderNo: a.orderNo as string, form: a.form as ApplicationForm, draftId: a.draftId as string | null });
+        const row = orders.find((o) => o.order.orderNo === a.orderNo)!;
+        row.order.status = { state: 'pendingReview', verification: 'materialsReceived' };
+        row.statusZh = '待审核 (材料已收)';
+        return structuredClone(row);
+      }
+      case 'request_invoice': {
+        invoiced.push(a.orderNo as string);
+        const row = orders.find((o) => o.order.orderNo === a.orderNo)!;
+        if (row.order.status.state === 'issued') row.order.status.invoice = 'requested';
+        return structuredClone(row);
+      }
       case 'list_providers':
         return providers;
       case 'cancel_order': {
@@ -47,6 +89,7 @@ function mockApp(options: { refuse?: boolean; check?: (form: ApplicationForm) =>
         return structuredClone(row);
       }
       case 'check_application':
+        if ((a.keptIdNumber as string | null) && (a.form as ApplicationForm).idNumber === a.keptIdNumber) return [];
         return options.check?.((args as { form: ApplicationForm }).form) ?? [];
       case 'order_detail': {
         const row = orders.find((o) => o.order.orderNo === (args as { orderNo: string }).orderNo)!;
@@ -62,7 +105,7 @@ function mockApp(options: { refuse?: boolean; check?: (form: ApplicationForm) =>
         return structuredClone(orders);
       case 'submit_application': {
         const form = (args as { form: ApplicationForm }).form;
-        submitted.push(form);
+        submitted.push({ form, draftId: a.draftId as string | null });
         if (options.refuse) {
           throw {
             code: 'validation',
@@ -78,8 +121,23 @@ function mockApp(options: { refuse?: boolean; check?: (form: ApplicationForm) =>
         throw new Error(`unexpected command ${cmd}`);
     }
   });
-  return { orders, submitted, cancelled };
+  return { orders, submitted, resubmitted, cancelled, invoiced, drafts };
 }
+
+const filledForm: ApplicationForm = {
+  providerId: 'zjhx',
+  quantity: 1,
+  organisationName: '晨安入驻供应商',
+  creditCode: '91330106MA27XY812F',
+  applicantName: '陈晨',
+  idNumber: '330102198001010018',
+  mobile: '13800138000',
+  email: 'invoice@example.com',
+  delivery: 'mail',
+  recipient: '陈晨',
+  recipientMobile: '13800138000',
+  address: '浙江省杭州市西湖区文三路1号',
+};
 
 function renderPage() {
   return render(
@@ -129,10 +187,19 @@ describe('CA证书申领', () => {
     renderPage();
     await user.click(screen.getByRole('button', { name: 'CA在线申领' }));
     const dialog = await fillApplication();
+    await user.click(within(dialog).getByText('下一步'));
+    // 核对信息: what was typed, to check before 提交.
+    const review = await within(dialog).findByText('请核对申领信息');
+    expect(review).toBeTruthy();
+    expect(within(dialog).getByText('330102198001010018')).toBeTruthy();
+    expect(app.submitted).toHaveLength(0);
     await user.click(within(dialog).getByText('提 交'));
 
     await waitFor(() => expect(app.submitted).toHaveLength(1));
-    expect(app.submitted[0]).toMatchObject({
+    expect(await within(dialog).findByText('申领已提交')).toBeTruthy();
+    // The draft the typing saved is handed to the submit, which discards it.
+    expect(app.submitted[0].draftId).toBe('draft-1');
+    expect(app.submitted[0].form).toMatchObject({
       providerId: 'zjhx',
       quantity: 1,
       creditCode: '91330106MA27XY812F',
@@ -167,8 +234,9 @@ describe('CA证书申领', () => {
     await user.click(within(dialog).getByLabelText('统一社会信用代码'));
     await user.paste('91330106MA27XY812E');
     expect(await within(dialog).findByText('统一社会信用代码校验位错误，请核对后重新输入')).toBeTruthy();
-    await user.click(within(dialog).getByText('提 交'));
-    await waitFor(() => expect(screen.getByText('申领信息有误，请按提示修改后再提交')).toBeTruthy());
+    await user.click(within(dialog).getByText('下一步'));
+    await waitFor(() => expect(screen.getByText('申领信息有误，请按提示修改后再继续')).toBeTruthy());
+    expect(within(dialog).queryByText('请核对申领信息')).toBeNull();
     expect(app.submitted).toHaveLength(0);
   });
 
@@ -218,9 +286,93 @@ describe('CA证书申领', () => {
     renderPage();
     await user.click(screen.getByRole('button', { name: 'CA在线申领' }));
     const dialog = await fillApplication();
-    await user.click(within(dialog).getByText('提 交'));
+    await user.click(within(dialog).getByText('下一步'));
+    await user.click(await within(dialog).findByText('提 交'));
     await waitFor(() => expect(app.submitted).toHaveLength(1));
+    // Back on the form, with the platform's verdict under the field.
     expect(await within(dialog).findByText('统一社会信用代码校验位错误，请核对后重新输入')).toBeTruthy();
+    expect(within(dialog).queryByText('请核对申领信息')).toBeNull();
     expect(app.orders).toHaveLength(0);
+  });
+
+  it('saves what is typed as a draft and continues it from 草稿箱', async () => {
+    const app = mockApp();
+    const user = userEvent.setup({ delay: null });
+    renderPage();
+    await user.click(screen.getByRole('button', { name: 'CA在线申领' }));
+    const dialog = await screen.findByRole('dialog');
+    fireEvent.change(within(dialog).getByLabelText('机构名称'), { target: { value: '晨安入驻供应商' } });
+    fireEvent.change(within(dialog).getByLabelText('手机号码'), { target: { value: '13800138000' } });
+    await waitFor(() => expect(app.drafts).toHaveLength(1));
+    await waitFor(() => expect(app.drafts[0].form.mobile).toBe('13800138000'));
+    expect(await within(dialog).findByText(/草稿已自动保存/)).toBeTruthy();
+    // Closing keeps it; 草稿箱 lists it; 继续填写 brings the typing back.
+    await user.click(within(dialog).getByText('取 消'));
+    const box = await screen.findByText('草稿箱（1）');
+    expect(box).toBeTruthy();
+    await user.click(screen.getByText('继续填写'));
+    const reopened = await screen.findByRole('dialog');
+    await waitFor(() =>
+      expect((within(reopened).getByLabelText('手机号码') as HTMLInputElement).value).toBe('13800138000'),
+    );
+    expect(app.drafts).toHaveLength(1);
+  });
+
+  it('edits a rejected order with its reason shown, marks the change and resubmits', async () => {
+    const app = mockApp();
+    const rejected = rowFor(filledForm);
+    rejected.order.status = { state: 'rejected', verification: 'materialsReceived', reason: '手机号码无法接通' };
+    rejected.statusZh = '审核未通过 (材料已收)';
+    app.orders.push(rejected);
+    const user = userEvent.setup({ delay: null });
+    renderPage();
+    const table = document.getElementById('orders')!;
+    await user.click(await within(table).findByText('编辑'));
+    const dialog = await screen.findByRole('dialog');
+    expect(await within(dialog).findByText('不通过理由：手机号码无法接通')).toBeTruthy();
+    await waitFor(() =>
+      expect((within(dialog).getByLabelText('身份证号') as HTMLInputElement).value).toBe('330***********0018'),
+    );
+    expect(within(dialog).queryByText('已修改')).toBeNull();
+    fireEvent.change(within(dialog).getByLabelText('手机号码'), { target: { value: '13900139000' } });
+    expect(await within(dialog).findByText('已修改')).toBeTruthy();
+    await user.click(within(dialog).getByText('下一步'));
+    await user.click(await within(dialog).findByRole('button', { name: '重新提交' }));
+    await waitFor(() => expect(app.resubmitted).toHaveLength(1));
+    expect(app.resubmitted[0]).toMatchObject({
+      orderNo: '159110370124321',
+      form: { mobile: '13900139000', idNumber: '330***********0018' },
+    });
+    expect(await within(dialog).findByText('已重新提交')).toBeTruthy();
+  });
+
+  it('requests the invoice of an issued order after the confirmation', async () => {
+    const app = mockApp();
+    const approved = rowFor(filledForm);
+    approved.order.status = { state: 'approved', verification: 'verified' };
+    approved.statusZh = '审核通过, 待制证 (已认证)';
+    const issued = rowFor(filledForm);
+    issued.order.orderNo = '159110370124322';
+    issued.order.status = {
+      state: 'issued',
+      verification: 'verified',
+      delivery: { method: 'mailed', courier: '顺丰速运', trackingNo: 'SF1234567890' },
+      invoice: 'notRequested',
+    };
+    issued.statusZh = '审核通过, 已发证 (已认证)';
+    app.orders.push(issued, approved);
+    const user = userEvent.setup({ delay: null });
+    renderPage();
+    const table = document.getElementById('orders')!;
+    // Only the issued order offers it (审核通过, 待制证 does not yet).
+    expect(await within(table).findAllByText('发票申请')).toHaveLength(1);
+    await user.click(within(table).getByText('发票申请'));
+    expect(await screen.findByText('确定申请电子发票吗？')).toBeTruthy();
+    expect(app.invoiced).toHaveLength(0);
+    await user.click(screen.getByRole('button', { name: '申 请' }));
+    await waitFor(() => expect(app.invoiced).toEqual(['159110370124322']));
+    expect(await within(table).findByText('已申请发票')).toBeTruthy();
+    expect(within(table).queryByText('发票申请')).toBeNull();
+    expect(within(table).queryByText('撤销')).toBeNull();
   });
 });

@@ -3,7 +3,8 @@ import type { Dayjs } from 'dayjs';
 import type { TableColumnsType } from 'antd';
 import { useMemo, useState } from 'react';
 import { api, type OrderRow } from '../../../api';
-import ApplyForm from './components/ApplyForm';
+import ApplyWizard, { type WizardTarget } from './components/ApplyWizard';
+import DraftBox from './components/DraftBox';
 import OrderDetail from './components/OrderDetail';
 import PaperDocuments from './components/PaperDocuments';
 import { useOrderStep, useOrders, useProviders } from './service';
@@ -44,12 +45,27 @@ type RowActions = {
   onView: (row: OrderRow) => void;
   onPaper: (row: OrderRow) => void;
   onCancel: (row: OrderRow) => void;
+  onEdit: (row: OrderRow) => void;
+  onInvoice: (row: OrderRow) => void;
 };
 
 /** 撤销 is possible until approval. */
 const CANCELLABLE = ['pendingVerification', 'pendingPayment', 'pendingReview', 'rejected'];
 
-function orderColumns({ onView, onPaper, onCancel }: RowActions): TableColumnsType<OrderRow> {
+/** 发票申请 once 审核通过, 已发证, for an order with a fee whose invoice was not asked for yet. */
+function invoiceable(row: OrderRow): boolean {
+  const status = row.order.status;
+  return row.order.fee > 0 && status.state === 'issued' && status.invoice === 'notRequested';
+}
+
+/** Where the invoice stands, once asked for. */
+function invoiceText(row: OrderRow): string | null {
+  const status = row.order.status;
+  if (status.state !== 'issued') return null;
+  return status.invoice === 'requested' ? '已申请发票' : status.invoice === 'issued' ? '发票已开具' : null;
+}
+
+function orderColumns({ onView, onPaper, onCancel, onEdit, onInvoice }: RowActions): TableColumnsType<OrderRow> {
   return [
   { title: 'CA服务商', dataIndex: ['order', 'providerName'], key: 'provider' },
   { title: '订单编号', dataIndex: ['order', 'orderNo'], key: 'orderNo' },
@@ -66,6 +82,19 @@ function orderColumns({ onView, onPaper, onCancel }: RowActions): TableColumnsTy
           <Typography.Link onClick={() => onPaper(row)}>邮寄纸质资料</Typography.Link>
         )}
         <Typography.Link onClick={() => onView(row)}>查看</Typography.Link>
+        {row.order.status.state === 'rejected' && <Typography.Link onClick={() => onEdit(row)}>编辑</Typography.Link>}
+        {invoiceable(row) && (
+          <Popconfirm
+            title="确定申请电子发票吗？"
+            description="电子发票将发送至申领时填写的电子邮箱。"
+            okText="申请"
+            cancelText="取消"
+            onConfirm={() => onInvoice(row)}
+          >
+            <Typography.Link>发票申请</Typography.Link>
+          </Popconfirm>
+        )}
+        {invoiceText(row) && <Typography.Text type="secondary">{invoiceText(row)}</Typography.Text>}
         {CANCELLABLE.includes(row.order.status.state) && (
           <Popconfirm
             title="确定撤销该申领吗？"
@@ -87,11 +116,12 @@ function orderColumns({ onView, onPaper, onCancel }: RowActions): TableColumnsTy
 export default function ApplyListPage() {
   const orders = useOrders();
   const providers = useProviders();
-  const [applying, setApplying] = useState(false);
+  const [wizard, setWizard] = useState<WizardTarget | null>(null);
   const [viewing, setViewing] = useState<OrderRow | null>(null);
   const [mailing, setMailing] = useState<OrderRow | null>(null);
   const { message } = App.useApp();
   const cancel = useOrderStep(api.cancelOrder);
+  const invoice = useOrderStep(api.requestInvoice);
   const columns = useMemo(
     () =>
       orderColumns({
@@ -102,8 +132,14 @@ export default function ApplyListPage() {
             onSuccess: () => message.success(`订单 ${row.order.orderNo} 已撤销`),
             onError: (e) => message.error(e.message),
           }),
+        onEdit: (row) => setWizard({ kind: 'edit', orderNo: row.order.orderNo }),
+        onInvoice: (row) =>
+          invoice.mutate(row.order.orderNo, {
+            onSuccess: () => message.success('发票申请已提交，电子发票将发送至申领时填写的电子邮箱'),
+            onError: (e) => message.error(e.message),
+          }),
       }),
-    [cancel, message],
+    [cancel, invoice, message],
   );
   const [filters, setFilters] = useState<Filters>({});
   const [searchForm] = Form.useForm<Filters>();
@@ -119,9 +155,14 @@ export default function ApplyListPage() {
     <Card
       title="CA证书申领"
       extra={
-        <Button type="primary" id="apply-online" onClick={() => setApplying(true)}>
-          CA在线申领
-        </Button>
+        <Space>
+          <Button id="refresh-orders" onClick={() => orders.refetch()} loading={orders.isFetching}>
+            刷新
+          </Button>
+          <Button type="primary" id="apply-online" onClick={() => setWizard({ kind: 'new' })}>
+            CA在线申领
+          </Button>
+        </Space>
       }
     >
       {providers.isError && providers.error.message && (
@@ -130,12 +171,13 @@ export default function ApplyListPage() {
           type="warning"
           showIcon
           style={{ marginBottom: 16 }}
-          message="当前无法连接平台，以下为本地保存的申领记录"
+          title="当前无法连接平台，以下为本地保存的申领记录"
           description={providers.error.message}
         />
       )}
-      {orders.isError && <Alert type="error" showIcon style={{ marginBottom: 16 }} message={orders.error.message} />}
-      <Form form={searchForm} layout="inline" style={{ marginBottom: 16 }} onFinish={setFilters}>
+      {orders.isError && <Alert type="error" showIcon style={{ marginBottom: 16 }} title={orders.error.message} />}
+      <DraftBox onContinue={(draft) => setWizard(draft.orderNo ? { kind: 'edit', orderNo: draft.orderNo } : { kind: 'new', draftId: draft.id })} />
+      <Form form={searchForm} name="search" layout="inline" style={{ marginBottom: 16 }} onFinish={setFilters}>
         <Form.Item name="orderNo" label="订单编号">
           <Input placeholder="请输入" allowClear />
         </Form.Item>
@@ -160,6 +202,7 @@ export default function ApplyListPage() {
         <Form.Item>
           <Space>
             <Button
+              id="search-reset"
               onClick={() => {
                 searchForm.resetFields();
                 setFilters({});
@@ -167,7 +210,7 @@ export default function ApplyListPage() {
             >
               重置
             </Button>
-            <Button type="primary" htmlType="submit">
+            <Button type="primary" htmlType="submit" id="search-submit">
               搜索
             </Button>
             <Button type="link" onClick={() => setExpanded((open) => !open)}>
@@ -177,23 +220,32 @@ export default function ApplyListPage() {
         </Form.Item>
       </Form>
       <Typography.Paragraph type="secondary">可查看审核进度或审核不通过原因</Typography.Paragraph>
-      <Table<OrderRow>
-        id="orders"
-        rowKey={(row) => row.order.orderNo}
-        columns={columns}
-        dataSource={rows}
-        loading={orders.isLoading}
-        locale={{ emptyText: <Empty description="暂无申领记录，点击右上角【CA在线申领】开始办理" /> }}
-        pagination={{
-          pageSize: 10,
-          showSizeChanger: true,
-          showQuickJumper: { goButton: <Button size="small">Go</Button> },
-          showTotal: (total) => `共有 ${total} 条`,
-        }}
-      />
+      {/* The id is on a wrapper so that the table and its pagination are found together. */}
+      <div id="orders">
+        <Table<OrderRow>
+          rowKey={(row) => row.order.orderNo}
+          columns={columns}
+          dataSource={rows}
+          loading={orders.isLoading}
+          locale={{ emptyText: <Empty description="暂无申领记录，点击右上角【CA在线申领】开始办理" /> }}
+          pagination={{
+            defaultPageSize: 10,
+            showSizeChanger: true,
+            showQuickJumper: { goButton: <Button size="small">Go</Button> },
+            showTotal: (total) => `共有 ${total} 条`,
+          }}
+        />
+      </div>
       <OrderDetail row={viewing} onClose={() => setViewing(null)} />
       <PaperDocuments row={mailing} onClose={() => setMailing(null)} />
-      <ApplyForm open={applying} onClose={() => setApplying(false)} onSubmitted={() => setApplying(false)} />
+      <ApplyWizard
+        target={wizard}
+        onClose={() => setWizard(null)}
+        onChoosePaper={(row) => {
+          setWizard(null);
+          setMailing(row);
+        }}
+      />
     </Card>
   );
 }

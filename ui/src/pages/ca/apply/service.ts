@@ -1,8 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, CommandError, type ApplicationForm, type OrderRow } from '../../../api';
+import { api, CommandError, type OrderRow } from '../../../api';
 
 export const orderKeys = {
   all: ['orders'] as const,
+  drafts: ['drafts'] as const,
   providers: ['providers'] as const,
   detail: (orderNo: string) => ['orders', orderNo] as const,
 };
@@ -11,11 +12,14 @@ export const orderKeys = {
 export function useOrders() {
   return useQuery({
     queryKey: orderKeys.all,
+    // Synced on start, on window focus (the query client's default) and every minute.
+    refetchInterval: 60_000,
     queryFn: async (): Promise<OrderRow[]> => {
       try {
         return await api.syncOrders();
       } catch (e) {
-        if (e instanceof CommandError) return api.listOrders();
+        // Offline: what was last recorded locally. Anything else (a lapsed session) is an error.
+        if (e instanceof CommandError && e.code === 'unavailable') return api.listOrders();
         throw e;
       }
     },
@@ -39,11 +43,16 @@ export function useProviders() {
   return useQuery({ queryKey: orderKeys.providers, queryFn: api.listProviders });
 }
 
-export function useSubmitApplication() {
+/** 草稿箱: applications being typed, newest change first. */
+export function useDrafts() {
+  return useQuery({ queryKey: orderKeys.drafts, queryFn: api.listDrafts });
+}
+
+export function useDiscardDraft() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (form: ApplicationForm) => api.submitApplication(form),
-    onSuccess: () => client.invalidateQueries({ queryKey: orderKeys.all }),
+    mutationFn: api.discardDraft,
+    onSuccess: () => client.invalidateQueries({ queryKey: orderKeys.drafts }),
   });
 }
 

@@ -51,12 +51,12 @@ export default function OrderDetail({ row: listed, onClose }: { row: OrderRow | 
               style={{ marginTop: 16 }}
               type={detail.data.eta.peakSeason ? 'warning' : 'info'}
               showIcon
-              message={`预计${detail.data.eta.step}完成：${detail.data.eta.earliest} 至 ${detail.data.eta.latest}（工作日）`}
+              title={`预计${detail.data.eta.step}完成：${detail.data.eta.earliest} 至 ${detail.data.eta.latest}（工作日）`}
               description={detail.data.eta.peakSeason ?? undefined}
             />
           )}
           {detail.isError && (
-            <Alert style={{ marginTop: 16 }} type="warning" showIcon message={`无法获取最新进度：${detail.error.message}`} />
+            <Alert style={{ marginTop: 16 }} type="warning" showIcon title={`无法获取最新进度：${detail.error.message}`} />
           )}
           {detail.data && (
             <>

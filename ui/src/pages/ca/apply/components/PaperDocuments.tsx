@@ -31,12 +31,12 @@ export default function PaperDocuments({ row, onClose }: { row: OrderRow | null;
           <Typography.Paragraph>
             使用人脸认证可免于邮寄材料；如认证失败或无法使用摄像头，可邮寄纸质资料进行审核。平台收到纸质资料后开始审核。
           </Typography.Paragraph>
-          {settings.isError && <Alert type="error" showIcon message={settings.error.message} />}
+          {settings.isError && <Alert type="error" showIcon title={settings.error.message} />}
           {settings.data && (
             <Alert
               type="info"
               showIcon
-              message="邮寄地址"
+              title="邮寄地址"
               description={<span id="paper-address">{settings.data.paperDocumentsAddress}</span>}
             />
           )}
