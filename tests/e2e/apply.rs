@@ -1,16 +1,17 @@
-//! CA在线申领 in the real app: submit an application, see it listed, choose 邮寄纸质资料, 撤销 it;
-//! restart with the platform unreachable: still listed as the platform last reported it.
+//! CA在线申领 in the real app on the embedded platform: the wizard (填写申领信息 → 核对信息 →
+//! 身份认证), 邮寄纸质资料 and 撤销; and a draft typed halfway surviving the app being killed.
 
-use crate::support::{App, Launch, artifacts_dir, step, within};
+use crate::support::{App, Launch, artifacts_dir, screenshots_dir, step, within};
 use anyhow::Result;
 
-async fn fill_and_submit(app: &App) -> Result<()> {
-    app.wait_for("#apply-online").await?.click().await?;
+/// Opens CA在线申领 and fills every field for `organisation` (浙江汇信CA, mailed).
+pub async fn fill_application(app: &App, organisation: &str, credit_code: &str) -> Result<()> {
+    app.click_css("#apply-online").await?;
     // Wait until the providers arrived and the total shows, so the form is complete.
     app.wait_for_text("#apply-total", "¥300.00").await?;
     for (field, value) in [
-        ("organisationName", "晨安入驻供应商"),
-        ("creditCode", "91330106MA27XY812F"),
+        ("organisationName", organisation),
+        ("creditCode", credit_code),
         ("applicantName", "陈晨"),
         ("idNumber", "330102198001010018"),
         ("mobile", "13800138000"),
@@ -21,25 +22,41 @@ async fn fill_and_submit(app: &App) -> Result<()> {
     ] {
         app.type_into(&format!("#apply_{field}"), value).await?;
     }
-    app.wait_for("#apply-submit").await?.click().await?;
-    app.wait_gone("#apply-submit").await?;
+    Ok(())
+}
+
+/// 下一步 → 核对信息 → 提交, ending on the wizard's 身份认证 step.
+pub async fn review_and_submit(app: &App, screenshots: bool) -> Result<()> {
+    app.click_css("#apply-next").await?;
+    app.wait_for_text("#apply-review", "330102198001010018").await?;
+    if screenshots {
+        app.screenshot(&screenshots_dir().join("02-review.png")).await?;
+    }
+    app.click_css("#apply-submit").await?;
+    app.wait_for_text(".apply-wizard", "申领已提交").await?;
     Ok(())
 }
 
 #[tokio::test]
 #[ignore = "drives the real app: needs a display, tauri-driver and WebKitWebDriver (`cargo xtask test`)"]
-async fn an_application_submitted_in_the_app_is_listed_and_survives_a_restart_without_the_platform() -> Result<()> {
+async fn an_application_goes_through_the_wizard_to_paper_documents_and_is_cancelled() -> Result<()> {
     let data = tempfile::tempdir()?;
-
-    // First run: the embedded platform with demo data.
     step("launch with the embedded platform");
     let app = App::launch(Launch { data_dir: data.path(), platform_url: None }).await?;
-    let outcome = within(120, async {
+    let outcome = within(150, async {
         app.wait_for_text("#orders", "暂无申领记录").await?;
-        step("fill and submit CA在线申领");
-        fill_and_submit(&app).await?;
-        app.wait_for_text("#orders", "待认证").await?;
-        app.screenshot(&artifacts_dir().join("apply-submitted.png")).await?;
+        step("fill CA在线申领, review, submit");
+        fill_application(&app, "晨安入驻供应商", "91330106MA27XY812F").await?;
+        app.wait_for_text("#draft-status", "草稿已自动保存").await?;
+        app.screenshot(&screenshots_dir().join("01-apply-form.png")).await?;
+        review_and_submit(&app, true).await?;
+        app.screenshot(&screenshots_dir().join("03-submitted.png")).await?;
+        step("邮寄纸质资料 from the wizard's last step");
+        app.click_css("#wizard-paper").await?;
+        app.wait_for_text("#paper-address", "杭州市西湖区转塘街道鲤鱼山街鹏辉科技园1号楼政采云有限公司").await?;
+        app.screenshot(&screenshots_dir().join("04-paper-documents.png")).await?;
+        app.click_css("#paper-confirm").await?;
+        app.wait_for_text("#orders", "待支付 (待收材料)").await?;
         app.order_rows().await
     })
     .await;
@@ -51,17 +68,17 @@ async fn an_application_submitted_in_the_app_is_listed_and_survives_a_restart_wi
     // CA服务商, 订单编号, 机构名称, 申领人, 申领时间, 状态, 操作
     let row = &rows[0];
     assert_eq!(row[0], "浙江汇信CA");
-    let order_no = row[1].clone();
-    assert!(order_no.len() == 15 && order_no.bytes().all(|b| b.is_ascii_digit()), "{row:?}");
+    assert!(row[1].len() == 15 && row[1].bytes().all(|b| b.is_ascii_digit()), "{row:?}");
     assert_eq!(&row[2..4], ["晨安入驻供应商", "陈晨"]);
-    assert_eq!(row[5], "待认证");
+    // The submitted application's draft is gone.
+    assert!(app.client.find(fantoccini::Locator::Css("#drafts")).await.is_err(), "no 草稿箱 after submitting");
 
-    step("邮寄纸质资料, then 撤销");
+    step("查看, then 撤销");
     let outcome = within(120, async {
-        app.click_text("#orders", "邮寄纸质资料").await?;
-        app.wait_for_text("#paper-address", "杭州市西湖区转塘街道鲤鱼山街鹏辉科技园1号楼政采云有限公司").await?;
-        app.click_css("#paper-confirm").await?;
-        app.wait_for_text("#orders", "待支付 (待收材料)").await?;
+        app.click_text("#orders", "查看").await?;
+        app.wait_for_text(".order-detail", "办理记录").await?;
+        app.screenshot(&screenshots_dir().join("05-detail.png")).await?;
+        app.click_css(".order-detail .ant-drawer-close").await?;
         app.click_text("#orders", "撤销").await?;
         app.click_css(".ant-popconfirm .ant-btn-primary").await?;
         app.wait_for_text("#orders", "已撤销").await?;
@@ -71,27 +88,55 @@ async fn an_application_submitted_in_the_app_is_listed_and_survives_a_restart_wi
     if outcome.is_err() {
         let _ = app.screenshot(&artifacts_dir().join("steps-failed.png")).await;
     }
-    let rows = outcome?;
-    assert_eq!(rows[0][5], "已撤销", "{rows:?}");
-    step("quit");
+    assert_eq!(outcome?[0][5], "已撤销");
     app.quit().await?;
+    Ok(())
+}
 
-    // Second run: the platform cannot be reached (nothing listens on port 9); the list is local.
-    step("launch with the platform unreachable");
-    let app = App::launch(Launch { data_dir: data.path(), platform_url: Some("http://127.0.0.1:9") }).await?;
+#[tokio::test]
+#[ignore = "drives the real app: needs a display, tauri-driver and WebKitWebDriver (`cargo xtask test`)"]
+async fn a_draft_typed_halfway_survives_the_app_being_killed() -> Result<()> {
+    let data = tempfile::tempdir()?;
+    step("type half an application");
+    let app = App::launch(Launch { data_dir: data.path(), platform_url: None }).await?;
     let outcome = within(120, async {
-        app.wait_for_text("#orders", &order_no).await?;
-        app.wait_for("#offline-banner").await?;
-        app.screenshot(&artifacts_dir().join("apply-offline.png")).await?;
-        app.order_rows().await
+        app.wait_for_text("#orders", "暂无申领记录").await?;
+        app.click_css("#apply-online").await?;
+        app.wait_for_text("#apply-total", "¥300.00").await?;
+        app.type_into("#apply_organisationName", "半途供应商").await?;
+        app.type_into("#apply_mobile", "13912345678").await?;
+        app.wait_for_text("#draft-status", "草稿已自动保存").await
     })
     .await;
     if outcome.is_err() {
-        let _ = app.screenshot(&artifacts_dir().join("offline-failed.png")).await;
+        let _ = app.screenshot(&artifacts_dir().join("draft-failed.png")).await;
     }
-    let rows = outcome?;
-    assert_eq!(rows.len(), 1, "{rows:?}");
-    assert_eq!((rows[0][1].as_str(), rows[0][5].as_str()), (order_no.as_str(), "已撤销"));
+    outcome?;
+    step("kill the app");
+    app.kill();
+
+    step("start again: the draft is in 草稿箱 and continues as typed");
+    let app = App::launch(Launch { data_dir: data.path(), platform_url: None }).await?;
+    let outcome = within(120, async {
+        app.wait_for_text("#drafts", "半途供应商").await?;
+        app.screenshot(&screenshots_dir().join("06-drafts.png")).await?;
+        app.click_text("#drafts", "继续填写").await?;
+        app.wait_for("#apply_mobile").await?;
+        let mut mobile = String::new();
+        for _ in 0..40 {
+            mobile = app.value_of("#apply_mobile").await?;
+            if !mobile.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+        Ok((app.value_of("#apply_organisationName").await?, mobile))
+    })
+    .await;
+    if outcome.is_err() {
+        let _ = app.screenshot(&artifacts_dir().join("draft-restore-failed.png")).await;
+    }
+    assert_eq!(outcome?, ("半途供应商".to_owned(), "13912345678".to_owned()));
     app.quit().await?;
     Ok(())
 }

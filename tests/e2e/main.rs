@@ -5,4 +5,5 @@
 //! `cargo test`; `cargo xtask test` installs those and runs them with `--ignored`.
 
 mod apply;
+mod journey;
 mod support;

@@ -107,7 +107,12 @@ impl App {
                 return Ok(found);
             }
             if Instant::now() > deadline {
-                bail!("no '{text}' under {css}");
+                // What is there instead says more than the absence.
+                let there = match self.client.find(Locator::Css(css)).await {
+                    Ok(scope) => scope.text().await.unwrap_or_default(),
+                    Err(_) => "(nothing matches)".to_owned(),
+                };
+                bail!("no '{text}' under {css}; it shows: {there}");
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
@@ -152,12 +157,64 @@ impl App {
         Ok(())
     }
 
+    /// Presses the mouse on the first element matching `css`, from the page: what opens an antd
+    /// Select (it listens for mousedown, not click).
+    pub async fn mouse_down_css(&self, css: &str) -> Result<()> {
+        self.wait_for(css).await?;
+        let pressed = self
+            .client
+            .execute(
+                "const el = document.querySelector(arguments[0]);
+                 if (el) el.dispatchEvent(new MouseEvent('mousedown', { bubbles: true, cancelable: true }));
+                 return Boolean(el);",
+                vec![css.into()],
+            )
+            .await?;
+        if pressed != serde_json::Value::Bool(true) {
+            bail!("nothing to press at {css}");
+        }
+        Ok(())
+    }
+
     /// Types into a field. No click first: Send Keys focuses the element itself, and a click at the
     /// field's position while a dialog is still zooming in can land on the mask behind it.
     pub async fn type_into(&self, css: &str, text: &str) -> Result<()> {
         let input = self.wait_for(css).await?;
         input.send_keys(text).await?;
         Ok(())
+    }
+
+    /// Replaces what an input holds, as a paste over a selection would: the value is set through
+    /// the native setter and an input event tells React.
+    pub async fn replace_value(&self, css: &str, text: &str) -> Result<()> {
+        self.wait_for(css).await?;
+        let done = self
+            .client
+            .execute(
+                "const [css, text] = arguments;
+                 const el = document.querySelector(css);
+                 if (!el) return false;
+                 Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(el, text);
+                 el.dispatchEvent(new Event('input', { bubbles: true }));
+                 return true;",
+                vec![css.into(), text.into()],
+            )
+            .await?;
+        if done != serde_json::Value::Bool(true) {
+            bail!("no input at {css}");
+        }
+        Ok(())
+    }
+
+    /// The current value of an input.
+    pub async fn value_of(&self, css: &str) -> Result<String> {
+        let input = self.wait_for(css).await?;
+        Ok(input.prop("value").await?.unwrap_or_default())
+    }
+
+    /// Ends the app the hard way, as a crash or a power cut would: no window closing, no shutdown.
+    pub fn kill(self) {
+        drop(self);
     }
 
     /// The cells of every row of the order table, as text.
@@ -190,24 +247,6 @@ impl App {
         match closed {
             Ok(result) => result.context("closing the WebDriver session"),
             Err(_) => bail!("the WebDriver session did not close within 10 s"),
-        }
-    }
-
-    /// Waits until no element matches `css` any more (a dialog closed, a spinner gone).
-    pub async fn wait_gone(&self, css: &str) -> Result<()> {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let mut visible = false;
-            for element in self.client.find_all(Locator::Css(css)).await? {
-                visible |= element.is_displayed().await.unwrap_or(false);
-            }
-            if !visible {
-                return Ok(());
-            }
-            if Instant::now() > deadline {
-                bail!("{css} is still shown");
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
         }
     }
 }
@@ -243,4 +282,9 @@ pub fn step(what: &str) {
 /// Where failing runs leave their screenshots.
 pub fn artifacts_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e")
+}
+
+/// Where the screenshots of each screen go, for the README.
+pub fn screenshots_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots")
 }

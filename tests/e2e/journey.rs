@@ -1,0 +1,260 @@
+//! The applicant's journey against a platform of its own (started in this test process, real HTTP on
+//! loopback), whose staff the test plays over the staff API: register in the app, apply, 邮寄纸质资料,
+//! the documents received and the fee taken at the counter, 审核不通过 → 编辑 with the 不通过理由 →
+//! 重新提交 → approved, produced and mailed → 发票申请; search and pagination over 26 orders; and the
+//! list offline after the platform stops.
+
+use crate::apply::{fill_application, review_and_submit};
+use crate::support::{App, Launch, artifacts_dir, screenshots_dir, step, within};
+use anyhow::{Context, Result, bail};
+use certdesk_api::StaffRole;
+use certdesk_platform::{Platform, PlatformConfig, PlatformHandle};
+use serde_json::{Value, json};
+
+const ORGANISATION: &str = "测试供应商";
+const CREDIT_CODE: &str = "91350100M000100Y43";
+const USERNAME: &str = "supplier";
+const PASSWORD: &str = "a-long-password";
+
+/// The platform's staff, acting over the staff API.
+struct Staff {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Staff {
+    async fn log_in(platform: &PlatformHandle, data_dir: &std::path::Path) -> Result<Staff> {
+        let new = certdesk_platform::staff::NewStaff {
+            username: "counter".into(),
+            display_name: "综合窗口".into(),
+            password: "correct-horse-battery".into(),
+            roles: vec![StaffRole::Reviewer, StaffRole::Producer, StaffRole::Counter],
+        };
+        certdesk_platform::staff::add_staff(data_dir, &new)?;
+        let http = reqwest::Client::new();
+        let session: Value = http
+            .post(format!("{}/v1/staff/sessions", platform.url()))
+            .json(&json!({"username": "counter", "password": "correct-horse-battery"}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let token = session["token"].as_str().context("staff token")?.to_owned();
+        Ok(Staff { http, base: platform.url(), token })
+    }
+
+    async fn step(&self, order_no: &str, action: &str, body: Value) -> Result<Value> {
+        let res = self
+            .http
+            .post(format!("{}/v1/staff/orders/{order_no}/{action}", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await?;
+        let status = res.status();
+        let body: Value = res.json().await?;
+        if !status.is_success() {
+            bail!("staff {action} on {order_no}: {status} {body}");
+        }
+        Ok(body)
+    }
+}
+
+/// 25 more orders of the organisation, submitted straight to the platform (as from another computer).
+async fn submit_more_orders(platform: &PlatformHandle, count: usize) -> Result<()> {
+    let http = reqwest::Client::new();
+    let session: Value = http
+        .post(format!("{}/v1/sessions", platform.url()))
+        .json(&json!({"username": USERNAME, "password": PASSWORD}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = session["token"].as_str().context("applicant token")?;
+    for _ in 0..count {
+        let res = http
+            .post(format!("{}/v1/orders", platform.url()))
+            .bearer_auth(token)
+            .json(&json!({
+                "providerId": "demo-free", "quantity": 1, "organisationName": ORGANISATION,
+                "creditCode": CREDIT_CODE, "applicantName": "王芳", "idNumber": "330102198001010018",
+                "mobile": "13800138000", "email": "invoice@example.com", "delivery": "counter",
+                "recipient": "", "recipientMobile": "", "address": ""
+            }))
+            .send()
+            .await?;
+        if res.status() != 201 {
+            bail!("submit: {}", res.status());
+        }
+    }
+    Ok(())
+}
+
+async fn register_in_the_app(app: &App) -> Result<()> {
+    app.wait_for("#login").await?;
+    app.screenshot(&screenshots_dir().join("00-login.png")).await?;
+    app.click_text("#login", "注册机构账号").await?;
+    for (field, value) in [
+        ("organisationName", ORGANISATION),
+        ("creditCode", CREDIT_CODE),
+        ("username", USERNAME),
+        ("password", PASSWORD),
+        ("confirm", PASSWORD),
+    ] {
+        app.type_into(&format!("#register_{field}"), value).await?;
+    }
+    app.click_css("#register-submit").await?;
+    app.wait_for_text("#account-name", ORGANISATION).await?;
+    Ok(())
+}
+
+/// The 状态 cell of the row of `order_no`, once the list shows `expected` for it.
+async fn wait_for_status(app: &App, order_no: &str, expected: &str) -> Result<()> {
+    for _ in 0..60 {
+        app.click_css("#refresh-orders").await?;
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let rows = app.order_rows().await?;
+        if rows.iter().any(|r| r[1] == order_no && r[5] == expected) {
+            return Ok(());
+        }
+    }
+    bail!("order {order_no} never showed {expected}")
+}
+
+#[tokio::test]
+#[ignore = "drives the real app: needs a display, tauri-driver and WebKitWebDriver (`cargo xtask test`)"]
+async fn the_whole_journey_against_a_platform_of_its_own_then_offline() -> Result<()> {
+    let data = tempfile::tempdir()?;
+    let platform_dir = data.path().join("platform");
+    let platform = Platform::start(PlatformConfig::embedded(&platform_dir)).await?;
+    let url = platform.url();
+    let staff = Staff::log_in(&platform, &platform_dir).await?;
+    let app_dir = data.path().join("app");
+
+    step("register the organisation in the app and apply");
+    let app = App::launch(Launch { data_dir: &app_dir, platform_url: Some(&url) }).await?;
+    let outcome = within(180, async {
+        register_in_the_app(&app).await?;
+        app.wait_for_text("#orders", "暂无申领记录").await?;
+        fill_application(&app, ORGANISATION, CREDIT_CODE).await?;
+        review_and_submit(&app, false).await?;
+        app.click_css("#wizard-paper").await?;
+        app.click_css("#paper-confirm").await?;
+        app.wait_for_text("#orders", "待支付 (待收材料)").await?;
+        let rows = app.order_rows().await?;
+        Ok(rows[0][1].clone())
+    })
+    .await;
+    if outcome.is_err() {
+        let _ = app.screenshot(&artifacts_dir().join("journey-apply-failed.png")).await;
+    }
+    let order_no = outcome?;
+
+    step("the platform receives the documents, takes the fee at the counter and rejects");
+    staff.step(&order_no, "materials-received", json!({})).await?;
+    staff.step(&order_no, "counter-payment", json!({"method": "counterCash", "receiptNo": "R-2026-0001"})).await?;
+    staff.step(&order_no, "reject", json!({"reason": "申领人手机号码无法接通"})).await?;
+
+    step("编辑 shows the 不通过理由; correct and 重新提交");
+    let outcome = within(150, async {
+        wait_for_status(&app, &order_no, "审核未通过 (材料已收)").await?;
+        app.click_text("#orders", "编辑").await?;
+        app.wait_for_text("#rejection-reason", "申领人手机号码无法接通").await?;
+        // The kept ID number is shown masked; the mobile is corrected.
+        for _ in 0..40 {
+            if app.value_of("#apply_idNumber").await? == "330***********0018" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+        app.replace_value("#apply_mobile", "13900139000").await?;
+        app.wait_for_text(".apply-wizard", "已修改").await?;
+        app.screenshot(&screenshots_dir().join("07-edit-rejected.png")).await?;
+        app.click_css("#apply-next").await?;
+        app.wait_for_text("#apply-review", "13900139000").await?;
+        app.click_css("#apply-submit").await?;
+        app.wait_for_text(".apply-wizard", "已重新提交").await?;
+        app.click_css("#wizard-done").await?;
+        wait_for_status(&app, &order_no, "待审核 (材料已收)").await
+    })
+    .await;
+    if outcome.is_err() {
+        let _ = app.screenshot(&artifacts_dir().join("journey-edit-failed.png")).await;
+    }
+    outcome?;
+
+    step("approved, produced and mailed; 发票申请 in the app");
+    staff.step(&order_no, "approve", json!({})).await?;
+    staff.step(&order_no, "ship", json!({"courier": "顺丰速运", "trackingNo": "SF1234567890"})).await?;
+    let outcome = within(120, async {
+        wait_for_status(&app, &order_no, "审核通过, 已发证 (材料已收)").await?;
+        app.click_text("#orders", "发票申请").await?;
+        app.click_css(".ant-popconfirm .ant-btn-primary").await?;
+        app.wait_for_text("#orders", "已申请发票").await?;
+        app.click_text("#orders", "查看").await?;
+        app.wait_for_text(".order-detail", "重新提交，修改了：手机号码").await?;
+        app.screenshot(&screenshots_dir().join("08-issued-detail.png")).await?;
+        app.click_css(".order-detail .ant-drawer-close").await
+    })
+    .await;
+    if outcome.is_err() {
+        let _ = app.screenshot(&artifacts_dir().join("journey-invoice-failed.png")).await;
+    }
+    outcome?;
+
+    step("search and pagination over 26 orders");
+    submit_more_orders(&platform, 25).await?;
+    let outcome = within(150, async {
+        app.click_css("#refresh-orders").await?;
+        app.wait_for_text("#orders", "共有 26 条").await?;
+        assert_eq!(app.order_rows().await?.len(), 10);
+        // Page 2, then the jump to page 3 (6 left there).
+        app.click_css("#orders .ant-pagination-item-2").await?;
+        app.wait_for("#orders .ant-pagination-item-2.ant-pagination-item-active").await?;
+        app.type_into("#orders .ant-pagination-options-quick-jumper input", "3").await?;
+        app.click_text("#orders .ant-pagination-options-quick-jumper", "Go").await?;
+        app.wait_for("#orders .ant-pagination-item-3.ant-pagination-item-active").await?;
+        let last_page = app.order_rows().await?;
+        // By number.
+        app.type_into("#search_orderNo", &order_no).await?;
+        app.click_css("#search-submit").await?;
+        app.wait_for_text("#orders", "共有 1 条").await?;
+        let by_number = app.order_rows().await?;
+        // By status: 待认证 is every order but the first.
+        app.click_css("#search-reset").await?;
+        app.mouse_down_css("#search_status").await?;
+        app.click_css(".ant-select-item-option[title='待认证']").await?;
+        app.click_css("#search-submit").await?;
+        app.wait_for_text("#orders", "共有 25 条").await?;
+        app.screenshot(&screenshots_dir().join("09-search.png")).await?;
+        Ok((last_page, by_number))
+    })
+    .await;
+    if outcome.is_err() {
+        let _ = app.screenshot(&artifacts_dir().join("journey-search-failed.png")).await;
+    }
+    let (last_page, by_number) = outcome?;
+    assert_eq!(last_page.len(), 6, "{last_page:?}");
+    assert_eq!(by_number.len(), 1);
+    assert_eq!(by_number[0][1], order_no);
+    app.quit().await?;
+
+    step("the platform stops; the app starts signed in and lists the orders offline");
+    platform.shutdown().await?;
+    let app = App::launch(Launch { data_dir: &app_dir, platform_url: Some(&url) }).await?;
+    let outcome = within(120, async {
+        app.wait_for("#offline-banner").await?;
+        app.wait_for_text("#orders", "共有 26 条").await?;
+        app.screenshot(&screenshots_dir().join("10-offline.png")).await?;
+        app.order_rows().await
+    })
+    .await;
+    if outcome.is_err() {
+        let _ = app.screenshot(&artifacts_dir().join("journey-offline-failed.png")).await;
+    }
+    let rows = outcome?;
+    assert_eq!(rows.len(), 10);
+    app.quit().await?;
+    Ok(())
+}
