@@ -76,6 +76,7 @@ impl Desk {
             (None, false) => organisation.chars().take(40).collect(),
         };
         let stored = certdesk_store::StoredDraft {
+            owner: self.owner()?,
             form_sealed: self.sealer.seal(&json, &id).map_err(DeskError::from)?,
             id,
             order_no: draft.order_no,
@@ -90,7 +91,7 @@ impl Desk {
 
     /// Every draft, the most recently changed first.
     pub fn drafts(&self) -> Result<Vec<DraftSummary>, ApiError> {
-        let drafts = certdesk_store::list_drafts(&self.store()).map_err(DeskError::from)?;
+        let drafts = certdesk_store::list_drafts(&self.store(), &self.owner()?).map_err(DeskError::from)?;
         Ok(drafts.into_iter().map(summary).collect())
     }
 

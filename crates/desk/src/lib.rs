@@ -149,6 +149,43 @@ pub struct OrderDetailView {
     pub row: OrderRow,
     pub history: Vec<HistoryRow>,
     pub eta: Option<certdesk_api::EtaView>,
+    /// True when the platform could not be reached and this is the copy kept from the last 查看.
+    pub offline: bool,
+}
+
+/// An order whose status the platform changed (a review, production, mailing): what the desktop
+/// notification says. The applicant's own actions in this app are not announced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusChange {
+    pub order_no: String,
+    pub status_zh: String,
+    pub status_en: String,
+    /// 不通过理由, when the change is a rejection.
+    pub reason: Option<String>,
+}
+
+impl StatusChange {
+    fn of(order: &OrderSummary) -> StatusChange {
+        let reason = match &order.status {
+            certdesk_core::OrderStatus::Rejected { reason, .. } => Some(reason.clone()),
+            _ => None,
+        };
+        StatusChange {
+            order_no: order.order_no.to_string(),
+            status_zh: order.status.label_zh(),
+            status_en: order.status.label_en(),
+            reason,
+        }
+    }
+
+    /// The notification's text, in Chinese as the app's default.
+    pub fn message_zh(&self) -> String {
+        match &self.reason {
+            Some(reason) => format!("订单 {} 状态变为：{}，不通过理由：{reason}", self.order_no, self.status_zh),
+            None => format!("订单 {} 状态变为：{}", self.order_no, self.status_zh),
+        }
+    }
 }
 
 /// The organisation's account the app is signed in with.
@@ -191,6 +228,8 @@ pub struct Desk {
     account: Mutex<Option<AccountView>>,
     /// 申领数量 upper bound, from the platform's settings once known.
     max_quantity: AtomicU32,
+    /// Status changes the platform made, as sync and the events feed find them.
+    changes: tokio::sync::broadcast::Sender<StatusChange>,
     /// Kept so the embedded platform lives as long as the app.
     embedded: Option<PlatformHandle>,
 }
@@ -233,8 +272,34 @@ impl Desk {
             sealer,
             account: Mutex::new(account),
             max_quantity: AtomicU32::new(certdesk_core::DEFAULT_MAX_QUANTITY),
+            changes: tokio::sync::broadcast::channel(64).0,
             embedded,
         })
+    }
+
+    /// Status changes made by the platform (reviews, production, mailing), for notifications.
+    pub fn status_changes(&self) -> tokio::sync::broadcast::Receiver<StatusChange> {
+        self.changes.subscribe()
+    }
+
+    /// Whose local records these are: the signed-in organisation on this platform. Several
+    /// organisations may use one computer; each sees only its own orders and drafts.
+    fn owner(&self) -> Result<String, ApiError> {
+        let account = self.account().ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "请先登录"))?;
+        // The embedded platform listens on a new port at every start; its data stays the same.
+        let platform = if self.embedded.is_some() { "embedded" } else { self.client.base_url() };
+        Ok(format!("{platform}/{}", account.credit_code))
+    }
+
+    /// Keeps what the platform reported and announces a status it changed since the last look.
+    fn keep_reported(&self, owner: &str, order: &OrderSummary) -> Result<(), ApiError> {
+        let before = certdesk_store::upsert_order(&mut self.store(), owner, order).map_err(DeskError::from)?;
+        if before.is_some() {
+            tracing::info!(order_no = %order.order_no, status = %order.status.label_en(), "status changed on the platform");
+            // Nobody listening (tests, no window yet) is fine.
+            let _ = self.changes.send(StatusChange::of(order));
+        }
+        Ok(())
     }
 
     /// Who is signed in; `None` means the login screen.
@@ -328,7 +393,7 @@ impl Desk {
 
     /// The user's orders as last reported by the platform, newest first; works offline.
     pub fn orders(&self) -> Result<Vec<OrderRow>, ApiError> {
-        let orders = certdesk_store::list_orders(&self.store()).map_err(DeskError::from)?;
+        let orders = certdesk_store::list_orders(&self.store(), &self.owner()?).map_err(DeskError::from)?;
         Ok(orders.into_iter().map(OrderRow::from).collect())
     }
 
@@ -361,7 +426,7 @@ impl Desk {
             other => other,
         }
         .map_err(DeskError::from)?;
-        certdesk_store::upsert_order(&mut self.store(), &order).map_err(DeskError::from)?;
+        certdesk_store::upsert_order(&mut self.store(), &self.owner()?, &order).map_err(DeskError::from)?;
         if let Some(id) = draft_id {
             self.discard_draft(&id)?;
         }
@@ -377,7 +442,7 @@ impl Desk {
             certdesk_core::OrderStatus::Rejected { reason, .. } => Some(reason.clone()),
             _ => None,
         };
-        certdesk_store::upsert_order(&mut self.store(), &order).map_err(DeskError::from)?;
+        certdesk_store::upsert_order(&mut self.store(), &self.owner()?, &order).map_err(DeskError::from)?;
         Ok(ApplicationForEdit { order_no: number.to_string(), form, reason })
     }
 
@@ -402,11 +467,26 @@ impl Desk {
         self.record(self.client.request_invoice(&number).await)
     }
 
-    /// 查看: the order with its history and ETA, from the platform; what it says is kept locally.
+    /// 查看: the order with its history and ETA, from the platform; what it says is kept locally and
+    /// shown from there (marked offline) when the platform cannot be reached.
     pub async fn order_detail(&self, order_no: &str) -> Result<OrderDetailView, ApiError> {
         let order_no = certdesk_core::OrderNumber::parse(order_no).map_err(ApiError::from)?;
-        let detail = self.client.order_detail(&order_no).await.map_err(DeskError::from)?;
-        certdesk_store::upsert_order(&mut self.store(), &detail.order).map_err(DeskError::from)?;
+        let owner = self.owner()?;
+        let (detail, offline) = match self.client.order_detail(&order_no).await {
+            Ok(detail) => {
+                certdesk_store::save_order_detail(&mut self.store(), &owner, &detail).map_err(DeskError::from)?;
+                (detail, false)
+            }
+            Err(certdesk_client::ClientError::Unreachable(reason)) => {
+                let kept =
+                    certdesk_store::order_detail(&self.store(), &owner, order_no.as_str()).map_err(DeskError::from)?;
+                match kept {
+                    Some(detail) => (detail, true),
+                    None => return Err(DeskError::from(certdesk_client::ClientError::Unreachable(reason)).into()),
+                }
+            }
+            Err(e) => return Err(DeskError::from(e).into()),
+        };
         let history = detail
             .history
             .into_iter()
@@ -420,21 +500,19 @@ impl Desk {
                 }
             })
             .collect();
-        Ok(OrderDetailView { row: detail.order.into(), history, eta: detail.eta })
+        Ok(OrderDetailView { row: detail.order.into(), history, eta: detail.eta, offline })
     }
 
     /// Brings the local record up to date with every order the platform has for this organisation;
     /// the platform wins. Returns the list as it now stands.
     pub async fn sync(&self) -> Result<Vec<OrderRow>, ApiError> {
+        let owner = self.owner()?;
         let mut page = 1;
         loop {
             let query = certdesk_api::OrderQuery { page: Some(page), page_size: Some(100), ..Default::default() };
             let batch = self.client.orders(&query).await.map_err(DeskError::from)?;
-            {
-                let mut store = self.store();
-                for order in &batch.items {
-                    certdesk_store::upsert_order(&mut store, order).map_err(DeskError::from)?;
-                }
+            for order in &batch.items {
+                self.keep_reported(&owner, order)?;
             }
             if batch.items.is_empty() || page * batch.page_size >= batch.total {
                 break;
@@ -442,6 +520,38 @@ impl Desk {
             page += 1;
         }
         self.orders()
+    }
+
+    /// Waits up to `wait` seconds on the platform's events feed, then brings each order it names up to
+    /// date (announcing the statuses the platform changed). Returns how many orders were refreshed.
+    /// Where the feed was left is kept per account, so what happened while the app was closed is
+    /// announced at the next start.
+    pub async fn follow_events(&self, wait: u32) -> Result<usize, ApiError> {
+        let owner = self.owner()?;
+        let cursor = certdesk_store::feed_cursor(&self.store(), &owner).map_err(DeskError::from)?;
+        let Some(after) = cursor else {
+            // First time here: start at the feed's end; sync brings the orders as they are now.
+            let mut after = 0;
+            loop {
+                let feed = self.client.events(after, 0).await.map_err(DeskError::from)?;
+                if feed.events.is_empty() {
+                    break;
+                }
+                after = feed.last_id;
+            }
+            certdesk_store::save_feed_cursor(&self.store(), &owner, after).map_err(DeskError::from)?;
+            return Ok(0);
+        };
+        let feed = self.client.events(after, wait).await.map_err(DeskError::from)?;
+        let mut named: Vec<&certdesk_core::OrderNumber> = feed.events.iter().map(|e| &e.order_no).collect();
+        named.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        named.dedup();
+        for order_no in &named {
+            let order = self.client.order(order_no).await.map_err(DeskError::from)?;
+            self.keep_reported(&owner, &order)?;
+        }
+        certdesk_store::save_feed_cursor(&self.store(), &owner, feed.last_id).map_err(DeskError::from)?;
+        Ok(named.len())
     }
 
     /// Where to mail paper documents, and the platform's other settings.
@@ -467,7 +577,7 @@ impl Desk {
     /// Keeps what the platform answered and returns it as a row.
     fn record(&self, answer: certdesk_client::Result<OrderSummary>) -> Result<OrderRow, ApiError> {
         let order = answer.map_err(DeskError::from)?;
-        certdesk_store::upsert_order(&mut self.store(), &order).map_err(DeskError::from)?;
+        certdesk_store::upsert_order(&mut self.store(), &self.owner()?, &order).map_err(DeskError::from)?;
         Ok(order.into())
     }
 

@@ -19,10 +19,15 @@ pub(crate) const MIGRATION_20261128_DRAFTS: &str = "CREATE TABLE drafts (
 );
 CREATE UNIQUE INDEX drafts_one_per_edited_order ON drafts(order_no) WHERE order_no IS NOT NULL;";
 
+/// A draft belongs to the account that typed it.
+pub(crate) const MIGRATION_20261129_OWNER: &str = "ALTER TABLE drafts ADD COLUMN owner TEXT NOT NULL DEFAULT '';";
+
 /// A stored draft; `form_sealed` is opened by the caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredDraft {
     pub id: String,
+    /// The account that typed it.
+    pub owner: String,
     pub order_no: Option<String>,
     pub form_sealed: Vec<u8>,
     pub step: u32,
@@ -36,18 +41,18 @@ pub struct StoredDraft {
 pub fn save_draft(conn: &mut Connection, draft: &StoredDraft) -> Result<()> {
     let tx = conn.transaction()?;
     tx.execute(
-        "INSERT INTO drafts (id, order_no, form_sealed, step, label, seq)
-         VALUES (?1, ?2, ?3, ?4, ?5, (SELECT COALESCE(MAX(seq), 0) + 1 FROM drafts))
+        "INSERT INTO drafts (id, order_no, form_sealed, step, label, owner, seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, (SELECT COALESCE(MAX(seq), 0) + 1 FROM drafts))
          ON CONFLICT (id) DO UPDATE SET order_no = excluded.order_no, form_sealed = excluded.form_sealed,
             step = excluded.step, label = excluded.label, seq = excluded.seq,
             updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-        params![draft.id, draft.order_no, draft.form_sealed, draft.step, draft.label],
+        params![draft.id, draft.order_no, draft.form_sealed, draft.step, draft.label, draft.owner],
     )?;
     tx.commit()?;
     Ok(())
 }
 
-const SELECT: &str = "SELECT id, order_no, form_sealed, step, label, updated_at FROM drafts";
+const SELECT: &str = "SELECT id, order_no, form_sealed, step, label, updated_at, owner FROM drafts";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredDraft> {
     Ok(StoredDraft {
@@ -57,13 +62,14 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredDraft> {
         step: r.get(3)?,
         label: r.get(4)?,
         updated_at: r.get(5)?,
+        owner: r.get(6)?,
     })
 }
 
-/// Every draft, the most recently changed first.
-pub fn list_drafts(conn: &Connection) -> Result<Vec<StoredDraft>> {
-    let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY seq DESC"))?;
-    let rows = stmt.query_map([], from_row)?;
+/// Every draft of `owner`, the most recently changed first.
+pub fn list_drafts(conn: &Connection, owner: &str) -> Result<Vec<StoredDraft>> {
+    let mut stmt = conn.prepare(&format!("{SELECT} WHERE owner = ?1 ORDER BY seq DESC"))?;
+    let rows = stmt.query_map([owner], from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

@@ -10,7 +10,7 @@ mod orders;
 mod session;
 
 pub use drafts::{StoredDraft, delete_draft, draft, draft_for_order, list_drafts, save_draft};
-pub use orders::{list_orders, upsert_order};
+pub use orders::{feed_cursor, list_orders, order_detail, save_feed_cursor, save_order_detail, upsert_order};
 pub use session::{StoredSession, forget_session, save_session, session};
 
 use rusqlite::Connection;
@@ -34,6 +34,8 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(orders::MIGRATION_20261128_CREATE),
     M::up(drafts::MIGRATION_20261128_DRAFTS),
     M::up(session::MIGRATION_20261128_SESSION),
+    M::up(orders::MIGRATION_20261129_OWNER),
+    M::up(drafts::MIGRATION_20261129_OWNER),
 ];
 
 /// Opens (creating if needed) the local database at `path` and brings it to the latest schema.

@@ -32,24 +32,34 @@ async fn with_no_platform_configured_the_desk_starts_the_embedded_one() {
 }
 
 #[tokio::test]
-async fn a_submitted_order_is_listed_and_still_listed_when_the_platform_is_unreachable() {
+async fn a_submitted_order_is_listed_and_still_listed_and_viewed_when_the_platform_is_unreachable() {
     let dir = tempfile::tempdir().unwrap();
-    let config = DeskConfig { data_dir: dir.path().into(), platform_url: None };
+    let platform = standalone_platform(dir.path()).await;
+    let config = DeskConfig { data_dir: dir.path().join("app"), platform_url: Some(platform.url()) };
     let desk = Desk::start(&config).await.unwrap();
-    let row = desk.submit(form(), None).await.unwrap();
+    desk.register(registration()).await.unwrap();
+    let row = desk.submit(my_form(), None).await.unwrap();
     assert_eq!(row.order.status, OrderStatus::PendingVerification);
     assert_eq!(row.status_zh, "待认证");
     assert_eq!(row.submitted_at_text.len(), "2020-06-02 21:14:41".len());
     assert_eq!(desk.orders().unwrap(), vec![row.clone()]);
+    let number = row.order.order_no.to_string();
+    let online = desk.order_detail(&number).await.unwrap();
+    assert!(!online.offline);
     desk.shutdown().await.unwrap();
+    platform.shutdown().await.unwrap();
 
-    // Port 9 (discard) is closed on loopback: the platform cannot be reached.
-    let offline = DeskConfig { platform_url: Some("http://127.0.0.1:9".into()), ..config };
-    let desk = Desk::start(&offline).await.unwrap();
+    // The platform is gone: the app starts signed in, lists the order and opens 查看 from what it kept.
+    let desk = Desk::start(&config).await.unwrap();
     assert_eq!(desk.orders().unwrap(), vec![row]);
+    let kept = desk.order_detail(&number).await.unwrap();
+    assert!(kept.offline);
+    assert_eq!(kept.history, online.history);
     let error = desk.providers().await.unwrap_err();
     assert_eq!(error.code, ErrorCode::Unavailable);
     assert_eq!(error.message, "无法连接平台，请检查网络后重试");
+    // An order never viewed here has nothing kept: the error says the platform is unreachable.
+    assert_eq!(desk.order_detail("159110370124321").await.unwrap_err().code, ErrorCode::Unavailable);
 }
 
 #[tokio::test]
@@ -188,6 +198,58 @@ async fn standalone_platform(dir: &std::path::Path) -> certdesk_platform::Platfo
     certdesk_platform::Platform::start(certdesk_platform::PlatformConfig::embedded(dir.join("platform"))).await.unwrap()
 }
 
+/// The registered organisation's application.
+fn my_form() -> SubmitOrder {
+    SubmitOrder {
+        provider_id: "demo-free".into(),
+        organisation_name: "测试供应商".into(),
+        credit_code: "91350100M000100Y43".into(),
+        ..form()
+    }
+}
+
+/// A reviewer of `platform`, acting over the staff API.
+struct Reviewer {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Reviewer {
+    async fn sign_in(platform: &certdesk_platform::PlatformHandle, platform_dir: &std::path::Path) -> Reviewer {
+        let staff = certdesk_platform::staff::NewStaff {
+            username: "reviewer".into(),
+            display_name: "审核员".into(),
+            password: "correct-horse-battery".into(),
+            roles: vec![certdesk_api::StaffRole::Reviewer],
+        };
+        certdesk_platform::staff::add_staff(platform_dir, &staff).unwrap();
+        let http = reqwest::Client::new();
+        let session: serde_json::Value = http
+            .post(format!("{}/v1/staff/sessions", platform.url()))
+            .json(&serde_json::json!({"username": "reviewer", "password": "correct-horse-battery"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        Reviewer { http, base: platform.url(), token: session["token"].as_str().unwrap().to_owned() }
+    }
+
+    async fn act(&self, order_no: &str, step: &str, body: serde_json::Value) {
+        let res = self
+            .http
+            .post(format!("{}/v1/staff/orders/{order_no}/{step}", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{step}");
+    }
+}
+
 fn registration() -> certdesk_desk::Registration {
     certdesk_desk::Registration {
         organisation_name: "测试供应商".into(),
@@ -251,47 +313,14 @@ async fn a_rejected_order_is_edited_with_its_reason_and_resubmitted() {
     let config = DeskConfig { data_dir: dir.path().join("app"), platform_url: Some(platform.url()) };
     let desk = Desk::start(&config).await.unwrap();
     desk.register(registration()).await.unwrap();
-    let mine = SubmitOrder {
-        provider_id: "demo-free".into(),
-        organisation_name: "测试供应商".into(),
-        credit_code: "91350100M000100Y43".into(),
-        ..form()
-    };
-    let row = desk.submit(mine.clone(), None).await.unwrap();
+    let row = desk.submit(my_form(), None).await.unwrap();
     let number = row.order.order_no.to_string();
     desk.choose_paper_documents(&number).await.unwrap();
 
     // A reviewer receives the documents and rejects, over the staff API.
-    let staff = certdesk_platform::staff::NewStaff {
-        username: "reviewer".into(),
-        display_name: "审核员".into(),
-        password: "correct-horse-battery".into(),
-        roles: vec![certdesk_api::StaffRole::Reviewer],
-    };
-    certdesk_platform::staff::add_staff(&dir.path().join("platform"), &staff).unwrap();
-    let http = reqwest::Client::new();
-    let session: serde_json::Value = http
-        .post(format!("{}/v1/staff/sessions", platform.url()))
-        .json(&serde_json::json!({"username": "reviewer", "password": "correct-horse-battery"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = session["token"].as_str().unwrap();
-    for (step, body) in
-        [("materials-received", serde_json::json!({})), ("reject", serde_json::json!({"reason": "邮箱无法接收发票"}))]
-    {
-        let res = http
-            .post(format!("{}/v1/staff/orders/{number}/{step}", platform.url()))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
-    }
+    let reviewer = Reviewer::sign_in(&platform, &dir.path().join("platform")).await;
+    reviewer.act(&number, "materials-received", serde_json::json!({})).await;
+    reviewer.act(&number, "reject", serde_json::json!({"reason": "邮箱无法接收发票"})).await;
 
     let edit = desk.application(&number).await.unwrap();
     assert_eq!(edit.reason.as_deref(), Some("邮箱无法接收发票"));
@@ -313,4 +342,85 @@ async fn a_rejected_order_is_edited_with_its_reason_and_resubmitted() {
     assert!(desk.drafts().unwrap().is_empty());
     let detail = desk.order_detail(&number).await.unwrap();
     assert_eq!(detail.history.last().unwrap().reason.as_deref(), Some("重新提交，修改了：电子邮箱"));
+}
+
+#[tokio::test]
+async fn a_status_the_platform_changes_is_announced_once_also_when_it_changed_while_the_app_was_closed() {
+    use tokio::sync::broadcast::error::TryRecvError;
+    let dir = tempfile::tempdir().unwrap();
+    let platform = standalone_platform(dir.path()).await;
+    let config = DeskConfig { data_dir: dir.path().join("app"), platform_url: Some(platform.url()) };
+    let desk = Desk::start(&config).await.unwrap();
+    desk.register(registration()).await.unwrap();
+    let mut changes = desk.status_changes();
+    // The first look only finds where the feed ends.
+    assert_eq!(desk.follow_events(0).await.unwrap(), 0);
+    let number = desk.submit(my_form(), None).await.unwrap().order.order_no.to_string();
+    desk.choose_paper_documents(&number).await.unwrap();
+
+    // The applicant's own steps are in the feed but change nothing that is not already known here.
+    assert_eq!(desk.follow_events(0).await.unwrap(), 1);
+    assert_eq!(changes.try_recv().unwrap_err(), TryRecvError::Empty);
+
+    let reviewer = Reviewer::sign_in(&platform, &dir.path().join("platform")).await;
+    reviewer.act(&number, "materials-received", serde_json::json!({})).await;
+    reviewer.act(&number, "reject", serde_json::json!({"reason": "邮箱无法接收发票"})).await;
+    assert_eq!(desk.follow_events(5).await.unwrap(), 1);
+    let change = changes.try_recv().unwrap();
+    assert_eq!(change.order_no, number);
+    assert_eq!(change.status_zh, "审核未通过 (材料已收)");
+    assert_eq!(
+        change.message_zh(),
+        format!("订单 {number} 状态变为：审核未通过 (材料已收)，不通过理由：邮箱无法接收发票")
+    );
+    // Seen once: neither sync nor the feed announces it again.
+    desk.sync().await.unwrap();
+    assert_eq!(desk.follow_events(0).await.unwrap(), 0);
+    assert_eq!(changes.try_recv().unwrap_err(), TryRecvError::Empty);
+    desk.shutdown().await.unwrap();
+
+    // Resubmitted elsewhere and approved while this app was closed: the next start announces it.
+    let edit = certdesk_client::PlatformClient::new(platform.url()).unwrap();
+    let session = edit
+        .log_in(&certdesk_api::ApplicantLogin { username: "supplier".into(), password: "a-long-password".into() })
+        .await
+        .unwrap();
+    let edit = edit.with_session(session.token);
+    let order_no = certdesk_core::OrderNumber::parse(&number).unwrap();
+    let kept = edit.application(&order_no).await.unwrap();
+    edit.resubmit(&order_no, &SubmitOrder { email: "finance@example.com".into(), ..kept }).await.unwrap();
+    reviewer.act(&number, "approve", serde_json::json!({})).await;
+    let desk = Desk::start(&config).await.unwrap();
+    let mut changes = desk.status_changes();
+    assert_eq!(desk.follow_events(0).await.unwrap(), 1);
+    assert_eq!(changes.try_recv().unwrap().status_zh, "审核通过, 待制证 (材料已收)");
+    assert_eq!(changes.try_recv().unwrap_err(), TryRecvError::Empty);
+}
+
+#[tokio::test]
+async fn each_organisation_on_one_computer_sees_only_its_own_orders_and_drafts() {
+    let dir = tempfile::tempdir().unwrap();
+    let platform = standalone_platform(dir.path()).await;
+    let config = DeskConfig { data_dir: dir.path().join("app"), platform_url: Some(platform.url()) };
+    let desk = Desk::start(&config).await.unwrap();
+    desk.register(registration()).await.unwrap();
+    desk.submit(my_form(), None).await.unwrap();
+    desk.save_draft(certdesk_desk::DraftInput { id: None, order_no: None, form: my_form(), step: 0 }).unwrap();
+    desk.log_out().await.unwrap();
+
+    let other = certdesk_desk::Registration {
+        organisation_name: "北京某机构".into(),
+        credit_code: "91110000600037341L".into(),
+        username: "beijing".into(),
+        password: "another-long-password".into(),
+    };
+    desk.register(other).await.unwrap();
+    assert!(desk.orders().unwrap().is_empty());
+    assert!(desk.drafts().unwrap().is_empty());
+    assert!(desk.sync().await.unwrap().is_empty());
+    desk.log_out().await.unwrap();
+
+    desk.log_in("supplier", "a-long-password").await.unwrap();
+    assert_eq!(desk.orders().unwrap().len(), 1);
+    assert_eq!(desk.drafts().unwrap().len(), 1);
 }

@@ -3,6 +3,9 @@
 use certdesk_api::OrderSummary;
 use certdesk_core::{Money, OrderNumber, OrderStatus, Verification};
 
+const OWNER: &str = "embedded/91350100M000100Y43";
+const OTHER: &str = "embedded/91330106MA2AXXXX1X";
+
 fn order(number: &str, status: OrderStatus) -> OrderSummary {
     OrderSummary {
         order_no: OrderNumber::parse(number).unwrap(),
@@ -23,13 +26,16 @@ fn orders_are_listed_newest_first_and_survive_reopening() {
     let path = dir.path().join("nested/certdesk.db");
     {
         let mut conn = certdesk_store::open(&path).unwrap();
-        certdesk_store::upsert_order(&mut conn, &order("159110370124321", OrderStatus::PendingVerification)).unwrap();
-        certdesk_store::upsert_order(&mut conn, &order("154096794598220", OrderStatus::PendingVerification)).unwrap();
-        certdesk_store::upsert_order(&mut conn, &order("160000000000000", OrderStatus::PendingVerification)).unwrap();
+        certdesk_store::upsert_order(&mut conn, OWNER, &order("159110370124321", OrderStatus::PendingVerification))
+            .unwrap();
+        certdesk_store::upsert_order(&mut conn, OWNER, &order("154096794598220", OrderStatus::PendingVerification))
+            .unwrap();
+        certdesk_store::upsert_order(&mut conn, OWNER, &order("160000000000000", OrderStatus::PendingVerification))
+            .unwrap();
     }
     let conn = certdesk_store::open(&path).unwrap();
     let numbers: Vec<String> =
-        certdesk_store::list_orders(&conn).unwrap().into_iter().map(|o| o.order_no.to_string()).collect();
+        certdesk_store::list_orders(&conn, OWNER).unwrap().into_iter().map(|o| o.order_no.to_string()).collect();
     assert_eq!(numbers, ["160000000000000", "159110370124321", "154096794598220"]);
 }
 
@@ -37,11 +43,12 @@ fn orders_are_listed_newest_first_and_survive_reopening() {
 fn what_the_platform_reports_replaces_the_local_copy() {
     let dir = tempfile::tempdir().unwrap();
     let mut conn = certdesk_store::open(&dir.path().join("certdesk.db")).unwrap();
-    certdesk_store::upsert_order(&mut conn, &order("159110370124321", OrderStatus::PendingVerification)).unwrap();
+    certdesk_store::upsert_order(&mut conn, OWNER, &order("159110370124321", OrderStatus::PendingVerification))
+        .unwrap();
     let reviewed =
         OrderStatus::Rejected { verification: Verification::Verified, reason: "营业执照照片模糊".into() };
-    certdesk_store::upsert_order(&mut conn, &order("159110370124321", reviewed.clone())).unwrap();
-    let orders = certdesk_store::list_orders(&conn).unwrap();
+    certdesk_store::upsert_order(&mut conn, OWNER, &order("159110370124321", reviewed.clone())).unwrap();
+    let orders = certdesk_store::list_orders(&conn, OWNER).unwrap();
     assert_eq!(orders.len(), 1);
     assert_eq!(orders[0].status, reviewed);
 }
@@ -50,9 +57,10 @@ fn what_the_platform_reports_replaces_the_local_copy() {
 fn a_corrupt_row_is_reported_not_skipped() {
     let dir = tempfile::tempdir().unwrap();
     let mut conn = certdesk_store::open(&dir.path().join("certdesk.db")).unwrap();
-    certdesk_store::upsert_order(&mut conn, &order("159110370124321", OrderStatus::PendingVerification)).unwrap();
+    certdesk_store::upsert_order(&mut conn, OWNER, &order("159110370124321", OrderStatus::PendingVerification))
+        .unwrap();
     conn.execute("UPDATE orders SET status = 'garbage'", []).unwrap();
-    let error = certdesk_store::list_orders(&conn).unwrap_err();
+    let error = certdesk_store::list_orders(&conn, OWNER).unwrap_err();
     assert!(matches!(error, certdesk_store::StoreError::Corrupt(_)), "{error}");
 }
 
@@ -63,6 +71,7 @@ fn drafts_are_saved_replaced_listed_newest_first_and_deleted() {
     let path = dir.path().join("certdesk.db");
     let first = StoredDraft {
         id: "d1".into(),
+        owner: OWNER.into(),
         order_no: None,
         form_sealed: vec![1, 2, 3],
         step: 0,
@@ -79,7 +88,7 @@ fn drafts_are_saved_replaced_listed_newest_first_and_deleted() {
     }
     // After reopening (a restart), both are there, the latest change first.
     let conn = certdesk_store::open(&path).unwrap();
-    let drafts = list_drafts(&conn).unwrap();
+    let drafts = list_drafts(&conn, OWNER).unwrap();
     assert_eq!(drafts.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["d1", "d2"]);
     assert_eq!((drafts[0].form_sealed.clone(), drafts[0].step), (vec![9], 1));
     assert_eq!(draft_for_order(&conn, "159110370124321").unwrap().unwrap().id, "d2");
@@ -106,4 +115,86 @@ fn a_session_is_kept_per_platform_and_forgotten_on_log_out() {
     assert_eq!(session(&conn, "http://127.0.0.1:8080").unwrap(), None);
     forget_session(&conn, "https://zcy.example").unwrap();
     assert_eq!(session(&conn, "https://zcy.example").unwrap(), None);
+}
+
+#[test]
+fn each_account_sees_only_its_own_orders_and_drafts() {
+    use certdesk_store::{StoredDraft, list_drafts, save_draft};
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = certdesk_store::open(&dir.path().join("certdesk.db")).unwrap();
+    certdesk_store::upsert_order(&mut conn, OWNER, &order("159110370124321", OrderStatus::PendingVerification))
+        .unwrap();
+    certdesk_store::upsert_order(&mut conn, OTHER, &order("160000000000000", OrderStatus::PendingVerification))
+        .unwrap();
+    let mine: Vec<String> =
+        certdesk_store::list_orders(&conn, OWNER).unwrap().into_iter().map(|o| o.order_no.to_string()).collect();
+    assert_eq!(mine, ["159110370124321"]);
+    let draft = StoredDraft {
+        id: "d1".into(),
+        owner: OTHER.into(),
+        order_no: None,
+        form_sealed: vec![1],
+        step: 0,
+        label: "别家机构".into(),
+        updated_at: String::new(),
+    };
+    save_draft(&mut conn, &draft).unwrap();
+    assert!(list_drafts(&conn, OWNER).unwrap().is_empty());
+    assert_eq!(list_drafts(&conn, OTHER).unwrap().len(), 1);
+}
+
+#[test]
+fn an_upsert_says_when_the_status_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = certdesk_store::open(&dir.path().join("certdesk.db")).unwrap();
+    let number = "159110370124321";
+    // New to this computer: nothing to tell.
+    assert_eq!(
+        certdesk_store::upsert_order(&mut conn, OWNER, &order(number, OrderStatus::PendingVerification)).unwrap(),
+        None
+    );
+    // The same again: nothing either.
+    assert_eq!(
+        certdesk_store::upsert_order(&mut conn, OWNER, &order(number, OrderStatus::PendingVerification)).unwrap(),
+        None
+    );
+    let reviewed =
+        OrderStatus::Rejected { verification: Verification::Verified, reason: "营业执照照片模糊".into() };
+    let before = certdesk_store::upsert_order(&mut conn, OWNER, &order(number, reviewed)).unwrap();
+    assert_eq!(before.as_deref(), Some(serde_json::to_string(&OrderStatus::PendingVerification).unwrap().as_str()));
+}
+
+#[test]
+fn the_detail_is_kept_for_offline_viewing_by_its_owner_only() {
+    use certdesk_api::{OrderDetail, OrderEventRecord};
+    use certdesk_core::Actor;
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = certdesk_store::open(&dir.path().join("certdesk.db")).unwrap();
+    let detail = OrderDetail {
+        order: order("159110370124321", OrderStatus::PendingVerification),
+        history: vec![OrderEventRecord {
+            at: "2020-06-02T21:14:41+08:00".into(),
+            actor: Actor::Applicant,
+            from: None,
+            to: OrderStatus::PendingVerification,
+            reason: None,
+        }],
+        eta: None,
+    };
+    certdesk_store::save_order_detail(&mut conn, OWNER, &detail).unwrap();
+    assert_eq!(certdesk_store::order_detail(&conn, OWNER, "159110370124321").unwrap(), Some(detail));
+    assert_eq!(certdesk_store::order_detail(&conn, OTHER, "159110370124321").unwrap(), None);
+    // The row is kept with it, for the list.
+    assert_eq!(certdesk_store::list_orders(&conn, OWNER).unwrap().len(), 1);
+}
+
+#[test]
+fn the_feed_cursor_is_kept_per_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let conn = certdesk_store::open(&dir.path().join("certdesk.db")).unwrap();
+    assert_eq!(certdesk_store::feed_cursor(&conn, OWNER).unwrap(), None);
+    certdesk_store::save_feed_cursor(&conn, OWNER, 41).unwrap();
+    certdesk_store::save_feed_cursor(&conn, OWNER, 42).unwrap();
+    assert_eq!(certdesk_store::feed_cursor(&conn, OWNER).unwrap(), Some(42));
+    assert_eq!(certdesk_store::feed_cursor(&conn, OTHER).unwrap(), None);
 }
