@@ -3,6 +3,7 @@
 //! Architecture invariant: only this crate depends on `tauri`; it holds no rules and no SQL.
 
 mod commands;
+mod follow;
 
 use certdesk_desk::{Desk, DeskConfig};
 use tauri::Manager;
@@ -35,6 +36,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::resubmit_application,
             commands::request_invoice,
         ])
+        .events(tauri_specta::collect_events![follow::OrderStatusChanged])
         // Money is i64 fen; any real amount is far below 2^53, so a JS number is exact.
         .dangerously_cast_bigints_to_number()
 }
@@ -58,12 +60,14 @@ pub fn run() {
         .init();
     let builder = specta_builder();
     tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
             let config = DeskConfig::from_env(app.path().app_data_dir()?);
             let desk = tauri::async_runtime::block_on(Desk::start(&config))?;
             app.manage(desk);
+            follow::spawn(app.handle());
             Ok(())
         })
         .run(tauri::generate_context!())

@@ -158,6 +158,9 @@ async fn the_whole_journey_against_a_platform_of_its_own_then_offline() -> Resul
 
     step("编辑 shows the 不通过理由; correct and 重新提交");
     let outcome = within(150, async {
+        // The app follows the platform's events feed: the rejection arrives without a refresh.
+        app.wait_for_text(".status-change-notice", "不通过理由：申领人手机号码无法接通").await?;
+        app.screenshot(&screenshots_dir().join("06b-status-notice.png")).await?;
         wait_for_status(&app, &order_no, "审核未通过 (材料已收)").await?;
         app.click_text("#orders", "编辑").await?;
         app.wait_for_text("#rejection-reason", "申领人手机号码无法接通").await?;
@@ -247,7 +250,15 @@ async fn the_whole_journey_against_a_platform_of_its_own_then_offline() -> Resul
         app.wait_for("#offline-banner").await?;
         app.wait_for_text("#orders", "共有 26 条").await?;
         app.screenshot(&screenshots_dir().join("10-offline.png")).await?;
-        app.order_rows().await
+        let rows = app.order_rows().await?;
+        // 查看 opens from what was kept at the last look.
+        app.type_into("#search_orderNo", &order_no).await?;
+        app.click_css("#search-submit").await?;
+        app.wait_for_text("#orders", "共有 1 条").await?;
+        app.click_text("#orders", "查看").await?;
+        app.wait_for("#detail-offline").await?;
+        app.wait_for_text(".order-detail", "重新提交，修改了：手机号码").await?;
+        Ok(rows)
     })
     .await;
     if outcome.is_err() {

@@ -1,8 +1,9 @@
 import { QueryCache, QueryClient, QueryClientProvider, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
 import { App as AntApp, Breadcrumb, Button, ConfigProvider, Layout, Menu, Space, Spin, Tag, Typography } from 'antd';
 import zhCN from 'antd/locale/zh_CN';
 import 'dayjs/locale/zh-cn';
-import { api, CommandError } from './api';
+import { api, CommandError, onOrderStatusChanged } from './api';
 import LoginPage, { accountKey } from './pages/account/LoginPage';
 import ApplyListPage from './pages/ca/apply';
 
@@ -62,8 +63,40 @@ function AccountBar() {
   );
 }
 
+/**
+ * When the platform changes an order (reviewed, produced, mailed), the list refreshes and a notice
+ * says what changed; the desktop notification is sent by the app itself.
+ */
+function useStatusChangeNotices() {
+  const client = useQueryClient();
+  const { notification } = AntApp.useApp();
+  useEffect(() => {
+    let stop: (() => void) | undefined;
+    let ended = false;
+    onOrderStatusChanged((change) => {
+      void client.invalidateQueries({ queryKey: ['orders'] });
+      notification.info({
+        key: `status-${change.orderNo}`,
+        className: 'status-change-notice',
+        title: '申领状态更新',
+        description: change.reason
+          ? `订单 ${change.orderNo}：${change.statusZh}，不通过理由：${change.reason}`
+          : `订单 ${change.orderNo}：${change.statusZh}`,
+      });
+    })
+      .then((unlisten) => (ended ? unlisten() : (stop = unlisten)))
+      // Outside the app (unit tests without the event bridge) there is nothing to listen to.
+      .catch(() => undefined);
+    return () => {
+      ended = true;
+      stop?.();
+    };
+  }, [client, notification]);
+}
+
 /** The signed-in app, or the login screen. */
 export function Shell() {
+  useStatusChangeNotices();
   const account = useQuery({ queryKey: accountKey, queryFn: api.account });
   const info = useQuery({ queryKey: ['app-info'], queryFn: api.appInfo, staleTime: Infinity });
   return (

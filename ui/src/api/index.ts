@@ -1,7 +1,16 @@
 // The UI's one door to the app: typed wrappers over the generated bindings. Nothing outside
 // src/api imports @tauri-apps/*.
-import { commands } from './bindings';
-import type { AccountView, ApiError, ApplicationForm, DeskInfo, ErrorCode, FieldError, Registration } from './bindings';
+import { commands, events } from './bindings';
+import type {
+  AccountView,
+  ApiError,
+  ApplicationForm,
+  DeskInfo,
+  ErrorCode,
+  FieldError,
+  Registration,
+  StatusChange,
+} from './bindings';
 
 export type {
   AccountView,
@@ -18,6 +27,7 @@ export type {
   PlatformSettings,
   Provider,
   Registration,
+  StatusChange,
 } from './bindings';
 
 /** A command refused or failed: `code` for branching, `message` in Chinese for the user. */
@@ -87,6 +97,14 @@ export const api = {
     unwrap(() => commands.resubmitApplication(orderNo, form, draftId)),
   requestInvoice: (orderNo: string) => unwrap(() => commands.requestInvoice(orderNo)),
 };
+
+/**
+ * Calls `onChange` whenever the platform changes one of the organisation's orders (a review,
+ * production, mailing). Resolves to the function that stops listening.
+ */
+export function onOrderStatusChanged(onChange: (change: StatusChange) => void): Promise<() => void> {
+  return events.orderStatusChanged.listen((event) => onChange(event.payload as StatusChange));
+}
 
 /** ¥1,234.50 from integer fen, for display only. */
 export function formatFen(fen: number): string {

@@ -27,6 +27,15 @@ export default function OrderDetail({ row: listed, onClose }: { row: OrderRow | 
     <Drawer title="申领详情" open={row !== null} onClose={onClose} size="large" rootClassName="order-detail">
       {row && (
         <>
+          {detail.data?.offline && (
+            <Alert
+              id="detail-offline"
+              type="warning"
+              showIcon
+              style={{ marginBottom: 16 }}
+              title="当前无法连接平台，以下为上次查看时保存的进度"
+            />
+          )}
           <Steps
             current={progressOf(row)}
             status={row.order.status.state === 'rejected' ? 'error' : undefined}
