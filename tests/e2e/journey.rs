@@ -231,6 +231,15 @@ async fn the_whole_journey_against_a_platform_of_its_own_then_offline() -> Resul
         app.click_css("#search-submit").await?;
         app.wait_for_text("#orders", "共有 25 条").await?;
         app.screenshot(&screenshots_dir().join("09-search.png")).await?;
+        // English from the header's language switch, and back.
+        app.mouse_down_css("#language").await?;
+        app.click_css(".ant-select-item-option[title='English']").await?;
+        app.wait_for_text("#orders", "25 in all").await?;
+        app.wait_for_text(".ant-card-head", "CA certificate applications").await?;
+        app.screenshot(&screenshots_dir().join("11-english.png")).await?;
+        app.mouse_down_css("#language").await?;
+        app.click_css(".ant-select-item-option[title='中文']").await?;
+        app.wait_for_text("#orders", "共有 25 条").await?;
         Ok((last_page, by_number))
     })
     .await;

@@ -1,14 +1,82 @@
-import { cleanup, render, screen, waitFor } from '@testing-library/react';
+import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { emit } from '@tauri-apps/api/event';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppProviders, createQueryClient, Shell } from './App';
+import type { OrderRow } from './api';
+import { setLocale } from './i18n';
 
 const account = { username: 'supplier', organisationName: '测试供应商', creditCode: '91350100M000100Y43', demo: false };
 
 afterEach(() => {
   cleanup();
   clearMocks();
+  setLocale('zh-CN');
+  localStorage.clear();
+});
+
+const rejected: OrderRow = {
+  order: {
+    orderNo: '159110370124321',
+    providerId: 'zjhx',
+    providerName: '浙江汇信CA',
+    organisationName: '测试供应商',
+    applicantName: '陈晨',
+    quantity: 1,
+    fee: 30000,
+    status: { state: 'rejected', verification: 'materialsReceived', reason: '营业执照照片模糊' },
+    submittedAt: '2020-06-02T21:14:41+08:00',
+  },
+  statusZh: '审核未通过 (材料已收)',
+  statusEn: 'Rejected (documents received)',
+  submittedAtText: '2020-06-02 21:14:41',
+};
+
+describe('语言 / Language', () => {
+  it('is Chinese by default, switches to English and back, and remembers the choice', async () => {
+    mockIPC((cmd) => {
+      switch (cmd) {
+        case 'account':
+          return account;
+        case 'app_info':
+          return { platformUrl: 'https://zcy.example', embedded: false, version: '0.1.0' };
+        case 'sync_orders':
+          return [rejected];
+        case 'list_drafts':
+        case 'list_providers':
+          return [];
+        default:
+          throw new Error(`unexpected command ${cmd}`);
+      }
+    });
+    const user = userEvent.setup({ delay: null });
+    render(
+      <AppProviders queryClient={createQueryClient()}>
+        <Shell />
+      </AppProviders>,
+    );
+    const table = () => document.getElementById('orders')!;
+    expect(await screen.findByText('审核未通过 (材料已收)')).toBeTruthy();
+    expect(within(table()).getByText('编辑')).toBeTruthy();
+    expect(within(table()).getByText('共有 1 条')).toBeTruthy();
+
+    await user.click(screen.getByRole('combobox', { name: '语言' }));
+    await user.click(await screen.findByTitle('English'));
+    expect(await screen.findByText('Rejected (documents received)')).toBeTruthy();
+    expect(within(table()).getByText('Edit')).toBeTruthy();
+    expect(within(table()).getByText('1 in all')).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Apply online' })).toBeTruthy();
+    expect(screen.getByText('CA certificate applications')).toBeTruthy();
+    // antd's own texts follow (the page size changer).
+    expect(within(table()).getByText('10 / page')).toBeTruthy();
+    expect(localStorage.getItem('certdesk.locale')).toBe('en-US');
+
+    await user.click(screen.getByRole('combobox', { name: 'Language' }));
+    await user.click(await screen.findByTitle('中文'));
+    expect(await screen.findByText('审核未通过 (材料已收)')).toBeTruthy();
+    expect(within(table()).getByText('10 条/页')).toBeTruthy();
+  });
 });
 
 describe('申领状态更新', () => {

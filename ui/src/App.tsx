@@ -1,9 +1,12 @@
 import { QueryCache, QueryClient, QueryClientProvider, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
-import { App as AntApp, Breadcrumb, Button, ConfigProvider, Layout, Menu, Space, Spin, Tag, Typography } from 'antd';
+import { App as AntApp, Breadcrumb, Button, ConfigProvider, Layout, Menu, Select, Space, Spin, Tag, Typography } from 'antd';
+import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
+import dayjs from 'dayjs';
 import 'dayjs/locale/zh-cn';
 import { api, CommandError, onOrderStatusChanged } from './api';
+import { setLocale, useLocale, type Locale } from './i18n';
 import LoginPage, { accountKey } from './pages/account/LoginPage';
 import ApplyListPage from './pages/ca/apply';
 
@@ -24,10 +27,14 @@ export function createQueryClient() {
   return client;
 }
 
-/** Providers every page needs: the zh_CN locale, antd's message context and the query cache. */
+/** Providers every page needs: the locale (zh_CN by default), antd's message context and the query cache. */
 export function AppProviders({ children, queryClient }: { children: React.ReactNode; queryClient: QueryClient }) {
+  const { locale } = useLocale();
+  useEffect(() => {
+    dayjs.locale(locale === 'en-US' ? 'en' : 'zh-cn');
+  }, [locale]);
   return (
-    <ConfigProvider locale={zhCN} theme={{ token: { colorPrimary: '#1677ff' } }}>
+    <ConfigProvider locale={locale === 'en-US' ? enUS : zhCN} theme={{ token: { colorPrimary: '#1677ff' } }}>
       <AntApp>
         <QueryClientProvider client={queryClient}>{children}</QueryClientProvider>
       </AntApp>
@@ -37,16 +44,17 @@ export function AppProviders({ children, queryClient }: { children: React.ReactN
 
 /** The signed-in organisation in the header, and 退出登录 (not for the demo organisation). */
 function AccountBar() {
+  const { t } = useLocale();
   const client = useQueryClient();
   const account = useQuery({ queryKey: accountKey, queryFn: api.account });
   if (!account.data) return null;
   return (
-    <Space style={{ marginLeft: 'auto' }}>
+    <Space>
       <Typography.Text style={{ color: '#fff' }} id="account-name">
         {account.data.organisationName}（{account.data.username}）
       </Typography.Text>
       {account.data.demo ? (
-        <Tag color="gold">演示环境</Tag>
+        <Tag color="gold">{t('shell.demo')}</Tag>
       ) : (
         <Button
           size="small"
@@ -56,7 +64,7 @@ function AccountBar() {
             client.removeQueries({ queryKey: ['orders'] });
           }}
         >
-          退出登录
+          {t('shell.logOut')}
         </Button>
       )}
     </Space>
@@ -70,6 +78,7 @@ function AccountBar() {
 function useStatusChangeNotices() {
   const client = useQueryClient();
   const { notification } = AntApp.useApp();
+  const { t, locale } = useLocale();
   useEffect(() => {
     let stop: (() => void) | undefined;
     let ended = false;
@@ -78,10 +87,12 @@ function useStatusChangeNotices() {
       notification.info({
         key: `status-${change.orderNo}`,
         className: 'status-change-notice',
-        title: '申领状态更新',
-        description: change.reason
-          ? `订单 ${change.orderNo}：${change.statusZh}，不通过理由：${change.reason}`
-          : `订单 ${change.orderNo}：${change.statusZh}`,
+        title: t('notice.title'),
+        description: t(change.reason ? 'notice.rejected' : 'notice.changed', {
+          orderNo: change.orderNo,
+          status: locale === 'en-US' ? change.statusEn : change.statusZh,
+          reason: change.reason,
+        }),
       });
     })
       .then((unlisten) => (ended ? unlisten() : (stop = unlisten)))
@@ -91,22 +102,45 @@ function useStatusChangeNotices() {
       ended = true;
       stop?.();
     };
-  }, [client, notification]);
+  }, [client, notification, t, locale]);
+}
+
+/** 语言 / Language: zh-CN by default; remembered on this computer. */
+function LanguageSwitch() {
+  const { t, locale } = useLocale();
+  return (
+    <Select<Locale>
+      id="language"
+      size="small"
+      aria-label={t('shell.language')}
+      value={locale}
+      onChange={setLocale}
+      style={{ width: 96 }}
+      options={[
+        { value: 'zh-CN', label: '中文' },
+        { value: 'en-US', label: 'English' },
+      ]}
+    />
+  );
 }
 
 /** The signed-in app, or the login screen. */
 export function Shell() {
   useStatusChangeNotices();
+  const { t } = useLocale();
   const account = useQuery({ queryKey: accountKey, queryFn: api.account });
   const info = useQuery({ queryKey: ['app-info'], queryFn: api.appInfo, staleTime: Infinity });
   return (
     <Layout style={{ minHeight: '100vh' }}>
       <Header style={{ display: 'flex', alignItems: 'center', gap: 16 }}>
         <Typography.Title level={4} style={{ color: '#fff', margin: 0 }}>
-          证书办理台
+          {t('shell.title')}
         </Typography.Title>
-        <Typography.Text style={{ color: 'rgba(255,255,255,0.75)' }}>政府采购云平台 · CA管理</Typography.Text>
-        <AccountBar />
+        <Typography.Text style={{ color: 'rgba(255,255,255,0.75)' }}>{t('shell.subtitle')}</Typography.Text>
+        <Space style={{ marginLeft: 'auto' }}>
+          <AccountBar />
+          <LanguageSwitch />
+        </Space>
       </Header>
       {account.isLoading ? (
         <Spin style={{ marginTop: 64 }} />
@@ -122,14 +156,17 @@ export function Shell() {
               items={[
                 {
                   key: 'ca',
-                  label: 'CA管理',
-                  children: [{ key: 'ca-apply', label: 'CA证书申领' }],
+                  label: t('shell.menuCa'),
+                  children: [{ key: 'ca-apply', label: t('shell.menuApply') }],
                 },
               ]}
             />
           </Sider>
           <Content style={{ padding: 24 }}>
-            <Breadcrumb items={[{ title: 'CA管理' }, { title: 'CA证书申领' }]} style={{ marginBottom: 16 }} />
+            <Breadcrumb
+              items={[{ title: t('shell.menuCa') }, { title: t('shell.menuApply') }]}
+              style={{ marginBottom: 16 }}
+            />
             <ApplyListPage />
           </Content>
         </Layout>

@@ -44,6 +44,18 @@ impl Actor {
             Actor::System => "平台",
         }
     }
+
+    /// For the app's English interface.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Actor::Applicant => "Applicant",
+            Actor::Reviewer => "Reviewer",
+            Actor::Producer => "Production",
+            Actor::Counter => "Service counter",
+            Actor::PaymentGateway => "Payment gateway",
+            Actor::System => "Platform",
+        }
+    }
 }
 
 /// Something that happens to an order.

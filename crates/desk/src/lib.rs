@@ -137,8 +137,10 @@ pub struct HistoryRow {
     pub at_text: String,
     /// Who: 申领人, 审核人员, ….
     pub actor_zh: String,
+    pub actor_en: String,
     /// The status the order entered.
     pub status_zh: String,
+    pub status_en: String,
     pub reason: Option<String>,
 }
 
@@ -495,7 +497,9 @@ impl Desk {
                 HistoryRow {
                     at_text,
                     actor_zh: event.actor.label_zh().to_owned(),
+                    actor_en: event.actor.label_en().to_owned(),
                     status_zh: event.to.label_zh(),
+                    status_en: event.to.label_en(),
                     reason: event.reason,
                 }
             })

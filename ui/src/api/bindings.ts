@@ -263,8 +263,10 @@ export type HistoryRow_Deserialize = {
 	atText: string,
 	/**  Who: 申领人, 审核人员, …. */
 	actorZh: string,
+	actorEn: string,
 	/**  The status the order entered. */
 	statusZh: string,
+	statusEn: string,
 	reason?: string | null,
 };
 
@@ -274,8 +276,10 @@ export type HistoryRow_Serialize = {
 	atText: string,
 	/**  Who: 申领人, 审核人员, …. */
 	actorZh: string,
+	actorEn: string,
 	/**  The status the order entered. */
 	statusZh: string,
+	statusEn: string,
 	reason: string | null,
 };
 

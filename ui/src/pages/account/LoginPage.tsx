@@ -2,6 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { Alert, App, Button, Card, Form, Input, Tabs, Typography } from 'antd';
 import { useState } from 'react';
 import { api, CommandError, type AccountView, type Registration } from '../../api';
+import { useLocale } from '../../i18n';
 
 export const accountKey = ['account'] as const;
 
@@ -12,6 +13,7 @@ type RegisterValues = Registration & { confirm: string };
 export default function LoginPage({ platformUrl }: { platformUrl?: string }) {
   const client = useQueryClient();
   const { message } = App.useApp();
+  const { t } = useLocale();
   const [busy, setBusy] = useState(false);
   const [loginForm] = Form.useForm<LoginValues>();
   const [registerForm] = Form.useForm<RegisterValues>();
@@ -19,7 +21,7 @@ export default function LoginPage({ platformUrl }: { platformUrl?: string }) {
   const signedIn = (account: AccountView) => {
     client.setQueryData(accountKey, account);
     client.invalidateQueries({ queryKey: ['orders'] });
-    message.success(`欢迎，${account.organisationName}`);
+    message.success(t('login.welcome', { name: account.organisationName }));
   };
 
   const run = async (work: () => Promise<AccountView>) => {
@@ -45,17 +47,19 @@ export default function LoginPage({ platformUrl }: { platformUrl?: string }) {
     <div style={{ display: 'flex', justifyContent: 'center', paddingTop: 64 }}>
       <Card style={{ width: 440 }} id="login">
         <Typography.Title level={3} style={{ textAlign: 'center' }}>
-          证书办理台
+          {t('shell.title')}
         </Typography.Title>
         <Typography.Paragraph type="secondary" style={{ textAlign: 'center' }}>
-          使用机构账号登录政府采购云平台，办理CA数字证书
+          {t('login.intro')}
         </Typography.Paragraph>
-        {platformUrl && <Alert type="info" showIcon style={{ marginBottom: 16 }} title={`平台：${platformUrl}`} />}
+        {platformUrl && (
+          <Alert type="info" showIcon style={{ marginBottom: 16 }} title={t('login.platform', { url: platformUrl })} />
+        )}
         <Tabs
           items={[
             {
               key: 'login',
-              label: '登录',
+              label: t('login.tabLogin'),
               children: (
                 <Form
                   form={loginForm}
@@ -63,21 +67,21 @@ export default function LoginPage({ platformUrl }: { platformUrl?: string }) {
                   layout="vertical"
                   onFinish={(v) => run(() => api.logIn(v.username, v.password))}
                 >
-                  <Form.Item name="username" label="用户名" rules={[{ required: true, message: '请输入用户名' }]}>
+                  <Form.Item name="username" label={t('login.username')} rules={[{ required: true, message: t('login.enterUsername') }]}>
                     <Input autoComplete="username" />
                   </Form.Item>
-                  <Form.Item name="password" label="密码" rules={[{ required: true, message: '请输入密码' }]}>
+                  <Form.Item name="password" label={t('login.password')} rules={[{ required: true, message: t('login.enterPassword') }]}>
                     <Input.Password autoComplete="current-password" />
                   </Form.Item>
                   <Button type="primary" htmlType="submit" block loading={busy} id="login-submit">
-                    登录
+                    {t('login.submitLogin')}
                   </Button>
                 </Form>
               ),
             },
             {
               key: 'register',
-              label: '注册机构账号',
+              label: t('login.tabRegister'),
               children: (
                 <Form
                   form={registerForm}
@@ -87,45 +91,47 @@ export default function LoginPage({ platformUrl }: { platformUrl?: string }) {
                     run(() => api.register(registration))
                   }
                 >
-                  <Form.Item name="organisationName" label="机构名称" rules={[{ required: true, message: '请输入机构名称' }]}>
+                  <Form.Item name="organisationName"
+                    label={t('field.organisationName')}
+                    rules={[{ required: true, message: t('login.enterOrganisation') }]}>
                     <Input maxLength={100} />
                   </Form.Item>
                   <Form.Item
                     name="creditCode"
-                    label="统一社会信用代码"
-                    rules={[{ required: true, message: '请输入统一社会信用代码' }]}
+                    label={t('field.creditCode')}
+                    rules={[{ required: true, message: t('login.enterCreditCode') }]}
                   >
                     <Input maxLength={18} />
                   </Form.Item>
-                  <Form.Item name="username" label="用户名" rules={[{ required: true, message: '请输入用户名' }]}>
+                  <Form.Item name="username" label={t('login.username')} rules={[{ required: true, message: t('login.enterUsername') }]}>
                     <Input autoComplete="username" />
                   </Form.Item>
                   <Form.Item
                     name="password"
-                    label="密码"
-                    extra="至少10位"
-                    rules={[{ required: true, message: '请输入密码' }]}
+                    label={t('login.password')}
+                    extra={t('login.passwordHint')}
+                    rules={[{ required: true, message: t('login.enterPassword') }]}
                   >
                     <Input.Password autoComplete="new-password" />
                   </Form.Item>
                   <Form.Item
                     name="confirm"
-                    label="确认密码"
+                    label={t('login.confirm')}
                     dependencies={['password']}
                     rules={[
-                      { required: true, message: '请再次输入密码' },
+                      { required: true, message: t('login.enterAgain') },
                       ({ getFieldValue }) => ({
                         validator: (_, value) =>
                           !value || value === getFieldValue('password')
                             ? Promise.resolve()
-                            : Promise.reject(new Error('两次输入的密码不一致')),
+                            : Promise.reject(new Error(t('login.mismatch'))),
                       }),
                     ]}
                   >
                     <Input.Password autoComplete="new-password" />
                   </Form.Item>
                   <Button type="primary" htmlType="submit" block loading={busy} id="register-submit">
-                    注册并登录
+                    {t('login.submitRegister')}
                   </Button>
                 </Form>
               ),

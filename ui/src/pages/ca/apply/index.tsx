@@ -2,7 +2,9 @@ import { Alert, App, Button, Card, DatePicker, Empty, Form, Input, Popconfirm, S
 import type { Dayjs } from 'dayjs';
 import type { TableColumnsType } from 'antd';
 import { useMemo, useState } from 'react';
+import type { TFunction } from 'i18next';
 import { api, type OrderRow } from '../../../api';
+import { useLocale } from '../../../i18n';
 import ApplyWizard, { type WizardTarget } from './components/ApplyWizard';
 import DraftBox from './components/DraftBox';
 import OrderDetail from './components/OrderDetail';
@@ -10,15 +12,15 @@ import PaperDocuments from './components/PaperDocuments';
 import { useOrderStep, useOrders, useProviders } from './service';
 
 /** The status filter offers the states by their stable code; the label is the guide's. */
-const STATUS_OPTIONS = [
-  { value: 'pendingVerification', label: '待认证' },
-  { value: 'pendingPayment', label: '待支付' },
-  { value: 'pendingReview', label: '待审核' },
-  { value: 'rejected', label: '审核未通过' },
-  { value: 'approved', label: '审核通过, 待制证' },
-  { value: 'issued', label: '审核通过, 已发证' },
-  { value: 'cancelled', label: '已撤销' },
-];
+const STATES = [
+  'pendingVerification',
+  'pendingPayment',
+  'pendingReview',
+  'rejected',
+  'approved',
+  'issued',
+  'cancelled',
+] as const;
 
 type Filters = {
   orderNo?: string;
@@ -59,51 +61,61 @@ function invoiceable(row: OrderRow): boolean {
 }
 
 /** Where the invoice stands, once asked for. */
-function invoiceText(row: OrderRow): string | null {
+function invoiceText(row: OrderRow, t: TFunction): string | null {
   const status = row.order.status;
   if (status.state !== 'issued') return null;
-  return status.invoice === 'requested' ? '已申请发票' : status.invoice === 'issued' ? '发票已开具' : null;
+  return status.invoice === 'requested'
+    ? t('list.invoiceRequested')
+    : status.invoice === 'issued'
+      ? t('list.invoiceIssued')
+      : null;
 }
 
-function orderColumns({ onView, onPaper, onCancel, onEdit, onInvoice }: RowActions): TableColumnsType<OrderRow> {
+function orderColumns(
+  { onView, onPaper, onCancel, onEdit, onInvoice }: RowActions,
+  t: TFunction,
+  english: boolean,
+): TableColumnsType<OrderRow> {
   return [
-  { title: 'CA服务商', dataIndex: ['order', 'providerName'], key: 'provider' },
-  { title: '订单编号', dataIndex: ['order', 'orderNo'], key: 'orderNo' },
-  { title: '机构名称', dataIndex: ['order', 'organisationName'], key: 'organisation' },
-  { title: '申领人', dataIndex: ['order', 'applicantName'], key: 'applicant' },
-  { title: '申领时间', dataIndex: 'submittedAtText', key: 'submittedAt' },
-  { title: '状态', dataIndex: 'statusZh', key: 'status' },
+  { title: t('field.provider'), dataIndex: ['order', 'providerName'], key: 'provider' },
+  { title: t('list.orderNo'), dataIndex: ['order', 'orderNo'], key: 'orderNo' },
+  { title: t('field.organisationName'), dataIndex: ['order', 'organisationName'], key: 'organisation' },
+  { title: t('field.applicant'), dataIndex: ['order', 'applicantName'], key: 'applicant' },
+  { title: t('list.submittedAt'), dataIndex: 'submittedAtText', key: 'submittedAt' },
+  { title: t('list.columnStatus'), dataIndex: english ? 'statusEn' : 'statusZh', key: 'status' },
   {
-    title: '操作',
+    title: t('list.actions'),
     key: 'actions',
     render: (_, row) => (
       <Space>
         {row.order.status.state === 'pendingVerification' && (
-          <Typography.Link onClick={() => onPaper(row)}>邮寄纸质资料</Typography.Link>
+          <Typography.Link onClick={() => onPaper(row)}>{t('list.paper')}</Typography.Link>
         )}
-        <Typography.Link onClick={() => onView(row)}>查看</Typography.Link>
-        {row.order.status.state === 'rejected' && <Typography.Link onClick={() => onEdit(row)}>编辑</Typography.Link>}
+        <Typography.Link onClick={() => onView(row)}>{t('list.view')}</Typography.Link>
+        {row.order.status.state === 'rejected' && (
+          <Typography.Link onClick={() => onEdit(row)}>{t('list.edit')}</Typography.Link>
+        )}
         {invoiceable(row) && (
           <Popconfirm
-            title="确定申请电子发票吗？"
-            description="电子发票将发送至申领时填写的电子邮箱。"
-            okText="申请"
-            cancelText="取消"
+            title={t('list.invoiceConfirm')}
+            description={t('list.invoiceConfirmDetail')}
+            okText={t('list.invoiceOk')}
+            cancelText={t('list.dismiss')}
             onConfirm={() => onInvoice(row)}
           >
-            <Typography.Link>发票申请</Typography.Link>
+            <Typography.Link>{t('list.invoice')}</Typography.Link>
           </Popconfirm>
         )}
-        {invoiceText(row) && <Typography.Text type="secondary">{invoiceText(row)}</Typography.Text>}
+        {invoiceText(row, t) && <Typography.Text type="secondary">{invoiceText(row, t)}</Typography.Text>}
         {CANCELLABLE.includes(row.order.status.state) && (
           <Popconfirm
-            title="确定撤销该申领吗？"
-            description="撤销后不可恢复；已缴费的订单将退款。"
-            okText="撤销"
-            cancelText="取消"
+            title={t('list.cancelConfirm')}
+            description={t('list.cancelConfirmDetail')}
+            okText={t('list.cancel')}
+            cancelText={t('list.dismiss')}
             onConfirm={() => onCancel(row)}
           >
-            <Typography.Link type="danger">撤销</Typography.Link>
+            <Typography.Link type="danger">{t('list.cancel')}</Typography.Link>
           </Popconfirm>
         )}
       </Space>
@@ -120,6 +132,7 @@ export default function ApplyListPage() {
   const [viewing, setViewing] = useState<OrderRow | null>(null);
   const [mailing, setMailing] = useState<OrderRow | null>(null);
   const { message } = App.useApp();
+  const { t, locale } = useLocale();
   const cancel = useOrderStep(api.cancelOrder);
   const invoice = useOrderStep(api.requestInvoice);
   const columns = useMemo(
@@ -129,17 +142,17 @@ export default function ApplyListPage() {
         onPaper: setMailing,
         onCancel: (row) =>
           cancel.mutate(row.order.orderNo, {
-            onSuccess: () => message.success(`订单 ${row.order.orderNo} 已撤销`),
+            onSuccess: () => message.success(t('list.cancelled', { orderNo: row.order.orderNo })),
             onError: (e) => message.error(e.message),
           }),
         onEdit: (row) => setWizard({ kind: 'edit', orderNo: row.order.orderNo }),
         onInvoice: (row) =>
           invoice.mutate(row.order.orderNo, {
-            onSuccess: () => message.success('发票申请已提交，电子发票将发送至申领时填写的电子邮箱'),
+            onSuccess: () => message.success(t('list.invoiceDone')),
             onError: (e) => message.error(e.message),
           }),
-      }),
-    [cancel, invoice, message],
+      }, t, locale === 'en-US'),
+    [cancel, invoice, message, t, locale],
   );
   const [filters, setFilters] = useState<Filters>({});
   const [searchForm] = Form.useForm<Filters>();
@@ -153,14 +166,14 @@ export default function ApplyListPage() {
 
   return (
     <Card
-      title="CA证书申领"
+      title={t('list.title')}
       extra={
         <Space>
           <Button id="refresh-orders" onClick={() => orders.refetch()} loading={orders.isFetching}>
-            刷新
+            {t('list.refresh')}
           </Button>
           <Button type="primary" id="apply-online" onClick={() => setWizard({ kind: 'new' })}>
-            CA在线申领
+            {t('list.applyOnline')}
           </Button>
         </Space>
       }
@@ -171,30 +184,35 @@ export default function ApplyListPage() {
           type="warning"
           showIcon
           style={{ marginBottom: 16 }}
-          title="当前无法连接平台，以下为本地保存的申领记录"
+          title={t('list.offline')}
           description={providers.error.message}
         />
       )}
       {orders.isError && <Alert type="error" showIcon style={{ marginBottom: 16 }} title={orders.error.message} />}
       <DraftBox onContinue={(draft) => setWizard(draft.orderNo ? { kind: 'edit', orderNo: draft.orderNo } : { kind: 'new', draftId: draft.id })} />
       <Form form={searchForm} name="search" layout="inline" style={{ marginBottom: 16 }} onFinish={setFilters}>
-        <Form.Item name="orderNo" label="订单编号">
-          <Input placeholder="请输入" allowClear />
+        <Form.Item name="orderNo" label={t('list.orderNo')}>
+          <Input placeholder={t('list.inputPlaceholder')} allowClear />
         </Form.Item>
-        <Form.Item name="status" label="申领状态">
-          <Select placeholder="请选择" allowClear options={STATUS_OPTIONS} style={{ width: 180 }} />
+        <Form.Item name="status" label={t('list.status')}>
+          <Select
+            placeholder={t('list.selectPlaceholder')}
+            allowClear
+            options={STATES.map((state) => ({ value: state, label: t(`status.${state}`) }))}
+            style={{ width: 180 }}
+          />
         </Form.Item>
         {expanded && (
           <>
-            <Form.Item name="providerId" label="CA服务商">
+            <Form.Item name="providerId" label={t('field.provider')}>
               <Select
-                placeholder="请选择"
+                placeholder={t('list.selectPlaceholder')}
                 allowClear
                 style={{ width: 180 }}
                 options={providers.data?.map((p) => ({ value: p.id, label: p.name }))}
               />
             </Form.Item>
-            <Form.Item name="submittedRange" label="申领时间">
+            <Form.Item name="submittedRange" label={t('list.submittedAt')}>
               <DatePicker.RangePicker />
             </Form.Item>
           </>
@@ -208,18 +226,18 @@ export default function ApplyListPage() {
                 setFilters({});
               }}
             >
-              重置
+              {t('list.reset')}
             </Button>
             <Button type="primary" htmlType="submit" id="search-submit">
-              搜索
+              {t('list.search')}
             </Button>
             <Button type="link" onClick={() => setExpanded((open) => !open)}>
-              {expanded ? '收起' : '展开'}
+              {expanded ? t('list.collapse') : t('list.expand')}
             </Button>
           </Space>
         </Form.Item>
       </Form>
-      <Typography.Paragraph type="secondary">可查看审核进度或审核不通过原因</Typography.Paragraph>
+      <Typography.Paragraph type="secondary">{t('list.hint')}</Typography.Paragraph>
       {/* The id is on a wrapper so that the table and its pagination are found together. */}
       <div id="orders">
         <Table<OrderRow>
@@ -227,12 +245,12 @@ export default function ApplyListPage() {
           columns={columns}
           dataSource={rows}
           loading={orders.isLoading}
-          locale={{ emptyText: <Empty description="暂无申领记录，点击右上角【CA在线申领】开始办理" /> }}
+          locale={{ emptyText: <Empty description={t('list.empty')} /> }}
           pagination={{
             defaultPageSize: 10,
             showSizeChanger: true,
-            showQuickJumper: { goButton: <Button size="small">Go</Button> },
-            showTotal: (total) => `共有 ${total} 条`,
+            showQuickJumper: { goButton: <Button size="small">{t('list.go')}</Button> },
+            showTotal: (total) => t('list.total', { total }),
           }}
         />
       </div>

@@ -1,5 +1,6 @@
 import { Col, Divider, Form, Input, InputNumber, Radio, Row, Select, Typography } from 'antd';
 import { formatFen, type ApplicationForm, type FormField, type Provider } from '../../../../api';
+import { useLocale } from '../../../../i18n';
 
 /** The fields of the 申领 form, in the guide's order, as one empty form. */
 export const emptyForm: Omit<ApplicationForm, 'providerId'> = {
@@ -41,106 +42,107 @@ export default function ApplicationFields({
   changed,
   feeLocked,
 }: Props) {
+  const { t } = useLocale();
   const provider = providers?.find((p) => p.id === providerId);
   // A changed field says so under itself; the label stays the guide's word.
   const mark = (name: string) =>
     changed?.has(name)
-      ? { extra: <Typography.Text type="warning">已修改</Typography.Text>, className: 'field-changed' }
+      ? { extra: <Typography.Text type="warning">{t('field.changed')}</Typography.Text>, className: 'field-changed' }
       : {};
   return (
     <>
-      <Divider titlePlacement="start">CA服务商</Divider>
+      <Divider titlePlacement="start">{t('field.sectionProvider')}</Divider>
       <Row gutter={16}>
         <Col span={12}>
-          <Form.Item name="providerId" label="CA服务商" required {...mark('providerId')}>
+          <Form.Item name="providerId" label={t('field.provider')} required {...mark('providerId')}>
             <Select
               loading={providersLoading}
               disabled={feeLocked}
               options={providers?.map((p) => ({
                 value: p.id,
-                label: `${p.name}（${formatFen(p.unitFee)}/个）${p.demo ? ' · 演示' : ''}`,
+                label: `${p.name}（${t('field.perUnit', { fee: formatFen(p.unitFee) })}）${p.demo ? ` · ${t('field.demoProvider')}` : ''}`,
               }))}
             />
           </Form.Item>
         </Col>
         <Col span={6}>
-          <Form.Item name="quantity" label="申领数量" required {...mark('quantity')}>
+          <Form.Item name="quantity" label={t('field.quantity')} required {...mark('quantity')}>
             <InputNumber min={1} precision={0} style={{ width: '100%' }} disabled={feeLocked} />
           </Form.Item>
         </Col>
         <Col span={6}>
-          <Form.Item label="费用合计">
+          <Form.Item label={t('field.total')}>
             <Typography.Text strong id="apply-total">
               {provider ? formatFen(provider.unitFee * (quantity || 0)) : '—'}
             </Typography.Text>
           </Form.Item>
         </Col>
       </Row>
-      <Divider titlePlacement="start">申领单位</Divider>
+      <Divider titlePlacement="start">{t('field.sectionOrganisation')}</Divider>
       <Row gutter={16}>
         <Col span={12}>
-          <Form.Item name="organisationName" label="机构名称" required {...mark('organisationName')}>
+          <Form.Item name="organisationName" label={t('field.organisationName')} required {...mark('organisationName')}>
             <Input maxLength={100} />
           </Form.Item>
         </Col>
         <Col span={12}>
-          <Form.Item name="creditCode" label="统一社会信用代码" required {...mark('creditCode')}>
+          <Form.Item name="creditCode" label={t('field.creditCode')} required {...mark('creditCode')}>
             <Input maxLength={18} />
           </Form.Item>
         </Col>
       </Row>
-      <Divider titlePlacement="start">申领人</Divider>
+      <Divider titlePlacement="start">{t('field.sectionApplicant')}</Divider>
       <Row gutter={16}>
         <Col span={8}>
-          <Form.Item name="applicantName" label="申领人" required {...mark('applicantName')}>
+          <Form.Item name="applicantName" label={t('field.applicant')} required {...mark('applicantName')}>
             <Input maxLength={30} />
           </Form.Item>
         </Col>
         <Col span={16}>
-          <Form.Item name="idNumber" label="身份证号" required {...mark('idNumber')}>
+          <Form.Item name="idNumber" label={t('field.idNumber')} required {...mark('idNumber')}>
             <Input maxLength={18} />
           </Form.Item>
         </Col>
         <Col span={8}>
-          <Form.Item name="mobile" label="手机号码" required {...mark('mobile')}>
+          <Form.Item name="mobile" label={t('field.mobile')} required {...mark('mobile')}>
             <Input maxLength={20} />
           </Form.Item>
         </Col>
         <Col span={16}>
           <Form.Item
             name="email"
-            label="电子邮箱"
+            label={t('field.email')}
             required
-            extra={changed?.has('email') ? '已修改 · 电子发票将发送至此邮箱' : '电子发票将发送至此邮箱'}
+            extra={changed?.has('email') ? t('field.emailChangedExtra') : t('field.emailExtra')}
             className={changed?.has('email') ? 'field-changed' : undefined}
           >
             <Input maxLength={254} />
           </Form.Item>
         </Col>
       </Row>
-      <Divider titlePlacement="start">证书领取方式</Divider>
+      <Divider titlePlacement="start">{t('field.sectionDelivery')}</Divider>
       <Form.Item name="delivery">
         <Radio.Group
           options={[
-            { value: 'mail', label: '制证后邮寄' },
-            { value: 'counter', label: '现场办理领取' },
+            { value: 'mail', label: t('field.mail') },
+            { value: 'counter', label: t('field.counter') },
           ]}
         />
       </Form.Item>
       {delivery !== 'counter' && (
         <Row gutter={16}>
           <Col span={8}>
-            <Form.Item name="recipient" label="收件人" required {...mark('recipient')}>
+            <Form.Item name="recipient" label={t('field.recipient')} required {...mark('recipient')}>
               <Input maxLength={30} />
             </Form.Item>
           </Col>
           <Col span={16}>
-            <Form.Item name="recipientMobile" label="收件人手机号码" required {...mark('recipientMobile')}>
+            <Form.Item name="recipientMobile" label={t('field.recipientMobile')} required {...mark('recipientMobile')}>
               <Input maxLength={20} />
             </Form.Item>
           </Col>
           <Col span={24}>
-            <Form.Item name="address" label="邮寄地址" required {...mark('address')}>
+            <Form.Item name="address" label={t('field.address')} required {...mark('address')}>
               <Input maxLength={200} />
             </Form.Item>
           </Col>

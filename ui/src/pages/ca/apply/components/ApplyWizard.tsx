@@ -9,6 +9,7 @@ import {
   type FieldError,
   type OrderRow,
 } from '../../../../api';
+import { useLocale } from '../../../../i18n';
 import { orderKeys, useProviders } from '../service';
 import ApplicationFields, { emptyForm, FIELD_NAMES } from './ApplicationFields';
 
@@ -36,7 +37,7 @@ function changedFields(values: ApplicationForm, original: ApplicationForm | null
 }
 
 function nowText() {
-  return new Date().toLocaleTimeString('zh-CN', { hour12: false });
+  return new Date().toLocaleTimeString('zh-CN', { hour12: false, timeZone: 'Asia/Shanghai' });
 }
 
 /**
@@ -47,6 +48,7 @@ function nowText() {
 export default function ApplyWizard({ target, onClose, onChoosePaper }: Props) {
   const [form] = Form.useForm<ApplicationForm>();
   const { message } = App.useApp();
+  const { t, locale } = useLocale();
   const client = useQueryClient();
   const providers = useProviders();
   const [step, setStep] = useState(0);
@@ -140,7 +142,7 @@ export default function ApplyWizard({ target, onClose, onChoosePaper }: Props) {
       setSavedAt(nowText());
       client.invalidateQueries({ queryKey: orderKeys.drafts });
     } catch (e) {
-      message.error(`草稿保存失败：${e instanceof Error ? e.message : String(e)}`);
+      message.error(t('wizard.draftFailed', { error: e instanceof Error ? e.message : String(e) }));
     }
   };
 
@@ -160,7 +162,7 @@ export default function ApplyWizard({ target, onClose, onChoosePaper }: Props) {
     const errors = await api.checkApplication(complete(form.getFieldsValue(true)), original?.idNumber ?? null);
     if (errors.length > 0) {
       showErrors(errors);
-      message.error('申领信息有误，请按提示修改后再继续');
+      message.error(t('wizard.invalid'));
       return;
     }
     setStep(1);
@@ -196,7 +198,7 @@ export default function ApplyWizard({ target, onClose, onChoosePaper }: Props) {
     if (!result && draftId.current) {
       // The last keystrokes are saved before the dialog goes.
       void saveDraft(step);
-      message.info('草稿已保存，可在草稿箱中继续填写');
+      message.info(t('wizard.draftKept'));
     }
     onClose();
   };
@@ -204,45 +206,45 @@ export default function ApplyWizard({ target, onClose, onChoosePaper }: Props) {
   const provider = providers.data?.find((p) => p.id === values.providerId);
   const filled = complete(values);
   const review: [string, string, string?][] = [
-    ['CA服务商', provider?.name ?? filled.providerId, 'providerId'],
-    ['申领数量', String(filled.quantity ?? ''), 'quantity'],
-    ['费用合计', provider ? formatFen(provider.unitFee * (filled.quantity || 0)) : '—'],
-    ['机构名称', filled.organisationName, 'organisationName'],
-    ['统一社会信用代码', filled.creditCode, 'creditCode'],
-    ['申领人', filled.applicantName, 'applicantName'],
-    ['身份证号', filled.idNumber, 'idNumber'],
-    ['手机号码', filled.mobile, 'mobile'],
-    ['电子邮箱', filled.email, 'email'],
-    ['领取方式', filled.delivery === 'counter' ? '现场办理领取' : '制证后邮寄'],
+    [t('field.provider'), provider?.name ?? filled.providerId, 'providerId'],
+    [t('field.quantity'), String(filled.quantity ?? ''), 'quantity'],
+    [t('field.total'), provider ? formatFen(provider.unitFee * (filled.quantity || 0)) : '—'],
+    [t('field.organisationName'), filled.organisationName, 'organisationName'],
+    [t('field.creditCode'), filled.creditCode, 'creditCode'],
+    [t('field.applicant'), filled.applicantName, 'applicantName'],
+    [t('field.idNumber'), filled.idNumber, 'idNumber'],
+    [t('field.mobile'), filled.mobile, 'mobile'],
+    [t('field.email'), filled.email, 'email'],
+    [t('field.delivery'), filled.delivery === 'counter' ? t('field.counter') : t('field.mail')],
     ...(filled.delivery === 'counter'
       ? []
       : ([
-          ['收件人', filled.recipient, 'recipient'],
-          ['收件人手机号码', filled.recipientMobile, 'recipientMobile'],
-          ['邮寄地址', filled.address, 'address'],
+          [t('field.recipient'), filled.recipient, 'recipient'],
+          [t('field.recipientMobile'), filled.recipientMobile, 'recipientMobile'],
+          [t('field.address'), filled.address, 'address'],
         ] as [string, string, string][])),
   ];
 
   const footer =
     step === 0 ? (
       <Space>
-        <Button onClick={close}>取消</Button>
+        <Button onClick={close}>{t('wizard.cancel')}</Button>
         <Button type="primary" id="apply-next" onClick={next} disabled={loading || loadError !== null}>
-          下一步
+          {t('wizard.next')}
         </Button>
       </Space>
     ) : step === 1 ? (
       <Space>
-        <Button onClick={() => setStep(0)}>上一步</Button>
+        <Button onClick={() => setStep(0)}>{t('wizard.previous')}</Button>
         <Button type="primary" id="apply-submit" loading={submitting} onClick={submit}>
-          {editing ? '重新提交' : '提交'}
+          {editing ? t('wizard.resubmit') : t('wizard.submit')}
         </Button>
       </Space>
     ) : null;
 
   return (
     <Modal
-      title={editing ? `编辑申领（订单编号 ${editing}）` : 'CA在线申领'}
+      title={editing ? t('wizard.editTitle', { orderNo: editing }) : t('wizard.title')}
       open={target !== null}
       width={800}
       footer={footer}
@@ -258,8 +260,8 @@ export default function ApplyWizard({ target, onClose, onChoosePaper }: Props) {
         style={{ marginBottom: 16 }}
         items={
           editing
-            ? [{ title: '修改申领信息' }, { title: '核对信息' }, { title: '重新提交' }]
-            : [{ title: '填写申领信息' }, { title: '核对信息' }, { title: '身份认证' }]
+            ? [{ title: t('wizard.stepEdit') }, { title: t('wizard.stepReview') }, { title: t('wizard.stepResubmit') }]
+            : [{ title: t('wizard.stepFill') }, { title: t('wizard.stepReview') }, { title: t('wizard.stepVerify') }]
         }
       />
       {reason && step < 2 && (
@@ -268,8 +270,8 @@ export default function ApplyWizard({ target, onClose, onChoosePaper }: Props) {
           type="error"
           showIcon
           style={{ marginBottom: 16 }}
-          title={`不通过理由：${reason}`}
-          description="请按理由修改申领信息后重新提交；修改过的内容会标注“已修改”。"
+          title={t('wizard.reason', { reason })}
+          description={t('wizard.reasonHint')}
         />
       )}
       {loadError && <Alert type="error" showIcon style={{ marginBottom: 16 }} title={loadError} />}
@@ -296,13 +298,13 @@ export default function ApplyWizard({ target, onClose, onChoosePaper }: Props) {
           </Form>
         </div>
         {step === 1 && (
-          <Descriptions id="apply-review" column={1} bordered size="small" title="请核对申领信息">
+          <Descriptions id="apply-review" column={1} bordered size="small" title={t('wizard.reviewTitle')}>
             {review.map(([label, value, name]) => (
               <Descriptions.Item key={label} label={label}>
                 {value}
                 {editing && name && changed.has(name) && (
                   <Typography.Text type="warning" style={{ marginLeft: 8 }}>
-                    已修改
+                    {t('field.changed')}
                   </Typography.Text>
                 )}
               </Descriptions.Item>
@@ -312,16 +314,16 @@ export default function ApplyWizard({ target, onClose, onChoosePaper }: Props) {
         {step === 2 && result && !editing && (
           <Result
             status="success"
-            title="申领已提交"
-            subTitle={`订单编号 ${result.order.orderNo}，费用 ${formatFen(result.order.fee)}。下一步：申领人身份认证。`}
+            title={t('wizard.submitted')}
+            subTitle={t('wizard.submittedDetail', { orderNo: result.order.orderNo, fee: formatFen(result.order.fee) })}
             extra={
               <Space direction="vertical">
-                <Typography.Text>人脸认证请使用带摄像头的电脑；无法人脸认证时，可邮寄纸质资料。</Typography.Text>
+                <Typography.Text>{t('wizard.verifyHint')}</Typography.Text>
                 <Space>
                   <Button type="primary" id="wizard-paper" onClick={() => onChoosePaper(result)}>
-                    邮寄纸质资料
+                    {t('wizard.paper')}
                   </Button>
-                  <Button onClick={onClose}>稍后认证</Button>
+                  <Button onClick={onClose}>{t('wizard.later')}</Button>
                 </Space>
               </Space>
             }
@@ -330,11 +332,14 @@ export default function ApplyWizard({ target, onClose, onChoosePaper }: Props) {
         {step === 2 && result && editing && (
           <Result
             status="success"
-            title="已重新提交"
-            subTitle={`订单编号 ${result.order.orderNo}，当前状态：${result.statusZh}`}
+            title={t('wizard.resubmitted')}
+            subTitle={t('wizard.resubmittedDetail', {
+              orderNo: result.order.orderNo,
+              status: locale === 'en-US' ? result.statusEn : result.statusZh,
+            })}
             extra={
               <Button type="primary" id="wizard-done" onClick={onClose}>
-                完成
+                {t('wizard.done')}
               </Button>
             }
           />
@@ -342,7 +347,7 @@ export default function ApplyWizard({ target, onClose, onChoosePaper }: Props) {
       </Spin>
       {step < 2 && (
         <Typography.Text type="secondary" id="draft-status">
-          {savedAt ? `草稿已自动保存 ${savedAt}` : '填写内容将自动保存为草稿'}
+          {savedAt ? t('wizard.draftSaved', { time: savedAt }) : t('wizard.draftWillSave')}
         </Typography.Text>
       )}
     </Modal>

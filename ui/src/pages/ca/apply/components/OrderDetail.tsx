@@ -1,5 +1,6 @@
 import { Alert, Descriptions, Drawer, Steps, Timeline, Typography } from 'antd';
 import { formatFen, type OrderRow } from '../../../../api';
+import { useLocale } from '../../../../i18n';
 import { useOrderDetail } from '../service';
 
 /** The guide's progress bar: 1 填写资料 → 2 平台审核 → 3 收取CA. */
@@ -21,10 +22,12 @@ function progressOf(row: OrderRow): number {
 /** 查看: an order's details and where it stands in the process. */
 export default function OrderDetail({ row: listed, onClose }: { row: OrderRow | null; onClose: () => void }) {
   const detail = useOrderDetail(listed?.order.orderNo);
+  const { t, locale } = useLocale();
+  const english = locale === 'en-US';
   // The platform's answer when there is one; the local row while it loads or when offline.
   const row = detail.data?.row ?? listed;
   return (
-    <Drawer title="申领详情" open={row !== null} onClose={onClose} size="large" rootClassName="order-detail">
+    <Drawer title={t('detail.title')} open={row !== null} onClose={onClose} size="large" rootClassName="order-detail">
       {row && (
         <>
           {detail.data?.offline && (
@@ -33,44 +36,52 @@ export default function OrderDetail({ row: listed, onClose }: { row: OrderRow | 
               type="warning"
               showIcon
               style={{ marginBottom: 16 }}
-              title="当前无法连接平台，以下为上次查看时保存的进度"
+              title={t('detail.offline')}
             />
           )}
           <Steps
             current={progressOf(row)}
             status={row.order.status.state === 'rejected' ? 'error' : undefined}
-            items={[{ title: '填写资料' }, { title: '平台审核' }, { title: '收取CA' }]}
+            items={[
+              { title: t('detail.progressFill') },
+              { title: t('detail.progressReview') },
+              { title: t('detail.progressCollect') },
+            ]}
             style={{ marginBottom: 24 }}
           />
           <Descriptions column={1} bordered size="small">
-            <Descriptions.Item label="订单编号">{row.order.orderNo}</Descriptions.Item>
-            <Descriptions.Item label="状态">{row.statusZh}</Descriptions.Item>
+            <Descriptions.Item label={t('detail.orderNo')}>{row.order.orderNo}</Descriptions.Item>
+            <Descriptions.Item label={t('detail.status')}>{english ? row.statusEn : row.statusZh}</Descriptions.Item>
             {row.order.status.state === 'rejected' && (
-              <Descriptions.Item label="不通过理由">{row.order.status.reason}</Descriptions.Item>
+              <Descriptions.Item label={t('detail.reason')}>{row.order.status.reason}</Descriptions.Item>
             )}
-            <Descriptions.Item label="CA服务商">{row.order.providerName}</Descriptions.Item>
-            <Descriptions.Item label="机构名称">{row.order.organisationName}</Descriptions.Item>
-            <Descriptions.Item label="申领人">{row.order.applicantName}</Descriptions.Item>
-            <Descriptions.Item label="申领数量">{row.order.quantity}</Descriptions.Item>
-            <Descriptions.Item label="费用">{formatFen(row.order.fee)}</Descriptions.Item>
-            <Descriptions.Item label="申领时间">{row.submittedAtText}</Descriptions.Item>
+            <Descriptions.Item label={t('field.provider')}>{row.order.providerName}</Descriptions.Item>
+            <Descriptions.Item label={t('field.organisationName')}>{row.order.organisationName}</Descriptions.Item>
+            <Descriptions.Item label={t('field.applicant')}>{row.order.applicantName}</Descriptions.Item>
+            <Descriptions.Item label={t('field.quantity')}>{row.order.quantity}</Descriptions.Item>
+            <Descriptions.Item label={t('detail.fee')}>{formatFen(row.order.fee)}</Descriptions.Item>
+            <Descriptions.Item label={t('list.submittedAt')}>{row.submittedAtText}</Descriptions.Item>
           </Descriptions>
           {detail.data?.eta && (
             <Alert
               style={{ marginTop: 16 }}
               type={detail.data.eta.peakSeason ? 'warning' : 'info'}
               showIcon
-              title={`预计${detail.data.eta.step}完成：${detail.data.eta.earliest} 至 ${detail.data.eta.latest}（工作日）`}
+              title={t('detail.eta', {
+                step: detail.data.eta.step,
+                earliest: detail.data.eta.earliest,
+                latest: detail.data.eta.latest,
+              })}
               description={detail.data.eta.peakSeason ?? undefined}
             />
           )}
           {detail.isError && (
-            <Alert style={{ marginTop: 16 }} type="warning" showIcon title={`无法获取最新进度：${detail.error.message}`} />
+            <Alert style={{ marginTop: 16 }} type="warning" showIcon title={t('detail.stale', { error: detail.error.message })} />
           )}
           {detail.data && (
             <>
               <Typography.Title level={5} style={{ marginTop: 24 }}>
-                办理记录
+                {t('detail.history')}
               </Typography.Title>
               <Timeline
                 items={detail.data.history.map((h) => ({
@@ -78,10 +89,10 @@ export default function OrderDetail({ row: listed, onClose }: { row: OrderRow | 
                   content: (
                     <>
                       <div>
-                        {h.statusZh}（{h.actorZh}）
+                        {english ? `${h.statusEn} (${h.actorEn})` : `${h.statusZh}（${h.actorZh}）`}
                       </div>
                       <Typography.Text type="secondary">{h.atText}</Typography.Text>
-                      {h.reason && <div>理由：{h.reason}</div>}
+                      {h.reason && <div>{t('detail.historyReason', { reason: h.reason })}</div>}
                     </>
                   ),
                 }))}
