@@ -4,6 +4,8 @@
 //! The detector is SeetaFace's frontal cascade through `rustface`; its model (BSD-2-Clause,
 //! `model/LICENSE-SeetaFace`) is compiled into the binary so nothing is read from disk.
 
+pub mod checks;
+
 use image::{DynamicImage, GrayImage};
 use std::sync::OnceLock;
 

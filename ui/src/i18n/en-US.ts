@@ -63,9 +63,10 @@ const enUS: Messages = {
     changed: 'Changed',
   },
   status: {
-    pendingVerification: 'Awaiting verification',
-    pendingPayment: 'Awaiting payment',
-    pendingReview: 'Under review',
+    // As the platform words them (`OrderStatus::label_en`), so the filter matches the column.
+    pendingVerification: 'Pending verification',
+    pendingPayment: 'Pending payment',
+    pendingReview: 'Pending review',
     rejected: 'Rejected',
     approved: 'Approved, in production',
     issued: 'Approved, issued',

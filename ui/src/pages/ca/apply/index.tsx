@@ -86,6 +86,8 @@ function orderColumns(
   {
     title: t('list.actions'),
     key: 'actions',
+    // An action's words are never broken across lines (English ones are long).
+    onCell: () => ({ style: { whiteSpace: 'nowrap' } }),
     render: (_, row) => (
       <Space>
         {row.order.status.state === 'pendingVerification' && (
