@@ -161,25 +161,74 @@ pub fn platform() -> Result<()> {
 }
 
 fn write_report(path: &Path, runs: &[(String, Figures)]) -> Result<()> {
-    let rev = Command::new("git").current_dir(root()).args(["rev-parse", "--short", "HEAD"]).output()?;
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let mut text = String::from(
-        "# Benchmarks\n\nFigures, not assertions: written by `cargo xtask bench platform`, which starts the standalone\n\
-         platform (release build, SQLite in a temporary folder) and a bare axum JSON handler side by side and\n\
-         loads each with `wrk -t2 -c32 -d10s` on loopback. The load generator shares the machine's cores with\n\
-         the server, so compare rows of one run, not runs on different machines.\n\n",
+        "## Platform\n\nWritten by `cargo xtask bench platform`, which starts the standalone platform (release build,\n\
+         SQLite in a temporary folder) and a bare axum JSON handler side by side and loads each with\n\
+         `wrk -t2 -c32 -d10s` on loopback. The load generator shares the machine's cores with the server,\n\
+         so compare rows of one run, not runs on different machines.\n\n",
     );
-    text.push_str(&format!(
-        "Last run: commit {}, {cores} cores.\n\n| what | req/s | p50 | p99 |\n| --- | ---: | ---: | ---: |\n",
-        String::from_utf8_lossy(&rev.stdout).trim()
-    ));
+    text.push_str(&format!("{}\n\n| what | req/s | p50 | p99 |\n| --- | ---: | ---: | ---: |\n", last_run()?));
     for (what, figures) in runs {
         text.push_str(&format!(
             "| {what} | {:.0} | {} | {} |\n",
             figures.requests_per_second, figures.p50, figures.p99
         ));
     }
-    std::fs::write(path, &text)?;
-    println!("\n{text}");
+    write_section(path, "platform", &text)
+}
+
+fn last_run() -> Result<String> {
+    let rev = Command::new("git").current_dir(root()).args(["rev-parse", "--short", "HEAD"]).output()?;
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    Ok(format!("Last run: commit {}, {cores} cores.", String::from_utf8_lossy(&rev.stdout).trim()))
+}
+
+/// Replaces one benchmark's section of docs/benchmarks.md (between its markers), keeping the others.
+fn write_section(path: &Path, name: &str, body: &str) -> Result<()> {
+    let (start, end) = (format!("<!-- bench:{name} -->"), format!("<!-- /bench:{name} -->"));
+    let header = "# Benchmarks\n\nFigures, not assertions: each section is written by its `cargo xtask bench` task; nothing\n\
+                  passes or fails on speed.\n";
+    let old = std::fs::read_to_string(path).unwrap_or_default();
+    let old = if old.contains("<!-- bench:") { old } else { header.to_owned() };
+    let section = format!("{start}\n{body}{end}");
+    let new = match (old.find(&start), old.find(&end)) {
+        (Some(a), Some(b)) if a < b => format!("{}{section}{}", &old[..a], &old[b + end.len()..]),
+        _ => format!("{}\n{section}\n", old.trim_end()),
+    };
+    std::fs::write(path, &new)?;
+    println!("\n{body}");
     Ok(())
+}
+
+/// `cargo xtask bench camera`: criterion over the per-frame work at 640×480, as a share of 33 ms.
+pub fn camera() -> Result<()> {
+    Step::new("benchmark the per-frame work (criterion, release)")
+        .run(Command::new("cargo").current_dir(root()).args(["bench", "-p", "certdesk-camera", "--bench", "frame"]))?;
+    let rows = [
+        (
+            "checks_one_face",
+            "checks of a frame with one face in the oval (detection at 240×180, light, contrast, sharpness)",
+        ),
+        ("checks_no_face", "checks of a frame with no face"),
+        ("preview_jpeg", "preview JPEG (quality 70)"),
+        ("photo_jpeg", "photo JPEG (quality 92)"),
+        ("decode_mjpeg", "decode an MJPEG frame"),
+        ("decode_yuyv", "decode a YUYV frame"),
+    ];
+    let mut body = String::from(
+        "## Camera\n\nWritten by `cargo xtask bench camera` (criterion, release build): the work done on every\n\
+         640×480 frame, as a share of the 33 ms between frames at 30 fps. A frame costs decode + checks +\n\
+         preview JPEG; the photo JPEG is paid once per attempt.\n\n",
+    );
+    body.push_str(&format!("{}\n\n| what | mean | share of 33 ms |\n| --- | ---: | ---: |\n", last_run()?));
+    for (id, what) in rows {
+        let estimates = root().join(format!("target/criterion/{id}/new/estimates.json"));
+        let json: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(&estimates).with_context(|| format!("reading {}", estimates.display()))?,
+        )?;
+        let nanos = json["mean"]["point_estimate"].as_f64().context("no mean in the estimates")?;
+        let millis = nanos / 1e6;
+        body.push_str(&format!("| {what} | {millis:.2} ms | {:.0}% |\n", millis / (1000.0 / 30.0) * 100.0));
+    }
+    write_section(&root().join("docs/benchmarks.md"), "camera", &body)
 }

@@ -5,7 +5,7 @@
 //!
 //! Pure functions of the pixels: the camera crate feeds them, the benchmarks time them.
 
-use crate::{Face, MIN_FACE_SIZE, detect};
+use crate::{DetectorSettings, Face, detect_with};
 use image::GrayImage;
 use image::imageops::FilterType;
 
@@ -95,9 +95,9 @@ pub mod limits {
     pub const MAX_MOVEMENT: f64 = 0.08;
 }
 
-/// Faces are looked for in a copy of the frame this wide: 4× fewer pixels than 640×480, and a face
-/// too small to be found there is too small to pass anyway.
-pub const DETECTION_WIDTH: u32 = 320;
+/// Faces are looked for in a copy of the frame this wide (with [`DetectorSettings::LIVE`]): a face
+/// too small to be found there (under ≈85 px of a 640 px frame) is far too small to pass anyway.
+pub const DETECTION_WIDTH: u32 = 240;
 /// The face is scaled to this width before its sharpness is measured, so distance does not count.
 pub const SHARPNESS_WIDTH: u32 = 128;
 
@@ -235,13 +235,14 @@ impl<T> AutoCapture<T> {
 }
 
 fn detect_scaled(frame: &GrayImage) -> Vec<Face> {
+    let settings = DetectorSettings::LIVE;
     if frame.width() <= DETECTION_WIDTH {
-        return detect(frame);
+        return detect_with(frame, settings);
     }
     let scale = f64::from(frame.width()) / f64::from(DETECTION_WIDTH);
-    let height = ((f64::from(frame.height()) / scale).round() as u32).max(MIN_FACE_SIZE);
+    let height = ((f64::from(frame.height()) / scale).round() as u32).max(settings.min_face_size);
     let small = image::imageops::resize(frame, DETECTION_WIDTH, height, FilterType::Triangle);
-    detect(&small)
+    detect_with(&small, settings)
         .into_iter()
         .map(|f| Face {
             x: (f64::from(f.x) * scale).round() as i32,
