@@ -3,7 +3,8 @@
 
 use certdesk_api::{
     ApiError, ApplicantLogin, ApplicantRegistration, ApplicantSession, CalendarDocument, ErrorCode, EventFeed,
-    IDEMPOTENCY_KEY, OrderDetail, OrderPage, OrderQuery, OrderSummary, PlatformSettings, Provider, SubmitOrder,
+    FaceAttemptResult, FaceAttemptsView, IDEMPOTENCY_KEY, OrderDetail, OrderPage, OrderQuery, OrderSummary,
+    PlatformSettings, Provider, SubmitOrder,
 };
 use certdesk_core::OrderNumber;
 use reqwest::{Method, RequestBuilder, Response};
@@ -166,6 +167,21 @@ impl PlatformClient {
             .request(Method::GET, "/v1/events")
             .query(&[("after", after.to_string()), ("wait", wait.to_string())])
             .timeout(Duration::from_secs(u64::from(wait) + 15));
+        send(request).await
+    }
+
+    /// 今日剩余次数 of the order's applicant.
+    pub async fn face_attempts(&self, order_no: &OrderNumber) -> Result<FaceAttemptsView> {
+        send(self.request(Method::GET, &format!("/v1/orders/{order_no}/face-verifications"))).await
+    }
+
+    /// One 人脸认证 attempt with the photo as JPEG. Sent once, never retried: a retry could spend a
+    /// second of the applicant's ten attempts on the same photo.
+    pub async fn verify_face(&self, order_no: &OrderNumber, jpeg: Vec<u8>) -> Result<FaceAttemptResult> {
+        let request = self
+            .request(Method::POST, &format!("/v1/orders/{order_no}/face-verifications"))
+            .header(reqwest::header::CONTENT_TYPE, "image/jpeg")
+            .body(jpeg);
         send(request).await
     }
 

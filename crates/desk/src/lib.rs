@@ -6,8 +6,11 @@
 //! restart and while the platform cannot be reached.
 
 mod drafts;
+mod face;
 
+pub use certdesk_camera::{DeviceInfo, SourceConfig};
 pub use drafts::{DraftInput, DraftSummary, DraftView};
+pub use face::{CaptureSink, CaptureStatus};
 
 use certdesk_api::{ApiError, ApplicantSession, ErrorCode, OrderSummary, Provider, SubmitOrder};
 use certdesk_client::PlatformClient;
@@ -26,15 +29,18 @@ pub struct DeskConfig {
     pub data_dir: PathBuf,
     /// A platform to talk to; `None` starts the embedded platform with demo data.
     pub platform_url: Option<String>,
+    /// Where 人脸认证 takes its frames: the webcam, or the demo or fixture images.
+    pub camera: SourceConfig,
 }
 
 impl DeskConfig {
-    /// `CERTDESK_DATA_DIR` and `CERTDESK_PLATFORM_URL` override the defaults.
+    /// `CERTDESK_DATA_DIR`, `CERTDESK_PLATFORM_URL` and `CERTDESK_CAMERA` override the defaults.
     pub fn from_env(default_data_dir: PathBuf) -> Self {
         let non_empty = |name| std::env::var(name).ok().filter(|v: &String| !v.trim().is_empty());
         DeskConfig {
             data_dir: non_empty("CERTDESK_DATA_DIR").map(PathBuf::from).unwrap_or(default_data_dir),
             platform_url: non_empty("CERTDESK_PLATFORM_URL"),
+            camera: SourceConfig::from_env(),
         }
     }
 }
@@ -232,6 +238,9 @@ pub struct Desk {
     max_quantity: AtomicU32,
     /// Status changes the platform made, as sync and the events feed find them.
     changes: tokio::sync::broadcast::Sender<StatusChange>,
+    /// Where 人脸认证 takes its frames, and the capture running now.
+    camera: SourceConfig,
+    capture: face::CaptureSlot,
     /// Kept so the embedded platform lives as long as the app.
     embedded: Option<PlatformHandle>,
 }
@@ -275,6 +284,8 @@ impl Desk {
             account: Mutex::new(account),
             max_quantity: AtomicU32::new(certdesk_core::DEFAULT_MAX_QUANTITY),
             changes: tokio::sync::broadcast::channel(64).0,
+            camera: config.camera.clone(),
+            capture: face::CaptureSlot::default(),
             embedded,
         })
     }

@@ -2,7 +2,7 @@
 
 use certdesk_api::{ErrorCode, SubmitOrder};
 use certdesk_core::{DeliveryMethod, OrderStatus};
-use certdesk_desk::{Desk, DeskConfig};
+use certdesk_desk::{Desk, DeskConfig, SourceConfig};
 
 fn form() -> SubmitOrder {
     SubmitOrder {
@@ -24,7 +24,9 @@ fn form() -> SubmitOrder {
 #[tokio::test]
 async fn with_no_platform_configured_the_desk_starts_the_embedded_one() {
     let dir = tempfile::tempdir().unwrap();
-    let desk = Desk::start(&DeskConfig { data_dir: dir.path().into(), platform_url: None }).await.unwrap();
+    let desk = Desk::start(&DeskConfig { data_dir: dir.path().into(), platform_url: None, camera: SourceConfig::Demo })
+        .await
+        .unwrap();
     let info = desk.info();
     assert!(info.embedded);
     assert!(info.platform_url.starts_with("http://127.0.0.1:"));
@@ -35,7 +37,8 @@ async fn with_no_platform_configured_the_desk_starts_the_embedded_one() {
 async fn a_submitted_order_is_listed_and_still_listed_and_viewed_when_the_platform_is_unreachable() {
     let dir = tempfile::tempdir().unwrap();
     let platform = standalone_platform(dir.path()).await;
-    let config = DeskConfig { data_dir: dir.path().join("app"), platform_url: Some(platform.url()) };
+    let config =
+        DeskConfig { data_dir: dir.path().join("app"), platform_url: Some(platform.url()), camera: SourceConfig::Demo };
     let desk = Desk::start(&config).await.unwrap();
     desk.register(registration()).await.unwrap();
     let row = desk.submit(my_form(), None).await.unwrap();
@@ -65,7 +68,9 @@ async fn a_submitted_order_is_listed_and_still_listed_and_viewed_when_the_platfo
 #[tokio::test]
 async fn a_refused_application_is_not_recorded_locally() {
     let dir = tempfile::tempdir().unwrap();
-    let desk = Desk::start(&DeskConfig { data_dir: dir.path().into(), platform_url: None }).await.unwrap();
+    let desk = Desk::start(&DeskConfig { data_dir: dir.path().into(), platform_url: None, camera: SourceConfig::Demo })
+        .await
+        .unwrap();
     let error = desk.submit(SubmitOrder { id_number: "330102198001010019".into(), ..form() }, None).await.unwrap_err();
     assert_eq!(error.code, ErrorCode::Validation);
     assert_eq!(error.fields[0].message, "身份证号校验位错误，请核对后重新输入");
@@ -75,7 +80,11 @@ async fn a_refused_application_is_not_recorded_locally() {
 #[tokio::test]
 async fn a_form_is_checked_by_the_core_rules_without_the_platform() {
     let dir = tempfile::tempdir().unwrap();
-    let offline = DeskConfig { data_dir: dir.path().into(), platform_url: Some("http://127.0.0.1:9".into()) };
+    let offline = DeskConfig {
+        data_dir: dir.path().into(),
+        platform_url: Some("http://127.0.0.1:9".into()),
+        camera: SourceConfig::Demo,
+    };
     let desk = Desk::start(&offline).await.unwrap();
     assert!(desk.check_application(&form(), None).is_empty());
     let refused = desk.check_application(&SubmitOrder { mobile: "12345".into(), quantity: 0, ..form() }, None);
@@ -92,7 +101,9 @@ async fn a_form_is_checked_by_the_core_rules_without_the_platform() {
 #[tokio::test]
 async fn the_detail_comes_from_the_platform_with_a_readable_timeline() {
     let dir = tempfile::tempdir().unwrap();
-    let desk = Desk::start(&DeskConfig { data_dir: dir.path().into(), platform_url: None }).await.unwrap();
+    let desk = Desk::start(&DeskConfig { data_dir: dir.path().into(), platform_url: None, camera: SourceConfig::Demo })
+        .await
+        .unwrap();
     let row = desk.submit(form(), None).await.unwrap();
     let detail = desk.order_detail(row.order.order_no.as_str()).await.unwrap();
     assert_eq!(detail.row, row);
@@ -107,7 +118,9 @@ async fn the_detail_comes_from_the_platform_with_a_readable_timeline() {
 #[tokio::test]
 async fn paper_documents_and_cancel_go_through_the_platform_and_are_kept_locally() {
     let dir = tempfile::tempdir().unwrap();
-    let desk = Desk::start(&DeskConfig { data_dir: dir.path().into(), platform_url: None }).await.unwrap();
+    let desk = Desk::start(&DeskConfig { data_dir: dir.path().into(), platform_url: None, camera: SourceConfig::Demo })
+        .await
+        .unwrap();
     let free = desk.submit(SubmitOrder { provider_id: "demo-free".into(), ..form() }, None).await.unwrap();
     let chosen = desk.choose_paper_documents(free.order.order_no.as_str()).await.unwrap();
     assert_eq!(chosen.status_zh, "待审核 (待收材料)");
@@ -125,7 +138,7 @@ async fn paper_documents_and_cancel_go_through_the_platform_and_are_kept_locally
 #[tokio::test]
 async fn sync_brings_back_orders_the_local_record_lost() {
     let dir = tempfile::tempdir().unwrap();
-    let config = DeskConfig { data_dir: dir.path().into(), platform_url: None };
+    let config = DeskConfig { data_dir: dir.path().into(), platform_url: None, camera: SourceConfig::Demo };
     let desk = Desk::start(&config).await.unwrap();
     let mut submitted = Vec::new();
     for _ in 0..3 {
@@ -147,7 +160,7 @@ async fn sync_brings_back_orders_the_local_record_lost() {
 async fn a_draft_is_kept_sealed_across_restarts_and_discarded_by_the_submit() {
     use certdesk_desk::DraftInput;
     let dir = tempfile::tempdir().unwrap();
-    let config = DeskConfig { data_dir: dir.path().into(), platform_url: None };
+    let config = DeskConfig { data_dir: dir.path().into(), platform_url: None, camera: SourceConfig::Demo };
     let desk = Desk::start(&config).await.unwrap();
     let half = SubmitOrder { mobile: "138".into(), email: String::new(), ..form() };
     let saved = desk.save_draft(DraftInput { id: None, order_no: None, form: half.clone(), step: 0 }).unwrap();
@@ -263,7 +276,8 @@ fn registration() -> certdesk_desk::Registration {
 async fn against_a_remote_platform_the_applicant_registers_and_stays_signed_in_until_logging_out() {
     let dir = tempfile::tempdir().unwrap();
     let platform = standalone_platform(dir.path()).await;
-    let config = DeskConfig { data_dir: dir.path().join("app"), platform_url: Some(platform.url()) };
+    let config =
+        DeskConfig { data_dir: dir.path().join("app"), platform_url: Some(platform.url()), camera: SourceConfig::Demo };
     let desk = Desk::start(&config).await.unwrap();
     assert_eq!(desk.account(), None);
     assert_eq!(desk.sync().await.unwrap_err().code, ErrorCode::Unauthorized);
@@ -310,7 +324,8 @@ async fn against_a_remote_platform_the_applicant_registers_and_stays_signed_in_u
 async fn a_rejected_order_is_edited_with_its_reason_and_resubmitted() {
     let dir = tempfile::tempdir().unwrap();
     let platform = standalone_platform(dir.path()).await;
-    let config = DeskConfig { data_dir: dir.path().join("app"), platform_url: Some(platform.url()) };
+    let config =
+        DeskConfig { data_dir: dir.path().join("app"), platform_url: Some(platform.url()), camera: SourceConfig::Demo };
     let desk = Desk::start(&config).await.unwrap();
     desk.register(registration()).await.unwrap();
     let row = desk.submit(my_form(), None).await.unwrap();
@@ -349,7 +364,8 @@ async fn a_status_the_platform_changes_is_announced_once_also_when_it_changed_wh
     use tokio::sync::broadcast::error::TryRecvError;
     let dir = tempfile::tempdir().unwrap();
     let platform = standalone_platform(dir.path()).await;
-    let config = DeskConfig { data_dir: dir.path().join("app"), platform_url: Some(platform.url()) };
+    let config =
+        DeskConfig { data_dir: dir.path().join("app"), platform_url: Some(platform.url()), camera: SourceConfig::Demo };
     let desk = Desk::start(&config).await.unwrap();
     desk.register(registration()).await.unwrap();
     let mut changes = desk.status_changes();
@@ -401,7 +417,8 @@ async fn a_status_the_platform_changes_is_announced_once_also_when_it_changed_wh
 async fn each_organisation_on_one_computer_sees_only_its_own_orders_and_drafts() {
     let dir = tempfile::tempdir().unwrap();
     let platform = standalone_platform(dir.path()).await;
-    let config = DeskConfig { data_dir: dir.path().join("app"), platform_url: Some(platform.url()) };
+    let config =
+        DeskConfig { data_dir: dir.path().join("app"), platform_url: Some(platform.url()), camera: SourceConfig::Demo };
     let desk = Desk::start(&config).await.unwrap();
     desk.register(registration()).await.unwrap();
     desk.submit(my_form(), None).await.unwrap();
@@ -423,4 +440,120 @@ async fn each_organisation_on_one_computer_sees_only_its_own_orders_and_drafts()
     desk.log_in("supplier", "a-long-password").await.unwrap();
     assert_eq!(desk.orders().unwrap().len(), 1);
     assert_eq!(desk.drafts().unwrap().len(), 1);
+}
+
+/// A capture's output, collected from the sink on the capture thread.
+struct Captured {
+    frames: std::sync::mpsc::Receiver<Vec<u8>>,
+    statuses: std::sync::mpsc::Receiver<certdesk_desk::CaptureStatus>,
+}
+
+fn sink() -> (certdesk_desk::CaptureSink, Captured) {
+    let (frame_tx, frames) = std::sync::mpsc::channel();
+    let (status_tx, statuses) = std::sync::mpsc::channel();
+    let sink = certdesk_desk::CaptureSink {
+        frame: Box::new(move |jpeg| frame_tx.send(jpeg).is_ok()),
+        status: Box::new(move |status| status_tx.send(status).is_ok()),
+    };
+    (sink, Captured { frames, statuses })
+}
+
+impl Captured {
+    /// Statuses until one is final (captured or failed), or `limit` of them.
+    fn until_final(&self, limit: usize) -> Vec<certdesk_desk::CaptureStatus> {
+        let mut seen = Vec::new();
+        while seen.len() < limit {
+            let Ok(status) = self.statuses.recv_timeout(std::time::Duration::from_secs(30)) else { break };
+            let last = status.captured || status.error.is_some();
+            seen.push(status);
+            if last {
+                break;
+            }
+        }
+        seen
+    }
+}
+
+#[tokio::test]
+async fn a_face_capture_guides_takes_the_photo_itself_and_one_attempt_moves_the_order_on() {
+    use certdesk_face::checks::Guidance;
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::start(&DeskConfig { data_dir: dir.path().into(), platform_url: None, camera: SourceConfig::Demo })
+        .await
+        .unwrap();
+    assert_eq!(desk.camera_devices().unwrap()[0].name, "演示摄像头");
+    let number = desk.submit(form(), None).await.unwrap().order.order_no.to_string();
+    assert_eq!(desk.face_attempts(&number).await.unwrap().remaining, 10);
+    // Nothing taken yet: nothing to send.
+    assert_eq!(desk.submit_face_attempt(&number).await.unwrap_err().code, ErrorCode::Conflict);
+
+    // 检测环境: guidance only, never a photo.
+    let (rehearsal_sink, rehearsal) = sink();
+    desk.start_capture(0, true, rehearsal_sink).unwrap();
+    let seen = rehearsal.until_final(90);
+    desk.stop_capture();
+    assert!(seen.iter().any(|s| s.guidance == Guidance::Ready), "{:?}", seen.last());
+    assert!(seen.iter().all(|s| !s.captured));
+    assert_eq!(desk.submit_face_attempt(&number).await.unwrap_err().code, ErrorCode::Conflict);
+
+    // The attempt: the face moves into the oval, the checks hold, the photo is taken.
+    let (attempt_sink, attempt) = sink();
+    desk.start_capture(0, false, attempt_sink).unwrap();
+    let seen = attempt.until_final(400);
+    let last = seen.last().unwrap();
+    assert!(last.captured, "{last:?}");
+    assert!(seen.iter().any(|s| s.guidance == Guidance::TooFar && s.message_zh == "请靠近一些"));
+    assert_eq!((last.width, last.height), (640, 480));
+    let frames: Vec<Vec<u8>> = attempt.frames.try_iter().collect();
+    assert!(frames.len() >= seen.len() - 1 && image::load_from_memory(&frames[0]).is_ok());
+
+    let result = desk.submit_face_attempt(&number).await.unwrap();
+    assert!(result.passed, "{result:?}");
+    assert_eq!(result.attempts.remaining, 9);
+    assert_eq!(result.order.status.label_zh(), "待支付 (已认证)");
+    assert_eq!(desk.orders().unwrap()[0].status_zh, "待支付 (已认证)");
+    // The photo went with the attempt: it cannot be sent twice.
+    assert_eq!(desk.submit_face_attempt(&number).await.unwrap_err().code, ErrorCode::Conflict);
+}
+
+#[tokio::test]
+async fn a_failed_face_attempt_says_why_and_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::start(&DeskConfig { data_dir: dir.path().into(), platform_url: None, camera: SourceConfig::Demo })
+        .await
+        .unwrap();
+    // The sandbox provider fails this ID number, so that failures can be exercised.
+    let failing = SubmitOrder { id_number: "11010519491231002X".into(), ..form() };
+    let number = desk.submit(failing, None).await.unwrap().order.order_no.to_string();
+    let (attempt_sink, attempt) = sink();
+    desk.start_capture(0, false, attempt_sink).unwrap();
+    // 拍照 by hand as soon as a frame passes.
+    let mut taken = false;
+    for _ in 0..400 {
+        let status = attempt.statuses.recv_timeout(std::time::Duration::from_secs(30)).unwrap();
+        if status.captured {
+            taken = true;
+            break;
+        }
+        if status.guidance == certdesk_face::checks::Guidance::Ready {
+            desk.take_photo();
+        }
+    }
+    assert!(taken);
+    let result = desk.submit_face_attempt(&number).await.unwrap();
+    assert!(!result.passed);
+    assert!(result.reason.is_some_and(|r| !r.is_empty()));
+    assert_eq!(result.attempts.remaining, 9);
+    assert_eq!(result.order.status.label_zh(), "待认证");
+}
+
+#[tokio::test]
+async fn a_camera_that_cannot_be_opened_says_so_in_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    let camera = SourceConfig::Fixture(dir.path().join("no-such-picture.png"));
+    let desk = Desk::start(&DeskConfig { data_dir: dir.path().into(), platform_url: None, camera }).await.unwrap();
+    let (broken_sink, broken) = sink();
+    desk.start_capture(0, false, broken_sink).unwrap();
+    let seen = broken.until_final(5);
+    assert!(seen.last().unwrap().error.as_deref().is_some_and(|e| e.starts_with("测试画面无法读取")), "{seen:?}");
 }
