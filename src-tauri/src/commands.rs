@@ -1,12 +1,13 @@
 //! Tauri commands: each one line over `Desk`. Errors cross IPC as `{code, message}` (`ApiError`).
 
-use certdesk_api::{ApiError, PlatformSettings, Provider, SubmitOrder};
+use certdesk_api::{ApiError, FaceAttemptsView, PlatformSettings, Provider, SubmitOrder};
 use certdesk_core::FieldError;
 use certdesk_desk::{
-    AccountView, ApplicationForEdit, Desk, DeskInfo, DraftInput, DraftSummary, DraftView, OrderDetailView, OrderRow,
-    Registration,
+    AccountView, ApplicationForEdit, CaptureSink, CaptureStatus, Desk, DeskInfo, DeviceInfo, DraftInput, DraftSummary,
+    DraftView, FaceAttemptView, OrderDetailView, OrderRow, Registration,
 };
 use tauri::State;
+use tauri::ipc::{Channel, InvokeResponseBody, JavaScriptChannelId};
 
 #[tauri::command]
 #[specta::specta]
@@ -153,4 +154,69 @@ pub async fn resubmit_application(
 #[specta::specta]
 pub async fn request_invoice(desk: State<'_, Desk>, order_no: String) -> Result<OrderRow, ApiError> {
     desk.request_invoice(&order_no).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn camera_devices(desk: State<'_, Desk>) -> Result<Vec<DeviceInfo>, ApiError> {
+    desk.camera_devices()
+}
+
+/// 人脸认证's camera: which one, whether it is the rehearsal (检测环境), and the channel the preview
+/// frames go to as raw JPEG bytes (an `ArrayBuffer` in the window, not base64 in JSON).
+#[derive(serde::Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CaptureRequest {
+    pub device: u32,
+    pub rehearsal: bool,
+    // A channel inside a struct crosses as its id (`__CHANNEL__:n`), typed as a string.
+    #[specta(type = String)]
+    pub frames: JavaScriptChannelId,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn start_face_capture(
+    desk: State<'_, Desk>,
+    webview: tauri::Webview,
+    request: CaptureRequest,
+    status: Channel<CaptureStatus>,
+) -> Result<(), ApiError> {
+    let frames: Channel<InvokeResponseBody> = request.frames.channel_on(webview);
+    let sink = CaptureSink {
+        frame: Box::new(move |jpeg| frames.send(InvokeResponseBody::Raw(jpeg)).is_ok()),
+        status: Box::new(move |s| status.send(s).is_ok()),
+    };
+    desk.start_capture(request.device, request.rehearsal, sink)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn take_photo(desk: State<'_, Desk>) {
+    desk.take_photo()
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn stop_face_capture(desk: State<'_, Desk>) -> Result<(), ApiError> {
+    desk.stop_capture();
+    Ok(())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn discard_photo(desk: State<'_, Desk>) {
+    desk.discard_photo()
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn face_attempts(desk: State<'_, Desk>, order_no: String) -> Result<FaceAttemptsView, ApiError> {
+    desk.face_attempts(&order_no).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn submit_face_attempt(desk: State<'_, Desk>, order_no: String) -> Result<FaceAttemptView, ApiError> {
+    desk.submit_face_attempt(&order_no).await
 }

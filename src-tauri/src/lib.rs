@@ -35,6 +35,13 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::application_for_edit,
             commands::resubmit_application,
             commands::request_invoice,
+            commands::camera_devices,
+            commands::start_face_capture,
+            commands::take_photo,
+            commands::stop_face_capture,
+            commands::discard_photo,
+            commands::face_attempts,
+            commands::submit_face_attempt,
         ])
         .events(tauri_specta::collect_events![follow::OrderStatusChanged])
         // Money is i64 fen; any real amount is far below 2^53, so a JS number is exact.

@@ -5,5 +5,6 @@
 //! `cargo test`; `cargo xtask test` installs those and runs them with `--ignored`.
 
 mod apply;
+mod face;
 mod journey;
 mod support;

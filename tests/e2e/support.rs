@@ -48,6 +48,8 @@ impl App {
             // The app inherits this environment through WebKitWebDriver.
             .env("CERTDESK_DATA_DIR", launch.data_dir)
             .env("RUST_LOG", "info")
+            // No camera on the test machines: the built-in demo (a face moving into the oval).
+            .env("CERTDESK_CAMERA", "demo")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
         match launch.platform_url {

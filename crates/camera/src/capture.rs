@@ -41,13 +41,11 @@ pub struct CaptureSession {
 }
 
 impl CaptureSession {
-    /// `fps` is what the source delivers; the hold is counted in its frames.
-    pub fn new(source: Box<dyn FrameSource>, fps: u32) -> CaptureSession {
-        let hold = (HOLD.as_secs_f64() * f64::from(fps)).ceil() as usize;
+    pub fn new(source: Box<dyn FrameSource>) -> CaptureSession {
         CaptureSession {
             source,
             checker: FrameChecker::new(Oval::GUIDE),
-            auto: AutoCapture::new(hold),
+            auto: AutoCapture::new(HOLD),
             recent: None,
             last_guidance: Guidance::NoFace,
         }
@@ -70,7 +68,7 @@ impl CaptureSession {
         {
             self.recent = Some((Instant::now(), verdict.sharpness, frame.clone()));
         }
-        let chosen = self.auto.offer(&verdict, frame);
+        let chosen = self.auto.offer(&verdict, frame, Instant::now());
         let photo = match chosen {
             Some(photo) if take => Some(encode_jpeg(&photo, PHOTO_QUALITY)?),
             _ => None,

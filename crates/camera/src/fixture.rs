@@ -86,7 +86,7 @@ fn make_demo_sequence() -> Vec<RgbImage> {
     let oval = certdesk_face::checks::Oval::GUIDE;
     let oval_width = 2.0 * oval.rx * f64::from(PREFERRED_WIDTH);
     let mut frames = Vec::new();
-    let approach = 40;
+    let approach = 24;
     for i in 0..approach + 30 {
         let t = (f64::from(i.min(approach)) / f64::from(approach)).min(1.0);
         let share = 0.25 + (0.65 - 0.25) * t;

@@ -172,7 +172,7 @@ fn a_webcam_through_nokhwa_streams_yuyv_and_mjpeg_and_a_photo_is_taken() {
         assert_eq!(source.name(), "Fake USB Camera");
         let frame = source.next_frame().unwrap();
         assert_eq!(frame.dimensions(), (640, 480));
-        let mut session = CaptureSession::new(Box::new(source), 30);
+        let mut session = CaptureSession::new(Box::new(source));
         let (seen, photo) = capture(&mut session, 60, true);
         assert_eq!(seen, vec![Guidance::Ready], "{format}");
         assert!(one_face(&photo.expect("a photo after the hold")), "{format}");
@@ -207,7 +207,7 @@ fn a_busy_camera_a_refused_permission_and_an_unplugged_one_are_told_apart() {
 #[test]
 fn the_demo_sequence_moves_into_the_oval_and_passes_and_a_rehearsal_takes_nothing() {
     let source = FixtureSource::new("演示摄像头", demo_sequence(), 1000).unwrap();
-    let mut session = CaptureSession::new(Box::new(source), 30);
+    let mut session = CaptureSession::new(Box::new(source));
     let (seen, photo) = capture(&mut session, 200, true);
     // Far away, then 请靠近一些 as it approaches, then it passes and the photo is taken.
     let too_far = seen.iter().position(|g| *g == Guidance::TooFar).expect("请靠近一些 on the way in");
@@ -215,7 +215,7 @@ fn the_demo_sequence_moves_into_the_oval_and_passes_and_a_rehearsal_takes_nothin
     assert!(one_face(&photo.unwrap()));
 
     let source = FixtureSource::new("演示摄像头", demo_sequence(), 1000).unwrap();
-    let mut rehearsal = CaptureSession::new(Box::new(source), 30);
+    let mut rehearsal = CaptureSession::new(Box::new(source));
     let (seen, photo) = capture(&mut rehearsal, 120, false);
     assert_eq!(seen.last(), Some(&Guidance::Ready));
     assert_eq!(photo, None);
@@ -226,11 +226,11 @@ fn taking_a_photo_by_hand_needs_a_frame_that_passed() {
     let coffee = image::open(format!("{}/../../tests/fixtures/camera/coffee.png", env!("CARGO_MANIFEST_DIR")))
         .unwrap()
         .to_rgb8();
-    let mut session = CaptureSession::new(Box::new(FixtureSource::new("杯子", vec![coffee], 1000).unwrap()), 30);
+    let mut session = CaptureSession::new(Box::new(FixtureSource::new("杯子", vec![coffee], 1000).unwrap()));
     session.step(true).unwrap();
     assert_eq!(session.take_now(), Err(TakeRefused::NotReady(Guidance::NoFace)));
 
-    let mut session = CaptureSession::new(Box::new(FixtureSource::new("人像", vec![held_frame()], 1000).unwrap()), 30);
+    let mut session = CaptureSession::new(Box::new(FixtureSource::new("人像", vec![held_frame()], 1000).unwrap()));
     session.step(true).unwrap();
     assert!(one_face(&session.take_now().unwrap()));
 }

@@ -5,7 +5,7 @@
 
 use crate::{Desk, DeskError};
 use certdesk_api::{ApiError, ErrorCode, FaceAttemptResult, FaceAttemptsView};
-use certdesk_camera::{CameraError, CaptureSession, DeviceInfo, PREFERRED_FPS, TakeRefused};
+use certdesk_camera::{CameraError, CaptureSession, DeviceInfo, TakeRefused};
 use certdesk_face::checks::Guidance;
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -48,6 +48,18 @@ impl CaptureStatus {
             error: None,
         }
     }
+}
+
+/// One attempt's answer, ready to show.
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct FaceAttemptView {
+    pub passed: bool,
+    /// Why it failed, in Chinese.
+    pub reason: Option<String>,
+    pub attempts: FaceAttemptsView,
+    /// The order after the attempt.
+    pub row: crate::OrderRow,
 }
 
 /// Where a capture sends its preview frames (JPEG) and its status; each returns false once the
@@ -116,7 +128,7 @@ impl Desk {
                         return;
                     }
                 };
-                let mut session = CaptureSession::new(source, PREFERRED_FPS);
+                let mut session = CaptureSession::new(source);
                 let camera = session.camera_name().to_owned();
                 let keep = |photo: Vec<u8>, sink: &mut CaptureSink, mut status: CaptureStatus| {
                     *lock(&photo_slot) = Some(photo);
@@ -197,7 +209,7 @@ impl Desk {
 
     /// Sends the photo the capture took as one attempt; the photo is gone from memory afterwards,
     /// whatever the answer.
-    pub async fn submit_face_attempt(&self, order_no: &str) -> Result<FaceAttemptResult, ApiError> {
+    pub async fn submit_face_attempt(&self, order_no: &str) -> Result<FaceAttemptView, ApiError> {
         let number = certdesk_core::OrderNumber::parse(order_no).map_err(ApiError::from)?;
         let photo = lock(&self.capture.photo)
             .take()
@@ -205,6 +217,7 @@ impl Desk {
         let result = self.client.verify_face(&number, photo).await.map_err(DeskError::from)?;
         certdesk_store::upsert_order(&mut self.store(), &self.owner()?, &result.order).map_err(DeskError::from)?;
         tracing::info!(order_no = %number, passed = result.passed, remaining = result.attempts.remaining, "face attempt");
-        Ok(result)
+        let FaceAttemptResult { passed, reason, attempts, order } = result;
+        Ok(FaceAttemptView { passed, reason, attempts, row: order.into() })
     }
 }

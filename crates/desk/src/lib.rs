@@ -10,7 +10,7 @@ mod face;
 
 pub use certdesk_camera::{DeviceInfo, SourceConfig};
 pub use drafts::{DraftInput, DraftSummary, DraftView};
-pub use face::{CaptureSink, CaptureStatus};
+pub use face::{CaptureSink, CaptureStatus, FaceAttemptView};
 
 use certdesk_api::{ApiError, ApplicantSession, ErrorCode, OrderSummary, Provider, SubmitOrder};
 use certdesk_client::PlatformClient;

@@ -196,41 +196,52 @@ pub fn check_frame(frame: &GrayImage, oval: Oval) -> FrameVerdict {
     FrameVerdict { guidance, face: Some(face), brightness: stats.mean, contrast: stats.std_dev, sharpness }
 }
 
-/// Takes a photo by itself once the checks have held for `hold` frames in a row: the sharpest frame
-/// of that run. Any failing frame starts the run again.
+/// Takes a photo by itself once the checks have held for a moment (`hold`, and at least
+/// [`AutoCapture::MIN_FRAMES`] frames): the sharpest frame of that run. Any failing frame starts the
+/// run again. Time is passed in, so a slow computer holds as long as a fast one and tests need no clock.
 #[derive(Debug)]
 pub struct AutoCapture<T> {
-    hold: usize,
-    run: usize,
+    hold: std::time::Duration,
+    started: Option<std::time::Instant>,
+    frames: usize,
+    progress: f64,
     best: Option<(f64, T)>,
 }
 
 impl<T> AutoCapture<T> {
-    pub fn new(hold: usize) -> AutoCapture<T> {
-        AutoCapture { hold: hold.max(1), run: 0, best: None }
+    /// Fewer passing frames than this are not a run, however slowly they came.
+    pub const MIN_FRAMES: usize = 3;
+
+    pub fn new(hold: std::time::Duration) -> AutoCapture<T> {
+        AutoCapture { hold, started: None, frames: 0, progress: 0.0, best: None }
     }
 
-    /// Offers a frame with its verdict; returns the chosen frame when the run is long enough.
-    pub fn offer(&mut self, verdict: &FrameVerdict, frame: T) -> Option<T> {
+    /// Offers a frame taken at `now` with its verdict; returns the chosen frame when the run is long enough.
+    pub fn offer(&mut self, verdict: &FrameVerdict, frame: T, now: std::time::Instant) -> Option<T> {
         if !verdict.passes() {
-            self.run = 0;
-            self.best = None;
+            *self = AutoCapture::new(self.hold);
             return None;
         }
-        self.run += 1;
+        let started = *self.started.get_or_insert(now);
+        self.frames += 1;
         if self.best.as_ref().is_none_or(|(sharpest, _)| verdict.sharpness > *sharpest) {
             self.best = Some((verdict.sharpness, frame));
         }
-        if self.run >= self.hold {
-            self.run = 0;
-            return self.best.take().map(|(_, frame)| frame);
+        let held = now.saturating_duration_since(started);
+        let by_time = if self.hold.is_zero() { 1.0 } else { held.as_secs_f64() / self.hold.as_secs_f64() };
+        let by_frames = self.frames as f64 / Self::MIN_FRAMES as f64;
+        self.progress = by_time.min(by_frames).min(1.0);
+        if held >= self.hold && self.frames >= Self::MIN_FRAMES {
+            let chosen = self.best.take().map(|(_, frame)| frame);
+            *self = AutoCapture::new(self.hold);
+            return chosen;
         }
         None
     }
 
     /// How far the current run is, 0.0 to 1.0, for the ring around the oval.
     pub fn progress(&self) -> f64 {
-        self.run as f64 / self.hold as f64
+        self.progress
     }
 }
 

@@ -72,7 +72,7 @@ fn no_face_and_two_faces_are_told_apart() {
     let coffee = image::imageops::resize(&fixture("coffee.png"), WIDTH, HEIGHT, FilterType::Triangle);
     assert_eq!(guidance(&coffee), Guidance::NoFace);
     assert_eq!(guidance(&GrayImage::from_pixel(WIDTH, HEIGHT, Luma([128]))), Guidance::NoFace);
-    let two = frame_with_faces(&[(0.3, (0.25, 0.46)), (0.3, (0.75, 0.46))]);
+    let two = frame_with_faces(&[(0.38, (0.27, 0.46)), (0.38, (0.73, 0.46))]);
     assert_eq!(guidance(&two), Guidance::MultipleFaces);
 }
 
@@ -115,15 +115,23 @@ fn the_sharpest_frame_of_a_held_run_is_taken_and_a_failure_restarts_the_run() {
     assert!(softer.passes() && softer.sharpness < sharp.sharpness, "{softer:?} {sharp:?}");
     let failing = check_frame(&map(&good, |v| v * 0.2), Oval::GUIDE);
 
-    let mut capture = AutoCapture::new(3);
-    assert_eq!(capture.offer(&softer, "soft 1"), None);
-    assert_eq!(capture.offer(&failing, "dark"), None);
+    let t0 = std::time::Instant::now();
+    let at = |ms: u64| t0 + std::time::Duration::from_millis(ms);
+    let mut capture = AutoCapture::new(std::time::Duration::from_millis(600));
+    assert_eq!(capture.offer(&softer, "soft 1", at(0)), None);
+    assert_eq!(capture.offer(&failing, "dark", at(100)), None);
     assert_eq!(capture.progress(), 0.0);
-    assert_eq!(capture.offer(&softer, "soft 2"), None);
-    assert_eq!(capture.offer(&sharp, "sharp"), None);
-    assert!((capture.progress() - 2.0 / 3.0).abs() < 1e-9);
-    assert_eq!(capture.offer(&softer, "soft 3"), Some("sharp"));
+    assert_eq!(capture.offer(&softer, "soft 2", at(200)), None);
+    assert_eq!(capture.offer(&sharp, "sharp", at(500)), None);
+    assert!((capture.progress() - 0.5).abs() < 1e-9, "{}", capture.progress());
+    assert_eq!(capture.offer(&softer, "soft 3", at(800)), Some("sharp"));
     assert_eq!(capture.progress(), 0.0);
+
+    // However long it took, two frames are not a run.
+    let mut slow = AutoCapture::new(std::time::Duration::from_millis(600));
+    assert_eq!(slow.offer(&sharp, 1, at(0)), None);
+    assert_eq!(slow.offer(&sharp, 2, at(5000)), None);
+    assert_eq!(slow.offer(&softer, 3, at(5100)), Some(1));
 }
 
 #[test]

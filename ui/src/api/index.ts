@@ -1,10 +1,12 @@
 // The UI's one door to the app: typed wrappers over the generated bindings. Nothing outside
 // src/api imports @tauri-apps/*.
+import { Channel } from '@tauri-apps/api/core';
 import { commands, events } from './bindings';
 import type {
   AccountView,
   ApiError,
   ApplicationForm,
+  CaptureStatus,
   DeskInfo,
   ErrorCode,
   FieldError,
@@ -28,6 +30,11 @@ export type {
   Provider,
   Registration,
   StatusChange,
+  CaptureStatus,
+  DeviceInfo,
+  FaceAttemptView,
+  FaceAttemptsView,
+  Guidance,
 } from './bindings';
 
 /** A command refused or failed: `code` for branching, `message` in Chinese for the user. */
@@ -96,6 +103,32 @@ export const api = {
   resubmitApplication: (orderNo: string, form: ApplicationForm, draftId: string | null = null) =>
     unwrap(() => commands.resubmitApplication(orderNo, form, draftId)),
   requestInvoice: (orderNo: string) => unwrap(() => commands.requestInvoice(orderNo)),
+  cameraDevices: () => unwrap(() => commands.cameraDevices()),
+  /**
+   * Starts the camera: each preview frame arrives as JPEG bytes, each status after it. With
+   * `rehearsal` (检测环境) nothing is ever taken.
+   */
+  startFaceCapture: (
+    device: number,
+    rehearsal: boolean,
+    onFrame: (jpeg: ArrayBuffer) => void,
+    onStatus: (status: CaptureStatus) => void,
+  ) => {
+    const frames = new Channel<ArrayBuffer>();
+    frames.onmessage = onFrame;
+    const status = new Channel<CaptureStatus>();
+    status.onmessage = onStatus;
+    // The frames channel travels inside the request as its id (it serialises itself to one).
+    return unwrap(() =>
+      commands.startFaceCapture({ device, rehearsal, frames: frames as unknown as string }, status),
+    );
+  },
+  takePhoto: (): Promise<void> => commands.takePhoto(),
+  stopFaceCapture: () => unwrap(() => commands.stopFaceCapture()),
+  discardPhoto: (): Promise<void> => commands.discardPhoto(),
+  faceAttempts: (orderNo: string) => unwrap(() => commands.faceAttempts(orderNo)),
+  /** Sends the photo the capture took (kept by the app, never by the window) as one attempt. */
+  submitFaceAttempt: (orderNo: string) => unwrap(() => commands.submitFaceAttempt(orderNo)),
 };
 
 /**

@@ -510,7 +510,7 @@ async fn a_face_capture_guides_takes_the_photo_itself_and_one_attempt_moves_the_
     let result = desk.submit_face_attempt(&number).await.unwrap();
     assert!(result.passed, "{result:?}");
     assert_eq!(result.attempts.remaining, 9);
-    assert_eq!(result.order.status.label_zh(), "待支付 (已认证)");
+    assert_eq!(result.row.status_zh, "待支付 (已认证)");
     assert_eq!(desk.orders().unwrap()[0].status_zh, "待支付 (已认证)");
     // The photo went with the attempt: it cannot be sent twice.
     assert_eq!(desk.submit_face_attempt(&number).await.unwrap_err().code, ErrorCode::Conflict);
@@ -544,7 +544,7 @@ async fn a_failed_face_attempt_says_why_and_counts() {
     assert!(!result.passed);
     assert!(result.reason.is_some_and(|r| !r.is_empty()));
     assert_eq!(result.attempts.remaining, 9);
-    assert_eq!(result.order.status.label_zh(), "待认证");
+    assert_eq!(result.row.status_zh, "待认证");
 }
 
 #[tokio::test]

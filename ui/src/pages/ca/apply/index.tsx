@@ -7,6 +7,7 @@ import { api, type OrderRow } from '../../../api';
 import { useLocale } from '../../../i18n';
 import ApplyWizard, { type WizardTarget } from './components/ApplyWizard';
 import DraftBox from './components/DraftBox';
+import FaceVerification from './components/FaceVerification';
 import OrderDetail from './components/OrderDetail';
 import PaperDocuments from './components/PaperDocuments';
 import { useOrderStep, useOrders, useProviders } from './service';
@@ -46,6 +47,7 @@ function matches(row: OrderRow, filters: Filters): boolean {
 type RowActions = {
   onView: (row: OrderRow) => void;
   onPaper: (row: OrderRow) => void;
+  onFace: (row: OrderRow) => void;
   onCancel: (row: OrderRow) => void;
   onEdit: (row: OrderRow) => void;
   onInvoice: (row: OrderRow) => void;
@@ -72,7 +74,7 @@ function invoiceText(row: OrderRow, t: TFunction): string | null {
 }
 
 function orderColumns(
-  { onView, onPaper, onCancel, onEdit, onInvoice }: RowActions,
+  { onView, onPaper, onFace, onCancel, onEdit, onInvoice }: RowActions,
   t: TFunction,
   english: boolean,
 ): TableColumnsType<OrderRow> {
@@ -91,7 +93,10 @@ function orderColumns(
     render: (_, row) => (
       <Space>
         {row.order.status.state === 'pendingVerification' && (
-          <Typography.Link onClick={() => onPaper(row)}>{t('list.paper')}</Typography.Link>
+          <>
+            <Typography.Link onClick={() => onFace(row)}>{t('face.action')}</Typography.Link>
+            <Typography.Link onClick={() => onPaper(row)}>{t('list.paper')}</Typography.Link>
+          </>
         )}
         <Typography.Link onClick={() => onView(row)}>{t('list.view')}</Typography.Link>
         {row.order.status.state === 'rejected' && (
@@ -133,6 +138,7 @@ export default function ApplyListPage() {
   const [wizard, setWizard] = useState<WizardTarget | null>(null);
   const [viewing, setViewing] = useState<OrderRow | null>(null);
   const [mailing, setMailing] = useState<OrderRow | null>(null);
+  const [verifying, setVerifying] = useState<OrderRow | null>(null);
   const { message } = App.useApp();
   const { t, locale } = useLocale();
   const cancel = useOrderStep(api.cancelOrder);
@@ -142,6 +148,7 @@ export default function ApplyListPage() {
       orderColumns({
         onView: setViewing,
         onPaper: setMailing,
+        onFace: setVerifying,
         onCancel: (row) =>
           cancel.mutate(row.order.orderNo, {
             onSuccess: () => message.success(t('list.cancelled', { orderNo: row.order.orderNo })),
@@ -258,12 +265,24 @@ export default function ApplyListPage() {
       </div>
       <OrderDetail row={viewing} onClose={() => setViewing(null)} />
       <PaperDocuments row={mailing} onClose={() => setMailing(null)} />
+      <FaceVerification
+        row={verifying}
+        onClose={() => setVerifying(null)}
+        onChoosePaper={(row) => {
+          setVerifying(null);
+          setMailing(row);
+        }}
+      />
       <ApplyWizard
         target={wizard}
         onClose={() => setWizard(null)}
         onChoosePaper={(row) => {
           setWizard(null);
           setMailing(row);
+        }}
+        onChooseFace={(row) => {
+          setWizard(null);
+          setVerifying(row);
         }}
       />
     </Card>

@@ -21,6 +21,8 @@ type Props = {
   onClose: () => void;
   /** 邮寄纸质资料 chosen right after submitting. */
   onChoosePaper: (row: OrderRow) => void;
+  /** 人脸认证 chosen right after submitting. */
+  onChooseFace: (row: OrderRow) => void;
 };
 
 const complete = (values: Partial<ApplicationForm>) => ({ ...emptyForm, ...values }) as ApplicationForm;
@@ -45,7 +47,7 @@ function nowText() {
  * (sealed by the app), so closing the window or a crash loses nothing; the same wizard edits a
  * rejected order with its 不通过理由 shown and the changed fields marked.
  */
-export default function ApplyWizard({ target, onClose, onChoosePaper }: Props) {
+export default function ApplyWizard({ target, onClose, onChoosePaper, onChooseFace }: Props) {
   const [form] = Form.useForm<ApplicationForm>();
   const { message } = App.useApp();
   const { t, locale } = useLocale();
@@ -320,7 +322,10 @@ export default function ApplyWizard({ target, onClose, onChoosePaper }: Props) {
               <Space direction="vertical">
                 <Typography.Text>{t('wizard.verifyHint')}</Typography.Text>
                 <Space>
-                  <Button type="primary" id="wizard-paper" onClick={() => onChoosePaper(result)}>
+                  <Button type="primary" id="wizard-face" onClick={() => onChooseFace(result)}>
+                    {t('face.action')}
+                  </Button>
+                  <Button id="wizard-paper" onClick={() => onChoosePaper(result)}>
                     {t('wizard.paper')}
                   </Button>
                   <Button onClick={onClose}>{t('wizard.later')}</Button>
