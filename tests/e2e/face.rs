@@ -60,7 +60,9 @@ async fn face_verification_passes_with_the_demo_camera_and_failures_fall_back_to
         consent(&app).await?;
         app.click_css("#face-start").await?;
         for attempt in 1..=10 {
+            let started = std::time::Instant::now();
             app.wait_for_text(".face-verification", "人脸认证未通过").await?;
+            eprintln!("e2e: failed attempt {attempt} after {:.1} s", started.elapsed().as_secs_f64());
             if attempt == 1 {
                 app.wait_for("#face-retry").await?;
                 app.wait_for("#face-paper").await?;

@@ -234,6 +234,18 @@ impl App {
 
     /// Saves a PNG of the window, for the docs and for finding out why a step failed.
     pub async fn screenshot(&self, path: &Path) -> Result<()> {
+        // WebKitGTK's snapshot waits for the next painted frame; once a canvas has put the page in
+        // composited mode, a still page paints none and the snapshot waits a minute. A dot that
+        // appears for two frames makes one.
+        self.client
+            .execute(
+                "const d = document.createElement('div');
+                 d.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;background:rgba(0,0,0,0.02)';
+                 document.body.appendChild(d);
+                 requestAnimationFrame(() => requestAnimationFrame(() => d.remove()));",
+                vec![],
+            )
+            .await?;
         let png = self.client.screenshot().await?;
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;

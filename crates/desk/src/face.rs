@@ -69,6 +69,12 @@ pub struct CaptureSink {
     pub status: Box<dyn FnMut(CaptureStatus) -> bool + Send>,
 }
 
+/// At most this often a preview frame goes to the window (20 fps): the window decodes and draws
+/// each one, and on a slow computer that competes with the checks for the processor.
+const PREVIEW_INTERVAL: std::time::Duration = std::time::Duration::from_millis(50);
+/// A status that says nothing new is sent at most this often (the ring's progress moves smoothly).
+const STATUS_INTERVAL: std::time::Duration = std::time::Duration::from_millis(100);
+
 struct Running {
     stop: Arc<AtomicBool>,
     take: Arc<AtomicBool>,
@@ -130,6 +136,8 @@ impl Desk {
                 };
                 let mut session = CaptureSession::new(source);
                 let camera = session.camera_name().to_owned();
+                let (mut frame_sent, mut status_sent) = (None::<std::time::Instant>, None::<std::time::Instant>);
+                let mut last_guidance = None;
                 let keep = |photo: Vec<u8>, sink: &mut CaptureSink, mut status: CaptureStatus| {
                     *lock(&photo_slot) = Some(photo);
                     status.captured = true;
@@ -148,8 +156,11 @@ impl Desk {
                     };
                     let mut status = CaptureStatus::new(&camera, step.verdict.guidance);
                     (status.progress, status.width, status.height) = (step.progress, step.width, step.height);
-                    if !(sink.frame)(step.preview_jpeg) {
-                        return;
+                    if frame_sent.is_none_or(|at| at.elapsed() >= PREVIEW_INTERVAL) {
+                        frame_sent = Some(std::time::Instant::now());
+                        if !(sink.frame)(step.preview_jpeg) {
+                            return;
+                        }
                     }
                     if let Some(photo) = step.photo {
                         keep(photo, &mut sink, status);
@@ -167,8 +178,14 @@ impl Desk {
                             Err(TakeRefused::Camera(e)) => status.error = Some(e.to_string()),
                         }
                     }
-                    if !(sink.status)(status) {
-                        return;
+                    let news =
+                        last_guidance != Some(status.guidance) || status.notice.is_some() || status.error.is_some();
+                    if news || status_sent.is_none_or(|at| at.elapsed() >= STATUS_INTERVAL) {
+                        last_guidance = Some(status.guidance);
+                        status_sent = Some(std::time::Instant::now());
+                        if !(sink.status)(status) {
+                            return;
+                        }
                     }
                 }
             })
