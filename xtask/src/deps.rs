@@ -24,7 +24,7 @@ const BUILD_PACKAGES: &[&str] = &[
 ];
 
 /// And what driving the real app in the end-to-end tests needs.
-const TEST_PACKAGES: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver", "fonts-noto-cjk"];
+const TEST_PACKAGES: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver", "fonts-noto-cjk", "poppler-utils"];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {

@@ -27,6 +27,9 @@ pub struct PlatformConfig {
     /// or `provider = "tencent"` with `secret_id`, `secret_key` and optionally `endpoint`,
     /// `region` and `min_similarity`.
     pub face: FaceProviderConfig,
+    /// The CJK font of 邮寄纸质资料's cover sheet (`path`, or `path#index` for a face in a font
+    /// collection); unset, a system font is looked for (Noto Sans CJK, Microsoft YaHei, STHeiti…).
+    pub cover_sheet_font: Option<String>,
 }
 
 impl Default for PlatformConfig {
@@ -41,6 +44,7 @@ impl Default for PlatformConfig {
             calendar: None,
             fees: FeeSchedule::default(),
             face: FaceProviderConfig::default(),
+            cover_sheet_font: None,
         }
     }
 }

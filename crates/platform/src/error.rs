@@ -32,6 +32,9 @@ pub enum PlatformError {
     /// A service the platform depends on (the face verification provider) could not answer.
     #[error("{0}")]
     Unavailable(String),
+    /// No CJK font to set the cover sheet in: the message says what to install or configure.
+    #[error("{0}")]
+    NoFont(String),
     #[error("database: {0}")]
     Database(#[from] rusqlite::Error),
     #[error("migration: {0}")]
@@ -96,6 +99,9 @@ impl PlatformError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 ApiError::new(ErrorCode::Unavailable, "人脸认证服务暂时不可用，本次不计入次数，请稍后重试"),
             ),
+            PlatformError::NoFont(message) => {
+                (StatusCode::SERVICE_UNAVAILABLE, ApiError::new(ErrorCode::Unavailable, message.clone()))
+            }
             PlatformError::Database(_)
             | PlatformError::Migration(_)
             | PlatformError::Io(_)

@@ -6,6 +6,7 @@
 
 mod applicants;
 mod config;
+pub mod cover_sheet;
 mod db;
 mod error;
 pub mod face;

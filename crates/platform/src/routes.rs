@@ -42,6 +42,7 @@ pub struct AppState {
     max_quantity: u32,
     fees: FeeSchedule,
     paper_documents_address: String,
+    cover_sheet_font: Option<(std::path::PathBuf, u32)>,
     /// The working-day calendar as served, and parsed for the ETAs.
     calendar: CalendarDocument,
     work_calendar: WorkCalendar,
@@ -67,6 +68,7 @@ impl AppState {
             max_quantity: config.max_quantity,
             fees: config.fees.clone(),
             paper_documents_address: config.paper_documents_address.clone(),
+            cover_sheet_font: config.cover_sheet_font.as_deref().map(crate::cover_sheet::parse_font_setting),
             calendar: CalendarDocument { version, text: calendar_text },
             work_calendar,
             changes: tokio::sync::watch::channel(0).0,
@@ -112,6 +114,7 @@ fn api() -> OpenApiRouter<Shared> {
         .routes(routes!(get_order_detail))
         .routes(routes!(get_application, resubmit))
         .routes(routes!(face_attempt, face_attempts))
+        .routes(routes!(cover_sheet))
         .routes(routes!(choose_paper_documents))
         .routes(routes!(cancel))
         .routes(routes!(request_invoice))
@@ -928,6 +931,51 @@ async fn get_order(
     let organisation = caller.organisation_id();
     let found = blocking(&state, move |s| s.db.order_of(&order_no, organisation)).await?;
     found.map(Json).ok_or_else(|| PlatformError::NotFound("订单不存在".into()))
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/orders/{order_no}/cover-sheet",
+    tag = "applicant",
+    summary = "邮寄纸质资料封面（PDF，含订单编号二维码）",
+    params(("order_no" = String, Path, description = "订单编号（15位数字）")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功", content_type = "application/pdf", body = Vec<u8>),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 404, description = "订单不存在或不属于本机构", body = ApiError),
+        (status = 503, description = "服务暂不可用（如未找到中文字体）", body = ApiError)
+    )
+)]
+async fn cover_sheet(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(order_no): Path<String>,
+) -> Result<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let order_no = OrderNumber::parse(&order_no)?;
+    let organisation = caller.organisation_id();
+    let pdf = blocking(&state, move |s| {
+        let order =
+            s.db.order_of(&order_no, organisation)?.ok_or_else(|| PlatformError::NotFound("订单不存在".into()))?;
+        let sheet = crate::cover_sheet::CoverSheet {
+            order_no: order.order_no.as_str(),
+            organisation_name: &order.organisation_name,
+            applicant_name: &order.applicant_name,
+            address: &s.paper_documents_address,
+        };
+        crate::cover_sheet::render(&sheet, s.cover_sheet_font.as_ref())
+    })
+    .await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/pdf"),
+            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"cover-sheet.pdf\""),
+        ],
+        pdf,
+    )
+        .into_response())
 }
 
 const MISMATCHED_CODE: &str = "统一社会信用代码与登录账号所属机构不一致";

@@ -4,6 +4,7 @@ mod accounts;
 mod applicant_steps;
 mod config;
 mod counter_payment;
+mod cover_sheet;
 mod events;
 mod every_endpoint;
 mod face;
