@@ -220,3 +220,36 @@ pub async fn face_attempts(desk: State<'_, Desk>, order_no: String) -> Result<Fa
 pub async fn submit_face_attempt(desk: State<'_, Desk>, order_no: String) -> Result<FaceAttemptView, ApiError> {
     desk.submit_face_attempt(&order_no).await
 }
+
+/// Saves 邮寄纸质资料's cover sheet in the Downloads folder (the app's data folder when there is
+/// none) and returns the file's path.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_cover_sheet(
+    desk: State<'_, Desk>,
+    app: tauri::AppHandle,
+    order_no: String,
+) -> Result<String, ApiError> {
+    use tauri::Manager;
+    let folder = app
+        .path()
+        .download_dir()
+        .or_else(|_| app.path().app_data_dir())
+        .map_err(|e| ApiError::new(certdesk_api::ErrorCode::Internal, format!("找不到保存封面的文件夹：{e}")))?;
+    Ok(desk.save_cover_sheet(&order_no, &folder).await?.display().to_string())
+}
+
+/// Opens a saved file (the cover sheet) with the system's viewer, to print it.
+#[tauri::command]
+#[specta::specta]
+pub fn open_saved_file(app: tauri::AppHandle, path: String) -> Result<(), ApiError> {
+    use tauri_plugin_opener::OpenerExt;
+    // Only what `save_cover_sheet` wrote: the window cannot have the app open anything else.
+    let name = std::path::Path::new(&path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if !(name.starts_with("CA证书申领封面-") && name.ends_with(".pdf")) {
+        return Err(ApiError::new(certdesk_api::ErrorCode::BadRequest, "只能打开已保存的封面"));
+    }
+    app.opener()
+        .open_path(path, None::<&str>)
+        .map_err(|e| ApiError::new(certdesk_api::ErrorCode::Internal, format!("无法打开文件：{e}")))
+}

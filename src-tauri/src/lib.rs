@@ -42,6 +42,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::discard_photo,
             commands::face_attempts,
             commands::submit_face_attempt,
+            commands::save_cover_sheet,
+            commands::open_saved_file,
         ])
         .events(tauri_specta::collect_events![follow::OrderStatusChanged])
         // Money is i64 fen; any real amount is far below 2^53, so a JS number is exact.
@@ -68,6 +70,7 @@ pub fn run() {
     let builder = specta_builder();
     tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_opener::init())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);

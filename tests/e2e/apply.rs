@@ -1,7 +1,7 @@
 //! CA在线申领 in the real app on the embedded platform: the wizard (填写申领信息 → 核对信息 →
 //! 身份认证), 邮寄纸质资料 and 撤销; and a draft typed halfway surviving the app being killed.
 
-use crate::support::{App, Launch, artifacts_dir, screenshots_dir, step, within};
+use crate::support::{App, Launch, artifacts_dir, downloads_dir, screenshots_dir, step, within};
 use anyhow::Result;
 
 /// Opens CA在线申领 and fills every field for `organisation` (浙江汇信CA, mailed).
@@ -55,6 +55,13 @@ async fn an_application_goes_through_the_wizard_to_paper_documents_and_is_cancel
         app.click_css("#wizard-paper").await?;
         app.wait_for_text("#paper-address", "杭州市西湖区转塘街道鲤鱼山街鹏辉科技园1号楼政采云有限公司").await?;
         app.screenshot(&screenshots_dir().join("04-paper-documents.png")).await?;
+        step("下载封面: the cover sheet saved as a PDF in Downloads");
+        app.click_css("#paper-cover-sheet").await?;
+        app.wait_for_text("#paper-cover-saved", "CA证书申领封面-").await?;
+        let saved: Vec<_> = std::fs::read_dir(downloads_dir(data.path()))?.flatten().map(|e| e.path()).collect();
+        if saved.len() != 1 || !std::fs::read(&saved[0])?.starts_with(b"%PDF-") {
+            anyhow::bail!("no cover sheet PDF in Downloads: {saved:?}");
+        }
         app.click_css("#paper-confirm").await?;
         app.wait_for_text("#orders", "待支付 (待收材料)").await?;
         app.order_rows().await

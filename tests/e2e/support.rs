@@ -42,11 +42,19 @@ fn tauri_driver() -> PathBuf {
 impl App {
     pub async fn launch(launch: Launch<'_>) -> Result<App> {
         let (port, native_port) = (free_port(), free_port());
+        // The app's Downloads folder (where the cover sheet goes) inside the run's data folder.
+        let config_home = launch.data_dir.join("xdg-config");
+        std::fs::create_dir_all(&config_home)?;
+        std::fs::write(
+            config_home.join("user-dirs.dirs"),
+            format!("XDG_DOWNLOAD_DIR=\"{}\"\n", downloads_dir(launch.data_dir).display()),
+        )?;
         let mut command = Command::new(tauri_driver());
         command
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             // The app inherits this environment through WebKitWebDriver.
             .env("CERTDESK_DATA_DIR", launch.data_dir)
+            .env("XDG_CONFIG_HOME", &config_home)
             .env("RUST_LOG", "info")
             // No camera on the test machines: the built-in demo (a face moving into the oval).
             .env("CERTDESK_CAMERA", "demo")
@@ -299,6 +307,11 @@ pub fn artifacts_dir() -> PathBuf {
 }
 
 /// Where the screenshots of each screen go, for the README.
+/// Where the app launched with `data_dir` saves downloads.
+pub fn downloads_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("downloads")
+}
+
 pub fn screenshots_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots")
 }

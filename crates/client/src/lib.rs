@@ -7,7 +7,7 @@ use certdesk_api::{
     PlatformSettings, Provider, SubmitOrder,
 };
 use certdesk_core::OrderNumber;
-use reqwest::{Method, RequestBuilder, Response};
+use reqwest::{Method, RequestBuilder};
 use serde::de::DeserializeOwned;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -76,8 +76,8 @@ impl PlatformClient {
 
     /// Ends the session on the platform (the token stops working there too).
     pub async fn log_out(&self) -> Result<()> {
-        let response = self.request(Method::DELETE, "/v1/sessions").send().await.map_err(unreachable)?;
-        if response.status().is_success() { Ok(()) } else { decode::<()>(response).await }
+        // 204 No Content: only the status matters.
+        answer(self.request(Method::DELETE, "/v1/sessions")).await.map(|_| ())
     }
 
     /// Registers an organisation's applicant account; the session it returns is logged in.
@@ -170,6 +170,11 @@ impl PlatformClient {
         send(request).await
     }
 
+    /// 邮寄纸质资料's cover sheet, as PDF bytes.
+    pub async fn cover_sheet(&self, order_no: &OrderNumber) -> Result<Vec<u8>> {
+        send_bytes(self.request(Method::GET, &format!("/v1/orders/{order_no}/cover-sheet"))).await
+    }
+
     /// 今日剩余次数 of the order's applicant.
     pub async fn face_attempts(&self, order_no: &OrderNumber) -> Result<FaceAttemptsView> {
         send(self.request(Method::GET, &format!("/v1/orders/{order_no}/face-verifications"))).await
@@ -199,14 +204,21 @@ fn unreachable(e: reqwest::Error) -> ClientError {
 }
 
 async fn send<T: DeserializeOwned>(request: RequestBuilder) -> Result<T> {
-    decode(request.send().await.map_err(unreachable)?).await
+    let (status, body) = answer(request).await?;
+    serde_json::from_slice(&body).map_err(|e| ClientError::Protocol(format!("{status}: {e}")))
 }
 
-async fn decode<T: DeserializeOwned>(response: Response) -> Result<T> {
+/// The body of a successful answer as it came (a PDF); a refusal as the platform's error.
+async fn send_bytes(request: RequestBuilder) -> Result<Vec<u8>> {
+    Ok(answer(request).await?.1)
+}
+
+async fn answer(request: RequestBuilder) -> Result<(reqwest::StatusCode, Vec<u8>)> {
+    let response = request.send().await.map_err(unreachable)?;
     let status = response.status();
     let body = response.bytes().await.map_err(|e| ClientError::Unreachable(e.to_string()))?;
     if status.is_success() {
-        serde_json::from_slice(&body).map_err(|e| ClientError::Protocol(format!("{status}: {e}")))
+        Ok((status, body.to_vec()))
     } else {
         match serde_json::from_slice::<ApiError>(&body) {
             Ok(api) => Err(ClientError::Api(api)),

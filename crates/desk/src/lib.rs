@@ -583,6 +583,17 @@ impl Desk {
         self.record(self.client.choose_paper_documents(&order_no).await)
     }
 
+    /// Saves 邮寄纸质资料's cover sheet (PDF, from the platform) in `folder` and returns where.
+    pub async fn save_cover_sheet(&self, order_no: &str, folder: &Path) -> Result<PathBuf, ApiError> {
+        let number = certdesk_core::OrderNumber::parse(order_no).map_err(ApiError::from)?;
+        let pdf = self.client.cover_sheet(&number).await.map_err(DeskError::from)?;
+        let path = folder.join(format!("CA证书申领封面-{number}.pdf"));
+        std::fs::create_dir_all(folder)
+            .and_then(|()| std::fs::write(&path, &pdf))
+            .map_err(|e| ApiError::new(ErrorCode::Internal, format!("封面无法保存到 {}：{e}", folder.display())))?;
+        Ok(path)
+    }
+
     /// 撤销.
     pub async fn cancel(&self, order_no: &str) -> Result<OrderRow, ApiError> {
         let order_no = certdesk_core::OrderNumber::parse(order_no).map_err(ApiError::from)?;

@@ -37,6 +37,13 @@ export const commands = {
 	discardPhoto: () => __TAURI_INVOKE<void>("discard_photo"),
 	faceAttempts: (orderNo: string) => typedError<FaceAttemptsView, ApiError_Serialize>(__TAURI_INVOKE("face_attempts", { orderNo })),
 	submitFaceAttempt: (orderNo: string) => typedError<FaceAttemptView_Serialize, ApiError_Serialize>(__TAURI_INVOKE("submit_face_attempt", { orderNo })),
+	/**
+	 *  Saves 邮寄纸质资料's cover sheet in the Downloads folder (the app's data folder when there is
+	 *  none) and returns the file's path.
+	 */
+	saveCoverSheet: (orderNo: string) => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("save_cover_sheet", { orderNo })),
+	/**  Opens a saved file (the cover sheet) with the system's viewer, to print it. */
+	openSavedFile: (path: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("open_saved_file", { path })),
 };
 
 /** Events */

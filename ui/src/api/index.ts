@@ -129,6 +129,9 @@ export const api = {
   faceAttempts: (orderNo: string) => unwrap(() => commands.faceAttempts(orderNo)),
   /** Sends the photo the capture took (kept by the app, never by the window) as one attempt. */
   submitFaceAttempt: (orderNo: string) => unwrap(() => commands.submitFaceAttempt(orderNo)),
+  /** Saves 邮寄纸质资料's cover sheet (PDF) in Downloads; resolves to where. */
+  saveCoverSheet: (orderNo: string) => unwrap(() => commands.saveCoverSheet(orderNo)),
+  openSavedFile: (path: string) => unwrap(() => commands.openSavedFile(path)),
 };
 
 /**

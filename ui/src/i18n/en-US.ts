@@ -203,6 +203,10 @@ const enUS: Messages = {
     address: 'Mailing address',
     notePrefix: 'Write the order number',
     noteSuffix: ' on the envelope and send the stamped application and a copy of the applicant’s ID card.',
+    coverSheet: 'Download the cover sheet (PDF)',
+    coverSheetHint: 'The cover sheet carries the order number and its QR code: print it and send it with the documents.',
+    coverSheetSaved: 'Cover sheet saved: {{path}}',
+    open: 'Open',
   },
 };
 

@@ -197,6 +197,10 @@ const zhCN = {
     address: '邮寄地址',
     notePrefix: '请在邮件中注明订单编号',
     noteSuffix: '，寄送加盖公章的申领资料和申领人身份证复印件。',
+    coverSheet: '下载封面（PDF）',
+    coverSheetHint: '封面含订单编号及二维码，请打印后随资料一并寄出。',
+    coverSheetSaved: '封面已保存：{{path}}',
+    open: '打开',
   },
 };
 

@@ -557,3 +557,17 @@ async fn a_camera_that_cannot_be_opened_says_so_in_chinese() {
     let seen = broken.until_final(5);
     assert!(seen.last().unwrap().error.as_deref().is_some_and(|e| e.starts_with("测试画面无法读取")), "{seen:?}");
 }
+
+#[tokio::test]
+async fn the_cover_sheet_is_saved_as_a_pdf_named_after_the_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::start(&DeskConfig { data_dir: dir.path().into(), platform_url: None, camera: SourceConfig::Demo })
+        .await
+        .unwrap();
+    let number = desk.submit(form(), None).await.unwrap().order.order_no.to_string();
+    let downloads = dir.path().join("下载");
+    let saved = desk.save_cover_sheet(&number, &downloads).await.unwrap();
+    assert_eq!(saved, downloads.join(format!("CA证书申领封面-{number}.pdf")));
+    assert!(std::fs::read(&saved).unwrap().starts_with(b"%PDF-"));
+    assert_eq!(desk.save_cover_sheet("123", &downloads).await.unwrap_err().code, ErrorCode::BadRequest);
+}

@@ -1,4 +1,5 @@
-import { Alert, App, Modal, Typography } from 'antd';
+import { Alert, App, Button, Modal, Space, Typography } from 'antd';
+import { useEffect, useState } from 'react';
 import { api, type OrderRow } from '../../../../api';
 import { useLocale } from '../../../../i18n';
 import { useOrderStep, useSettings } from '../service';
@@ -9,6 +10,20 @@ export default function PaperDocuments({ row, onClose }: { row: OrderRow | null;
   const { t, locale } = useLocale();
   const settings = useSettings();
   const choose = useOrderStep(api.choosePaperDocuments);
+  const [saved, setSaved] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+  useEffect(() => setSaved(null), [row]);
+  const saveCoverSheet = async () => {
+    if (!row) return;
+    setSaving(true);
+    try {
+      setSaved(await api.saveCoverSheet(row.order.orderNo));
+    } catch (e) {
+      message.error(e instanceof Error ? e.message : String(e));
+    } finally {
+      setSaving(false);
+    }
+  };
   return (
     <Modal
       title={t('paper.title')}
@@ -46,6 +61,27 @@ export default function PaperDocuments({ row, onClose }: { row: OrderRow | null;
             {t('paper.notePrefix')} <Typography.Text strong>{row.order.orderNo}</Typography.Text>
             {t('paper.noteSuffix')}
           </Typography.Paragraph>
+          <Typography.Paragraph type="secondary">{t('paper.coverSheetHint')}</Typography.Paragraph>
+          <Space direction="vertical" style={{ width: '100%' }}>
+            <Button id="paper-cover-sheet" loading={saving} onClick={saveCoverSheet}>
+              {t('paper.coverSheet')}
+            </Button>
+            {saved && (
+              <Alert
+                type="success"
+                showIcon
+                title={<span id="paper-cover-saved">{t('paper.coverSheetSaved', { path: saved })}</span>}
+                action={
+                  <Button
+                    size="small"
+                    onClick={() => api.openSavedFile(saved).catch((e) => message.error(e.message))}
+                  >
+                    {t('paper.open')}
+                  </Button>
+                }
+              />
+            )}
+          </Space>
         </>
       )}
     </Modal>
