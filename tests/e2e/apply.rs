@@ -39,7 +39,7 @@ pub async fn review_and_submit(app: &App, screenshots: bool) -> Result<()> {
 
 #[tokio::test]
 #[ignore = "drives the real app: needs a display, tauri-driver and WebKitWebDriver (`cargo xtask test`)"]
-async fn an_application_goes_through_the_wizard_to_paper_documents_and_is_cancelled() -> Result<()> {
+async fn a_zero_fee_application_goes_through_the_wizard_to_paper_documents_and_is_cancelled_in_review() -> Result<()> {
     let data = tempfile::tempdir()?;
     step("launch with the embedded platform");
     let app = App::launch(Launch { data_dir: data.path(), platform_url: None }).await?;
@@ -47,6 +47,10 @@ async fn an_application_goes_through_the_wizard_to_paper_documents_and_is_cancel
         app.wait_for_text("#orders", "暂无申领记录").await?;
         step("fill CA在线申领, review, submit");
         fill_application(&app, "晨安入驻供应商", "91330106MA27XY812F").await?;
+        // The zero-fee provider: no payment step, straight to review once the documents are chosen.
+        app.mouse_down_css("#apply_providerId").await?;
+        app.click_css(".ant-select-item-option[title^='演示CA（免缴费）']").await?;
+        app.wait_for_text("#apply-total", "¥0.00").await?;
         app.wait_for_text("#draft-status", "草稿已自动保存").await?;
         app.screenshot(&screenshots_dir().join("01-apply-form.png")).await?;
         review_and_submit(&app, true).await?;
@@ -63,7 +67,7 @@ async fn an_application_goes_through_the_wizard_to_paper_documents_and_is_cancel
             anyhow::bail!("no cover sheet PDF in Downloads: {saved:?}");
         }
         app.click_css("#paper-confirm").await?;
-        app.wait_for_text("#orders", "待支付 (待收材料)").await?;
+        app.wait_for_text("#orders", "待审核 (待收材料)").await?;
         app.order_rows().await
     })
     .await;
@@ -74,13 +78,13 @@ async fn an_application_goes_through_the_wizard_to_paper_documents_and_is_cancel
     assert_eq!(rows.len(), 1, "one order listed: {rows:?}");
     // CA服务商, 订单编号, 机构名称, 申领人, 申领时间, 状态, 操作
     let row = &rows[0];
-    assert_eq!(row[0], "浙江汇信CA");
+    assert_eq!(row[0], "演示CA（免缴费）");
     assert!(row[1].len() == 15 && row[1].bytes().all(|b| b.is_ascii_digit()), "{row:?}");
     assert_eq!(&row[2..4], ["晨安入驻供应商", "陈晨"]);
     // The submitted application's draft is gone.
     assert!(app.client.find(fantoccini::Locator::Css("#drafts")).await.is_err(), "no 草稿箱 after submitting");
 
-    step("查看, then 撤销");
+    step("查看, then 撤销 while 待审核");
     let outcome = within(120, async {
         app.click_text("#orders", "查看").await?;
         app.wait_for_text(".order-detail", "办理记录").await?;

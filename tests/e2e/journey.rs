@@ -197,6 +197,8 @@ async fn the_whole_journey_against_a_platform_of_its_own_then_offline() -> Resul
         app.wait_for_text("#orders", "已申请发票").await?;
         app.click_text("#orders", "查看").await?;
         app.wait_for_text(".order-detail", "重新提交，修改了：手机号码").await?;
+        app.wait_for_text("#detail-tracking", "SF1234567890").await?;
+        app.wait_for_text(".order-detail", "顺丰速运").await?;
         app.screenshot(&screenshots_dir().join("08-issued-detail.png")).await?;
         app.click_css(".order-detail .ant-drawer-close").await
     })

@@ -151,6 +151,9 @@ const enUS: Messages = {
     eta: 'Expected {{step}}: {{earliest}} to {{latest}} (working days)',
     stale: 'The latest progress could not be fetched: {{error}}',
     history: 'History',
+    courier: 'Courier',
+    trackingNo: 'Tracking number',
+    onSite: 'Collected at the service counter',
     historyReason: 'Reason: {{reason}}',
   },
   drafts: {

@@ -148,6 +148,9 @@ const zhCN = {
     eta: '预计{{step}}完成：{{earliest}} 至 {{latest}}（工作日）',
     stale: '无法获取最新进度：{{error}}',
     history: '办理记录',
+    courier: '快递公司',
+    trackingNo: '快递单号',
+    onSite: '已在服务窗口现场领取',
     historyReason: '理由：{{reason}}',
   },
   drafts: {

@@ -55,6 +55,17 @@ export default function OrderDetail({ row: listed, onClose }: { row: OrderRow | 
             {row.order.status.state === 'rejected' && (
               <Descriptions.Item label={t('detail.reason')}>{row.order.status.reason}</Descriptions.Item>
             )}
+            {row.order.status.state === 'issued' && row.order.status.delivery.method === 'mailed' && (
+              <>
+                <Descriptions.Item label={t('detail.courier')}>{row.order.status.delivery.courier}</Descriptions.Item>
+                <Descriptions.Item label={t('detail.trackingNo')}>
+                  <span id="detail-tracking">{row.order.status.delivery.trackingNo}</span>
+                </Descriptions.Item>
+              </>
+            )}
+            {row.order.status.state === 'issued' && row.order.status.delivery.method === 'onSite' && (
+              <Descriptions.Item label={t('field.delivery')}>{t('detail.onSite')}</Descriptions.Item>
+            )}
             <Descriptions.Item label={t('field.provider')}>{row.order.providerName}</Descriptions.Item>
             <Descriptions.Item label={t('field.organisationName')}>{row.order.organisationName}</Descriptions.Item>
             <Descriptions.Item label={t('field.applicant')}>{row.order.applicantName}</Descriptions.Item>
