@@ -220,6 +220,15 @@ export default function FaceVerification({
             )}
             {status?.camera && <Typography.Text type="secondary">{status.camera}</Typography.Text>}
           </Space>
+          {left?.remaining === 0 && (
+            <Alert
+              id="face-exhausted-notice"
+              type="warning"
+              showIcon
+              style={{ marginBottom: 8 }}
+              title={t('face.exhausted', { time: resetText })}
+            />
+          )}
           {noCamera ? (
             <Alert type="warning" showIcon title={t('face.noCamera')} />
           ) : cameraError ? (
