@@ -1,0 +1,111 @@
+//! The signers against signatures OpenSSL made (tests/vectors/README.md), and the verifiers against
+//! forged, altered and misplaced signatures.
+
+use certdesk_pay::{PayError, RsaSigner, RsaVerifier, alipay, wechat};
+
+fn vector(name: &str) -> String {
+    std::fs::read_to_string(format!("{}/tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+fn signer() -> RsaSigner {
+    RsaSigner::from_pkcs8_pem(&vector("test-app-key.pk8.pem")).unwrap()
+}
+
+fn verifier() -> RsaVerifier {
+    RsaVerifier::from_public_key_pem(&vector("test-app-public.pem")).unwrap()
+}
+
+fn page_pay_params() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("version", "1.0"),
+        ("app_id", "2021000000000000"),
+        ("method", "alipay.trade.page.pay"),
+        ("charset", "utf-8"),
+        ("sign_type", "RSA2"),
+        ("timestamp", "2026-11-29 10:00:00"),
+        ("notify_url", "https://zcy.example/v1/payments/alipay/notify"),
+        ("return_url", "certdesk://pay/return"),
+        // Empty values are not signed.
+        ("app_auth_token", ""),
+        (
+            "biz_content",
+            r#"{"out_trade_no":"CD179594631257600","product_code":"FAST_INSTANT_TRADE_PAY","subject":"CA数字证书","total_amount":"300.00"}"#,
+        ),
+    ]
+}
+
+#[test]
+fn an_alipay_request_is_signed_over_the_sorted_raw_parameters_exactly_as_openssl_signs_them() {
+    assert_eq!(alipay::request_content(page_pay_params()), vector("alipay-page-pay.content"));
+    let sign = alipay::sign_request(&signer(), page_pay_params()).unwrap();
+    assert_eq!(sign, vector("alipay-page-pay.sig").trim());
+    // A `sign` already among the parameters is not signed over.
+    let mut with_sign = page_pay_params();
+    with_sign.push(("sign", "whatever"));
+    assert_eq!(alipay::sign_request(&signer(), with_sign).unwrap(), sign);
+}
+
+#[test]
+fn an_alipay_notification_verifies_only_untouched() {
+    let mut notification = vec![
+        ("notify_time", "2026-11-29 10:01:02"),
+        ("notify_type", "trade_status_sync"),
+        ("app_id", "2021000000000000"),
+        ("out_trade_no", "CD179594631257600"),
+        ("trade_no", "2026112922001400000000000001"),
+        ("trade_status", "TRADE_SUCCESS"),
+        ("total_amount", "300.00"),
+    ];
+    // The gateway signs without sign and sign_type.
+    let sign = signer().sign_base64(alipay::notification_content(notification.clone()).as_bytes()).unwrap();
+    notification.push(("sign_type", "RSA2"));
+    notification.push(("sign", &sign));
+    assert_eq!(alipay::verify_notification(&verifier(), notification.clone()), Ok(()));
+
+    let altered: Vec<_> =
+        notification.iter().map(|&(k, v)| if k == "total_amount" { (k, "0.01") } else { (k, v) }).collect();
+    assert_eq!(alipay::verify_notification(&verifier(), altered), Err(PayError::BadSignature));
+    let unsigned: Vec<_> = notification.iter().copied().filter(|(k, _)| *k != "sign").collect();
+    assert_eq!(alipay::verify_notification(&verifier(), unsigned), Err(PayError::Missing("sign")));
+    let garbage: Vec<_> =
+        notification.iter().map(|&(k, v)| if k == "sign" { (k, "not base64!") } else { (k, v) }).collect();
+    assert_eq!(alipay::verify_notification(&verifier(), garbage), Err(PayError::BadSignature));
+}
+
+#[test]
+fn a_wechat_request_is_signed_as_openssl_signs_its_message() {
+    let request = wechat::SignedRequest {
+        method: "GET",
+        url: "/v3/certificates",
+        timestamp: 1554208460,
+        nonce: "593BEC0C930BF1AFEB40B4A08C8FB242",
+        body: "",
+    };
+    let message = request.message();
+    assert_eq!(message, vector("wechat-request.message"));
+    let merchant = wechat::Merchant {
+        merchant_id: "1900009191".into(),
+        certificate_serial: "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C".into(),
+        signer: signer(),
+    };
+    let header = merchant.authorization(&request).unwrap();
+    assert_eq!(
+        header,
+        format!(
+            "WECHATPAY2-SHA256-RSA2048 mchid=\"1900009191\",nonce_str=\"593BEC0C930BF1AFEB40B4A08C8FB242\",signature=\"{}\",timestamp=\"1554208460\",serial_no=\"1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C\"",
+            vector("wechat-request.sig").trim()
+        )
+    );
+    assert_eq!(verifier().verify_base64(message.as_bytes(), vector("wechat-request.sig").trim()), Ok(()));
+}
+
+#[test]
+fn keys_that_are_not_keys_are_refused_in_chinese() {
+    assert!(matches!(
+        RsaSigner::from_pkcs8_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----"),
+        Err(PayError::Key(_))
+    ));
+    assert!(matches!(RsaSigner::from_pkcs8_pem("no pem here"), Err(PayError::Key(_))));
+    assert!(matches!(RsaVerifier::from_public_key_pem("no pem"), Err(PayError::Key(_))));
+    assert!(PayError::Key("x".into()).to_string().starts_with("密钥无法读取"));
+}
