@@ -23,6 +23,16 @@ pub enum PayError {
     BadSignature,
     #[error("通知缺少参数：{0}")]
     Missing(&'static str),
+    /// A callback's timestamp is more than five minutes from now: a replay or a wrong clock.
+    #[error("通知时间戳超出允许范围")]
+    Stale,
+    /// A callback signed with a platform certificate this merchant does not know.
+    #[error("未知的平台证书序列号：{0}")]
+    UnknownSerial(String),
+    #[error("通知内容无法解密")]
+    Decrypt,
+    #[error("通知格式错误：{0}")]
+    Malformed(String),
 }
 
 pub type Result<T, E = PayError> = std::result::Result<T, E>;

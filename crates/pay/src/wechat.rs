@@ -2,7 +2,11 @@
 //! (the URL with its query, the body empty for a GET), SHA256withRSA with the merchant's key, in the
 //! `WECHATPAY2-SHA256-RSA2048` Authorization header.
 
-use crate::{Result, RsaSigner};
+use crate::{PayError, Result, RsaSigner, RsaVerifier};
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 
 /// One request as it is signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,5 +44,78 @@ impl Merchant {
             "WECHATPAY2-SHA256-RSA2048 mchid=\"{}\",nonce_str=\"{}\",signature=\"{signature}\",timestamp=\"{}\",serial_no=\"{}\"",
             self.merchant_id, request.nonce, request.timestamp, self.certificate_serial
         ))
+    }
+}
+
+/// How far a callback's timestamp may be from now, either way.
+pub const CALLBACK_WINDOW_SECONDS: i64 = 300;
+
+/// The headers a callback is verified with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallbackHeaders<'a> {
+    /// `Wechatpay-Timestamp`, Unix seconds.
+    pub timestamp: &'a str,
+    /// `Wechatpay-Nonce`.
+    pub nonce: &'a str,
+    /// `Wechatpay-Signature`, Base64.
+    pub signature: &'a str,
+    /// `Wechatpay-Serial`: which platform certificate signed.
+    pub serial: &'a str,
+}
+
+/// Verifies a callback: a timestamp within five minutes of `now`, the platform key named by the
+/// serial, and the signature over `timestamp\nnonce\nbody\n` (the body exactly as received).
+pub fn verify_callback<'k>(
+    platform_key: impl Fn(&str) -> Option<&'k RsaVerifier>,
+    headers: &CallbackHeaders<'_>,
+    body: &str,
+    now: i64,
+) -> Result<()> {
+    let timestamp: i64 = headers.timestamp.trim().parse().map_err(|_| PayError::Stale)?;
+    if (now - timestamp).abs() > CALLBACK_WINDOW_SECONDS {
+        return Err(PayError::Stale);
+    }
+    let key = platform_key(headers.serial).ok_or_else(|| PayError::UnknownSerial(headers.serial.to_owned()))?;
+    let message = format!("{}\n{}\n{body}\n", headers.timestamp, headers.nonce);
+    key.verify_base64(message.as_bytes(), headers.signature)
+}
+
+/// A callback's body.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct Notification {
+    pub id: String,
+    pub event_type: String,
+    pub resource: EncryptedResource,
+}
+
+/// The encrypted part of a callback.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct EncryptedResource {
+    pub algorithm: String,
+    pub ciphertext: String,
+    #[serde(default)]
+    pub associated_data: String,
+    pub nonce: String,
+}
+
+impl Notification {
+    pub fn parse(body: &str) -> Result<Notification> {
+        serde_json::from_str(body).map_err(|e| PayError::Malformed(e.to_string()))
+    }
+
+    /// The resource's plaintext (a transaction's JSON): AEAD_AES_256_GCM with the APIv3 key, the
+    /// `associated_data` as AAD, the tag being the ciphertext's last 16 bytes.
+    pub fn decrypt(&self, api_v3_key: &[u8; 32]) -> Result<String> {
+        let resource = &self.resource;
+        if resource.algorithm != "AEAD_AES_256_GCM" {
+            return Err(PayError::Malformed(format!("algorithm {}", resource.algorithm)));
+        }
+        let ciphertext = STANDARD.decode(&resource.ciphertext).map_err(|_| PayError::Decrypt)?;
+        let nonce: [u8; 12] = resource.nonce.as_bytes().try_into().map_err(|_| PayError::Decrypt)?;
+        let cipher = Aes256Gcm::new_from_slice(api_v3_key).map_err(|_| PayError::Decrypt)?;
+        let plain = cipher
+            .decrypt(&Nonce::from(nonce), Payload { msg: &ciphertext, aad: resource.associated_data.as_bytes() })
+            .map_err(|_| PayError::Decrypt)?;
+        String::from_utf8(plain).map_err(|_| PayError::Decrypt)
     }
 }

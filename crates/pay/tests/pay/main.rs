@@ -109,3 +109,68 @@ fn keys_that_are_not_keys_are_refused_in_chinese() {
     assert!(matches!(RsaVerifier::from_public_key_pem("no pem"), Err(PayError::Key(_))));
     assert!(PayError::Key("x".into()).to_string().starts_with("密钥无法读取"));
 }
+
+fn callback() -> (String, String, String, String) {
+    let headers = vector("wechat-callback.headers");
+    let (timestamp, nonce) = headers.split_once(' ').unwrap();
+    (
+        vector("wechat-callback.body"),
+        timestamp.to_owned(),
+        nonce.to_owned(),
+        vector("wechat-callback.sig").trim().to_owned(),
+    )
+}
+
+#[test]
+fn a_wechat_callback_is_verified_by_its_serial_and_timestamp_and_decrypted_with_the_apiv3_key() {
+    let (body, timestamp, nonce, signature) = callback();
+    let platform = verifier();
+    let keys = |serial: &str| (serial == "5157F09EFDC096DE15EBE81A47057A7232F1B8E1").then_some(&platform);
+    let headers = wechat::CallbackHeaders {
+        timestamp: &timestamp,
+        nonce: &nonce,
+        signature: &signature,
+        serial: "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
+    };
+    let now: i64 = timestamp.parse().unwrap();
+    assert_eq!(wechat::verify_callback(keys, &headers, &body, now + 299), Ok(()));
+    // Stale either way, an unknown certificate, a changed body, a changed nonce.
+    assert_eq!(wechat::verify_callback(keys, &headers, &body, now + 301), Err(PayError::Stale));
+    assert_eq!(wechat::verify_callback(keys, &headers, &body, now - 301), Err(PayError::Stale));
+    let other_serial = wechat::CallbackHeaders { serial: "000000", ..headers };
+    assert_eq!(wechat::verify_callback(keys, &other_serial, &body, now), Err(PayError::UnknownSerial("000000".into())));
+    let forged = body.replace("TRANSACTION.SUCCESS", "TRANSACTION.SUCCESS ");
+    assert_eq!(wechat::verify_callback(keys, &headers, &forged, now), Err(PayError::BadSignature));
+    let replayed_nonce = wechat::CallbackHeaders { nonce: "another", ..headers };
+    assert_eq!(wechat::verify_callback(keys, &replayed_nonce, &body, now), Err(PayError::BadSignature));
+
+    let notification = wechat::Notification::parse(&body).unwrap();
+    assert_eq!(notification.event_type, "TRANSACTION.SUCCESS");
+    let key: [u8; 32] = std::fs::read(format!("{}/tests/vectors/wechat-callback.key", env!("CARGO_MANIFEST_DIR")))
+        .unwrap()
+        .try_into()
+        .unwrap();
+    assert_eq!(notification.decrypt(&key).unwrap(), vector("wechat-callback.plaintext"));
+}
+
+#[test]
+fn a_wechat_callback_with_a_bad_tag_or_the_wrong_key_does_not_decrypt() {
+    let (body, ..) = callback();
+    let key: [u8; 32] = std::fs::read(format!("{}/tests/vectors/wechat-callback.key", env!("CARGO_MANIFEST_DIR")))
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let mut notification = wechat::Notification::parse(&body).unwrap();
+    assert_eq!(notification.decrypt(&[7; 32]), Err(PayError::Decrypt));
+    // Flip the last byte of the tag.
+    let mut raw =
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &notification.resource.ciphertext).unwrap();
+    *raw.last_mut().unwrap() ^= 1;
+    notification.resource.ciphertext = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &raw);
+    assert_eq!(notification.decrypt(&key), Err(PayError::Decrypt));
+    // The associated data is authenticated too.
+    let mut other_aad = wechat::Notification::parse(&body).unwrap();
+    other_aad.resource.associated_data = "refund".into();
+    assert_eq!(other_aad.decrypt(&key), Err(PayError::Decrypt));
+    assert!(matches!(wechat::Notification::parse("{}"), Err(PayError::Malformed(_))));
+}
