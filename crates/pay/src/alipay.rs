@@ -36,3 +36,61 @@ pub fn verify_notification<'a>(
         params.clone().into_iter().find(|(k, _)| *k == "sign").map(|(_, v)| v).ok_or(PayError::Missing("sign"))?;
     alipay_public_key.verify_base64(notification_content(params).as_bytes(), sign)
 }
+
+/// Fen as Alipay writes an amount: yuan with two decimals (`30000` → `"300.00"`).
+pub fn amount(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    format!("{sign}{}.{:02}", fen.unsigned_abs() / 100, fen.unsigned_abs() % 100)
+}
+
+/// An Alipay amount back to fen, exactly (no floating point): `"300.00"`, `"300.5"`, `"300"`.
+pub fn parse_amount(text: &str) -> Result<i64> {
+    let bad = || PayError::Malformed(format!("金额 {text}"));
+    let (yuan, cents) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
+    if yuan.is_empty()
+        || !yuan.bytes().all(|b| b.is_ascii_digit())
+        || cents.len() > 2
+        || !cents.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    let yuan: i64 = yuan.parse().map_err(|_| bad())?;
+    let cents: i64 = format!("{cents:0<2}").parse().map_err(|_| bad())?;
+    yuan.checked_mul(100).and_then(|y| y.checked_add(cents)).ok_or_else(bad)
+}
+
+/// What a verified notification says about a payment the platform expects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotificationVerdict {
+    /// Paid in full: `TRADE_SUCCESS` or `TRADE_FINISHED`, for this app, this trade and this amount.
+    Paid { trade_no: String },
+    /// A status that is not payment (`WAIT_BUYER_PAY`, `TRADE_CLOSED`): acknowledged, nothing changes.
+    NotPaid { status: String },
+}
+
+/// Checks a notification whose signature was verified against the payment it names: the app id,
+/// the trade number and the amount must be the expected ones, or it is refused.
+pub fn check_notification<'a>(
+    params: impl IntoIterator<Item = (&'a str, &'a str)> + Clone,
+    app_id: &str,
+    out_trade_no: &str,
+    expected_fen: i64,
+) -> Result<NotificationVerdict> {
+    let get = |key: &'static str| {
+        params.clone().into_iter().find(|(k, _)| *k == key).map(|(_, v)| v).ok_or(PayError::Missing(key))
+    };
+    if get("app_id")? != app_id {
+        return Err(PayError::Malformed("app_id 不符".into()));
+    }
+    if get("out_trade_no")? != out_trade_no {
+        return Err(PayError::Malformed("out_trade_no 不符".into()));
+    }
+    if parse_amount(get("total_amount")?)? != expected_fen {
+        return Err(PayError::Malformed("金额不符".into()));
+    }
+    let status = get("trade_status")?;
+    Ok(match status {
+        "TRADE_SUCCESS" | "TRADE_FINISHED" => NotificationVerdict::Paid { trade_no: get("trade_no")?.to_owned() },
+        other => NotificationVerdict::NotPaid { status: other.to_owned() },
+    })
+}

@@ -174,3 +174,51 @@ fn a_wechat_callback_with_a_bad_tag_or_the_wrong_key_does_not_decrypt() {
     assert_eq!(other_aad.decrypt(&key), Err(PayError::Decrypt));
     assert!(matches!(wechat::Notification::parse("{}"), Err(PayError::Malformed(_))));
 }
+
+#[test]
+fn alipay_amounts_go_to_and_from_fen_exactly() {
+    assert_eq!(alipay::amount(30000), "300.00");
+    assert_eq!(alipay::amount(1), "0.01");
+    assert_eq!(alipay::amount(12345), "123.45");
+    for (text, fen) in [("300.00", 30000), ("300.5", 30050), ("300", 30000), ("0.01", 1), ("123.45", 12345)] {
+        assert_eq!(alipay::parse_amount(text), Ok(fen), "{text}");
+    }
+    for bad in ["", "abc", "1.234", "-1.00", "1e3", ".5", "1.-5"] {
+        assert!(alipay::parse_amount(bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn an_alipay_notification_pays_only_for_its_app_its_trade_and_its_amount() {
+    use alipay::NotificationVerdict;
+    let paid = vec![
+        ("app_id", "2021000000000000"),
+        ("out_trade_no", "CD179594631257600"),
+        ("trade_no", "2026112922001400000000000001"),
+        ("trade_status", "TRADE_SUCCESS"),
+        ("total_amount", "300.00"),
+    ];
+    let check = |params: Vec<(&str, &str)>, fen| {
+        alipay::check_notification(params, "2021000000000000", "CD179594631257600", fen)
+    };
+    assert_eq!(
+        check(paid.clone(), 30000),
+        Ok(NotificationVerdict::Paid { trade_no: "2026112922001400000000000001".into() })
+    );
+    let finished: Vec<_> =
+        paid.iter().map(|&(k, v)| if k == "trade_status" { (k, "TRADE_FINISHED") } else { (k, v) }).collect();
+    assert!(matches!(check(finished, 30000), Ok(NotificationVerdict::Paid { .. })));
+    let waiting: Vec<_> =
+        paid.iter().map(|&(k, v)| if k == "trade_status" { (k, "WAIT_BUYER_PAY") } else { (k, v) }).collect();
+    assert_eq!(check(waiting, 30000), Ok(NotificationVerdict::NotPaid { status: "WAIT_BUYER_PAY".into() }));
+    // The wrong amount, another app, another trade: refused.
+    assert!(check(paid.clone(), 29999).is_err());
+    let other_app: Vec<_> =
+        paid.iter().map(|&(k, v)| if k == "app_id" { (k, "2021999999999999") } else { (k, v) }).collect();
+    assert!(check(other_app, 30000).is_err());
+    let other_trade: Vec<_> =
+        paid.iter().map(|&(k, v)| if k == "out_trade_no" { (k, "CD000000000000000") } else { (k, v) }).collect();
+    assert!(check(other_trade, 30000).is_err());
+    let no_amount: Vec<_> = paid.iter().copied().filter(|(k, _)| *k != "total_amount").collect();
+    assert_eq!(check(no_amount, 30000), Err(PayError::Missing("total_amount")));
+}
