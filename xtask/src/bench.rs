@@ -180,7 +180,10 @@ fn write_report(path: &Path, runs: &[(String, Figures)]) -> Result<()> {
 fn last_run() -> Result<String> {
     let rev = Command::new("git").current_dir(root()).args(["rev-parse", "--short", "HEAD"]).output()?;
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    Ok(format!("Last run: commit {}, {cores} cores.", String::from_utf8_lossy(&rev.stdout).trim()))
+    let status =
+        Command::new("git").current_dir(root()).args(["status", "--porcelain", "--untracked-files=no"]).output()?;
+    let dirty = if status.stdout.is_empty() { "" } else { " with uncommitted changes" };
+    Ok(format!("Last run: commit {}{dirty}, {cores} cores.", String::from_utf8_lossy(&rev.stdout).trim()))
 }
 
 /// Replaces one benchmark's section of docs/benchmarks.md (between its markers), keeping the others.
