@@ -14,8 +14,10 @@ function progressOf(row: OrderRow): number {
     case 'rejected':
       return 1;
     case 'approved':
-    case 'issued':
       return 2;
+    // 已发证: every step done.
+    case 'issued':
+      return 3;
   }
 }
 
