@@ -222,3 +222,37 @@ fn an_alipay_notification_pays_only_for_its_app_its_trade_and_its_amount() {
     let no_amount: Vec<_> = paid.iter().copied().filter(|(k, _)| *k != "total_amount").collect();
     assert_eq!(check(no_amount, 30000), Err(PayError::Missing("total_amount")));
 }
+
+#[test]
+fn a_page_pay_request_carries_the_parameters_and_the_signature_openssl_made() {
+    let request = alipay::PagePay {
+        app_id: "2021000000000000",
+        out_trade_no: "CD179594631257600",
+        total_fen: 30000,
+        subject: "CA数字证书",
+        return_url: "certdesk://pay/return",
+        notify_url: "https://zcy.example/v1/payments/alipay/notify",
+        timestamp: "2026-11-29 10:00:00",
+    };
+    let params = request.signed_params(&signer()).unwrap();
+    let unsigned: Vec<(&str, &str)> =
+        params.iter().filter(|(k, _)| k != "sign").map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(alipay::request_content(unsigned), vector("alipay-page-pay.content"));
+    let sign = &params.iter().find(|(k, _)| k == "sign").unwrap().1;
+    assert_eq!(sign, vector("alipay-page-pay.sig").trim());
+}
+
+#[test]
+fn an_alipay_answer_is_verified_over_its_exact_text() {
+    let raw = vector("alipay-query-response.json");
+    let answer = alipay::verify_response(&verifier(), &raw, "alipay.trade.query").unwrap();
+    assert_eq!(answer["trade_status"], "TRADE_SUCCESS");
+    assert_eq!(answer["total_amount"], "300.00");
+    // The same object with a space added is the same JSON but not the signed text.
+    let spaced = raw.replacen("{\"code\":", "{ \"code\":", 1);
+    assert_ne!(spaced, raw);
+    assert_eq!(alipay::verify_response(&verifier(), &spaced, "alipay.trade.query"), Err(PayError::BadSignature));
+    let altered = raw.replacen("300.00", "0.01", 1);
+    assert_eq!(alipay::verify_response(&verifier(), &altered, "alipay.trade.query"), Err(PayError::BadSignature));
+    assert_eq!(alipay::verify_response(&verifier(), &raw, "alipay.trade.refund"), Err(PayError::Missing("response")));
+}
