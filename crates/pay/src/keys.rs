@@ -69,3 +69,15 @@ impl RsaVerifier {
         self.key.verify(message, &signature).map_err(|_| PayError::BadSignature)
     }
 }
+
+/// A fresh RSA key pair (3072 bits, the `rsa` crate's default) as the gateways exchange them: the private key as PKCS#8 PEM
+/// (what [`RsaSigner`] reads) and the public key as SPKI PEM (what [`RsaVerifier`] reads). The
+/// sandbox gateway makes its own at first start, so none is ever shipped.
+pub fn generate_key_pair() -> Result<(String, String)> {
+    use rsa::Generate;
+    use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+    let key = rsa::PrivateKey::try_generate().map_err(|e| PayError::Key(e.to_string()))?;
+    let private = key.to_pkcs8_pem(LineEnding::LF).map_err(|e| PayError::Key(e.to_string()))?.to_string();
+    let public = key.to_public_key().to_public_key_pem(LineEnding::LF).map_err(|e| PayError::Key(e.to_string()))?;
+    Ok((private, public))
+}

@@ -11,7 +11,7 @@ pub mod alipay;
 pub mod keys;
 pub mod wechat;
 
-pub use keys::{RsaSigner, RsaVerifier};
+pub use keys::{RsaSigner, RsaVerifier, generate_key_pair};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PayError {

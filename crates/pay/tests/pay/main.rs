@@ -256,3 +256,19 @@ fn an_alipay_answer_is_verified_over_its_exact_text() {
     assert_eq!(alipay::verify_response(&verifier(), &altered, "alipay.trade.query"), Err(PayError::BadSignature));
     assert_eq!(alipay::verify_response(&verifier(), &raw, "alipay.trade.refund"), Err(PayError::Missing("response")));
 }
+
+#[test]
+fn a_generated_key_pair_signs_with_ring_and_verifies_with_rsa() {
+    let (private, public) = certdesk_pay::generate_key_pair().unwrap();
+    assert!(private.starts_with("-----BEGIN PRIVATE KEY-----"));
+    assert!(public.starts_with("-----BEGIN PUBLIC KEY-----"));
+    let signer = RsaSigner::from_pkcs8_pem(&private).unwrap();
+    let verifier = RsaVerifier::from_public_key_pem(&public).unwrap();
+    let signature = signer.sign_base64(b"app_id=2021000000000000").unwrap();
+    assert_eq!(verifier.verify_base64(b"app_id=2021000000000000", &signature), Ok(()));
+    assert_eq!(verifier.verify_base64(b"app_id=2021000000000001", &signature), Err(PayError::BadSignature));
+    // Another pair's key does not verify it.
+    let (_, other) = certdesk_pay::generate_key_pair().unwrap();
+    let other = RsaVerifier::from_public_key_pem(&other).unwrap();
+    assert_eq!(other.verify_base64(b"app_id=2021000000000000", &signature), Err(PayError::BadSignature));
+}
