@@ -272,3 +272,51 @@ fn a_generated_key_pair_signs_with_ring_and_verifies_with_rsa() {
     let other = RsaVerifier::from_public_key_pem(&other).unwrap();
     assert_eq!(other.verify_base64(b"app_id=2021000000000000", &signature), Err(PayError::BadSignature));
 }
+
+#[test]
+fn a_native_order_is_signed_over_its_exact_body_and_its_code_url_read() {
+    let order = wechat::NativeOrder {
+        app_id: "wxd678efh567hg6787",
+        merchant_id: "1900009191",
+        description: "CA数字证书",
+        out_trade_no: "CD179594631257600",
+        total_fen: 30000,
+        notify_url: "https://zcy.example/v1/payments/wechat/notify",
+    };
+    let body = order.body();
+    let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(parsed["amount"]["total"], 30000);
+    assert_eq!(parsed["amount"]["currency"], "CNY");
+    assert_eq!(parsed["mchid"], "1900009191");
+    let request = wechat::SignedRequest {
+        method: "POST",
+        url: wechat::NATIVE_ORDER_PATH,
+        timestamp: 1796000000,
+        nonce: "n0nce",
+        body: &body,
+    };
+    let merchant = wechat::Merchant {
+        merchant_id: "1900009191".into(),
+        certificate_serial: "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C".into(),
+        signer: signer(),
+    };
+    let header = merchant.authorization(&request).unwrap();
+    let signature = header.split("signature=\"").nth(1).unwrap().split('"').next().unwrap();
+    assert_eq!(verifier().verify_base64(request.message().as_bytes(), signature), Ok(()));
+    assert_eq!(
+        wechat::code_url(r#"{"code_url":"weixin://wxpay/bizpayurl?pr=p4lpSuKzz"}"#).unwrap(),
+        "weixin://wxpay/bizpayurl?pr=p4lpSuKzz"
+    );
+    assert!(matches!(wechat::code_url("{}"), Err(PayError::Malformed(_))));
+}
+
+#[test]
+fn a_decrypted_transaction_pays_only_for_its_merchant_app_trade_and_amount() {
+    let transaction = wechat::Transaction::parse(&vector("wechat-callback.plaintext")).unwrap();
+    let check = |fen| transaction.is_paid_for("1900009191", "wxd678efh567hg6787", "CD179594631257600", fen);
+    assert_eq!(check(30000), Ok(true));
+    assert!(check(100).is_err());
+    assert!(transaction.is_paid_for("1900009192", "wxd678efh567hg6787", "CD179594631257600", 30000).is_err());
+    let not_paid = wechat::Transaction { trade_state: "NOTPAY".into(), ..transaction.clone() };
+    assert_eq!(not_paid.is_paid_for("1900009191", "wxd678efh567hg6787", "CD179594631257600", 30000), Ok(false));
+}
