@@ -106,6 +106,14 @@ impl OrderStatus {
         }
     }
 
+    /// 不通过理由, while the order is 审核未通过.
+    pub fn rejection_reason(&self) -> Option<&str> {
+        match self {
+            OrderStatus::Rejected { reason, .. } => Some(reason),
+            _ => None,
+        }
+    }
+
     /// The status as the guide's order list shows it.
     pub fn label_zh(&self) -> String {
         let base = match self {
@@ -143,6 +151,15 @@ impl OrderStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_rejected_order_has_a_rejection_reason() {
+        let rejected =
+            OrderStatus::Rejected { verification: Verification::Verified, reason: "营业执照照片模糊".into() };
+        assert_eq!(rejected.rejection_reason(), Some("营业执照照片模糊"));
+        assert_eq!(OrderStatus::PendingVerification.rejection_reason(), None);
+        assert_eq!(OrderStatus::Approved { verification: Verification::Verified }.rejection_reason(), None);
+    }
 
     #[test]
     fn labels_keep_the_verification_in_brackets_as_the_guide_shows() {

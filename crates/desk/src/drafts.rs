@@ -41,13 +41,6 @@ pub struct DraftView {
     pub step: u32,
 }
 
-fn new_draft_id() -> String {
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    format!("draft-{nanos:x}-{n}")
-}
-
 fn summary(stored: certdesk_store::StoredDraft) -> DraftSummary {
     DraftSummary {
         updated_at_text: beijing_text(&stored.updated_at),
@@ -67,7 +60,7 @@ impl Desk {
             Some(order_no) => certdesk_store::draft_for_order(&store, order_no).map_err(DeskError::from)?,
             None => None,
         };
-        let id = draft.id.or(existing_edit.map(|d| d.id)).unwrap_or_else(new_draft_id);
+        let id = draft.id.or(existing_edit.map(|d| d.id)).unwrap_or_else(|| crate::unique_id("draft"));
         let json = serde_json::to_string(&draft.form).expect("a form serialises");
         let organisation = draft.form.organisation_name.trim();
         let label = match (&draft.order_no, organisation.is_empty()) {

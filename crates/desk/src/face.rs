@@ -3,7 +3,7 @@
 //! forgotten. The photo never reaches the window or the disk: the capture thread keeps it in memory
 //! until `submit_face_attempt` sends it.
 
-use crate::{Desk, DeskError};
+use crate::{Desk, DeskError, lock};
 use certdesk_api::{ApiError, ErrorCode, FaceAttemptResult, FaceAttemptsView};
 use certdesk_camera::{CameraError, CaptureSession, DeviceInfo, TakeRefused};
 use certdesk_face::checks::Guidance;
@@ -95,10 +95,6 @@ impl Drop for CaptureSlot {
             let _ = running.thread.join();
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn camera_error(e: CameraError) -> ApiError {

@@ -121,6 +121,21 @@ fn restore_session(store: &Connection, sealer: &Sealer, client: &PlatformClient)
     }))
 }
 
+/// A mutex's contents even after a panic elsewhere: every value kept behind one here stays valid
+/// between statements, so a poisoned lock holds nothing half-written.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Unique on this computer: the process, the instant and a counter (a draft's id, a submit's
+/// idempotency key).
+pub(crate) fn unique_id(prefix: &str) -> String {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{prefix}-{}-{nanos:x}-{n}", std::process::id())
+}
+
 /// `2020-06-02 21:14:41` from an RFC 3339 instant; the text as it came if it is not one.
 fn beijing_text(rfc3339: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(rfc3339)
@@ -175,10 +190,7 @@ pub struct StatusChange {
 
 impl StatusChange {
     fn of(order: &OrderSummary) -> StatusChange {
-        let reason = match &order.status {
-            certdesk_core::OrderStatus::Rejected { reason, .. } => Some(reason.clone()),
-            _ => None,
-        };
+        let reason = order.status.rejection_reason().map(str::to_owned);
         StatusChange {
             order_no: order.order_no.to_string(),
             status_zh: order.status.label_zh(),
@@ -317,7 +329,7 @@ impl Desk {
 
     /// Who is signed in; `None` means the login screen.
     pub fn account(&self) -> Option<AccountView> {
-        self.account.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        lock(&self.account).clone()
     }
 
     /// 登录 with the organisation's account; the session is kept (sealed) for the next start.
@@ -353,7 +365,7 @@ impl Desk {
         certdesk_store::save_session(&self.store(), &stored).map_err(DeskError::from)?;
         self.client.set_session(Some(session.token.clone()));
         let account = account_of(session);
-        *self.account.lock().unwrap_or_else(|p| p.into_inner()) = Some(account.clone());
+        *lock(&self.account) = Some(account.clone());
         Ok(account)
     }
 
@@ -375,7 +387,7 @@ impl Desk {
         }
         certdesk_store::forget_session(&self.store(), self.client.base_url()).map_err(DeskError::from)?;
         self.client.set_session(None);
-        *self.account.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        *lock(&self.account) = None;
         Ok(())
     }
 
@@ -387,16 +399,8 @@ impl Desk {
         }
     }
 
-    /// Unique per install and submit: the process, the instant and a counter.
-    fn next_idempotency_key(&self) -> String {
-        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
-        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        format!("certdesk-{}-{nanos}-{n}", std::process::id())
-    }
-
     fn store(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.store)
     }
 
     /// The CA service providers and their fees, from the platform.
@@ -429,7 +433,7 @@ impl Desk {
     /// typed in, if any, is discarded once the platform has the order.
     pub async fn submit(&self, form: SubmitOrder, draft_id: Option<String>) -> Result<OrderRow, ApiError> {
         // One key for this submit and its retry: a lost answer never makes a second order.
-        let key = self.next_idempotency_key();
+        let key = unique_id("certdesk");
         let order = match self.client.submit_order(&form, Some(&key)).await {
             Err(certdesk_client::ClientError::Unreachable(reason)) => {
                 tracing::warn!(%reason, "submit not answered; retrying once with the same key");
@@ -451,10 +455,7 @@ impl Desk {
         let number = certdesk_core::OrderNumber::parse(order_no).map_err(ApiError::from)?;
         let form = self.client.application(&number).await.map_err(DeskError::from)?;
         let order = self.client.order(&number).await.map_err(DeskError::from)?;
-        let reason = match &order.status {
-            certdesk_core::OrderStatus::Rejected { reason, .. } => Some(reason.clone()),
-            _ => None,
-        };
+        let reason = order.status.rejection_reason().map(str::to_owned);
         certdesk_store::upsert_order(&mut self.store(), &self.owner()?, &order).map_err(DeskError::from)?;
         Ok(ApplicationForEdit { order_no: number.to_string(), form, reason })
     }
