@@ -4,10 +4,9 @@ import { emit } from '@tauri-apps/api/event';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppProviders, createQueryClient, Shell } from './App';
-import type { OrderRow } from './api';
 import { setLocale } from './i18n';
+import { account, appInfo, orderRow } from './test/fixtures';
 
-const account = { username: 'supplier', organisationName: '测试供应商', creditCode: '91350100M000100Y43', demo: false };
 
 afterEach(() => {
   cleanup();
@@ -16,22 +15,10 @@ afterEach(() => {
   localStorage.clear();
 });
 
-const rejected: OrderRow = {
-  order: {
-    orderNo: '159110370124321',
-    providerId: 'zjhx',
-    providerName: '浙江汇信CA',
-    organisationName: '测试供应商',
-    applicantName: '陈晨',
-    quantity: 1,
-    fee: 30000,
-    status: { state: 'rejected', verification: 'materialsReceived', reason: '营业执照照片模糊' },
-    submittedAt: '2020-06-02T21:14:41+08:00',
-  },
-  statusZh: '审核未通过 (材料已收)',
-  statusEn: 'Rejected (documents received)',
-  submittedAtText: '2020-06-02 21:14:41',
-};
+const rejected = orderRow(
+  { state: 'rejected', verification: 'materialsReceived', reason: '营业执照照片模糊' },
+  { statusZh: '审核未通过 (材料已收)', statusEn: 'Rejected (documents received)' },
+);
 
 describe('语言 / Language', () => {
   it('is Chinese by default, switches to English and back, and remembers the choice', async () => {
@@ -40,7 +27,7 @@ describe('语言 / Language', () => {
         case 'account':
           return account;
         case 'app_info':
-          return { platformUrl: 'https://zcy.example', embedded: false, version: '0.1.0' };
+          return appInfo;
         case 'sync_orders':
           return [rejected];
         case 'list_drafts':
@@ -57,7 +44,8 @@ describe('语言 / Language', () => {
       </AppProviders>,
     );
     const table = () => document.getElementById('orders')!;
-    expect(await screen.findByText('审核未通过 (材料已收)')).toBeTruthy();
+    // The first render loads antd and the locale: allow it more than findBy's default second.
+    expect(await screen.findByText('审核未通过 (材料已收)', undefined, { timeout: 10_000 })).toBeTruthy();
     expect(within(table()).getByText('编辑')).toBeTruthy();
     expect(within(table()).getByText('共有 1 条')).toBeTruthy();
 
@@ -88,7 +76,7 @@ describe('申领状态更新', () => {
           case 'account':
             return account;
           case 'app_info':
-            return { platformUrl: 'https://zcy.example', embedded: false, version: '0.1.0' };
+            return appInfo;
           case 'sync_orders':
             syncs += 1;
             return [];

@@ -78,7 +78,7 @@ function AccountBar() {
 function useStatusChangeNotices() {
   const client = useQueryClient();
   const { notification } = AntApp.useApp();
-  const { t, locale } = useLocale();
+  const { t, status } = useLocale();
   useEffect(() => {
     let stop: (() => void) | undefined;
     let ended = false;
@@ -90,7 +90,7 @@ function useStatusChangeNotices() {
         title: t('notice.title'),
         description: t(change.reason ? 'notice.rejected' : 'notice.changed', {
           orderNo: change.orderNo,
-          status: locale === 'en-US' ? change.statusEn : change.statusZh,
+          status: status(change),
           reason: change.reason,
         }),
       });
@@ -102,7 +102,7 @@ function useStatusChangeNotices() {
       ended = true;
       stop?.();
     };
-  }, [client, notification, t, locale]);
+  }, [client, notification, t, status]);
 }
 
 /** 语言 / Language: zh-CN by default; remembered on this computer. */

@@ -142,6 +142,11 @@ export function onOrderStatusChanged(onChange: (change: StatusChange) => void): 
   return events.orderStatusChanged.listen((event) => onChange(event.payload as StatusChange));
 }
 
+/** What to tell the user about anything a command or the UI threw. */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
 /** ¥1,234.50 from integer fen, for display only. */
 export function formatFen(fen: number): string {
   const yuan = Math.floor(Math.abs(fen) / 100).toLocaleString('en-US');

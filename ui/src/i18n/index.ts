@@ -1,6 +1,7 @@
 // The interface's language: zh-CN by default, en-US from the header's language switch; the choice
 // is remembered on this computer.
 import i18next from 'i18next';
+import { useCallback } from 'react';
 import { initReactI18next, useTranslation } from 'react-i18next';
 import enUS from './en-US';
 import zhCN from './zh-CN';
@@ -40,10 +41,16 @@ export function setLocale(locale: Locale) {
   void i18next.changeLanguage(locale);
 }
 
-/** The current language and `t`, re-rendering when the language changes. */
+/** The current language, `t`, and `status` (a status in the current language, from the pair of
+ * labels Rust sends), re-rendering when the language changes. */
 export function useLocale() {
   const { t, i18n } = useTranslation();
-  return { t, locale: (i18n.language === 'en-US' ? 'en-US' : 'zh-CN') as Locale };
+  const locale: Locale = i18n.language === 'en-US' ? 'en-US' : 'zh-CN';
+  const status = useCallback(
+    (labels: { statusZh: string; statusEn: string }) => (locale === 'en-US' ? labels.statusEn : labels.statusZh),
+    [locale],
+  );
+  return { t, locale, status };
 }
 
 export default i18next;

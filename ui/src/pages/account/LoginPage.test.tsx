@@ -3,8 +3,8 @@ import userEvent from '@testing-library/user-event';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppProviders, createQueryClient, Shell } from '../../App';
+import { account, appInfo } from '../../test/fixtures';
 
-const account = { username: 'supplier', organisationName: '测试供应商', creditCode: '91350100M000100Y43', demo: false };
 
 /** A fake app that is signed out until `log_in` with the right password. */
 function mockApp(options: { sessionExpires?: boolean } = {}) {
@@ -17,7 +17,7 @@ function mockApp(options: { sessionExpires?: boolean } = {}) {
       case 'account':
         return signedIn;
       case 'app_info':
-        return { platformUrl: 'https://zcy.example', embedded: false, version: '0.1.0' };
+        return appInfo;
       case 'log_in':
         if (a.password !== 'a-long-password') throw { code: 'unauthorized', message: '用户名或密码错误' };
         signedIn = account;

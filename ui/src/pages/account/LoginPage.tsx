@@ -1,7 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { Alert, App, Button, Card, Form, Input, Tabs, Typography } from 'antd';
 import { useState } from 'react';
-import { api, CommandError, type AccountView, type Registration } from '../../api';
+import { api, CommandError, errorMessage, type AccountView, type Registration } from '../../api';
 import { useLocale } from '../../i18n';
 
 export const accountKey = ['account'] as const;
@@ -37,7 +37,7 @@ export default function LoginPage({ platformUrl }: { platformUrl?: string }) {
             .map((f) => ({ name: f.field as 'organisationName' | 'creditCode', errors: [f.message] })),
         );
       }
-      message.error(e instanceof Error ? e.message : String(e));
+      message.error(errorMessage(e));
     } finally {
       setBusy(false);
     }

@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'react';
 import {
   api,
   CommandError,
+  errorMessage,
   formatFen,
   type ApplicationForm,
   type FieldError,
@@ -50,7 +51,7 @@ function nowText() {
 export default function ApplyWizard({ target, onClose, onChoosePaper, onChooseFace }: Props) {
   const [form] = Form.useForm<ApplicationForm>();
   const { message } = App.useApp();
-  const { t, locale } = useLocale();
+  const { t, status } = useLocale();
   const client = useQueryClient();
   const providers = useProviders();
   const [step, setStep] = useState(0);
@@ -101,7 +102,7 @@ export default function ApplyWizard({ target, onClose, onChoosePaper, onChooseFa
     };
     setLoading(true);
     load()
-      .catch((e) => live && setLoadError(e instanceof Error ? e.message : String(e)))
+      .catch((e) => live && setLoadError(errorMessage(e)))
       .finally(() => live && setLoading(false));
     return () => {
       live = false;
@@ -144,7 +145,7 @@ export default function ApplyWizard({ target, onClose, onChoosePaper, onChooseFa
       setSavedAt(nowText());
       client.invalidateQueries({ queryKey: orderKeys.drafts });
     } catch (e) {
-      message.error(t('wizard.draftFailed', { error: e instanceof Error ? e.message : String(e) }));
+      message.error(t('wizard.draftFailed', { error: errorMessage(e) }));
     }
   };
 
@@ -189,7 +190,7 @@ export default function ApplyWizard({ target, onClose, onChoosePaper, onChooseFa
         setStep(0);
         form.setFields(e.fields.map((f) => ({ name: f.field, errors: [f.message] })));
       }
-      message.error(e instanceof Error ? e.message : String(e));
+      message.error(errorMessage(e));
     } finally {
       setSubmitting(false);
     }
@@ -340,7 +341,7 @@ export default function ApplyWizard({ target, onClose, onChoosePaper, onChooseFa
             title={t('wizard.resubmitted')}
             subTitle={t('wizard.resubmittedDetail', {
               orderNo: result.order.orderNo,
-              status: locale === 'en-US' ? result.statusEn : result.statusZh,
+              status: status(result),
             })}
             extra={
               <Button type="primary" id="wizard-done" onClick={onClose}>

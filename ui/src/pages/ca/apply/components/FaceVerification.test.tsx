@@ -3,25 +3,11 @@ import userEvent from '@testing-library/user-event';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AppProviders, createQueryClient } from '../../../../App';
-import type { CaptureStatus, OrderRow } from '../../../../api';
+import type { CaptureStatus } from '../../../../api';
+import { orderRow } from '../../../../test/fixtures';
 import FaceVerification from './FaceVerification';
 
-const row: OrderRow = {
-  order: {
-    orderNo: '159110370124321',
-    providerId: 'zjhx',
-    providerName: '浙江汇信CA',
-    organisationName: '测试供应商',
-    applicantName: '陈晨',
-    quantity: 1,
-    fee: 30000,
-    status: { state: 'pendingVerification' },
-    submittedAt: '2020-06-02T21:14:41+08:00',
-  },
-  statusZh: '待认证',
-  statusEn: 'Pending verification',
-  submittedAtText: '2020-06-02 21:14:41',
-};
+const row = orderRow();
 
 function status(guidance: CaptureStatus['guidance'], messageZh: string, more: Partial<CaptureStatus> = {}): CaptureStatus {
   return {
@@ -68,7 +54,10 @@ function mockApp(answer: { passed: boolean; remaining: number }) {
           reason: answer.passed ? null : '人脸比对不一致，请正对摄像头重试',
           attempts: { used: 10 - answer.remaining, remaining: answer.remaining, limit: 10, resetsAt: '2026-11-30T00:00:00+08:00' },
           row: answer.passed
-            ? { ...row, order: { ...row.order, status: { state: 'pendingPayment', verification: 'verified' } }, statusZh: '待支付 (已认证)' }
+            ? orderRow(
+                { state: 'pendingPayment', verification: 'verified' },
+                { statusZh: '待支付 (已认证)', statusEn: 'Pending payment (verified)' },
+              )
             : row,
         };
       case 'sync_orders':

@@ -3,6 +3,7 @@ import { Alert, Button, Checkbox, Modal, Result, Select, Space, Spin, Tag, Typog
 import { useCallback, useEffect, useRef, useState } from 'react';
 import {
   api,
+  errorMessage,
   type CaptureStatus,
   type FaceAttemptView,
   type FaceAttemptsView,
@@ -67,7 +68,7 @@ export default function FaceVerification({
   onClose: () => void;
   onChoosePaper: (row: OrderRow) => void;
 }) {
-  const { t, locale } = useLocale();
+  const { t, locale, status: statusLabel } = useLocale();
   const client = useQueryClient();
   const orderNo = row?.order.orderNo;
   const [phase, setPhase] = useState<Phase>('consent');
@@ -108,7 +109,7 @@ export default function FaceVerification({
       void client.invalidateQueries({ queryKey: orderKeys.all });
       setPhase(answer.passed ? 'passed' : answer.attempts.remaining === 0 ? 'exhausted' : 'failed');
     } catch (e) {
-      setCameraError(e instanceof Error ? e.message : String(e));
+      setCameraError(errorMessage(e));
       setPhase('camera');
       void attempts.refetch();
     }
@@ -310,7 +311,7 @@ export default function FaceVerification({
           title={t('face.passed')}
           subTitle={t('face.passedDetail', {
             orderNo: result.row.order.orderNo,
-            status: english ? result.row.statusEn : result.row.statusZh,
+            status: statusLabel(result.row),
           })}
           extra={
             <Button type="primary" id="face-done" onClick={close}>

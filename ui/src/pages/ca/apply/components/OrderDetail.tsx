@@ -24,7 +24,7 @@ function progressOf(row: OrderRow): number {
 /** 查看: an order's details and where it stands in the process. */
 export default function OrderDetail({ row: listed, onClose }: { row: OrderRow | null; onClose: () => void }) {
   const detail = useOrderDetail(listed?.order.orderNo);
-  const { t, locale } = useLocale();
+  const { t, locale, status } = useLocale();
   const english = locale === 'en-US';
   // The platform's answer when there is one; the local row while it loads or when offline.
   const row = detail.data?.row ?? listed;
@@ -53,7 +53,7 @@ export default function OrderDetail({ row: listed, onClose }: { row: OrderRow | 
           />
           <Descriptions column={1} bordered size="small">
             <Descriptions.Item label={t('detail.orderNo')}>{row.order.orderNo}</Descriptions.Item>
-            <Descriptions.Item label={t('detail.status')}>{english ? row.statusEn : row.statusZh}</Descriptions.Item>
+            <Descriptions.Item label={t('detail.status')}>{status(row)}</Descriptions.Item>
             {row.order.status.state === 'rejected' && (
               <Descriptions.Item label={t('detail.reason')}>{row.order.status.reason}</Descriptions.Item>
             )}

@@ -1,13 +1,13 @@
 import { Alert, App, Button, Modal, Space, Typography } from 'antd';
 import { useEffect, useState } from 'react';
-import { api, type OrderRow } from '../../../../api';
+import { api, errorMessage, type OrderRow } from '../../../../api';
 import { useLocale } from '../../../../i18n';
 import { useOrderStep, useSettings } from '../service';
 
 /** 邮寄纸质资料: where to send the documents, and the applicant's confirmation. */
 export default function PaperDocuments({ row, onClose }: { row: OrderRow | null; onClose: () => void }) {
   const { message } = App.useApp();
-  const { t, locale } = useLocale();
+  const { t, status } = useLocale();
   const settings = useSettings();
   const choose = useOrderStep(api.choosePaperDocuments);
   const [saved, setSaved] = useState<string | null>(null);
@@ -19,7 +19,7 @@ export default function PaperDocuments({ row, onClose }: { row: OrderRow | null;
     try {
       setSaved(await api.saveCoverSheet(row.order.orderNo));
     } catch (e) {
-      message.error(e instanceof Error ? e.message : String(e));
+      message.error(errorMessage(e));
     } finally {
       setSaving(false);
     }
@@ -37,11 +37,11 @@ export default function PaperDocuments({ row, onClose }: { row: OrderRow | null;
         try {
           const updated = await choose.mutateAsync(row.order.orderNo);
           message.success(
-            t('paper.chosen', { status: locale === 'en-US' ? updated.statusEn : updated.statusZh }),
+            t('paper.chosen', { status: status(updated) }),
           );
           onClose();
         } catch (e) {
-          message.error(e instanceof Error ? e.message : String(e));
+          message.error(errorMessage(e));
         }
       }}
     >
