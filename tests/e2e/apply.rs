@@ -1,7 +1,7 @@
 //! CA在线申领 in the real app on the embedded platform: the wizard (填写申领信息 → 核对信息 →
 //! 身份认证), 邮寄纸质资料 and 撤销; and a draft typed halfway surviving the app being killed.
 
-use crate::support::{App, Launch, artifacts_dir, downloads_dir, screenshots_dir, step, within};
+use crate::support::{App, Launch, downloads_dir, screenshots_dir, step};
 use anyhow::Result;
 
 /// Opens CA在线申领 and fills every field for `organisation` (浙江汇信CA, mailed).
@@ -43,37 +43,35 @@ async fn a_zero_fee_application_goes_through_the_wizard_to_paper_documents_and_i
     let data = tempfile::tempdir()?;
     step("launch with the embedded platform");
     let app = App::launch(Launch { data_dir: data.path(), platform_url: None }).await?;
-    let outcome = within(150, async {
-        app.wait_for_text("#orders", "暂无申领记录").await?;
-        step("fill CA在线申领, review, submit");
-        fill_application(&app, "晨安入驻供应商", "91330106MA27XY812F").await?;
-        // The zero-fee provider: no payment step, straight to review once the documents are chosen.
-        app.mouse_down_css("#apply_providerId").await?;
-        app.click_css(".ant-select-item-option[title^='演示CA（免缴费）']").await?;
-        app.wait_for_text("#apply-total", "¥0.00").await?;
-        app.wait_for_text("#draft-status", "草稿已自动保存").await?;
-        app.screenshot(&screenshots_dir().join("01-apply-form.png")).await?;
-        review_and_submit(&app, true).await?;
-        app.screenshot(&screenshots_dir().join("03-submitted.png")).await?;
-        step("邮寄纸质资料 from the wizard's last step");
-        app.click_css("#wizard-paper").await?;
-        app.wait_for_text("#paper-address", "杭州市西湖区转塘街道鲤鱼山街鹏辉科技园1号楼政采云有限公司").await?;
-        app.screenshot(&screenshots_dir().join("04-paper-documents.png")).await?;
-        step("下载封面: the cover sheet saved as a PDF in Downloads");
-        app.click_css("#paper-cover-sheet").await?;
-        app.wait_for_text("#paper-cover-saved", "CA证书申领封面-").await?;
-        let saved: Vec<_> = std::fs::read_dir(downloads_dir(data.path()))?.flatten().map(|e| e.path()).collect();
-        if saved.len() != 1 || !std::fs::read(&saved[0])?.starts_with(b"%PDF-") {
-            anyhow::bail!("no cover sheet PDF in Downloads: {saved:?}");
-        }
-        app.click_css("#paper-confirm").await?;
-        app.wait_for_text("#orders", "待审核 (待收材料)").await?;
-        app.order_rows().await
-    })
-    .await;
-    if outcome.is_err() {
-        let _ = app.screenshot(&artifacts_dir().join("apply-failed.png")).await;
-    }
+    let outcome = app
+        .stretch(150, "apply-failed.png", async {
+            app.wait_for_text("#orders", "暂无申领记录").await?;
+            step("fill CA在线申领, review, submit");
+            fill_application(&app, "晨安入驻供应商", "91330106MA27XY812F").await?;
+            // The zero-fee provider: no payment step, straight to review once the documents are chosen.
+            app.mouse_down_css("#apply_providerId").await?;
+            app.click_css(".ant-select-item-option[title^='演示CA（免缴费）']").await?;
+            app.wait_for_text("#apply-total", "¥0.00").await?;
+            app.wait_for_text("#draft-status", "草稿已自动保存").await?;
+            app.screenshot(&screenshots_dir().join("01-apply-form.png")).await?;
+            review_and_submit(&app, true).await?;
+            app.screenshot(&screenshots_dir().join("03-submitted.png")).await?;
+            step("邮寄纸质资料 from the wizard's last step");
+            app.click_css("#wizard-paper").await?;
+            app.wait_for_text("#paper-address", "杭州市西湖区转塘街道鲤鱼山街鹏辉科技园1号楼政采云有限公司").await?;
+            app.screenshot(&screenshots_dir().join("04-paper-documents.png")).await?;
+            step("下载封面: the cover sheet saved as a PDF in Downloads");
+            app.click_css("#paper-cover-sheet").await?;
+            app.wait_for_text("#paper-cover-saved", "CA证书申领封面-").await?;
+            let saved: Vec<_> = std::fs::read_dir(downloads_dir(data.path()))?.flatten().map(|e| e.path()).collect();
+            if saved.len() != 1 || !std::fs::read(&saved[0])?.starts_with(b"%PDF-") {
+                anyhow::bail!("no cover sheet PDF in Downloads: {saved:?}");
+            }
+            app.click_css("#paper-confirm").await?;
+            app.wait_for_text("#orders", "待审核 (待收材料)").await?;
+            app.order_rows().await
+        })
+        .await;
     let rows = outcome?;
     assert_eq!(rows.len(), 1, "one order listed: {rows:?}");
     // CA服务商, 订单编号, 机构名称, 申领人, 申领时间, 状态, 操作
@@ -85,20 +83,18 @@ async fn a_zero_fee_application_goes_through_the_wizard_to_paper_documents_and_i
     assert!(app.client.find(fantoccini::Locator::Css("#drafts")).await.is_err(), "no 草稿箱 after submitting");
 
     step("查看, then 撤销 while 待审核");
-    let outcome = within(120, async {
-        app.click_text("#orders", "查看").await?;
-        app.wait_for_text(".order-detail", "办理记录").await?;
-        app.screenshot(&screenshots_dir().join("05-detail.png")).await?;
-        app.click_css(".order-detail .ant-drawer-close").await?;
-        app.click_text("#orders", "撤销").await?;
-        app.click_css(".ant-popconfirm .ant-btn-primary").await?;
-        app.wait_for_text("#orders", "已撤销").await?;
-        app.order_rows().await
-    })
-    .await;
-    if outcome.is_err() {
-        let _ = app.screenshot(&artifacts_dir().join("steps-failed.png")).await;
-    }
+    let outcome = app
+        .stretch(120, "steps-failed.png", async {
+            app.click_text("#orders", "查看").await?;
+            app.wait_for_text(".order-detail", "办理记录").await?;
+            app.screenshot(&screenshots_dir().join("05-detail.png")).await?;
+            app.click_css(".order-detail .ant-drawer-close").await?;
+            app.click_text("#orders", "撤销").await?;
+            app.click_css(".ant-popconfirm .ant-btn-primary").await?;
+            app.wait_for_text("#orders", "已撤销").await?;
+            app.order_rows().await
+        })
+        .await;
     assert_eq!(outcome?[0][5], "已撤销");
     app.quit().await?;
     Ok(())
@@ -110,43 +106,39 @@ async fn a_draft_typed_halfway_survives_the_app_being_killed() -> Result<()> {
     let data = tempfile::tempdir()?;
     step("type half an application");
     let app = App::launch(Launch { data_dir: data.path(), platform_url: None }).await?;
-    let outcome = within(120, async {
-        app.wait_for_text("#orders", "暂无申领记录").await?;
-        app.click_css("#apply-online").await?;
-        app.wait_for_text("#apply-total", "¥300.00").await?;
-        app.type_into("#apply_organisationName", "半途供应商").await?;
-        app.type_into("#apply_mobile", "13912345678").await?;
-        app.wait_for_text("#draft-status", "草稿已自动保存").await
-    })
-    .await;
-    if outcome.is_err() {
-        let _ = app.screenshot(&artifacts_dir().join("draft-failed.png")).await;
-    }
+    let outcome = app
+        .stretch(120, "draft-failed.png", async {
+            app.wait_for_text("#orders", "暂无申领记录").await?;
+            app.click_css("#apply-online").await?;
+            app.wait_for_text("#apply-total", "¥300.00").await?;
+            app.type_into("#apply_organisationName", "半途供应商").await?;
+            app.type_into("#apply_mobile", "13912345678").await?;
+            app.wait_for_text("#draft-status", "草稿已自动保存").await
+        })
+        .await;
     outcome?;
     step("kill the app");
     app.kill();
 
     step("start again: the draft is in 草稿箱 and continues as typed");
     let app = App::launch(Launch { data_dir: data.path(), platform_url: None }).await?;
-    let outcome = within(120, async {
-        app.wait_for_text("#drafts", "半途供应商").await?;
-        app.screenshot(&screenshots_dir().join("06-drafts.png")).await?;
-        app.click_text("#drafts", "继续填写").await?;
-        app.wait_for("#apply_mobile").await?;
-        let mut mobile = String::new();
-        for _ in 0..40 {
-            mobile = app.value_of("#apply_mobile").await?;
-            if !mobile.is_empty() {
-                break;
+    let outcome = app
+        .stretch(120, "draft-restore-failed.png", async {
+            app.wait_for_text("#drafts", "半途供应商").await?;
+            app.screenshot(&screenshots_dir().join("06-drafts.png")).await?;
+            app.click_text("#drafts", "继续填写").await?;
+            app.wait_for("#apply_mobile").await?;
+            let mut mobile = String::new();
+            for _ in 0..40 {
+                mobile = app.value_of("#apply_mobile").await?;
+                if !mobile.is_empty() {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-        }
-        Ok((app.value_of("#apply_organisationName").await?, mobile))
-    })
-    .await;
-    if outcome.is_err() {
-        let _ = app.screenshot(&artifacts_dir().join("draft-restore-failed.png")).await;
-    }
+            Ok((app.value_of("#apply_organisationName").await?, mobile))
+        })
+        .await;
     assert_eq!(outcome?, ("半途供应商".to_owned(), "13912345678".to_owned()));
     app.quit().await?;
     Ok(())

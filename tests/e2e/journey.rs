@@ -5,7 +5,7 @@
 //! list offline after the platform stops.
 
 use crate::apply::{fill_application, review_and_submit};
-use crate::support::{App, Launch, artifacts_dir, screenshots_dir, step, within};
+use crate::support::{App, Launch, screenshots_dir, step};
 use anyhow::{Context, Result, bail};
 use certdesk_api::StaffRole;
 use certdesk_platform::{Platform, PlatformConfig, PlatformHandle};
@@ -134,21 +134,19 @@ async fn the_whole_journey_against_a_platform_of_its_own_then_offline() -> Resul
 
     step("register the organisation in the app and apply");
     let app = App::launch(Launch { data_dir: &app_dir, platform_url: Some(&url) }).await?;
-    let outcome = within(180, async {
-        register_in_the_app(&app).await?;
-        app.wait_for_text("#orders", "暂无申领记录").await?;
-        fill_application(&app, ORGANISATION, CREDIT_CODE).await?;
-        review_and_submit(&app, false).await?;
-        app.click_css("#wizard-paper").await?;
-        app.click_css("#paper-confirm").await?;
-        app.wait_for_text("#orders", "待支付 (待收材料)").await?;
-        let rows = app.order_rows().await?;
-        Ok(rows[0][1].clone())
-    })
-    .await;
-    if outcome.is_err() {
-        let _ = app.screenshot(&artifacts_dir().join("journey-apply-failed.png")).await;
-    }
+    let outcome = app
+        .stretch(180, "journey-apply-failed.png", async {
+            register_in_the_app(&app).await?;
+            app.wait_for_text("#orders", "暂无申领记录").await?;
+            fill_application(&app, ORGANISATION, CREDIT_CODE).await?;
+            review_and_submit(&app, false).await?;
+            app.click_css("#wizard-paper").await?;
+            app.click_css("#paper-confirm").await?;
+            app.wait_for_text("#orders", "待支付 (待收材料)").await?;
+            let rows = app.order_rows().await?;
+            Ok(rows[0][1].clone())
+        })
+        .await;
     let order_no = outcome?;
 
     step("the platform receives the documents, takes the fee at the counter and rejects");
@@ -157,97 +155,91 @@ async fn the_whole_journey_against_a_platform_of_its_own_then_offline() -> Resul
     staff.step(&order_no, "reject", json!({"reason": "申领人手机号码无法接通"})).await?;
 
     step("编辑 shows the 不通过理由; correct and 重新提交");
-    let outcome = within(150, async {
-        // The app follows the platform's events feed: the rejection arrives without a refresh.
-        app.wait_for_text(".status-change-notice", "不通过理由：申领人手机号码无法接通").await?;
-        app.screenshot(&screenshots_dir().join("06b-status-notice.png")).await?;
-        wait_for_status(&app, &order_no, "审核未通过 (材料已收)").await?;
-        app.click_text("#orders", "编辑").await?;
-        app.wait_for_text("#rejection-reason", "申领人手机号码无法接通").await?;
-        // The kept ID number is shown masked; the mobile is corrected.
-        for _ in 0..40 {
-            if app.value_of("#apply_idNumber").await? == "330***********0018" {
-                break;
+    let outcome = app
+        .stretch(150, "journey-edit-failed.png", async {
+            // The app follows the platform's events feed: the rejection arrives without a refresh.
+            app.wait_for_text(".status-change-notice", "不通过理由：申领人手机号码无法接通").await?;
+            app.screenshot(&screenshots_dir().join("06b-status-notice.png")).await?;
+            wait_for_status(&app, &order_no, "审核未通过 (材料已收)").await?;
+            app.click_text("#orders", "编辑").await?;
+            app.wait_for_text("#rejection-reason", "申领人手机号码无法接通").await?;
+            // The kept ID number is shown masked; the mobile is corrected.
+            for _ in 0..40 {
+                if app.value_of("#apply_idNumber").await? == "330***********0018" {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-        }
-        app.replace_value("#apply_mobile", "13900139000").await?;
-        app.wait_for_text(".apply-wizard", "已修改").await?;
-        app.screenshot(&screenshots_dir().join("07-edit-rejected.png")).await?;
-        app.click_css("#apply-next").await?;
-        app.wait_for_text("#apply-review", "13900139000").await?;
-        app.click_css("#apply-submit").await?;
-        app.wait_for_text(".apply-wizard", "已重新提交").await?;
-        app.click_css("#wizard-done").await?;
-        wait_for_status(&app, &order_no, "待审核 (材料已收)").await
-    })
-    .await;
-    if outcome.is_err() {
-        let _ = app.screenshot(&artifacts_dir().join("journey-edit-failed.png")).await;
-    }
+            app.replace_value("#apply_mobile", "13900139000").await?;
+            app.wait_for_text(".apply-wizard", "已修改").await?;
+            app.screenshot(&screenshots_dir().join("07-edit-rejected.png")).await?;
+            app.click_css("#apply-next").await?;
+            app.wait_for_text("#apply-review", "13900139000").await?;
+            app.click_css("#apply-submit").await?;
+            app.wait_for_text(".apply-wizard", "已重新提交").await?;
+            app.click_css("#wizard-done").await?;
+            wait_for_status(&app, &order_no, "待审核 (材料已收)").await
+        })
+        .await;
     outcome?;
 
     step("approved, produced and mailed; 发票申请 in the app");
     staff.step(&order_no, "approve", json!({})).await?;
     staff.step(&order_no, "ship", json!({"courier": "顺丰速运", "trackingNo": "SF1234567890"})).await?;
-    let outcome = within(120, async {
-        wait_for_status(&app, &order_no, "审核通过, 已发证 (材料已收)").await?;
-        app.click_text("#orders", "发票申请").await?;
-        app.click_css(".ant-popconfirm .ant-btn-primary").await?;
-        app.wait_for_text("#orders", "已申请发票").await?;
-        app.click_text("#orders", "查看").await?;
-        app.wait_for_text(".order-detail", "重新提交，修改了：手机号码").await?;
-        app.wait_for_text("#detail-tracking", "SF1234567890").await?;
-        app.wait_for_text(".order-detail", "顺丰速运").await?;
-        app.screenshot(&screenshots_dir().join("08-issued-detail.png")).await?;
-        app.click_css(".order-detail .ant-drawer-close").await
-    })
-    .await;
-    if outcome.is_err() {
-        let _ = app.screenshot(&artifacts_dir().join("journey-invoice-failed.png")).await;
-    }
+    let outcome = app
+        .stretch(120, "journey-invoice-failed.png", async {
+            wait_for_status(&app, &order_no, "审核通过, 已发证 (材料已收)").await?;
+            app.click_text("#orders", "发票申请").await?;
+            app.click_css(".ant-popconfirm .ant-btn-primary").await?;
+            app.wait_for_text("#orders", "已申请发票").await?;
+            app.click_text("#orders", "查看").await?;
+            app.wait_for_text(".order-detail", "重新提交，修改了：手机号码").await?;
+            app.wait_for_text("#detail-tracking", "SF1234567890").await?;
+            app.wait_for_text(".order-detail", "顺丰速运").await?;
+            app.screenshot(&screenshots_dir().join("08-issued-detail.png")).await?;
+            app.click_css(".order-detail .ant-drawer-close").await
+        })
+        .await;
     outcome?;
 
     step("search and pagination over 26 orders");
     submit_more_orders(&platform, 25).await?;
-    let outcome = within(150, async {
-        app.click_css("#refresh-orders").await?;
-        app.wait_for_text("#orders", "共有 26 条").await?;
-        assert_eq!(app.order_rows().await?.len(), 10);
-        // Page 2, then the jump to page 3 (6 left there).
-        app.click_css("#orders .ant-pagination-item-2").await?;
-        app.wait_for("#orders .ant-pagination-item-2.ant-pagination-item-active").await?;
-        app.type_into("#orders .ant-pagination-options-quick-jumper input", "3").await?;
-        app.click_text("#orders .ant-pagination-options-quick-jumper", "Go").await?;
-        app.wait_for("#orders .ant-pagination-item-3.ant-pagination-item-active").await?;
-        let last_page = app.order_rows().await?;
-        // By number.
-        app.type_into("#search_orderNo", &order_no).await?;
-        app.click_css("#search-submit").await?;
-        app.wait_for_text("#orders", "共有 1 条").await?;
-        let by_number = app.order_rows().await?;
-        // By status: 待认证 is every order but the first.
-        app.click_css("#search-reset").await?;
-        app.mouse_down_css("#search_status").await?;
-        app.click_css(".ant-select-item-option[title='待认证']").await?;
-        app.click_css("#search-submit").await?;
-        app.wait_for_text("#orders", "共有 25 条").await?;
-        app.screenshot(&screenshots_dir().join("09-search.png")).await?;
-        // English from the header's language switch, and back.
-        app.mouse_down_css("#language").await?;
-        app.click_css(".ant-select-item-option[title='English']").await?;
-        app.wait_for_text("#orders", "25 in all").await?;
-        app.wait_for_text(".ant-card-head", "CA certificate applications").await?;
-        app.screenshot(&screenshots_dir().join("11-english.png")).await?;
-        app.mouse_down_css("#language").await?;
-        app.click_css(".ant-select-item-option[title='中文']").await?;
-        app.wait_for_text("#orders", "共有 25 条").await?;
-        Ok((last_page, by_number))
-    })
-    .await;
-    if outcome.is_err() {
-        let _ = app.screenshot(&artifacts_dir().join("journey-search-failed.png")).await;
-    }
+    let outcome = app
+        .stretch(150, "journey-search-failed.png", async {
+            app.click_css("#refresh-orders").await?;
+            app.wait_for_text("#orders", "共有 26 条").await?;
+            assert_eq!(app.order_rows().await?.len(), 10);
+            // Page 2, then the jump to page 3 (6 left there).
+            app.click_css("#orders .ant-pagination-item-2").await?;
+            app.wait_for("#orders .ant-pagination-item-2.ant-pagination-item-active").await?;
+            app.type_into("#orders .ant-pagination-options-quick-jumper input", "3").await?;
+            app.click_text("#orders .ant-pagination-options-quick-jumper", "Go").await?;
+            app.wait_for("#orders .ant-pagination-item-3.ant-pagination-item-active").await?;
+            let last_page = app.order_rows().await?;
+            // By number.
+            app.type_into("#search_orderNo", &order_no).await?;
+            app.click_css("#search-submit").await?;
+            app.wait_for_text("#orders", "共有 1 条").await?;
+            let by_number = app.order_rows().await?;
+            // By status: 待认证 is every order but the first.
+            app.click_css("#search-reset").await?;
+            app.mouse_down_css("#search_status").await?;
+            app.click_css(".ant-select-item-option[title='待认证']").await?;
+            app.click_css("#search-submit").await?;
+            app.wait_for_text("#orders", "共有 25 条").await?;
+            app.screenshot(&screenshots_dir().join("09-search.png")).await?;
+            // English from the header's language switch, and back.
+            app.mouse_down_css("#language").await?;
+            app.click_css(".ant-select-item-option[title='English']").await?;
+            app.wait_for_text("#orders", "25 in all").await?;
+            app.wait_for_text(".ant-card-head", "CA certificate applications").await?;
+            app.screenshot(&screenshots_dir().join("11-english.png")).await?;
+            app.mouse_down_css("#language").await?;
+            app.click_css(".ant-select-item-option[title='中文']").await?;
+            app.wait_for_text("#orders", "共有 25 条").await?;
+            Ok((last_page, by_number))
+        })
+        .await;
     let (last_page, by_number) = outcome?;
     assert_eq!(last_page.len(), 6, "{last_page:?}");
     assert_eq!(by_number.len(), 1);
@@ -257,24 +249,22 @@ async fn the_whole_journey_against_a_platform_of_its_own_then_offline() -> Resul
     step("the platform stops; the app starts signed in and lists the orders offline");
     platform.shutdown().await?;
     let app = App::launch(Launch { data_dir: &app_dir, platform_url: Some(&url) }).await?;
-    let outcome = within(120, async {
-        app.wait_for("#offline-banner").await?;
-        app.wait_for_text("#orders", "共有 26 条").await?;
-        app.screenshot(&screenshots_dir().join("10-offline.png")).await?;
-        let rows = app.order_rows().await?;
-        // 查看 opens from what was kept at the last look.
-        app.type_into("#search_orderNo", &order_no).await?;
-        app.click_css("#search-submit").await?;
-        app.wait_for_text("#orders", "共有 1 条").await?;
-        app.click_text("#orders", "查看").await?;
-        app.wait_for("#detail-offline").await?;
-        app.wait_for_text(".order-detail", "重新提交，修改了：手机号码").await?;
-        Ok(rows)
-    })
-    .await;
-    if outcome.is_err() {
-        let _ = app.screenshot(&artifacts_dir().join("journey-offline-failed.png")).await;
-    }
+    let outcome = app
+        .stretch(120, "journey-offline-failed.png", async {
+            app.wait_for("#offline-banner").await?;
+            app.wait_for_text("#orders", "共有 26 条").await?;
+            app.screenshot(&screenshots_dir().join("10-offline.png")).await?;
+            let rows = app.order_rows().await?;
+            // 查看 opens from what was kept at the last look.
+            app.type_into("#search_orderNo", &order_no).await?;
+            app.click_css("#search-submit").await?;
+            app.wait_for_text("#orders", "共有 1 条").await?;
+            app.click_text("#orders", "查看").await?;
+            app.wait_for("#detail-offline").await?;
+            app.wait_for_text(".order-detail", "重新提交，修改了：手机号码").await?;
+            Ok(rows)
+        })
+        .await;
     let rows = outcome?;
     assert_eq!(rows.len(), 10);
     app.quit().await?;

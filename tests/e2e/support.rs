@@ -296,6 +296,23 @@ pub async fn within<T>(seconds: u64, stretch: impl std::future::Future<Output = 
     }
 }
 
+impl App {
+    /// Runs a stretch of a test within `seconds`; when it fails, the window as it was is saved as
+    /// `failure_shot` among the artifacts, to see why.
+    pub async fn stretch<T>(
+        &self,
+        seconds: u64,
+        failure_shot: &str,
+        steps: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
+        let outcome = within(seconds, steps).await;
+        if outcome.is_err() {
+            let _ = self.screenshot(&artifacts_dir().join(failure_shot)).await;
+        }
+        outcome
+    }
+}
+
 /// A step of a long test, shown as it happens (run with `--nocapture`).
 pub fn step(what: &str) {
     eprintln!("e2e: {what}");
