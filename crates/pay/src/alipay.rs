@@ -27,6 +27,33 @@ pub fn sign_request<'a>(signer: &RsaSigner, params: impl IntoIterator<Item = (&'
     signer.sign_base64(request_content(params).as_bytes())
 }
 
+/// Verifies a request's signature with the merchant's public key (the gateway's side).
+pub fn verify_request<'a>(
+    merchant_public_key: &RsaVerifier,
+    params: impl IntoIterator<Item = (&'a str, &'a str)> + Clone,
+) -> Result<()> {
+    let sign =
+        params.clone().into_iter().find(|(k, _)| *k == "sign").map(|(_, v)| v).ok_or(PayError::Missing("sign"))?;
+    merchant_public_key.verify_base64(request_content(params).as_bytes(), sign)
+}
+
+/// Signs an asynchronous notification's parameters (the gateway's side): the `sign` value.
+pub fn sign_notification<'a>(
+    signer: &RsaSigner,
+    params: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<String> {
+    signer.sign_base64(notification_content(params).as_bytes())
+}
+
+/// An open API answer as the gateway sends it: `{"<method>_response":{…},"sign":"…"}`, the
+/// signature over the response object's exact text.
+pub fn signed_response(signer: &RsaSigner, method: &str, response: &serde_json::Value) -> Result<String> {
+    let text = response.to_string();
+    let sign = signer.sign_base64(text.as_bytes())?;
+    let sign = serde_json::to_string(&sign).map_err(|e| PayError::Signing(e.to_string()))?;
+    Ok(format!("{{\"{}_response\":{text},\"sign\":{sign}}}", method.replace('.', "_")))
+}
+
 /// Verifies an asynchronous notification (its form parameters, URL-decoded) with Alipay's public key.
 pub fn verify_notification<'a>(
     alipay_public_key: &RsaVerifier,

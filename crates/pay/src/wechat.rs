@@ -47,6 +47,54 @@ impl Merchant {
     }
 }
 
+/// An Authorization header read back (the gateway's side).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authorization {
+    pub merchant_id: String,
+    pub nonce: String,
+    pub signature: String,
+    pub timestamp: i64,
+    pub serial: String,
+}
+
+impl Authorization {
+    /// Parses `WECHATPAY2-SHA256-RSA2048 mchid="…",nonce_str="…",signature="…",timestamp="…",serial_no="…"`.
+    pub fn parse(header: &str) -> Result<Authorization> {
+        let fields =
+            header.strip_prefix("WECHATPAY2-SHA256-RSA2048 ").ok_or_else(|| PayError::Malformed("认证类型".into()))?;
+        let mut found = std::collections::HashMap::new();
+        for field in fields.split(',') {
+            let (key, value) = field.trim().split_once('=').ok_or_else(|| PayError::Malformed(field.into()))?;
+            let value = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(value);
+            found.insert(key, value.to_owned());
+        }
+        let mut take = |key: &'static str| found.remove(key).ok_or(PayError::Missing(key));
+        Ok(Authorization {
+            merchant_id: take("mchid")?,
+            nonce: take("nonce_str")?,
+            signature: take("signature")?,
+            timestamp: take("timestamp")?.parse().map_err(|_| PayError::Malformed("timestamp".into()))?,
+            serial: take("serial_no")?,
+        })
+    }
+
+    /// Verifies the request it came with against the merchant's public key, within the same
+    /// five-minute window as callbacks.
+    pub fn verify(&self, merchant_key: &RsaVerifier, method: &str, url: &str, body: &str, now: i64) -> Result<()> {
+        if (now - self.timestamp).abs() > CALLBACK_WINDOW_SECONDS {
+            return Err(PayError::Stale);
+        }
+        let request = SignedRequest { method, url, timestamp: self.timestamp, nonce: &self.nonce, body };
+        merchant_key.verify_base64(request.message().as_bytes(), &self.signature)
+    }
+}
+
+/// The `Wechatpay-Signature` of an answer or a callback (the gateway's side): over
+/// `timestamp\nnonce\nbody\n`, what [`verify_callback`] checks.
+pub fn sign_callback(platform_signer: &RsaSigner, timestamp: i64, nonce: &str, body: &str) -> Result<String> {
+    platform_signer.sign_base64(format!("{timestamp}\n{nonce}\n{body}\n").as_bytes())
+}
+
 /// How far a callback's timestamp may be from now, either way.
 pub const CALLBACK_WINDOW_SECONDS: i64 = 300;
 
@@ -81,7 +129,7 @@ pub fn verify_callback<'k>(
 }
 
 /// A callback's body.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 pub struct Notification {
     pub id: String,
     pub event_type: String,
@@ -89,13 +137,37 @@ pub struct Notification {
 }
 
 /// The encrypted part of a callback.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 pub struct EncryptedResource {
     pub algorithm: String,
     pub ciphertext: String,
     #[serde(default)]
     pub associated_data: String,
     pub nonce: String,
+}
+
+impl EncryptedResource {
+    /// Encrypts a transaction for a callback (the gateway's side): AEAD_AES_256_GCM with the APIv3
+    /// key, `nonce` being 12 ASCII characters.
+    pub fn seal(
+        api_v3_key: &[u8; 32],
+        nonce: &str,
+        associated_data: &str,
+        plaintext: &str,
+    ) -> Result<EncryptedResource> {
+        let nonce_bytes: [u8; 12] =
+            nonce.as_bytes().try_into().map_err(|_| PayError::Malformed("nonce 须为 12 个字符".into()))?;
+        let cipher = Aes256Gcm::new_from_slice(api_v3_key).map_err(|_| PayError::Decrypt)?;
+        let sealed = cipher
+            .encrypt(&Nonce::from(nonce_bytes), Payload { msg: plaintext.as_bytes(), aad: associated_data.as_bytes() })
+            .map_err(|_| PayError::Decrypt)?;
+        Ok(EncryptedResource {
+            algorithm: "AEAD_AES_256_GCM".into(),
+            ciphertext: STANDARD.encode(sealed),
+            associated_data: associated_data.into(),
+            nonce: nonce.into(),
+        })
+    }
 }
 
 impl Notification {
@@ -161,7 +233,7 @@ pub fn code_url(answer_body: &str) -> Result<String> {
 }
 
 /// The decrypted transaction of a payment callback, as far as the platform needs it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 pub struct Transaction {
     pub mchid: String,
     pub appid: String,
@@ -171,7 +243,7 @@ pub struct Transaction {
     pub amount: TransactionAmount,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 pub struct TransactionAmount {
     pub total: i64,
 }

@@ -320,3 +320,105 @@ fn a_decrypted_transaction_pays_only_for_its_merchant_app_trade_and_amount() {
     let not_paid = wechat::Transaction { trade_state: "NOTPAY".into(), ..transaction.clone() };
     assert_eq!(not_paid.is_paid_for("1900009191", "wxd678efh567hg6787", "CD179594631257600", 30000), Ok(false));
 }
+
+// The gateway's side: what the sandbox gateway signs and seals must be what the platform's side
+// verifies and opens, and match the vectors where the result is deterministic.
+
+#[test]
+fn the_gateway_signs_a_callback_as_openssl_did_and_seals_it_as_the_vector() {
+    let (body, timestamp, nonce, signature) = callback();
+    let signed = wechat::sign_callback(&signer(), timestamp.parse().unwrap(), &nonce, &body).unwrap();
+    assert_eq!(signed, signature);
+
+    let notification = wechat::Notification::parse(&body).unwrap();
+    let key: [u8; 32] = std::fs::read(format!("{}/tests/vectors/wechat-callback.key", env!("CARGO_MANIFEST_DIR")))
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let resource = &notification.resource;
+    let sealed = wechat::EncryptedResource::seal(
+        &key,
+        &resource.nonce,
+        &resource.associated_data,
+        &vector("wechat-callback.plaintext"),
+    )
+    .unwrap();
+    assert_eq!(&sealed, resource);
+    assert!(matches!(wechat::EncryptedResource::seal(&key, "short", "", "{}"), Err(PayError::Malformed(_))));
+}
+
+#[test]
+fn the_gateway_reads_back_a_merchants_authorization_and_refuses_it_altered_or_stale() {
+    let merchant = wechat::Merchant {
+        merchant_id: "1900000001".into(),
+        certificate_serial: "5157F09EFDC096DE15EBE81A47057A7232F1B8E1".into(),
+        signer: signer(),
+    };
+    let body = r#"{"appid":"wx1"}"#;
+    let request = wechat::SignedRequest {
+        method: "POST",
+        url: wechat::NATIVE_ORDER_PATH,
+        timestamp: 1_795_946_312,
+        nonce: "593BEC0C930BF1AFEB40B4A08C8FB242",
+        body,
+    };
+    let header = merchant.authorization(&request).unwrap();
+    let read = wechat::Authorization::parse(&header).unwrap();
+    assert_eq!(read.merchant_id, "1900000001");
+    assert_eq!(read.serial, "5157F09EFDC096DE15EBE81A47057A7232F1B8E1");
+    let now = request.timestamp + 10;
+    assert_eq!(read.verify(&verifier(), "POST", wechat::NATIVE_ORDER_PATH, body, now), Ok(()));
+    assert_eq!(
+        read.verify(&verifier(), "POST", wechat::NATIVE_ORDER_PATH, r#"{"appid":"wx2"}"#, now),
+        Err(PayError::BadSignature)
+    );
+    assert_eq!(read.verify(&verifier(), "GET", wechat::NATIVE_ORDER_PATH, body, now), Err(PayError::BadSignature));
+    assert_eq!(read.verify(&verifier(), "POST", wechat::NATIVE_ORDER_PATH, body, now + 400), Err(PayError::Stale));
+    assert!(matches!(wechat::Authorization::parse("Bearer abc"), Err(PayError::Malformed(_))));
+    assert_eq!(
+        wechat::Authorization::parse("WECHATPAY2-SHA256-RSA2048 mchid=\"1\",nonce_str=\"n\""),
+        Err(PayError::Missing("signature"))
+    );
+}
+
+#[test]
+fn what_the_gateway_signs_for_alipay_the_merchant_verifies_and_the_reverse() {
+    // A page pay request: signed by the merchant, verified by the gateway.
+    let signed = alipay::PagePay {
+        app_id: "2021000000000000",
+        out_trade_no: "CDP1",
+        total_fen: 30_000,
+        subject: "CA数字证书",
+        return_url: "certdesk://pay/return",
+        notify_url: "http://127.0.0.1:1/notify",
+        timestamp: "2026-11-29 10:00:00",
+    }
+    .signed_params(&signer())
+    .unwrap();
+    let borrowed = || signed.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+    assert_eq!(alipay::verify_request(&verifier(), borrowed()), Ok(()));
+    let tampered: Vec<(&str, &str)> =
+        borrowed().map(|(k, v)| if k == "biz_content" { (k, r#"{"total_amount":"0.01"}"#) } else { (k, v) }).collect();
+    assert_eq!(alipay::verify_request(&verifier(), tampered), Err(PayError::BadSignature));
+
+    // A notification: signed by the gateway (sign_type is not covered), verified by the merchant.
+    let mut notification = vec![
+        ("app_id", "2021000000000000"),
+        ("out_trade_no", "CDP1"),
+        ("trade_no", "2026112922001400000000000001"),
+        ("total_amount", "300.00"),
+        ("trade_status", "TRADE_SUCCESS"),
+        ("sign_type", "RSA2"),
+    ];
+    let sign = alipay::sign_notification(&signer(), notification.clone()).unwrap();
+    notification.push(("sign", &sign));
+    assert_eq!(alipay::verify_notification(&verifier(), notification.clone()), Ok(()));
+
+    // An answer: signed over the response object's exact text.
+    let response =
+        serde_json::json!({"code": "10000", "msg": "Success", "out_trade_no": "CDP1", "trade_status": "TRADE_SUCCESS"});
+    let body = alipay::signed_response(&signer(), "alipay.trade.query", &response).unwrap();
+    assert_eq!(alipay::verify_response(&verifier(), &body, "alipay.trade.query").unwrap(), response);
+    let forged = body.replace("TRADE_SUCCESS", "TRADE_FINISHED");
+    assert_eq!(alipay::verify_response(&verifier(), &forged, "alipay.trade.query"), Err(PayError::BadSignature));
+}
