@@ -8,6 +8,8 @@
 //!   the `WECHATPAY2-SHA256-RSA2048` Authorization header.
 
 pub mod alipay;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod keys;
 pub mod wechat;
 
@@ -33,6 +35,11 @@ pub enum PayError {
     Decrypt,
     #[error("通知格式错误：{0}")]
     Malformed(String),
+    #[error("无法连接支付网关：{0}")]
+    Http(String),
+    /// The gateway answered (signed) and refused: its code and message.
+    #[error("支付网关拒绝：{message}（{code}）")]
+    Refused { code: String, message: String },
 }
 
 pub type Result<T, E = PayError> = std::result::Result<T, E>;

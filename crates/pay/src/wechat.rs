@@ -238,6 +238,8 @@ pub struct Transaction {
     pub mchid: String,
     pub appid: String,
     pub out_trade_no: String,
+    /// The gateway's number; absent until paid.
+    #[serde(default)]
     pub transaction_id: String,
     pub trade_state: String,
     pub amount: TransactionAmount,

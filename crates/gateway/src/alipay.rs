@@ -1,0 +1,148 @@
+//! `gateway.do`: Alipay's open API as the sandbox answers it. Every request is verified against
+//! the merchant's registered key; answers are signed with the gateway's key over the exact text
+//! of the `<method>_response` object.
+
+use crate::cashier;
+use crate::state::{Gateway, Provider, Refusal};
+use axum::extract::{Form, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use certdesk_pay::alipay;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+type Params = Vec<(String, String)>;
+
+pub(crate) async fn gateway_get(State(gateway): State<Arc<Gateway>>, Query(params): Query<Params>) -> Response {
+    handle(&gateway, params)
+}
+
+/// Parameters may come in the query (Alipay's SDKs put `charset` there) and in the form.
+pub(crate) async fn gateway_post(
+    State(gateway): State<Arc<Gateway>>,
+    Query(mut params): Query<Params>,
+    Form(form): Form<Params>,
+) -> Response {
+    params.extend(form);
+    handle(&gateway, params)
+}
+
+fn param<'a>(params: &'a Params, key: &str) -> &'a str {
+    params.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or("")
+}
+
+fn handle(gateway: &Arc<Gateway>, params: Params) -> Response {
+    let method = param(&params, "method").to_owned();
+    let page = method == "alipay.trade.page.pay";
+    let refuse = |sub_code: &str, sub_msg: &str| {
+        if page {
+            cashier::error_page(StatusCode::BAD_REQUEST, &format!("{sub_msg}（{sub_code}）"))
+        } else {
+            answer(
+                gateway,
+                &method,
+                json!({"code": "40002", "msg": "Invalid Arguments", "sub_code": sub_code, "sub_msg": sub_msg}),
+            )
+        }
+    };
+    let app_id = param(&params, "app_id");
+    let Some((merchant_key, _)) = gateway.merchant_key(Provider::Alipay, app_id) else {
+        return refuse("isv.invalid-app-id", "无效的AppID参数");
+    };
+    if alipay::verify_request(&merchant_key, params.iter().map(|(k, v)| (k.as_str(), v.as_str()))).is_err() {
+        return refuse("isv.invalid-signature", "验签出错");
+    }
+    let Ok(biz) = serde_json::from_str::<Value>(param(&params, "biz_content")) else {
+        return refuse("isv.invalid-parameter", "biz_content 不是 JSON");
+    };
+    let biz_str = |key: &str| biz.get(key).and_then(Value::as_str).unwrap_or("").to_owned();
+    let out_trade_no = biz_str("out_trade_no");
+    match method.as_str() {
+        "alipay.trade.page.pay" => {
+            let Ok(amount_fen) = alipay::parse_amount(&biz_str("total_amount")) else {
+                return refuse("isv.invalid-parameter", "金额格式错误");
+            };
+            if out_trade_no.is_empty() || amount_fen <= 0 {
+                return refuse("isv.missing-parameter", "缺少订单号或金额");
+            }
+            let return_url = Some(param(&params, "return_url")).filter(|u| !u.is_empty());
+            match gateway.open_trade(
+                Provider::Alipay,
+                app_id,
+                app_id,
+                &out_trade_no,
+                amount_fen,
+                &biz_str("subject"),
+                param(&params, "notify_url"),
+                return_url,
+            ) {
+                Ok(trade) => cashier::page_for(&trade),
+                Err(_) => refuse("ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改"),
+            }
+        }
+        "alipay.trade.query" => match gateway.find(Provider::Alipay, app_id, &out_trade_no) {
+            Some(trade) => answer(
+                gateway,
+                &method,
+                json!({
+                    "code": "10000",
+                    "msg": "Success",
+                    "trade_no": trade.trade_no,
+                    "out_trade_no": trade.out_trade_no,
+                    "trade_status": trade.alipay_status(),
+                    "total_amount": alipay::amount(trade.amount_fen),
+                    "send_pay_date": trade.paid_at.as_ref().map(certdesk_core::format_shanghai),
+                }),
+            ),
+            None => not_exist(gateway, &method),
+        },
+        "alipay.trade.refund" => {
+            let Ok(refund_fen) = alipay::parse_amount(&biz_str("refund_amount")) else {
+                return refuse("isv.invalid-parameter", "退款金额格式错误");
+            };
+            let request_no =
+                Some(biz_str("out_request_no")).filter(|n| !n.is_empty()).unwrap_or_else(|| out_trade_no.clone());
+            match gateway.refund(Provider::Alipay, app_id, &out_trade_no, &request_no, refund_fen) {
+                Ok(trade) => answer(
+                    gateway,
+                    &method,
+                    json!({
+                        "code": "10000",
+                        "msg": "Success",
+                        "trade_no": trade.trade_no,
+                        "out_trade_no": trade.out_trade_no,
+                        "refund_fee": alipay::amount(trade.refunded_fen()),
+                        "fund_change": "Y",
+                    }),
+                ),
+                Err(Refusal::NotFound) => not_exist(gateway, &method),
+                Err(Refusal::Inconsistent) => {
+                    business_failure(gateway, &method, "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额与此前请求不一致")
+                }
+                Err(Refusal::NotRefundable(why)) => business_failure(gateway, &method, "ACQ.TRADE_STATUS_ERROR", why),
+            }
+        }
+        _ => refuse("isv.invalid-method", "不存在的方法名"),
+    }
+}
+
+fn not_exist(gateway: &Gateway, method: &str) -> Response {
+    business_failure(gateway, method, "ACQ.TRADE_NOT_EXIST", "交易不存在")
+}
+
+fn business_failure(gateway: &Gateway, method: &str, sub_code: &str, sub_msg: &str) -> Response {
+    answer(
+        gateway,
+        method,
+        json!({"code": "40004", "msg": "Business Failed", "sub_code": sub_code, "sub_msg": sub_msg}),
+    )
+}
+
+/// A signed JSON answer.
+fn answer(gateway: &Gateway, method: &str, response: Value) -> Response {
+    let method = if method.is_empty() { "error" } else { method };
+    match alipay::signed_response(&gateway.alipay_key, method, &response) {
+        Ok(body) => ([(header::CONTENT_TYPE, "application/json;charset=utf-8")], body).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
