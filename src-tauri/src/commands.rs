@@ -1,10 +1,10 @@
 //! Tauri commands: each one line over `Desk`. Errors cross IPC as `{code, message}` (`ApiError`).
 
-use certdesk_api::{ApiError, FaceAttemptsView, PlatformSettings, Provider, SubmitOrder};
+use certdesk_api::{ApiError, FaceAttemptsView, PaymentMethod, PaymentStart, PlatformSettings, Provider, SubmitOrder};
 use certdesk_core::FieldError;
 use certdesk_desk::{
     AccountView, ApplicationForEdit, CaptureSink, CaptureStatus, Desk, DeskInfo, DeviceInfo, DraftInput, DraftSummary,
-    DraftView, FaceAttemptView, OrderDetailView, OrderRow, Registration,
+    DraftView, FaceAttemptView, OrderDetailView, OrderRow, PaymentProgressView, Registration,
 };
 use tauri::State;
 use tauri::ipc::{Channel, InvokeResponseBody, JavaScriptChannelId};
@@ -252,4 +252,52 @@ pub fn open_saved_file(app: tauri::AppHandle, path: String) -> Result<(), ApiErr
     app.opener()
         .open_path(path, None::<&str>)
         .map_err(|e| ApiError::new(certdesk_api::ErrorCode::Internal, format!("无法打开文件：{e}")))
+}
+
+/// 去支付 → 确认付款: opens the payment at the gateway. 支付宝's page is opened in the system
+/// browser here; 微信支付's code comes back for the window to show as a QR code.
+#[tauri::command]
+#[specta::specta]
+pub async fn start_payment(
+    desk: State<'_, Desk>,
+    app: tauri::AppHandle,
+    order_no: String,
+    method: PaymentMethod,
+) -> Result<PaymentStart, ApiError> {
+    let started = desk.start_payment(&order_no, method).await?;
+    if let Some(url) = &started.pay_url {
+        open_in_browser(&app, url)?;
+    }
+    Ok(started)
+}
+
+/// Opens the gateway page of a payment this app opened, again (the browser tab was closed).
+#[tauri::command]
+#[specta::specta]
+pub fn reopen_pay_page(desk: State<'_, Desk>, app: tauri::AppHandle, out_trade_no: String) -> Result<(), ApiError> {
+    let url = desk
+        .pay_page(&out_trade_no)
+        .ok_or_else(|| ApiError::new(certdesk_api::ErrorCode::NotFound, "找不到这笔付款的支付页面，请重新支付"))?;
+    open_in_browser(&app, &url)
+}
+
+fn open_in_browser(app: &tauri::AppHandle, url: &str) -> Result<(), ApiError> {
+    use tauri_plugin_opener::OpenerExt;
+    app.opener().open_url(url, None::<&str>).map_err(|e| {
+        ApiError::new(
+            certdesk_api::ErrorCode::Internal,
+            format!("无法打开浏览器：{e}。请复制链接到浏览器中打开：{url}"),
+        )
+    })
+}
+
+/// Where a payment stands: the platform asks the gateway. What the app polls while waiting.
+#[tauri::command]
+#[specta::specta]
+pub async fn payment_progress(
+    desk: State<'_, Desk>,
+    order_no: String,
+    out_trade_no: String,
+) -> Result<PaymentProgressView, ApiError> {
+    desk.payment_progress(&order_no, &out_trade_no).await
 }

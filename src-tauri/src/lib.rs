@@ -4,6 +4,7 @@
 
 mod commands;
 mod follow;
+mod pay_return;
 
 use certdesk_desk::{Desk, DeskConfig};
 use tauri::Manager;
@@ -44,8 +45,11 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::submit_face_attempt,
             commands::save_cover_sheet,
             commands::open_saved_file,
+            commands::start_payment,
+            commands::reopen_pay_page,
+            commands::payment_progress,
         ])
-        .events(tauri_specta::collect_events![follow::OrderStatusChanged])
+        .events(tauri_specta::collect_events![follow::OrderStatusChanged, pay_return::PayReturned])
         // Money is i64 fen; any real amount is far below 2^53, so a JS number is exact.
         .dangerously_cast_bigints_to_number()
 }
@@ -69,11 +73,32 @@ pub fn run() {
         .init();
     let builder = specta_builder();
     tauri::Builder::default()
+        // First: a second start (the browser opening certdesk://pay/return…) hands its address to
+        // this instance's deep-link plugin and exits.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.set_focus();
+            }
+        }))
+        .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
+            {
+                use tauri_plugin_deep_link::DeepLinkExt;
+                // Installed builds register certdesk:// through their bundle; a development build
+                // registers itself so the gateway's return reaches it too.
+                #[cfg(all(debug_assertions, any(target_os = "linux", windows)))]
+                if let Err(e) = app.deep_link().register_all() {
+                    tracing::info!(error = %e, "certdesk:// not registered with the desktop");
+                }
+                let handle = app.handle().clone();
+                app.deep_link().on_open_url(move |event| {
+                    pay_return::handle(&handle, event.urls().into_iter().map(|u| u.to_string()))
+                });
+            }
             let config = DeskConfig::from_env(app.path().app_data_dir()?);
             let desk = tauri::async_runtime::block_on(Desk::start(&config))?;
             app.manage(desk);

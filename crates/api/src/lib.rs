@@ -344,11 +344,81 @@ pub struct PaymentRecord {
     pub out_trade_no: String,
     pub method: PaymentMethod,
     pub amount: Money,
-    /// `pending`, `paid`, `failed`, `closed` or `refunded`.
-    pub state: String,
+    pub state: PaymentState,
     pub receipt_no: Option<String>,
     pub created_at: String,
     pub paid_at: Option<String>,
+    /// The gateway's own number for the trade (支付宝交易号, 微信支付订单号).
+    pub gateway_trade_no: Option<String>,
+    /// How many notifications the gateway sent for it (each kept as received).
+    pub notifications: i64,
+    /// When the gateway confirmed its refund.
+    pub refunded_at: Option<String>,
+}
+
+/// Where a payment stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum PaymentState {
+    /// Opened at the gateway, not paid (yet).
+    Pending,
+    /// Paid; the order moved on.
+    Paid,
+    Failed,
+    /// Closed without payment (cancelled at the cashier, or expired).
+    Closed,
+    /// Paid and given back: the order was cancelled, or it had been paid already.
+    Refunded,
+}
+
+impl PaymentState {
+    pub fn code(self) -> &'static str {
+        match self {
+            PaymentState::Pending => "pending",
+            PaymentState::Paid => "paid",
+            PaymentState::Failed => "failed",
+            PaymentState::Closed => "closed",
+            PaymentState::Refunded => "refunded",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<PaymentState> {
+        [Self::Pending, Self::Paid, Self::Failed, Self::Closed, Self::Refunded].into_iter().find(|s| s.code() == code)
+    }
+}
+
+/// `POST /v1/orders/{no}/payments`: 去支付 with 支付宝 (`alipay`) or 微信支付 (`wechat`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StartPayment {
+    pub method: PaymentMethod,
+    /// Where the gateway sends the browser back after paying: `certdesk://pay/return` (the app's
+    /// deep link) or a loopback `http://127.0.0.1:PORT/…` address. Only Alipay uses it.
+    #[serde(default)]
+    pub return_url: Option<String>,
+}
+
+/// A payment opened at the gateway: where to pay it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentStart {
+    pub out_trade_no: String,
+    pub method: PaymentMethod,
+    pub amount: Money,
+    /// 支付宝: the gateway's page, opened in the system browser.
+    pub pay_url: Option<String>,
+    /// 微信支付: the code shown as a QR code for the phone to scan.
+    pub code_url: Option<String>,
+}
+
+/// `GET /v1/orders/{no}/payments/{out_trade_no}`: the payment as the platform knows it after asking
+/// the gateway, and the order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentProgress {
+    pub out_trade_no: String,
+    pub state: PaymentState,
+    pub order: OrderSummary,
 }
 
 /// A row of the review queue: an order waiting for review and how long it has waited.

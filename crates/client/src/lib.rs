@@ -4,7 +4,7 @@
 use certdesk_api::{
     ApiError, ApplicantLogin, ApplicantRegistration, ApplicantSession, CalendarDocument, ErrorCode, EventFeed,
     FaceAttemptResult, FaceAttemptsView, IDEMPOTENCY_KEY, OrderDetail, OrderPage, OrderQuery, OrderSummary,
-    PlatformSettings, Provider, SubmitOrder,
+    PaymentProgress, PaymentStart, PlatformSettings, Provider, StartPayment, SubmitOrder,
 };
 use certdesk_core::OrderNumber;
 use reqwest::{Method, RequestBuilder};
@@ -188,6 +188,16 @@ impl PlatformClient {
             .header(reqwest::header::CONTENT_TYPE, "image/jpeg")
             .body(jpeg);
         send(request).await
+    }
+
+    /// 去支付: opens a payment at the gateway (支付宝's page or 微信支付's code).
+    pub async fn start_payment(&self, order_no: &OrderNumber, request: &StartPayment) -> Result<PaymentStart> {
+        send(self.request(Method::POST, &format!("/v1/orders/{order_no}/payments")).json(request)).await
+    }
+
+    /// Where a payment stands; the platform asks the gateway while it is pending.
+    pub async fn payment_progress(&self, order_no: &OrderNumber, out_trade_no: &str) -> Result<PaymentProgress> {
+        send(self.request(Method::GET, &format!("/v1/orders/{order_no}/payments/{out_trade_no}"))).await
     }
 
     pub async fn order(&self, order_no: &OrderNumber) -> Result<OrderSummary> {

@@ -12,7 +12,10 @@ pub use certdesk_camera::{DeviceInfo, SourceConfig};
 pub use drafts::{DraftInput, DraftSummary, DraftView};
 pub use face::{CaptureSink, CaptureStatus, FaceAttemptView};
 
-use certdesk_api::{ApiError, ApplicantSession, ErrorCode, OrderSummary, Provider, SubmitOrder};
+use certdesk_api::{
+    ApiError, ApplicantSession, ErrorCode, OrderSummary, PaymentMethod, PaymentStart, PaymentState, Provider,
+    StartPayment, SubmitOrder,
+};
 use certdesk_client::PlatformClient;
 use certdesk_platform::{Platform, PlatformConfig, PlatformHandle};
 use certdesk_vault::Sealer;
@@ -255,6 +258,28 @@ pub struct Desk {
     capture: face::CaptureSlot,
     /// Kept so the embedded platform lives as long as the app.
     embedded: Option<PlatformHandle>,
+    /// The gateway pages of the payments opened here, by trade number.
+    pay_pages: Mutex<std::collections::HashMap<String, String>>,
+}
+
+/// Where the gateway sends the browser back after paying: the app's deep link.
+pub const PAY_RETURN_URL: &str = "certdesk://pay/return";
+
+/// The trade number a gateway's return names (`certdesk://pay/return?…&out_trade_no=…`), if the
+/// address is the app's return at all. It only tells the app which payment to ask about.
+pub fn pay_return_trade(url: &str) -> Option<String> {
+    let query = url.strip_prefix(PAY_RETURN_URL)?.strip_prefix('?')?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).ok()?;
+    pairs.into_iter().find(|(k, _)| k == "out_trade_no").map(|(_, v)| v).filter(|v| !v.is_empty())
+}
+
+/// A payment as the app shows it while waiting: its state and the order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentProgressView {
+    pub out_trade_no: String,
+    pub state: PaymentState,
+    pub row: OrderRow,
 }
 
 /// The key that seals the app's local personal data: in the OS keychain where there is one,
@@ -299,6 +324,7 @@ impl Desk {
             camera: config.camera.clone(),
             capture: face::CaptureSlot::default(),
             embedded,
+            pay_pages: Mutex::default(),
         })
     }
 
@@ -599,6 +625,33 @@ impl Desk {
     pub async fn cancel(&self, order_no: &str) -> Result<OrderRow, ApiError> {
         let order_no = certdesk_core::OrderNumber::parse(order_no).map_err(ApiError::from)?;
         self.record(self.client.cancel(&order_no).await)
+    }
+
+    /// 去支付 with 支付宝 or 微信支付: the payment opened at the gateway. The gateway sends the
+    /// browser back to [`PAY_RETURN_URL`]; the app then asks [`Desk::payment_progress`].
+    pub async fn start_payment(&self, order_no: &str, method: PaymentMethod) -> Result<PaymentStart, ApiError> {
+        let order_no = certdesk_core::OrderNumber::parse(order_no).map_err(ApiError::from)?;
+        let request = StartPayment { method, return_url: Some(PAY_RETURN_URL.to_owned()) };
+        let started = self.client.start_payment(&order_no, &request).await.map_err(DeskError::from)?;
+        if let Some(url) = &started.pay_url {
+            lock(&self.pay_pages).insert(started.out_trade_no.clone(), url.clone());
+        }
+        Ok(started)
+    }
+
+    /// The gateway page of a payment this app opened (to open it again in the browser); `None`
+    /// for any other address, so the window cannot have the app open arbitrary pages.
+    pub fn pay_page(&self, out_trade_no: &str) -> Option<String> {
+        lock(&self.pay_pages).get(out_trade_no).cloned()
+    }
+
+    /// Where a payment stands, as the platform finds it by asking the gateway; the order as it
+    /// now stands is kept locally. The browser's return proves nothing: only this does.
+    pub async fn payment_progress(&self, order_no: &str, out_trade_no: &str) -> Result<PaymentProgressView, ApiError> {
+        let number = certdesk_core::OrderNumber::parse(order_no).map_err(ApiError::from)?;
+        let progress = self.client.payment_progress(&number, out_trade_no).await.map_err(DeskError::from)?;
+        let row = self.record(Ok(progress.order))?;
+        Ok(PaymentProgressView { out_trade_no: progress.out_trade_no, state: progress.state, row })
     }
 
     /// Keeps what the platform answered and returns it as a row.

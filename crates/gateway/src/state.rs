@@ -1,9 +1,10 @@
 //! What the sandbox knows: its keys, the registered merchants (kept in `merchants.json`) and the
 //! trades (in memory).
 
-use crate::keys::{load_or_create, random_token, serial_of};
+use crate::keys::{random_token, serial_of};
 use crate::notify::NotifySchedule;
 use crate::{GatewayConfig, GatewayError, Result};
+use certdesk_pay::load_or_create_key_pair as load_or_create;
 use certdesk_pay::{RsaSigner, RsaVerifier};
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
@@ -191,12 +192,7 @@ impl Gateway {
                 let text =
                     serde_json::to_string_pretty(&*merchants).map_err(|e| GatewayError::Registry(e.to_string()))?;
                 // Holds the APIv3 keys: the owner's only, like the private keys.
-                std::fs::write(&self.registry_path, text)?;
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::PermissionsExt;
-                    std::fs::set_permissions(&self.registry_path, std::fs::Permissions::from_mode(0o600))?;
-                }
+                certdesk_pay::write_owner_only(&self.registry_path, text.as_bytes())?;
                 merchant
             }
         };

@@ -81,3 +81,33 @@ pub fn generate_key_pair() -> Result<(String, String)> {
     let public = key.to_public_key().to_public_key_pem(LineEnding::LF).map_err(|e| PayError::Key(e.to_string()))?;
     Ok((private, public))
 }
+
+/// A key pair kept as files: `NAME.pem` (PKCS#8, readable by its owner only) and `NAME.pub.pem`
+/// (SPKI) under `dir`, made by [`generate_key_pair`] the first time. The sandbox gateway keeps its
+/// keys so, and the platform its merchant key for the sandbox: none is ever shipped.
+pub fn load_or_create_key_pair(dir: &std::path::Path, name: &str) -> Result<(RsaSigner, String)> {
+    let io = |e: std::io::Error| PayError::Key(e.to_string());
+    let private_path = dir.join(format!("{name}.pem"));
+    let public_path = dir.join(format!("{name}.pub.pem"));
+    if private_path.exists() && public_path.exists() {
+        let signer = RsaSigner::from_pkcs8_pem(&std::fs::read_to_string(&private_path).map_err(io)?)?;
+        return Ok((signer, std::fs::read_to_string(&public_path).map_err(io)?));
+    }
+    let (private, public) = generate_key_pair()?;
+    write_owner_only(&private_path, private.as_bytes()).map_err(io)?;
+    std::fs::write(&public_path, &public).map_err(io)?;
+    Ok((RsaSigner::from_pkcs8_pem(&private)?, public))
+}
+
+/// Writes a secret readable by its owner only (on Unix; elsewhere the folder's permissions apply).
+pub fn write_owner_only(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(bytes)
+}

@@ -1,6 +1,7 @@
 //! The payment gateways' protocols, as pure functions and small types: what is signed, how, and how
-//! an answer or a notification is verified. No HTTP and no storage here: the platform and the
-//! sandbox gateway use these on both sides of the wire.
+//! an answer or a notification is verified. No HTTP here (but for the `client` feature, the
+//! merchant's calls) and no storage (but for key files): the platform and the sandbox gateway use
+//! these on both sides of the wire.
 //!
 //! - [`alipay`]: RSA2 (SHA256withRSA) over the sorted `key=value` string, as Alipay's open
 //!   platform defines it for requests and asynchronous notifications.
@@ -13,7 +14,7 @@ pub mod client;
 pub mod keys;
 pub mod wechat;
 
-pub use keys::{RsaSigner, RsaVerifier, generate_key_pair};
+pub use keys::{RsaSigner, RsaVerifier, generate_key_pair, load_or_create_key_pair, write_owner_only};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PayError {

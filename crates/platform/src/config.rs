@@ -30,6 +30,62 @@ pub struct PlatformConfig {
     /// The CJK font of 邮寄纸质资料's cover sheet (`path`, or `path#index` for a face in a font
     /// collection); unset, a system font is looked for (Noto Sans CJK, Microsoft YaHei, STHeiti…).
     pub cover_sheet_font: Option<String>,
+    /// Online payment (`[payments]`): the sandbox gateway, or Alipay and WeChat Pay merchant
+    /// credentials. Without any, 去支付 is refused and fees are taken at the counter.
+    pub payments: PaymentsConfig,
+}
+
+/// `[payments]`.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct PaymentsConfig {
+    /// `"embedded"`: start the sandbox gateway inside the platform (data under `data_dir`); or the
+    /// URL of a running `certdesk-gateway`. The platform registers its merchant key (made at first
+    /// start, kept in `data_dir`) and uses the sandbox for both methods.
+    pub sandbox_gateway: Option<String>,
+    /// Alipay page pay with real credentials (`[payments.alipay]`).
+    pub alipay: Option<AlipayConfig>,
+    /// WeChat Pay Native with real credentials (`[payments.wechat]`).
+    pub wechat: Option<WechatConfig>,
+    /// The platform's address as the gateways reach it, for `notify_url`; by default its own
+    /// listening address (right for the embedded platform and the sandbox).
+    pub public_url: Option<String>,
+    /// How often payments left pending are reconciled with the gateway (seconds; default 60).
+    pub reconcile_every_seconds: Option<f64>,
+    /// A pending payment the gateway does not know after this many minutes is closed (default 30).
+    pub expire_after_minutes: Option<u64>,
+}
+
+/// `[payments.alipay]`: the merchant's app id and key, and Alipay's public key (PEM files).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlipayConfig {
+    /// `https://openapi.alipay.com/gateway.do`
+    pub gateway_url: String,
+    pub app_id: String,
+    /// PKCS#8 PEM file of the merchant's private key.
+    pub private_key: PathBuf,
+    /// SPKI PEM file of Alipay's public key.
+    pub alipay_public_key: PathBuf,
+}
+
+/// `[payments.wechat]`: the merchant's ids, key and APIv3 key, and the platform certificate's key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WechatConfig {
+    /// `https://api.mch.weixin.qq.com`
+    pub base_url: String,
+    pub app_id: String,
+    pub merchant_id: String,
+    /// The serial number of the merchant's API certificate.
+    pub merchant_serial: String,
+    /// PKCS#8 PEM file of the merchant's private key.
+    pub private_key: PathBuf,
+    /// The platform certificate's serial number and its public key (SPKI PEM file).
+    pub platform_serial: String,
+    pub platform_public_key: PathBuf,
+    /// The 32-character APIv3 key.
+    pub api_v3_key: String,
 }
 
 impl Default for PlatformConfig {
@@ -45,16 +101,19 @@ impl Default for PlatformConfig {
             fees: FeeSchedule::default(),
             face: FaceProviderConfig::default(),
             cover_sheet_font: None,
+            payments: PaymentsConfig::default(),
         }
     }
 }
 
 impl PlatformConfig {
-    /// The embedded platform: loopback, a free port, demo data, its database under `data_dir`.
+    /// The embedded platform: loopback, a free port, demo data, the sandbox payment gateway, its
+    /// database under `data_dir`.
     pub fn embedded(data_dir: impl Into<PathBuf>) -> Self {
         PlatformConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir: data_dir.into(),
+            payments: PaymentsConfig { sandbox_gateway: Some("embedded".into()), ..PaymentsConfig::default() },
             ..PlatformConfig::default()
         }
     }

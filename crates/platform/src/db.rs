@@ -2,7 +2,7 @@
 //! WAL and a busy timeout, migrations that only add.
 
 use crate::{PlatformError, Result};
-use certdesk_api::{CounterPayment, OrderSummary, PaymentMethod, PaymentRecord, Provider};
+use certdesk_api::{CounterPayment, OrderSummary, PaymentMethod, PaymentRecord, PaymentState, Provider};
 use certdesk_core::{
     Actor, Application, FaceAttempts, MAX_FACE_ATTEMPTS_PER_DAY, Money, OrderEvent, OrderNumber, OrderState,
     OrderStatus, SHANGHAI,
@@ -131,6 +131,32 @@ const MIGRATIONS: &[M<'static>] = &[
     );
     CREATE UNIQUE INDEX one_paid_payment_per_order ON payments(order_no) WHERE state = 'paid';
     CREATE INDEX payments_by_order ON payments(order_no, id);",
+    ),
+    // Payments through the gateways: the gateway's trade number, every notification as received
+    // (raw, with what the platform made of it), and refunds (requested before they are sent, so a
+    // refund interrupted half-way is retried under the same request number, never made twice).
+    M::up(
+        "ALTER TABLE payments ADD COLUMN gateway_trade_no TEXT;
+    CREATE INDEX pending_payments ON payments(state, created_at) WHERE state = 'pending';
+    CREATE TABLE payment_notifications (
+        id INTEGER PRIMARY KEY,
+        provider TEXT NOT NULL,
+        out_trade_no TEXT,
+        received_at TEXT NOT NULL,
+        raw TEXT NOT NULL,
+        outcome TEXT NOT NULL
+    );
+    CREATE TABLE refunds (
+        id INTEGER PRIMARY KEY,
+        out_trade_no TEXT NOT NULL REFERENCES payments(out_trade_no),
+        out_request_no TEXT NOT NULL UNIQUE,
+        amount_fen INTEGER NOT NULL CHECK (amount_fen > 0),
+        reason TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('requested', 'done')),
+        created_at TEXT NOT NULL,
+        done_at TEXT,
+        last_error TEXT
+    );",
     ),
 ];
 
@@ -554,8 +580,11 @@ impl Db {
     pub fn payments(&self, order_no: &OrderNumber) -> Result<Vec<PaymentRecord>> {
         self.with(|conn| {
             let mut stmt = conn.prepare(
-                "SELECT out_trade_no, method, amount_fen, state, receipt_no, created_at, paid_at
-                 FROM payments WHERE order_no = ?1 ORDER BY id",
+                "SELECT p.out_trade_no, p.method, p.amount_fen, p.state, p.receipt_no, p.created_at, p.paid_at,
+                    p.gateway_trade_no,
+                    (SELECT COUNT(*) FROM payment_notifications n WHERE n.out_trade_no = p.out_trade_no),
+                    (SELECT r.done_at FROM refunds r WHERE r.out_trade_no = p.out_trade_no AND r.state = 'done')
+                 FROM payments p WHERE p.order_no = ?1 ORDER BY p.id",
             )?;
             let rows = stmt.query_map([order_no.as_str()], |r| {
                 let method: String = r.get(1)?;
@@ -564,10 +593,17 @@ impl Db {
                     method: PaymentMethod::from_code(&method)
                         .ok_or_else(|| from_sql(1, PlatformError::Internal(format!("payment method {method}"))))?,
                     amount: Money::from_fen(r.get(2)?),
-                    state: r.get(3)?,
+                    state: {
+                        let state: String = r.get(3)?;
+                        PaymentState::from_code(&state)
+                            .ok_or_else(|| from_sql(3, PlatformError::Internal(format!("payment state {state}"))))?
+                    },
                     receipt_no: r.get(4)?,
                     created_at: r.get(5)?,
                     paid_at: r.get(6)?,
+                    gateway_trade_no: r.get(7)?,
+                    notifications: r.get(8)?,
+                    refunded_at: r.get(9)?,
                 })
             })?;
             Ok(rows.collect::<Result<_, _>>()?)
@@ -651,7 +687,7 @@ fn face_attempts_in(conn: &Connection, digest: &str, now: &DateTime<FixedOffset>
 }
 
 /// Applies `event` inside `tx`: the order's state through `core::apply`, then its history row.
-fn apply_event(
+pub(crate) fn apply_event(
     tx: &rusqlite::Transaction<'_>,
     order_no: &OrderNumber,
     organisation_id: Option<i64>,
@@ -736,6 +772,6 @@ pub struct OrderFilter {
     pub offset: u32,
 }
 
-fn from_sql(column: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
+pub(crate) fn from_sql(column: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(e))
 }

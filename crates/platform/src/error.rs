@@ -32,6 +32,10 @@ pub enum PlatformError {
     /// A service the platform depends on (the face verification provider) could not answer.
     #[error("{0}")]
     Unavailable(String),
+    /// Online payment is not offered, or its gateway could not answer: the message is the
+    /// applicant's (the gateway's own words go to the log where the error is made).
+    #[error("{0}")]
+    PaymentUnavailable(String),
     /// No CJK font to set the cover sheet in: the message says what to install or configure.
     #[error("{0}")]
     NoFont(String),
@@ -99,6 +103,9 @@ impl PlatformError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 ApiError::new(ErrorCode::Unavailable, "人脸认证服务暂时不可用，本次不计入次数，请稍后重试"),
             ),
+            PlatformError::PaymentUnavailable(message) => {
+                (StatusCode::SERVICE_UNAVAILABLE, ApiError::new(ErrorCode::Unavailable, message.clone()))
+            }
             PlatformError::NoFont(message) => {
                 (StatusCode::SERVICE_UNAVAILABLE, ApiError::new(ErrorCode::Unavailable, message.clone()))
             }

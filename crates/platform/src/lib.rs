@@ -10,11 +10,13 @@ pub mod cover_sheet;
 mod db;
 mod error;
 pub mod face;
+mod payment_store;
+mod payments;
 mod routes;
 mod sessions;
 pub mod staff;
 
-pub use config::PlatformConfig;
+pub use config::{AlipayConfig, PaymentsConfig, PlatformConfig, WechatConfig};
 pub use error::{PlatformError, Result};
 pub use routes::openapi;
 
@@ -35,6 +37,8 @@ pub struct PlatformHandle {
     state: Arc<routes::AppState>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    /// The reconciliation of pending payments, stopped with the server.
+    reconciliation: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl PlatformHandle {
@@ -54,6 +58,9 @@ impl PlatformHandle {
     }
 
     pub async fn shutdown(mut self) -> Result<()> {
+        if let Some(reconciliation) = self.reconciliation.take() {
+            reconciliation.abort();
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -73,6 +80,9 @@ impl PlatformHandle {
 
 impl Drop for PlatformHandle {
     fn drop(&mut self) {
+        if let Some(reconciliation) = self.reconciliation.take() {
+            reconciliation.abort();
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -101,9 +111,12 @@ impl Platform {
             Some(path) => PlatformError::Config(format!("{}: {e}", path.display())),
             None => PlatformError::Config(e.to_string()),
         })?;
-        let state = Arc::new(routes::AppState::new(db, sealer, &config, calendar_text, calendar)?);
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
+        let payments =
+            payments::Gateways::from_config(&config.payments, &config.data_dir, &format!("http://{addr}")).await?;
+        let state = Arc::new(routes::AppState::new(db, sealer, &config, calendar_text, calendar, payments)?);
+        let reconciliation = payments::spawn_reconciliation(Arc::clone(&state));
         let (stop, stopped) = oneshot::channel::<()>();
         let app = routes::router(Arc::clone(&state));
         let task = tokio::spawn(async move {
@@ -115,6 +128,6 @@ impl Platform {
                 .await
         });
         tracing::info!(%addr, "platform listening");
-        Ok(PlatformHandle { addr, state, stop: Some(stop), task: Some(task) })
+        Ok(PlatformHandle { addr, state, stop: Some(stop), task: Some(task), reconciliation })
     }
 }

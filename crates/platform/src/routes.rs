@@ -15,8 +15,8 @@ use axum::{Json, Router};
 use certdesk_api::{
     ApiError, ApplicantLogin, ApplicantRegistration, ApplicantSession, CalendarDocument, CounterPayment, ErrorCode,
     EtaView, EventFeed, EventQuery, FaceAttemptResult, FaceAttemptsView, FeedEvent, IDEMPOTENCY_KEY, OrderDetail,
-    OrderEventRecord, OrderPage, OrderQuery, OrderSummary, PaymentMethod, PaymentRecord, PlatformSettings, Provider,
-    Rejection, ReviewItem, Shipment, StaffLogin, StaffSession, SubmitOrder,
+    OrderEventRecord, OrderPage, OrderQuery, OrderSummary, PaymentMethod, PaymentProgress, PaymentRecord, PaymentStart,
+    PlatformSettings, Provider, Rejection, ReviewItem, Shipment, StaffLogin, StaffSession, StartPayment, SubmitOrder,
 };
 use certdesk_core::{
     Actor, Application, CreditCode, Error as RuleError, FaceAttempts, FeeSchedule, FieldError, FormField, IdNumber,
@@ -35,7 +35,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub struct AppState {
-    db: Db,
+    pub(crate) db: Db,
+    /// The gateways of online payment; `None` when only the counter takes fees.
+    pub(crate) payments: Option<crate::payments::Gateways>,
     sealer: Sealer,
     face: Arc<dyn FaceVerifier>,
     numbers: OrderNumberGenerator,
@@ -57,11 +59,13 @@ impl AppState {
         config: &PlatformConfig,
         calendar_text: String,
         work_calendar: WorkCalendar,
+        payments: Option<crate::payments::Gateways>,
     ) -> Result<Self> {
         let numbers = OrderNumberGenerator::starting_after(db.last_order_number()?.as_ref());
         let version = work_calendar.version().to_owned();
         Ok(AppState {
             db,
+            payments,
             sealer,
             face: config.face.build(),
             numbers,
@@ -133,7 +137,8 @@ fn api() -> OpenApiRouter<Shared> {
         .routes(routes!(ship))
         .routes(routes!(issue_on_site))
         .routes(routes!(counter_payment))
-        .routes(routes!(payments))
+        .routes(routes!(payments, start_payment))
+        .routes(routes!(payment_progress))
 }
 
 #[derive(OpenApi)]
@@ -173,6 +178,10 @@ pub fn router(state: Shared) -> Router {
     let document = Arc::new(document);
     router
         .route("/v1/openapi.json", get(move || async move { Json(document.as_ref().clone()) }))
+        // The gateways' notifications speak the providers' protocols, not this API's: outside the
+        // OpenAPI document, documented by Alipay and WeChat Pay.
+        .route("/v1/payments/alipay/notify", axum::routing::post(alipay_notify))
+        .route("/v1/payments/wechat/notify", axum::routing::post(wechat_notify))
         .fallback(|| async { PlatformError::NotFound("接口不存在".into()) })
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::trace::TraceLayer::new_for_http())
@@ -597,7 +606,17 @@ async fn cancel(
     caller: ApplicantCaller,
     Path(no): Path<String>,
 ) -> Result<Json<OrderSummary>> {
-    applicant_event(&s, caller, &no, OrderEvent::Cancelled).await
+    let Json(order) = applicant_event(&s, caller, &no, OrderEvent::Cancelled).await?;
+    if let OrderStatus::Cancelled { refund_owed: true } = order.status {
+        // Paid online: the whole payment goes back through its gateway. The refund is recorded
+        // first, so a failure here is retried by reconciliation under the same request number.
+        let order_no = order.order_no.clone();
+        let at = Utc::now().with_timezone(&certdesk_core::SHANGHAI).to_rfc3339();
+        if let Some(refund) = blocking(&s, move |s| s.db.request_order_refund(&order_no, &at)).await? {
+            crate::payments::send_refund(&s, refund).await;
+        }
+    }
+    Ok(Json(order))
 }
 
 /// 发票申请.
@@ -816,6 +835,113 @@ async fn payments(
     })
     .await?;
     Ok(Json(payments))
+}
+
+/// 去支付: opens a payment of the order's fee at the chosen gateway.
+#[utoipa::path(
+    post,
+    path = "/v1/orders/{order_no}/payments",
+    tag = "applicant",
+    summary = "去支付：在支付宝或微信支付开立付款",
+    params(("order_no" = String, Path, description = "订单编号（15位数字）")),
+    request_body = StartPayment,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功：支付宝返回 payUrl（在浏览器打开），微信支付返回 codeUrl（显示二维码）", body = PaymentStart),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 404, description = "订单不存在或不属于本机构", body = ApiError),
+        (status = 409, description = "订单当前状态不允许付款", body = ApiError),
+        (status = 422, description = "付款方式或返回地址不可用", body = ApiError),
+        (status = 503, description = "未开通在线支付或支付网关暂时无法使用", body = ApiError)
+    )
+)]
+async fn start_payment(
+    State(state): State<Shared>,
+    caller: ApplicantCaller,
+    Path(order_no): Path<String>,
+    ApiJson(request): ApiJson<StartPayment>,
+) -> Result<Json<PaymentStart>> {
+    let order_no = OrderNumber::parse(&order_no)?;
+    if !matches!(request.method, PaymentMethod::Alipay | PaymentMethod::Wechat) {
+        return Err(PlatformError::Unprocessable("在线支付只能选择支付宝或微信支付".into()));
+    }
+    let return_url = request.return_url.unwrap_or_else(|| "certdesk://pay/return".into());
+    // Only the app's own deep link or a loopback page: never a redirect to somewhere else.
+    let loopback =
+        ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"].iter().any(|p| return_url.starts_with(p));
+    if !(return_url.starts_with("certdesk://") || loopback) {
+        return Err(PlatformError::Unprocessable("返回地址只能是 certdesk:// 或本机地址".into()));
+    }
+    let gateways = state
+        .payments
+        .as_ref()
+        .ok_or_else(|| PlatformError::PaymentUnavailable("平台未开通在线支付，请到服务窗口缴费".into()))?;
+    let organisation = caller.applicant.organisation_id;
+    let at = Utc::now().with_timezone(&certdesk_core::SHANGHAI).to_rfc3339();
+    let method = request.method;
+    let (out_trade_no, order) =
+        blocking(&state, move |s| s.db.open_gateway_payment(&order_no, organisation, method, &at)).await?;
+    let subject = format!("CA数字证书（{}，订单{}）", order.provider_name, order.order_no);
+    let (pay_url, code_url) = gateways.open(method, &out_trade_no, order.fee.fen(), &subject, &return_url).await?;
+    tracing::info!(order_no = %order.order_no, out_trade_no, method = method.code(), "payment opened");
+    Ok(Json(PaymentStart { out_trade_no, method, amount: order.fee, pay_url, code_url }))
+}
+
+/// The payment as it stands, after asking the gateway while it is pending: what the app polls
+/// after the browser returns (the return itself proves nothing).
+#[utoipa::path(
+    get,
+    path = "/v1/orders/{order_no}/payments/{out_trade_no}",
+    tag = "applicant",
+    summary = "付款结果：待支付时向支付网关查询",
+    params(
+        ("order_no" = String, Path, description = "订单编号（15位数字）"),
+        ("out_trade_no" = String, Path, description = "去支付返回的商户订单号")
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功", body = PaymentProgress),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 404, description = "订单或付款不存在", body = ApiError)
+    )
+)]
+async fn payment_progress(
+    State(state): State<Shared>,
+    caller: ApplicantCaller,
+    Path((order_no, out_trade_no)): Path<(String, String)>,
+) -> Result<Json<PaymentProgress>> {
+    let order_no = OrderNumber::parse(&order_no)?;
+    let organisation = caller.applicant.organisation_id;
+    let (no, trade) = (order_no.clone(), out_trade_no.clone());
+    blocking(&state, move |s| {
+        s.db.order_of(&no, Some(organisation))?.ok_or_else(|| PlatformError::NotFound("订单不存在".into()))?;
+        match s.db.payment(&trade)? {
+            Some(payment) if payment.order_no == no => Ok(()),
+            _ => Err(PlatformError::NotFound("付款记录不存在".into())),
+        }
+    })
+    .await?;
+    let payment_state = crate::payments::progress(&state, &out_trade_no).await?;
+    let order = blocking(&state, move |s| s.db.order(&order_no))
+        .await?
+        .ok_or_else(|| PlatformError::NotFound("订单不存在".into()))?;
+    Ok(Json(PaymentProgress { out_trade_no, state: payment_state, order }))
+}
+
+async fn alipay_notify(State(state): State<Shared>, body: String) -> &'static str {
+    crate::payments::alipay_notification(&state, &body).await
+}
+
+async fn wechat_notify(State(state): State<Shared>, headers: HeaderMap, body: String) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match crate::payments::wechat_notification(&state, &headers, &body).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(message) => {
+            (StatusCode::BAD_REQUEST, Json(serde_json::json!({"code": "FAIL", "message": message}))).into_response()
+        }
+    }
 }
 
 /// The events feed: history rows after `after`, for the caller's organisation (staff: all). With
@@ -1328,7 +1454,7 @@ impl AppState {
 }
 
 impl AppState {
-    fn changed(&self) {
+    pub(crate) fn changed(&self) {
         self.changes.send_modify(|n| *n = n.wrapping_add(1));
     }
 

@@ -44,11 +44,21 @@ export const commands = {
 	saveCoverSheet: (orderNo: string) => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("save_cover_sheet", { orderNo })),
 	/**  Opens a saved file (the cover sheet) with the system's viewer, to print it. */
 	openSavedFile: (path: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("open_saved_file", { path })),
+	/**
+	 *  去支付 → 确认付款: opens the payment at the gateway. 支付宝's page is opened in the system
+	 *  browser here; 微信支付's code comes back for the window to show as a QR code.
+	 */
+	startPayment: (orderNo: string, method: PaymentMethod) => typedError<PaymentStart_Serialize, ApiError_Serialize>(__TAURI_INVOKE("start_payment", { orderNo, method })),
+	/**  Opens the gateway page of a payment this app opened, again (the browser tab was closed). */
+	reopenPayPage: (outTradeNo: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("reopen_pay_page", { outTradeNo })),
+	/**  Where a payment stands: the platform asks the gateway. What the app polls while waiting. */
+	paymentProgress: (orderNo: string, outTradeNo: string) => typedError<PaymentProgressView, ApiError_Serialize>(__TAURI_INVOKE("payment_progress", { orderNo, outTradeNo })),
 };
 
 /** Events */
 export const events = {
 	orderStatusChanged: makeEvent<OrderStatusChanged_Serialize, OrderStatusChanged_Deserialize>("order-status-changed"),
+	payReturned: makeEvent<PayReturned, PayReturned>("pay-returned"),
 };
 
 /* Types */
@@ -492,6 +502,67 @@ export type OrderSummary = {
 	/**  申领时间, RFC 3339 in Asia/Shanghai (`2020-06-02T21:14:41+08:00`). */
 	submittedAt: string,
 };
+
+/**  Sent to the UI when the gateway sent the browser back after a payment. */
+export type PayReturned = {
+	outTradeNo: string,
+};
+
+/**  How a payment was made. */
+export type PaymentMethod = 
+/**  现金, taken at the service counter. */
+"counterCash" | 
+/**  刷卡 at the counter. */
+"counterCard" | 
+/**  扫码 at the counter (the counter's own terminal). */
+"counterQrCode" | 
+/**  支付宝 page pay. */
+"alipay" | 
+/**  微信支付 Native. */
+"wechat";
+
+/**  A payment as the app shows it while waiting: its state and the order. */
+export type PaymentProgressView = {
+	outTradeNo: string,
+	state: PaymentState,
+	row: OrderRow,
+};
+
+/**  A payment opened at the gateway: where to pay it. */
+export type PaymentStart = PaymentStart_Serialize | PaymentStart_Deserialize;
+
+/**  A payment opened at the gateway: where to pay it. */
+export type PaymentStart_Deserialize = {
+	outTradeNo: string,
+	method: PaymentMethod,
+	amount: Money,
+	/**  支付宝: the gateway's page, opened in the system browser. */
+	payUrl?: string | null,
+	/**  微信支付: the code shown as a QR code for the phone to scan. */
+	codeUrl?: string | null,
+};
+
+/**  A payment opened at the gateway: where to pay it. */
+export type PaymentStart_Serialize = {
+	outTradeNo: string,
+	method: PaymentMethod,
+	amount: Money,
+	/**  支付宝: the gateway's page, opened in the system browser. */
+	payUrl: string | null,
+	/**  微信支付: the code shown as a QR code for the phone to scan. */
+	codeUrl: string | null,
+};
+
+/**  Where a payment stands. */
+export type PaymentState = 
+/**  Opened at the gateway, not paid (yet). */
+"pending" | 
+/**  Paid; the order moved on. */
+"paid" | "failed" | 
+/**  Closed without payment (cancelled at the cashier, or expired). */
+"closed" | 
+/**  Paid and given back: the order was cancelled, or it had been paid already. */
+"refunded";
 
 /**  What the platform tells every client about itself. */
 export type PlatformSettings = {

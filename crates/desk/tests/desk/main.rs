@@ -571,3 +571,50 @@ async fn the_cover_sheet_is_saved_as_a_pdf_named_after_the_order() {
     assert!(std::fs::read(&saved).unwrap().starts_with(b"%PDF-"));
     assert_eq!(desk.save_cover_sheet("123", &downloads).await.unwrap_err().code, ErrorCode::BadRequest);
 }
+
+#[tokio::test]
+async fn going_to_pay_opens_the_gateway_and_only_the_platforms_answer_moves_the_order() {
+    use certdesk_api::{PaymentMethod, PaymentState};
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::start(&DeskConfig { data_dir: dir.path().into(), platform_url: None, camera: SourceConfig::Demo })
+        .await
+        .unwrap();
+    let number = desk.submit(form(), None).await.unwrap().order.order_no.to_string();
+    // Not verified yet: nothing to pay.
+    assert_eq!(desk.start_payment(&number, PaymentMethod::Alipay).await.unwrap_err().code, ErrorCode::Conflict);
+    let (attempt_sink, attempt) = sink();
+    desk.start_capture(0, false, attempt_sink).unwrap();
+    assert!(attempt.until_final(400).last().unwrap().captured);
+    assert!(desk.submit_face_attempt(&number).await.unwrap().passed);
+
+    let started = desk.start_payment(&number, PaymentMethod::Alipay).await.unwrap();
+    assert_eq!(started.amount.fen(), 30_000);
+    let pay_url = started.pay_url.clone().unwrap();
+    assert_eq!(desk.pay_page(&started.out_trade_no), Some(pay_url.clone()));
+    assert_eq!(desk.pay_page("someone-else"), None);
+    let waiting = desk.payment_progress(&number, &started.out_trade_no).await.unwrap();
+    assert_eq!((waiting.state, waiting.row.status_zh.as_str()), (PaymentState::Pending, "待支付 (已认证)"));
+
+    // The person pays at the embedded sandbox's cashier; the gateway sends the browser back.
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = browser.get(&pay_url).send().await.unwrap().text().await.unwrap();
+    let action = page.split("action=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let paid = browser.post(reqwest::Url::parse(&pay_url).unwrap().join(&action).unwrap()).send().await.unwrap();
+    let returned = paid.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(certdesk_desk::pay_return_trade(&returned), Some(started.out_trade_no.clone()));
+
+    let done = desk.payment_progress(&number, &started.out_trade_no).await.unwrap();
+    assert_eq!((done.state, done.row.status_zh.as_str()), (PaymentState::Paid, "待审核 (已认证)"));
+    assert_eq!(desk.orders().unwrap()[0].status_zh, "待审核 (已认证)", "kept locally");
+}
+
+#[test]
+fn only_the_apps_own_return_address_names_a_trade() {
+    use certdesk_desk::pay_return_trade;
+    assert_eq!(pay_return_trade("certdesk://pay/return?out_trade_no=159P01&sign=x"), Some("159P01".into()));
+    assert_eq!(pay_return_trade("certdesk://pay/return?app_id=1&out_trade_no=A%2FB"), Some("A/B".into()));
+    assert_eq!(pay_return_trade("certdesk://pay/return"), None);
+    assert_eq!(pay_return_trade("certdesk://pay/return?out_trade_no="), None);
+    assert_eq!(pay_return_trade("https://evil.example/certdesk://pay/return?out_trade_no=1"), None);
+    assert_eq!(pay_return_trade("certdesk://other?out_trade_no=1"), None);
+}

@@ -6,7 +6,7 @@ use certdesk_api::StaffRole;
 use serde_json::{Value, json};
 
 /// A fee order (浙江汇信CA, 2 × ¥300.00) whose applicant passed face verification: 待支付.
-async fn order_awaiting_payment(p: &TestPlatform) -> String {
+pub async fn order_awaiting_payment(p: &TestPlatform) -> String {
     let (status, order) = p.post_json(&p.http, "/v1/orders", &valid_order()).await;
     assert_eq!(status, 201);
     assert_eq!(order["fee"], 60_000);

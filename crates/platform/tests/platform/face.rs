@@ -150,8 +150,7 @@ async fn the_photo_is_never_kept_only_its_hash() {
     drop(db);
     // No file the platform wrote holds any 256-byte run of the photo.
     let probe = &photo[photo.len() / 2..photo.len() / 2 + 256];
-    for entry in std::fs::read_dir(p.data_dir()).unwrap() {
-        let path = entry.unwrap().path();
+    for path in crate::every_file(p.data_dir()) {
         let bytes = std::fs::read(&path).unwrap();
         assert!(!bytes.windows(probe.len()).any(|w| w == probe), "photo bytes in {}", path.display());
     }

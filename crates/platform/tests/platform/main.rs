@@ -12,6 +12,7 @@ mod idempotency;
 mod listing;
 mod openapi;
 mod orders;
+mod payments;
 mod providers;
 mod resubmission;
 mod staff;
@@ -116,4 +117,15 @@ pub fn fixture_jpeg(name: &str) -> Vec<u8> {
     let mut jpeg = Vec::new();
     image.write_to(&mut std::io::Cursor::new(&mut jpeg), image::ImageFormat::Jpeg).unwrap();
     jpeg
+}
+
+/// Every file under `dir`, in its folders too (the platform's data folder holds the embedded
+/// sandbox gateway's).
+pub fn every_file(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() { files.extend(every_file(&path)) } else { files.push(path) }
+    }
+    files
 }

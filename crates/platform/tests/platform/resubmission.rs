@@ -144,8 +144,7 @@ async fn no_id_number_is_stored_in_plain_text() {
     form["idNumber"] = "11010519491231002X".into();
     assert_eq!(put(&p, &p.http, &number, &form).await.0, 200);
     // Every file the platform wrote: the database, its WAL, the key.
-    for entry in std::fs::read_dir(p.data_dir()).unwrap() {
-        let path = entry.unwrap().path();
+    for path in crate::every_file(p.data_dir()) {
         let bytes = std::fs::read(&path).unwrap();
         for id in ["330102198001010018", "11010519491231002X"] {
             assert!(!bytes.windows(id.len()).any(|w| w == id.as_bytes()), "{id} in {}", path.display());

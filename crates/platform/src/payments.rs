@@ -1,0 +1,408 @@
+//! Online payment: the gateways the platform is a merchant of, the notifications they send, and
+//! reconciliation. The app's return from the gateway is never trusted; only a verified
+//! notification or the platform's own query of the gateway moves an order.
+
+use crate::config::PaymentsConfig;
+use crate::payment_store::{PaymentRow, RefundRequest, Settled};
+use crate::routes::AppState;
+use crate::{PlatformError, Result};
+use certdesk_api::{PaymentMethod, PaymentState};
+use certdesk_gateway::{Gateway, GatewayConfig, GatewayHandle, RegistrationRequest};
+use certdesk_pay::client::{AlipayMerchant, TradeQuery, WechatMerchant};
+use certdesk_pay::wechat::{CallbackHeaders, Merchant};
+use certdesk_pay::{RsaSigner, RsaVerifier, alipay};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The merchant accounts the platform pays through.
+pub struct Gateways {
+    alipay: Option<AlipayMerchant>,
+    wechat: Option<WechatMerchant>,
+    /// `http://host:port` the gateways send notifications to.
+    notify_base: String,
+    pub(crate) reconcile_every: Duration,
+    expire_after: chrono::Duration,
+    /// The sandbox gateway, when the platform runs it itself.
+    _sandbox: Option<GatewayHandle>,
+}
+
+fn config_error(what: &str, e: impl std::fmt::Display) -> PlatformError {
+    PlatformError::Config(format!("{what}：{e}"))
+}
+
+fn read_pem(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| config_error(&path.display().to_string(), e))
+}
+
+impl Gateways {
+    /// The gateways of `[payments]`; `None` when no online payment is configured.
+    pub async fn from_config(config: &PaymentsConfig, data_dir: &Path, own_url: &str) -> Result<Option<Gateways>> {
+        let notify_base = config.public_url.clone().unwrap_or_else(|| own_url.to_owned());
+        let mut gateways = Gateways {
+            alipay: None,
+            wechat: None,
+            notify_base: notify_base.trim_end_matches('/').to_owned(),
+            reconcile_every: Duration::from_secs_f64(config.reconcile_every_seconds.unwrap_or(60.0).max(0.05)),
+            expire_after: chrono::Duration::minutes(config.expire_after_minutes.unwrap_or(30) as i64),
+            _sandbox: None,
+        };
+        if let Some(sandbox) = &config.sandbox_gateway {
+            let url = if sandbox == "embedded" {
+                let handle = Gateway::start(GatewayConfig::local(data_dir.join("sandbox-gateway")))
+                    .await
+                    .map_err(|e| config_error("沙箱支付网关", e))?;
+                let url = handle.url();
+                gateways._sandbox = Some(handle);
+                url
+            } else {
+                sandbox.trim_end_matches('/').to_owned()
+            };
+            let key = |_| {
+                certdesk_pay::load_or_create_key_pair(data_dir, "merchant-key").map_err(|e| config_error("商户密钥", e))
+            };
+            let (_, public_key_pem) = key(())?;
+            let registration = certdesk_gateway::register_over_http(
+                &url,
+                &RegistrationRequest { name: "CertDesk 平台".into(), public_key_pem },
+            )
+            .await
+            .map_err(|e| config_error("沙箱支付网关注册", e))?;
+            let verifier = |pem: &str| RsaVerifier::from_public_key_pem(pem).map_err(|e| config_error("网关公钥", e));
+            gateways.alipay = Some(AlipayMerchant::new(
+                format!("{url}/gateway.do"),
+                registration.alipay_app_id.clone(),
+                key(())?.0,
+                verifier(&registration.alipay_public_key_pem)?,
+            ));
+            gateways.wechat = Some(WechatMerchant::new(
+                url,
+                registration.wechat_app_id.clone(),
+                Merchant {
+                    merchant_id: registration.wechat_merchant_id.clone(),
+                    certificate_serial: registration.wechat_merchant_serial.clone(),
+                    signer: key(())?.0,
+                },
+                registration.wechat_platform_serial.clone(),
+                verifier(&registration.wechat_platform_public_key_pem)?,
+                registration
+                    .wechat_api_v3_key
+                    .as_bytes()
+                    .try_into()
+                    .map_err(|_| config_error("APIv3 密钥", "长度不是32"))?,
+            ));
+        }
+        if let Some(alipay) = &config.alipay {
+            gateways.alipay = Some(AlipayMerchant::new(
+                alipay.gateway_url.clone(),
+                alipay.app_id.clone(),
+                RsaSigner::from_pkcs8_pem(&read_pem(&alipay.private_key)?)
+                    .map_err(|e| config_error("支付宝商户私钥", e))?,
+                RsaVerifier::from_public_key_pem(&read_pem(&alipay.alipay_public_key)?)
+                    .map_err(|e| config_error("支付宝公钥", e))?,
+            ));
+        }
+        if let Some(wechat) = &config.wechat {
+            gateways.wechat = Some(WechatMerchant::new(
+                wechat.base_url.trim_end_matches('/').to_owned(),
+                wechat.app_id.clone(),
+                Merchant {
+                    merchant_id: wechat.merchant_id.clone(),
+                    certificate_serial: wechat.merchant_serial.clone(),
+                    signer: RsaSigner::from_pkcs8_pem(&read_pem(&wechat.private_key)?)
+                        .map_err(|e| config_error("微信支付商户私钥", e))?,
+                },
+                wechat.platform_serial.clone(),
+                RsaVerifier::from_public_key_pem(&read_pem(&wechat.platform_public_key)?)
+                    .map_err(|e| config_error("微信支付平台公钥", e))?,
+                wechat.api_v3_key.as_bytes().try_into().map_err(|_| config_error("APIv3 密钥", "长度须为32个字符"))?,
+            ));
+        }
+        Ok((gateways.alipay.is_some() || gateways.wechat.is_some()).then_some(gateways))
+    }
+
+    fn alipay(&self) -> Result<&AlipayMerchant> {
+        self.alipay
+            .as_ref()
+            .ok_or_else(|| PlatformError::PaymentUnavailable("平台未开通支付宝支付，请选择其他方式".into()))
+    }
+
+    fn wechat(&self) -> Result<&WechatMerchant> {
+        self.wechat
+            .as_ref()
+            .ok_or_else(|| PlatformError::PaymentUnavailable("平台未开通微信支付，请选择其他方式".into()))
+    }
+
+    /// Opens the trade at the gateway: Alipay's page address, or WeChat Pay's code.
+    pub async fn open(
+        &self,
+        method: PaymentMethod,
+        out_trade_no: &str,
+        fen: i64,
+        subject: &str,
+        return_url: &str,
+    ) -> Result<(Option<String>, Option<String>)> {
+        let unavailable = |e: certdesk_pay::PayError| {
+            tracing::warn!(error = %e, out_trade_no, "the gateway refused or could not be reached");
+            PlatformError::PaymentUnavailable("支付网关暂时无法使用，请稍后重试或选择其他付款方式".into())
+        };
+        match method {
+            PaymentMethod::Alipay => {
+                let notify_url = format!("{}/v1/payments/alipay/notify", self.notify_base);
+                let url = self
+                    .alipay()?
+                    .page_pay_url(out_trade_no, fen, subject, return_url, &notify_url)
+                    .map_err(unavailable)?;
+                Ok((Some(url), None))
+            }
+            PaymentMethod::Wechat => {
+                let notify_url = format!("{}/v1/payments/wechat/notify", self.notify_base);
+                let code = self.wechat()?.native(out_trade_no, fen, subject, &notify_url).await.map_err(unavailable)?;
+                Ok((None, Some(code)))
+            }
+            _ => Err(PlatformError::Unprocessable("在线支付只能选择支付宝或微信支付".into())),
+        }
+    }
+
+    async fn query(&self, payment: &PaymentRow, out_trade_no: &str) -> Result<TradeQuery> {
+        let answer = match payment.method {
+            PaymentMethod::Alipay => self.alipay()?.query(out_trade_no, payment.amount_fen).await,
+            PaymentMethod::Wechat => self.wechat()?.query(out_trade_no, payment.amount_fen).await,
+            _ => return Ok(TradeQuery::NotFound),
+        };
+        answer.map_err(|e| PlatformError::PaymentUnavailable(format!("支付网关暂时无法查询：{e}")))
+    }
+
+    async fn refund(&self, refund: &RefundRequest) -> Result<()> {
+        let answer = match refund.method {
+            PaymentMethod::Alipay => {
+                self.alipay()?.refund(&refund.out_trade_no, &refund.out_request_no, refund.amount_fen).await
+            }
+            PaymentMethod::Wechat => {
+                self.wechat()?
+                    .refund(&refund.out_trade_no, &refund.out_request_no, refund.amount_fen, refund.amount_fen)
+                    .await
+            }
+            _ => return Ok(()),
+        };
+        answer.map_err(|e| PlatformError::PaymentUnavailable(format!("退款失败：{e}")))
+    }
+}
+
+fn now() -> String {
+    certdesk_core::now_shanghai().to_rfc3339()
+}
+
+async fn blocking<T: Send + 'static>(
+    state: &Arc<AppState>,
+    f: impl FnOnce(&AppState) -> Result<T> + Send + 'static,
+) -> Result<T> {
+    let state = Arc::clone(state);
+    tokio::task::spawn_blocking(move || f(&state)).await.map_err(|e| PlatformError::Internal(e.to_string()))?
+}
+
+fn gateways(state: &AppState) -> Result<&Gateways> {
+    state
+        .payments
+        .as_ref()
+        .ok_or_else(|| PlatformError::PaymentUnavailable("平台未开通在线支付，请到服务窗口缴费".into()))
+}
+
+/// Records a payment the gateway reported paid, and sends back a surplus one.
+async fn settle(state: &Arc<AppState>, out_trade_no: &str, gateway_trade_no: &str) -> Result<Settled> {
+    let (no, trade_no) = (out_trade_no.to_owned(), gateway_trade_no.to_owned());
+    let settled = blocking(state, move |s| s.db.settle_payment(&no, &trade_no, &now())).await?;
+    match &settled {
+        Settled::Paid(order) => {
+            state.changed();
+            tracing::info!(order_no = %order.order_no, out_trade_no, "payment settled");
+        }
+        Settled::Surplus(refund) => {
+            tracing::warn!(out_trade_no, "a payment for an order that no longer awaits one: refunding");
+            send_refund(state, refund.clone()).await;
+        }
+        Settled::AlreadyPaid | Settled::AlreadyRefunded => {}
+    }
+    Ok(settled)
+}
+
+/// Sends a recorded refund; a failure stays recorded and reconciliation tries again.
+pub(crate) async fn send_refund(state: &Arc<AppState>, refund: RefundRequest) {
+    let Ok(gateways) = gateways(state) else { return };
+    let outcome = gateways.refund(&refund).await;
+    let result = blocking(state, move |s| match outcome {
+        Ok(()) => s.db.refund_done(&refund, &now()),
+        Err(e) => s.db.refund_failed(&refund, &e.to_string()),
+    })
+    .await;
+    if let Err(e) = result {
+        tracing::error!(error = %e, "refund not recorded");
+    }
+    state.changed();
+}
+
+/// Asks the gateway about one pending payment and records what it says.
+async fn reconcile_one(state: &Arc<AppState>, out_trade_no: &str, payment: &PaymentRow) -> Result<()> {
+    let gateways = gateways(state)?;
+    match gateways.query(payment, out_trade_no).await? {
+        TradeQuery::Paid { trade_no } => {
+            settle(state, out_trade_no, &trade_no).await?;
+        }
+        TradeQuery::Closed => {
+            let no = out_trade_no.to_owned();
+            blocking(state, move |s| s.db.close_payment(&no)).await?;
+        }
+        TradeQuery::NotFound => {
+            let opened = chrono::DateTime::parse_from_rfc3339(&payment.created_at)
+                .map_err(|e| PlatformError::Internal(e.to_string()))?;
+            if certdesk_core::now_shanghai() - opened > gateways.expire_after {
+                let no = out_trade_no.to_owned();
+                blocking(state, move |s| s.db.close_payment(&no)).await?;
+            }
+        }
+        TradeQuery::Waiting => {}
+    }
+    Ok(())
+}
+
+/// One pass of reconciliation: every pending payment queried, every unconfirmed refund re-sent.
+pub async fn reconcile(state: &Arc<AppState>) -> Result<()> {
+    let pending = blocking(state, |s| s.db.pending_payments()).await?;
+    for (out_trade_no, payment) in pending {
+        if let Err(e) = reconcile_one(state, &out_trade_no, &payment).await {
+            tracing::warn!(out_trade_no, error = %e, "reconciliation: payment left pending");
+        }
+    }
+    for refund in blocking(state, |s| s.db.pending_refunds()).await? {
+        send_refund(state, refund).await;
+    }
+    Ok(())
+}
+
+/// Reconciles at start and then every `reconcile_every`, until the platform stops.
+pub fn spawn_reconciliation(state: Arc<AppState>) -> Option<tokio::task::JoinHandle<()>> {
+    let every = state.payments.as_ref()?.reconcile_every;
+    Some(tokio::spawn(async move {
+        loop {
+            if let Err(e) = reconcile(&state).await {
+                tracing::warn!(error = %e, "reconciliation failed");
+            }
+            tokio::time::sleep(every).await;
+        }
+    }))
+}
+
+/// Where a payment stands for the applicant waiting on it: asks the gateway first while pending.
+pub async fn progress(state: &Arc<AppState>, out_trade_no: &str) -> Result<PaymentState> {
+    let no = out_trade_no.to_owned();
+    let payment = blocking(state, move |s| s.db.payment(&no))
+        .await?
+        .ok_or_else(|| PlatformError::NotFound("付款记录不存在".into()))?;
+    if payment.state == PaymentState::Pending {
+        // The gateway being unreachable is not the applicant's error: the payment stays pending.
+        if let Err(e) = reconcile_one(state, out_trade_no, &payment).await {
+            tracing::warn!(out_trade_no, error = %e, "payment query failed");
+        }
+    }
+    let no = out_trade_no.to_owned();
+    Ok(blocking(state, move |s| s.db.payment(&no)).await?.map(|p| p.state).unwrap_or(payment.state))
+}
+
+/// `POST /v1/payments/alipay/notify`: the body `success` acknowledges; anything else makes Alipay
+/// send it again later.
+pub async fn alipay_notification(state: &Arc<AppState>, raw: &str) -> &'static str {
+    let params: Vec<(String, String)> = serde_urlencoded::from_str(raw).unwrap_or_default();
+    let get = |key: &str| params.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    let out_trade_no = get("out_trade_no");
+    let (outcome, answer) = match alipay_verdict(state, &params, out_trade_no.as_deref()).await {
+        Ok(outcome) => (outcome, "success"),
+        Err(refusal) => (refusal, "fail"),
+    };
+    let (raw, no) = (raw.to_owned(), out_trade_no.clone());
+    let kept =
+        blocking(state, move |s| s.db.record_notification("alipay", no.as_deref(), &raw, &outcome, &now())).await;
+    if let Err(e) = kept {
+        tracing::error!(error = %e, "notification not kept");
+    }
+    answer
+}
+
+async fn alipay_verdict(
+    state: &Arc<AppState>,
+    params: &[(String, String)],
+    out_trade_no: Option<&str>,
+) -> std::result::Result<String, String> {
+    let merchant = gateways(state).and_then(Gateways::alipay).map_err(|e| e.to_string())?;
+    let pairs = || params.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+    alipay::verify_notification(&merchant.alipay_key, pairs()).map_err(|e| e.to_string())?;
+    let out_trade_no = out_trade_no.ok_or("缺少 out_trade_no")?;
+    let no = out_trade_no.to_owned();
+    let payment = blocking(state, move |s| s.db.payment(&no))
+        .await
+        .map_err(|e| e.to_string())?
+        .filter(|p| p.method == PaymentMethod::Alipay)
+        .ok_or("未知的商户订单号")?;
+    match alipay::check_notification(pairs(), &merchant.app_id, out_trade_no, payment.amount_fen)
+        .map_err(|e| e.to_string())?
+    {
+        alipay::NotificationVerdict::Paid { trade_no } => {
+            let settled = settle(state, out_trade_no, &trade_no).await.map_err(|e| e.to_string())?;
+            Ok(settled.outcome().to_owned())
+        }
+        alipay::NotificationVerdict::NotPaid { status } => Ok(format!("未付款状态 {status}，不处理")),
+    }
+}
+
+/// `POST /v1/payments/wechat/notify`: 2xx acknowledges; an error status makes WeChat Pay send it
+/// again later. The error's message says why.
+pub async fn wechat_notification(
+    state: &Arc<AppState>,
+    headers: &axum::http::HeaderMap,
+    raw: &str,
+) -> Result<(), String> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let (timestamp, nonce, signature, serial) = (
+        header("Wechatpay-Timestamp"),
+        header("Wechatpay-Nonce"),
+        header("Wechatpay-Signature"),
+        header("Wechatpay-Serial"),
+    );
+    let callback = CallbackHeaders { timestamp: &timestamp, nonce: &nonce, signature: &signature, serial: &serial };
+    let verdict = wechat_verdict(state, &callback, raw).await;
+    let (out_trade_no, outcome) = match &verdict {
+        Ok((no, outcome)) => (Some(no.clone()), outcome.clone()),
+        Err(refusal) => (None, refusal.clone()),
+    };
+    let raw = raw.to_owned();
+    let kept =
+        blocking(state, move |s| s.db.record_notification("wechat", out_trade_no.as_deref(), &raw, &outcome, &now()))
+            .await;
+    if let Err(e) = kept {
+        tracing::error!(error = %e, "notification not kept");
+    }
+    verdict.map(|_| ())
+}
+
+async fn wechat_verdict(
+    state: &Arc<AppState>,
+    callback: &CallbackHeaders<'_>,
+    raw: &str,
+) -> std::result::Result<(String, String), String> {
+    let merchant = gateways(state).and_then(Gateways::wechat).map_err(|e| e.to_string())?;
+    let transaction = merchant.open_callback(callback, raw).map_err(|e| e.to_string())?;
+    let out_trade_no = transaction.out_trade_no.clone();
+    let no = out_trade_no.clone();
+    let payment = blocking(state, move |s| s.db.payment(&no))
+        .await
+        .map_err(|e| e.to_string())?
+        .filter(|p| p.method == PaymentMethod::Wechat)
+        .ok_or("未知的商户订单号")?;
+    let paid = transaction
+        .is_paid_for(&merchant.merchant.merchant_id, &merchant.app_id, &out_trade_no, payment.amount_fen)
+        .map_err(|e| e.to_string())?;
+    if !paid {
+        return Ok((out_trade_no, format!("未付款状态 {}，不处理", transaction.trade_state)));
+    }
+    let settled = settle(state, &out_trade_no, &transaction.transaction_id).await.map_err(|e| e.to_string())?;
+    Ok((out_trade_no, settled.outcome().to_owned()))
+}
