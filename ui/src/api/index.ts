@@ -10,6 +10,7 @@ import type {
   DeskInfo,
   ErrorCode,
   FieldError,
+  PaymentMethod,
   Registration,
   StatusChange,
 } from './bindings';
@@ -35,6 +36,10 @@ export type {
   FaceAttemptView,
   FaceAttemptsView,
   Guidance,
+  PaymentMethod,
+  PaymentProgressView,
+  PaymentStart,
+  PaymentState,
 } from './bindings';
 
 /** A command refused or failed: `code` for branching, `message` in Chinese for the user. */
@@ -132,7 +137,19 @@ export const api = {
   /** Saves 邮寄纸质资料's cover sheet (PDF) in Downloads; resolves to where. */
   saveCoverSheet: (orderNo: string) => unwrap(() => commands.saveCoverSheet(orderNo)),
   openSavedFile: (path: string) => unwrap(() => commands.openSavedFile(path)),
+  /** 确认付款: opens the payment at the gateway (支付宝's page opens in the browser by itself). */
+  startPayment: (orderNo: string, method: PaymentMethod) => unwrap(() => commands.startPayment(orderNo, method)),
+  /** Opens 支付宝's page of a payment opened here again. */
+  reopenPayPage: (outTradeNo: string) => unwrap(() => commands.reopenPayPage(outTradeNo)),
+  /** Where a payment stands: the platform asks the gateway. */
+  paymentProgress: (orderNo: string, outTradeNo: string) =>
+    unwrap(() => commands.paymentProgress(orderNo, outTradeNo)),
 };
+
+/** Calls `onReturn` with the trade number whenever the gateway's page sends the browser back. */
+export function onPayReturned(onReturn: (outTradeNo: string) => void): Promise<() => void> {
+  return events.payReturned.listen((event) => onReturn(event.payload.outTradeNo));
+}
 
 /**
  * Calls `onChange` whenever the platform changes one of the organisation's orders (a review,

@@ -211,6 +211,27 @@ const enUS: Messages = {
     coverSheetSaved: 'Cover sheet saved: {{path}}',
     open: 'Open',
   },
+  pay: {
+    action: 'Pay',
+    title: 'Pay (order {{orderNo}})',
+    amount: 'Amount due',
+    method: 'Payment method',
+    alipay: 'Alipay',
+    wechat: 'WeChat Pay',
+    confirm: 'Confirm payment',
+    alipayOpened: 'The Alipay page is open in your browser: pay there, then come back to CertDesk.',
+    reopen: 'Open the payment page again',
+    wechatScan: 'Scan the QR code with WeChat to pay',
+    waiting: 'Confirming the payment…',
+    waitingHint: 'The payment counts once the platform has confirmed it with the payment provider; do not pay twice.',
+    paid: 'Paid: the order is now {{status}}',
+    closed: 'Not paid: the payment was closed or cancelled.',
+    refunded: 'This payment was refunded.',
+    failed: 'The payment failed.',
+    retry: 'Pay again',
+    cancel: 'Cancel',
+    done: 'Done',
+  },
 };
 
 export default enUS;

@@ -205,6 +205,27 @@ const zhCN = {
     coverSheetSaved: '封面已保存：{{path}}',
     open: '打开',
   },
+  pay: {
+    action: '去支付',
+    title: '缴费（订单编号 {{orderNo}}）',
+    amount: '应付金额',
+    method: '支付方式',
+    alipay: '支付宝',
+    wechat: '微信支付',
+    confirm: '确认付款',
+    alipayOpened: '已在浏览器中打开支付宝付款页面，请在该页面完成付款，完成后回到证书办理台。',
+    reopen: '重新打开付款页面',
+    wechatScan: '请使用微信扫描二维码付款',
+    waiting: '正在确认付款结果…',
+    waitingHint: '付款结果以平台向支付机构确认的为准，请勿重复付款。',
+    paid: '付款成功，订单已进入{{status}}',
+    closed: '付款未完成：交易已关闭或已取消。',
+    refunded: '这笔付款已退回。',
+    failed: '付款失败。',
+    retry: '重新支付',
+    cancel: '取消',
+    done: '完成',
+  },
 };
 
 export default zhCN;

@@ -10,6 +10,7 @@ import DraftBox from './components/DraftBox';
 import FaceVerification from './components/FaceVerification';
 import OrderDetail from './components/OrderDetail';
 import PaperDocuments from './components/PaperDocuments';
+import Payment from './components/Payment';
 import { useOrderStep, useOrders, useProviders } from './service';
 
 /** The status filter offers the states by their stable code; the label is the guide's. */
@@ -48,6 +49,7 @@ type RowActions = {
   onView: (row: OrderRow) => void;
   onPaper: (row: OrderRow) => void;
   onFace: (row: OrderRow) => void;
+  onPay: (row: OrderRow) => void;
   onCancel: (row: OrderRow) => void;
   onEdit: (row: OrderRow) => void;
   onInvoice: (row: OrderRow) => void;
@@ -74,7 +76,7 @@ function invoiceText(row: OrderRow, t: TFunction): string | null {
 }
 
 function orderColumns(
-  { onView, onPaper, onFace, onCancel, onEdit, onInvoice }: RowActions,
+  { onView, onPaper, onFace, onPay, onCancel, onEdit, onInvoice }: RowActions,
   t: TFunction,
   english: boolean,
 ): TableColumnsType<OrderRow> {
@@ -97,6 +99,9 @@ function orderColumns(
             <Typography.Link onClick={() => onFace(row)}>{t('face.action')}</Typography.Link>
             <Typography.Link onClick={() => onPaper(row)}>{t('list.paper')}</Typography.Link>
           </>
+        )}
+        {row.order.status.state === 'pendingPayment' && (
+          <Typography.Link onClick={() => onPay(row)}>{t('pay.action')}</Typography.Link>
         )}
         <Typography.Link onClick={() => onView(row)}>{t('list.view')}</Typography.Link>
         {row.order.status.state === 'rejected' && (
@@ -139,6 +144,7 @@ export default function ApplyListPage() {
   const [viewing, setViewing] = useState<OrderRow | null>(null);
   const [mailing, setMailing] = useState<OrderRow | null>(null);
   const [verifying, setVerifying] = useState<OrderRow | null>(null);
+  const [paying, setPaying] = useState<OrderRow | null>(null);
   const { message } = App.useApp();
   const { t, locale } = useLocale();
   const cancel = useOrderStep(api.cancelOrder);
@@ -149,6 +155,7 @@ export default function ApplyListPage() {
         onView: setViewing,
         onPaper: setMailing,
         onFace: setVerifying,
+        onPay: setPaying,
         onCancel: (row) =>
           cancel.mutate(row.order.orderNo, {
             onSuccess: () => message.success(t('list.cancelled', { orderNo: row.order.orderNo })),
@@ -265,6 +272,7 @@ export default function ApplyListPage() {
       </div>
       <OrderDetail row={viewing} onClose={() => setViewing(null)} />
       <PaperDocuments row={mailing} onClose={() => setMailing(null)} />
+      <Payment row={paying} onClose={() => setPaying(null)} />
       <FaceVerification
         row={verifying}
         onClose={() => setVerifying(null)}
