@@ -11,7 +11,7 @@ use anyhow::{Result, bail};
 const FAILING_ID_NUMBER: &str = "11010519491231002X";
 
 /// The consent accepted; the camera's rehearsal running.
-async fn consent(app: &App) -> Result<()> {
+pub async fn consent(app: &App) -> Result<()> {
     app.wait_for("#face-consent").await?;
     app.click_css("#face-agree").await?;
     app.click_css("#face-consent-continue").await?;

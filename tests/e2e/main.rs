@@ -7,4 +7,5 @@
 mod apply;
 mod face;
 mod journey;
+mod pay;
 mod support;

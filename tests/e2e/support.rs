@@ -13,6 +13,44 @@ use std::time::{Duration, Instant};
 pub struct App {
     pub client: Client,
     driver: Child,
+    /// The app's own D-Bus session bus: a second start reaches the running app over it.
+    bus: SessionBus,
+}
+
+/// A private `dbus-daemon --session` for one run, ended with it.
+struct SessionBus {
+    daemon: Child,
+    address: String,
+}
+
+impl SessionBus {
+    fn start(data_dir: &Path) -> Result<SessionBus> {
+        let socket = data_dir.join("session-bus");
+        let address = format!("unix:path={}", socket.display());
+        // Left by the bus of an earlier run on the same folder (a relaunch after a kill).
+        let _ = std::fs::remove_file(&socket);
+        let daemon = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--nopidfile", &format!("--address={address}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .context("starting dbus-daemon (package dbus-daemon; `cargo xtask test` installs it)")?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !socket.exists() {
+            if Instant::now() > deadline {
+                bail!("dbus-daemon did not listen at {address}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(SessionBus { daemon, address })
+    }
+}
+
+impl Drop for SessionBus {
+    fn drop(&mut self) {
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+    }
 }
 
 /// How the app is started: its data folder and, when set, the platform it talks to.
@@ -49,8 +87,13 @@ impl App {
             config_home.join("user-dirs.dirs"),
             format!("XDG_DOWNLOAD_DIR=\"{}\"\n", downloads_dir(launch.data_dir).display()),
         )?;
+        let bus = SessionBus::start(launch.data_dir)?;
         let mut command = Command::new(tauri_driver());
         command
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+            // The payment page "opens in the browser" without one: the test opens it itself.
+            .env("BROWSER", "true")
+            .env_remove("XDG_CURRENT_DESKTOP")
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             // The app inherits this environment through WebKitWebDriver.
             .env("CERTDESK_DATA_DIR", launch.data_dir)
@@ -97,7 +140,32 @@ impl App {
                 bail!("no WebDriver session with the app: {e}");
             }
         };
-        Ok(App { client, driver })
+        Ok(App { client, driver, bus })
+    }
+
+    /// Opens `url` as the desktop does for a `certdesk://` link: starts the app binary with it,
+    /// which hands it to the running app and exits.
+    pub async fn open_deep_link(&self, url: &str) -> Result<()> {
+        let mut second = Command::new(env!("CARGO_BIN_EXE_certdesk"))
+            .arg(url)
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus.address)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = second.try_wait()? {
+                if !status.success() {
+                    bail!("the second start ended with {status}");
+                }
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                let _ = second.kill();
+                bail!("the second start did not hand the link over and exit: it runs as a second app");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Waits (up to 30 s) for an element to be present.

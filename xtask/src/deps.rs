@@ -24,7 +24,10 @@ const BUILD_PACKAGES: &[&str] = &[
 ];
 
 /// And what driving the real app in the end-to-end tests needs.
-const TEST_PACKAGES: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver", "fonts-noto-cjk", "poppler-utils"];
+// dbus-daemon: the end-to-end run gives the app a session bus of its own, over which a second start
+// (the payment gateway's certdesk:// return) reaches the running app.
+const TEST_PACKAGES: &[&str] =
+    &["xvfb", "xauth", "webkit2gtk-driver", "fonts-noto-cjk", "poppler-utils", "dbus-daemon"];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {

@@ -221,6 +221,7 @@ const enUS: Messages = {
     confirm: 'Confirm payment',
     alipayOpened: 'The Alipay page is open in your browser: pay there, then come back to CertDesk.',
     reopen: 'Open the payment page again',
+    copyLink: 'No browser opened? Copy the payment page’s address',
     wechatScan: 'Scan the QR code with WeChat to pay',
     waiting: 'Confirming the payment…',
     waitingHint: 'The payment counts once the platform has confirmed it with the payment provider; do not pay twice.',

@@ -215,6 +215,7 @@ const zhCN = {
     confirm: '确认付款',
     alipayOpened: '已在浏览器中打开支付宝付款页面，请在该页面完成付款，完成后回到证书办理台。',
     reopen: '重新打开付款页面',
+    copyLink: '浏览器没有打开？复制付款页面地址',
     wechatScan: '请使用微信扫描二维码付款',
     waiting: '正在确认付款结果…',
     waitingHint: '付款结果以平台向支付机构确认的为准，请勿重复付款。',

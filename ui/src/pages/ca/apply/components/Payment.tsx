@@ -154,18 +154,32 @@ export default function Payment({ row, onClose }: { row: OrderRow | null; onClos
             </Space>
           )}
           {phase === 'waiting' && started && (
-            <Space orientation="vertical" style={{ width: '100%' }} id="pay-waiting" data-trade={started.outTradeNo}>
+            <Space
+              orientation="vertical"
+              style={{ width: '100%' }}
+              id="pay-waiting"
+              data-trade={started.outTradeNo}
+              data-pay-url={started.payUrl ?? started.codeUrl ?? ''}
+            >
               {started.payUrl && (
-                <Alert
-                  type="info"
-                  showIcon
-                  title={t('pay.alipayOpened')}
-                  action={
-                    <Button size="small" onClick={() => api.reopenPayPage(started.outTradeNo).catch((e) => setError(errorMessage(e)))}>
-                      {t('pay.reopen')}
-                    </Button>
-                  }
-                />
+                <>
+                  <Alert
+                    type="info"
+                    showIcon
+                    title={t('pay.alipayOpened')}
+                    action={
+                      <Button
+                        size="small"
+                        onClick={() => api.reopenPayPage(started.outTradeNo).catch((e) => setError(errorMessage(e)))}
+                      >
+                        {t('pay.reopen')}
+                      </Button>
+                    }
+                  />
+                  <Typography.Text type="secondary" copyable={{ text: started.payUrl }}>
+                    {t('pay.copyLink')}
+                  </Typography.Text>
+                </>
               )}
               {started.codeUrl && (
                 <Space orientation="vertical" align="center" style={{ width: '100%' }}>

@@ -1,0 +1,76 @@
+//! 缴费 end to end on the embedded platform: an order verified with the demo camera, 去支付 →
+//! 支付宝 → 确认付款. The test plays the person in the browser: it opens the sandbox gateway's
+//! cashier page over HTTP and presses 确认付款 there, then opens the gateway's `certdesk://` return
+//! as the desktop would (a second start of the app, which hands it to the running one). The app
+//! confirms with the platform and shows the order 待审核.
+
+use crate::apply::{fill_application, review_and_submit};
+use crate::face::consent;
+use crate::support::{App, Launch, screenshots_dir, step};
+use anyhow::{Context, Result, bail};
+
+/// The person at the sandbox cashier: opens the page and presses `button`; where the gateway sends
+/// the browser next.
+async fn at_the_cashier(pay_url: &str, button: &str) -> Result<String> {
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    let page = browser.get(pay_url).send().await?.text().await?;
+    if !page.contains("确认付款") {
+        bail!("the cashier page shows no 确认付款: {page}");
+    }
+    let action = page
+        .split("action=\"")
+        .map(|rest| rest.split('"').next().unwrap_or_default())
+        .find(|action| action.ends_with(&format!("/{button}")))
+        .context("no form for the button")?
+        .to_owned();
+    let answer = browser.post(reqwest::Url::parse(pay_url)?.join(&action)?).send().await?;
+    let location = answer.headers().get("location").context("the cashier did not send the browser on")?;
+    Ok(location.to_str()?.to_owned())
+}
+
+#[tokio::test]
+#[ignore = "drives the real app: needs a display, tauri-driver and WebKitWebDriver (`cargo xtask test`)"]
+async fn an_order_is_paid_at_the_sandbox_cashier_and_the_app_comes_back_to_it() -> Result<()> {
+    let data = tempfile::tempdir()?;
+    step("launch with the embedded platform, its sandbox gateway and the demo camera");
+    let app = App::launch(Launch { data_dir: data.path(), platform_url: None }).await?;
+    let outcome = app
+        .stretch(240, "pay-failed.png", async {
+            app.wait_for_text("#orders", "暂无申领记录").await?;
+            step("apply and pass 人脸认证: the order waits for payment");
+            fill_application(&app, "晨安入驻供应商", "91330106MA27XY812F").await?;
+            review_and_submit(&app, false).await?;
+            app.click_css("#wizard-face").await?;
+            consent(&app).await?;
+            app.click_css("#face-start").await?;
+            app.wait_for_text(".face-verification", "待支付 (已认证)").await?;
+            app.click_css("#face-done").await?;
+            app.wait_for_text("#orders", "待支付 (已认证)").await?;
+
+            step("去支付: the amount and the methods, 支付宝, 确认付款");
+            app.click_text("#orders", "去支付").await?;
+            app.wait_for_text("#pay-amount", "¥300.00").await?;
+            app.wait_for_text("#payment", "微信支付").await?;
+            app.screenshot(&screenshots_dir().join("16-pay-choose.png")).await?;
+            app.click_css("#pay-confirm").await?;
+            let waiting = app.wait_for("#pay-waiting").await?;
+            app.wait_for_text("#pay-waiting", "正在确认付款结果").await?;
+            let pay_url = waiting.attr("data-pay-url").await?.context("the page's address")?;
+            app.screenshot(&screenshots_dir().join("17-pay-waiting.png")).await?;
+
+            step("in the browser: the sandbox cashier, 确认付款, back to certdesk://pay/return");
+            let back = at_the_cashier(&pay_url, "pay").await?;
+            if !back.starts_with("certdesk://pay/return?") {
+                bail!("the gateway sent the browser to {back}");
+            }
+            app.open_deep_link(&back).await?;
+            app.wait_for_text("#pay-paid", "付款成功，订单已进入待审核 (已认证)").await?;
+            app.screenshot(&screenshots_dir().join("18-pay-paid.png")).await?;
+            app.click_css("#pay-done").await?;
+            app.wait_for_text("#orders", "待审核 (已认证)").await?;
+            Ok(())
+        })
+        .await;
+    app.quit().await?;
+    outcome
+}
