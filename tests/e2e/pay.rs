@@ -51,12 +51,12 @@ async fn an_order_is_paid_at_the_sandbox_cashier_and_the_app_comes_back_to_it() 
             app.click_text("#orders", "去支付").await?;
             app.wait_for_text("#pay-amount", "¥300.00").await?;
             app.wait_for_text("#payment", "微信支付").await?;
-            app.screenshot(&screenshots_dir().join("16-pay-choose.png")).await?;
+            app.screenshot(&screenshots_dir().join("17-pay-choose.png")).await?;
             app.click_css("#pay-confirm").await?;
             let waiting = app.wait_for("#pay-waiting").await?;
             app.wait_for_text("#pay-waiting", "正在确认付款结果").await?;
             let pay_url = waiting.attr("data-pay-url").await?.context("the page's address")?;
-            app.screenshot(&screenshots_dir().join("17-pay-waiting.png")).await?;
+            app.screenshot(&screenshots_dir().join("18-pay-waiting.png")).await?;
 
             step("in the browser: the sandbox cashier, 确认付款, back to certdesk://pay/return");
             let back = at_the_cashier(&pay_url, "pay").await?;
@@ -65,7 +65,7 @@ async fn an_order_is_paid_at_the_sandbox_cashier_and_the_app_comes_back_to_it() 
             }
             app.open_deep_link(&back).await?;
             app.wait_for_text("#pay-paid", "付款成功，订单已进入待审核 (已认证)").await?;
-            app.screenshot(&screenshots_dir().join("18-pay-paid.png")).await?;
+            app.screenshot(&screenshots_dir().join("19-pay-paid.png")).await?;
             app.click_css("#pay-done").await?;
             app.wait_for_text("#orders", "待审核 (已认证)").await?;
             Ok(())

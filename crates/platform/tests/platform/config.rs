@@ -11,6 +11,41 @@ fn the_example_configuration_parses_with_the_documented_values() {
     assert_eq!(config.max_quantity, 20);
     assert_eq!(config.paper_documents_address, "杭州市西湖区转塘街道鲤鱼山街鹏辉科技园1号楼政采云有限公司");
     assert!(matches!(config.face, FaceProviderConfig::Sandbox { ref fail_id_numbers } if fail_id_numbers.len() == 1));
+    assert_eq!(config.payments.sandbox_gateway.as_deref(), Some("embedded"));
+    assert_eq!((config.payments.reconcile_every_seconds, config.payments.expire_after_minutes), (Some(60.0), Some(30)));
+    assert!(config.payments.alipay.is_none() && config.payments.wechat.is_none());
+}
+
+/// Real merchant credentials are read at start; a key that cannot be used stops the start in Chinese.
+#[tokio::test]
+async fn merchant_credentials_are_read_at_start_and_a_bad_one_stops_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (private, public) = certdesk_pay::generate_key_pair().unwrap();
+    std::fs::write(dir.path().join("merchant.pem"), private).unwrap();
+    std::fs::write(dir.path().join("gateway.pub.pem"), public).unwrap();
+    let text = |api_v3_key: &str| {
+        format!(
+            "[payments.alipay]\ngateway_url = \"https://openapi.alipay.com/gateway.do\"\napp_id = \"2021000000000000\"\n\
+             private_key = \"{dir}/merchant.pem\"\nalipay_public_key = \"{dir}/gateway.pub.pem\"\n\
+             [payments.wechat]\nbase_url = \"https://api.mch.weixin.qq.com\"\napp_id = \"wx1\"\nmerchant_id = \"1900000001\"\n\
+             merchant_serial = \"AB\"\nprivate_key = \"{dir}/merchant.pem\"\nplatform_serial = \"CD\"\n\
+             platform_public_key = \"{dir}/gateway.pub.pem\"\napi_v3_key = \"{api_v3_key}\"\n",
+            dir = dir.path().display()
+        )
+    };
+    let start = |text: String| {
+        let mut config: PlatformConfig = toml::from_str(&text).unwrap();
+        config.listen = "127.0.0.1:0".parse().unwrap();
+        config.data_dir = dir.path().join("data");
+        certdesk_platform::Platform::start(config)
+    };
+    let platform = start(text("0123456789abcdef0123456789abcdef")).await.unwrap();
+    platform.shutdown().await.unwrap();
+    let Err(refused) = start(text("too-short")).await else { panic!("a 9-character APIv3 key was accepted") };
+    assert!(refused.to_string().contains("APIv3 密钥"), "{refused}");
+    std::fs::write(dir.path().join("merchant.pem"), "not a key").unwrap();
+    let Err(refused) = start(text("0123456789abcdef0123456789abcdef")).await else { panic!("a broken key was accepted") };
+    assert!(refused.to_string().contains("商户私钥"), "{refused}");
 }
 
 #[test]
