@@ -271,3 +271,168 @@ impl WechatMerchant {
         Transaction::parse(&notification.decrypt(&self.api_v3_key)?)
     }
 }
+
+/// A payment to open: the platform's trade number, the amount, what it is for, and where the
+/// browser returns and the gateway notifies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TradeRequest<'a> {
+    pub out_trade_no: &'a str,
+    pub total_fen: i64,
+    pub subject: &'a str,
+    /// Where the browser returns after paying (page pay only).
+    pub return_url: &'a str,
+    pub notify_url: &'a str,
+}
+
+/// Where the person pays an opened payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Opened {
+    /// A page to open in the browser (支付宝).
+    Page(String),
+    /// A code to show as a QR code (微信支付).
+    Code(String),
+}
+
+/// What a verified notification says. The merchant and app were checked against this merchant;
+/// the amount is for the caller to check against the payment it recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub out_trade_no: String,
+    pub status: NoticeStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoticeStatus {
+    /// Paid: the gateway's trade number and the amount paid.
+    Paid { trade_no: String, total_fen: i64 },
+    /// A status that is not payment (waiting, closed): acknowledged, nothing changes.
+    NotPaid(String),
+}
+
+/// A boxed future, so that [`PaymentProvider`] can be used as `dyn PaymentProvider`.
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// One payment provider as a merchant uses it: open a payment, ask about it, refund it, and read
+/// its notifications. 支付宝 and 微信支付 (real or sandbox) are the two.
+pub trait PaymentProvider: Send + Sync {
+    fn open<'a>(&'a self, trade: TradeRequest<'a>) -> BoxFuture<'a, Result<Opened>>;
+
+    /// What the gateway says about the trade, checked against the amount expected.
+    fn query<'a>(&'a self, out_trade_no: &'a str, expected_fen: i64) -> BoxFuture<'a, Result<TradeQuery>>;
+
+    /// Refunds `refund_fen` of a trade of `total_fen` under `out_request_no` (the same number again
+    /// never refunds twice).
+    fn refund<'a>(
+        &'a self,
+        out_trade_no: &'a str,
+        out_request_no: &'a str,
+        refund_fen: i64,
+        total_fen: i64,
+    ) -> BoxFuture<'a, Result<()>>;
+
+    /// Verifies a notification exactly as received (`header` looks its headers up by name) and
+    /// reads it.
+    fn read_notification(&self, header: &dyn Fn(&str) -> Option<String>, body: &str) -> Result<Notice>;
+
+    /// The answer to a notification: the HTTP status, content type and body that acknowledge it,
+    /// or that refuse it with `refusal` (so the gateway sends it again later).
+    fn answer_notification(&self, refusal: Option<&str>) -> (u16, &'static str, String);
+}
+
+impl PaymentProvider for AlipayMerchant {
+    fn open<'a>(&'a self, trade: TradeRequest<'a>) -> BoxFuture<'a, Result<Opened>> {
+        Box::pin(async move {
+            self.page_pay_url(trade.out_trade_no, trade.total_fen, trade.subject, trade.return_url, trade.notify_url)
+                .map(Opened::Page)
+        })
+    }
+
+    fn query<'a>(&'a self, out_trade_no: &'a str, expected_fen: i64) -> BoxFuture<'a, Result<TradeQuery>> {
+        Box::pin(AlipayMerchant::query(self, out_trade_no, expected_fen))
+    }
+
+    fn refund<'a>(
+        &'a self,
+        out_trade_no: &'a str,
+        out_request_no: &'a str,
+        refund_fen: i64,
+        _total_fen: i64,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(AlipayMerchant::refund(self, out_trade_no, out_request_no, refund_fen))
+    }
+
+    /// The form body of an asynchronous notification: signature, then app id; the amount is read.
+    fn read_notification(&self, _header: &dyn Fn(&str) -> Option<String>, body: &str) -> Result<Notice> {
+        let params: Vec<(String, String)> =
+            serde_urlencoded::from_str(body).map_err(|e| PayError::Malformed(e.to_string()))?;
+        let pairs = || params.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        alipay::verify_notification(&self.alipay_key, pairs())?;
+        let get = |key: &'static str| pairs().find(|(k, _)| *k == key).map(|(_, v)| v).ok_or(PayError::Missing(key));
+        if get("app_id")? != self.app_id {
+            return Err(PayError::Malformed("app_id 不符".into()));
+        }
+        let out_trade_no = get("out_trade_no")?.to_owned();
+        let status = match get("trade_status")? {
+            "TRADE_SUCCESS" | "TRADE_FINISHED" => NoticeStatus::Paid {
+                trade_no: get("trade_no")?.to_owned(),
+                total_fen: alipay::parse_amount(get("total_amount")?)?,
+            },
+            other => NoticeStatus::NotPaid(other.to_owned()),
+        };
+        Ok(Notice { out_trade_no, status })
+    }
+
+    /// Alipay reads the body: `success`, or anything else to send it again.
+    fn answer_notification(&self, refusal: Option<&str>) -> (u16, &'static str, String) {
+        (200, "text/plain; charset=utf-8", if refusal.is_some() { "fail" } else { "success" }.to_owned())
+    }
+}
+
+impl PaymentProvider for WechatMerchant {
+    fn open<'a>(&'a self, trade: TradeRequest<'a>) -> BoxFuture<'a, Result<Opened>> {
+        Box::pin(async move {
+            self.native(trade.out_trade_no, trade.total_fen, trade.subject, trade.notify_url).await.map(Opened::Code)
+        })
+    }
+
+    fn query<'a>(&'a self, out_trade_no: &'a str, expected_fen: i64) -> BoxFuture<'a, Result<TradeQuery>> {
+        Box::pin(WechatMerchant::query(self, out_trade_no, expected_fen))
+    }
+
+    fn refund<'a>(
+        &'a self,
+        out_trade_no: &'a str,
+        out_request_no: &'a str,
+        refund_fen: i64,
+        total_fen: i64,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(WechatMerchant::refund(self, out_trade_no, out_request_no, refund_fen, total_fen))
+    }
+
+    /// A callback: signature, serial and time window, decryption, then merchant and app.
+    fn read_notification(&self, header: &dyn Fn(&str) -> Option<String>, body: &str) -> Result<Notice> {
+        let get = |name: &str| header(name).unwrap_or_default();
+        let (timestamp, nonce, signature, serial) =
+            (get("Wechatpay-Timestamp"), get("Wechatpay-Nonce"), get("Wechatpay-Signature"), get("Wechatpay-Serial"));
+        let callback = CallbackHeaders { timestamp: &timestamp, nonce: &nonce, signature: &signature, serial: &serial };
+        let transaction = self.open_callback(&callback, body)?;
+        if transaction.mchid != self.merchant.merchant_id || transaction.appid != self.app_id {
+            return Err(PayError::Malformed("商户号或应用不符".into()));
+        }
+        let status = match transaction.trade_state.as_str() {
+            "SUCCESS" => {
+                NoticeStatus::Paid { trade_no: transaction.transaction_id, total_fen: transaction.amount.total }
+            }
+            other => NoticeStatus::NotPaid(other.to_owned()),
+        };
+        Ok(Notice { out_trade_no: transaction.out_trade_no, status })
+    }
+
+    /// WeChat Pay reads the status: 2xx acknowledges; an error status with `{code, message}` refuses.
+    fn answer_notification(&self, refusal: Option<&str>) -> (u16, &'static str, String) {
+        match refusal {
+            None => (204, "application/json", String::new()),
+            Some(message) => (400, "application/json", json!({"code": "FAIL", "message": message}).to_string()),
+        }
+    }
+}

@@ -7,18 +7,20 @@ use crate::payment_store::{PaymentRow, RefundRequest, Settled};
 use crate::routes::AppState;
 use crate::{PlatformError, Result};
 use certdesk_api::{PaymentMethod, PaymentState};
-use certdesk_gateway::{Gateway, GatewayConfig, GatewayHandle, RegistrationRequest};
-use certdesk_pay::client::{AlipayMerchant, TradeQuery, WechatMerchant};
-use certdesk_pay::wechat::{CallbackHeaders, Merchant};
-use certdesk_pay::{RsaSigner, RsaVerifier, alipay};
+use certdesk_gateway::{GatewayConfig, GatewayHandle, RegistrationRequest};
+use certdesk_pay::client::{
+    AlipayMerchant, NoticeStatus, Opened, PaymentProvider, TradeQuery, TradeRequest, WechatMerchant,
+};
+use certdesk_pay::wechat::Merchant;
+use certdesk_pay::{RsaSigner, RsaVerifier};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// The merchant accounts the platform pays through.
 pub struct Gateways {
-    alipay: Option<AlipayMerchant>,
-    wechat: Option<WechatMerchant>,
+    alipay: Option<Box<dyn PaymentProvider>>,
+    wechat: Option<Box<dyn PaymentProvider>>,
     /// `http://host:port` the gateways send notifications to.
     notify_base: String,
     pub(crate) reconcile_every: Duration,
@@ -49,7 +51,7 @@ impl Gateways {
         };
         if let Some(sandbox) = &config.sandbox_gateway {
             let url = if sandbox == "embedded" {
-                let handle = Gateway::start(GatewayConfig::local(data_dir.join("sandbox-gateway")))
+                let handle = certdesk_gateway::Gateway::start(GatewayConfig::local(data_dir.join("sandbox-gateway")))
                     .await
                     .map_err(|e| config_error("沙箱支付网关", e))?;
                 let url = handle.url();
@@ -69,13 +71,13 @@ impl Gateways {
             .await
             .map_err(|e| config_error("沙箱支付网关注册", e))?;
             let verifier = |pem: &str| RsaVerifier::from_public_key_pem(pem).map_err(|e| config_error("网关公钥", e));
-            gateways.alipay = Some(AlipayMerchant::new(
+            gateways.alipay = Some(Box::new(AlipayMerchant::new(
                 format!("{url}/gateway.do"),
                 registration.alipay_app_id.clone(),
                 key(())?.0,
                 verifier(&registration.alipay_public_key_pem)?,
-            ));
-            gateways.wechat = Some(WechatMerchant::new(
+            )));
+            gateways.wechat = Some(Box::new(WechatMerchant::new(
                 url,
                 registration.wechat_app_id.clone(),
                 Merchant {
@@ -90,20 +92,20 @@ impl Gateways {
                     .as_bytes()
                     .try_into()
                     .map_err(|_| config_error("APIv3 密钥", "长度不是32"))?,
-            ));
+            )));
         }
         if let Some(alipay) = &config.alipay {
-            gateways.alipay = Some(AlipayMerchant::new(
+            gateways.alipay = Some(Box::new(AlipayMerchant::new(
                 alipay.gateway_url.clone(),
                 alipay.app_id.clone(),
                 RsaSigner::from_pkcs8_pem(&read_pem(&alipay.private_key)?)
                     .map_err(|e| config_error("支付宝商户私钥", e))?,
                 RsaVerifier::from_public_key_pem(&read_pem(&alipay.alipay_public_key)?)
                     .map_err(|e| config_error("支付宝公钥", e))?,
-            ));
+            )));
         }
         if let Some(wechat) = &config.wechat {
-            gateways.wechat = Some(WechatMerchant::new(
+            gateways.wechat = Some(Box::new(WechatMerchant::new(
                 wechat.base_url.trim_end_matches('/').to_owned(),
                 wechat.app_id.clone(),
                 Merchant {
@@ -116,24 +118,24 @@ impl Gateways {
                 RsaVerifier::from_public_key_pem(&read_pem(&wechat.platform_public_key)?)
                     .map_err(|e| config_error("微信支付平台公钥", e))?,
                 wechat.api_v3_key.as_bytes().try_into().map_err(|_| config_error("APIv3 密钥", "长度须为32个字符"))?,
-            ));
+            )));
         }
         Ok((gateways.alipay.is_some() || gateways.wechat.is_some()).then_some(gateways))
     }
 
-    fn alipay(&self) -> Result<&AlipayMerchant> {
-        self.alipay
-            .as_ref()
-            .ok_or_else(|| PlatformError::PaymentUnavailable("平台未开通支付宝支付，请选择其他方式".into()))
+    /// The gateway of a method of online payment.
+    fn gateway(&self, method: PaymentMethod) -> Result<&dyn PaymentProvider> {
+        let (gateway, name) = match method {
+            PaymentMethod::Alipay => (&self.alipay, "支付宝"),
+            PaymentMethod::Wechat => (&self.wechat, "微信支付"),
+            _ => return Err(PlatformError::Unprocessable("在线支付只能选择支付宝或微信支付".into())),
+        };
+        gateway
+            .as_deref()
+            .ok_or_else(|| PlatformError::PaymentUnavailable(format!("平台未开通{name}，请选择其他付款方式")))
     }
 
-    fn wechat(&self) -> Result<&WechatMerchant> {
-        self.wechat
-            .as_ref()
-            .ok_or_else(|| PlatformError::PaymentUnavailable("平台未开通微信支付，请选择其他方式".into()))
-    }
-
-    /// Opens the trade at the gateway: Alipay's page address, or WeChat Pay's code.
+    /// Opens the trade at the gateway: 支付宝's page address, or 微信支付's code.
     pub async fn open(
         &self,
         method: PaymentMethod,
@@ -142,50 +144,30 @@ impl Gateways {
         subject: &str,
         return_url: &str,
     ) -> Result<(Option<String>, Option<String>)> {
-        let unavailable = |e: certdesk_pay::PayError| {
-            tracing::warn!(error = %e, out_trade_no, "the gateway refused or could not be reached");
-            PlatformError::PaymentUnavailable("支付网关暂时无法使用，请稍后重试或选择其他付款方式".into())
-        };
-        match method {
-            PaymentMethod::Alipay => {
-                let notify_url = format!("{}/v1/payments/alipay/notify", self.notify_base);
-                let url = self
-                    .alipay()?
-                    .page_pay_url(out_trade_no, fen, subject, return_url, &notify_url)
-                    .map_err(unavailable)?;
-                Ok((Some(url), None))
+        let notify_url = format!("{}/v1/payments/{}/notify", self.notify_base, method.code());
+        let trade = TradeRequest { out_trade_no, total_fen: fen, subject, return_url, notify_url: &notify_url };
+        match self.gateway(method)?.open(trade).await {
+            Ok(Opened::Page(url)) => Ok((Some(url), None)),
+            Ok(Opened::Code(code)) => Ok((None, Some(code))),
+            Err(e) => {
+                tracing::warn!(error = %e, out_trade_no, "the gateway refused or could not be reached");
+                Err(PlatformError::PaymentUnavailable("支付网关暂时无法使用，请稍后重试或选择其他付款方式".into()))
             }
-            PaymentMethod::Wechat => {
-                let notify_url = format!("{}/v1/payments/wechat/notify", self.notify_base);
-                let code = self.wechat()?.native(out_trade_no, fen, subject, &notify_url).await.map_err(unavailable)?;
-                Ok((None, Some(code)))
-            }
-            _ => Err(PlatformError::Unprocessable("在线支付只能选择支付宝或微信支付".into())),
         }
     }
 
     async fn query(&self, payment: &PaymentRow, out_trade_no: &str) -> Result<TradeQuery> {
-        let answer = match payment.method {
-            PaymentMethod::Alipay => self.alipay()?.query(out_trade_no, payment.amount_fen).await,
-            PaymentMethod::Wechat => self.wechat()?.query(out_trade_no, payment.amount_fen).await,
-            _ => return Ok(TradeQuery::NotFound),
-        };
-        answer.map_err(|e| PlatformError::PaymentUnavailable(format!("支付网关暂时无法查询：{e}")))
+        self.gateway(payment.method)?
+            .query(out_trade_no, payment.amount_fen)
+            .await
+            .map_err(|e| PlatformError::PaymentUnavailable(format!("支付网关暂时无法查询：{e}")))
     }
 
     async fn refund(&self, refund: &RefundRequest) -> Result<()> {
-        let answer = match refund.method {
-            PaymentMethod::Alipay => {
-                self.alipay()?.refund(&refund.out_trade_no, &refund.out_request_no, refund.amount_fen).await
-            }
-            PaymentMethod::Wechat => {
-                self.wechat()?
-                    .refund(&refund.out_trade_no, &refund.out_request_no, refund.amount_fen, refund.amount_fen)
-                    .await
-            }
-            _ => return Ok(()),
-        };
-        answer.map_err(|e| PlatformError::PaymentUnavailable(format!("退款失败：{e}")))
+        self.gateway(refund.method)?
+            .refund(&refund.out_trade_no, &refund.out_request_no, refund.amount_fen, refund.amount_fen)
+            .await
+            .map_err(|e| PlatformError::PaymentUnavailable(format!("退款失败：{e}")))
     }
 }
 
@@ -308,101 +290,63 @@ pub async fn progress(state: &Arc<AppState>, out_trade_no: &str) -> Result<Payme
     Ok(blocking(state, move |s| s.db.payment(&no)).await?.map(|p| p.state).unwrap_or(payment.state))
 }
 
-/// `POST /v1/payments/alipay/notify`: the body `success` acknowledges; anything else makes Alipay
-/// send it again later.
-pub async fn alipay_notification(state: &Arc<AppState>, raw: &str) -> &'static str {
-    let params: Vec<(String, String)> = serde_urlencoded::from_str(raw).unwrap_or_default();
-    let get = |key: &str| params.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
-    let out_trade_no = get("out_trade_no");
-    let (outcome, answer) = match alipay_verdict(state, &params, out_trade_no.as_deref()).await {
-        Ok(outcome) => (outcome, "success"),
-        Err(refusal) => (refusal, "fail"),
+/// `POST /v1/payments/{method}/notify`: a gateway's notification, verified, kept as received with
+/// what was made of it, and answered in the gateway's own terms (acknowledged, or refused so that
+/// the gateway sends it again later).
+pub async fn notification(
+    state: &Arc<AppState>,
+    method: PaymentMethod,
+    headers: &axum::http::HeaderMap,
+    raw: &str,
+) -> (u16, &'static str, String) {
+    let gateway = match gateways(state).and_then(|g| g.gateway(method)) {
+        Ok(gateway) => gateway,
+        Err(e) => return (503, "text/plain; charset=utf-8", e.to_string()),
     };
-    let (raw, no) = (raw.to_owned(), out_trade_no.clone());
-    let kept =
-        blocking(state, move |s| s.db.record_notification("alipay", no.as_deref(), &raw, &outcome, &now())).await;
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let (out_trade_no, verdict) = match gateway.read_notification(&header, raw) {
+        Ok(notice) => {
+            let verdict = apply_notice(state, method, &notice.out_trade_no, notice.status).await;
+            (Some(notice.out_trade_no), verdict)
+        }
+        Err(e) => (None, Err(e.to_string())),
+    };
+    let outcome = match &verdict {
+        Ok(outcome) => outcome.clone(),
+        Err(refusal) => format!("拒绝：{refusal}"),
+    };
+    let (kept_raw, provider) = (raw.to_owned(), method.code());
+    let kept = blocking(state, move |s| {
+        s.db.record_notification(provider, out_trade_no.as_deref(), &kept_raw, &outcome, &now())
+    })
+    .await;
     if let Err(e) = kept {
         tracing::error!(error = %e, "notification not kept");
     }
-    answer
+    gateway.answer_notification(verdict.err().as_deref())
 }
 
-async fn alipay_verdict(
+/// What a verified notice does to the payment it names: the amount must be the one recorded.
+async fn apply_notice(
     state: &Arc<AppState>,
-    params: &[(String, String)],
-    out_trade_no: Option<&str>,
+    method: PaymentMethod,
+    out_trade_no: &str,
+    status: NoticeStatus,
 ) -> std::result::Result<String, String> {
-    let merchant = gateways(state).and_then(Gateways::alipay).map_err(|e| e.to_string())?;
-    let pairs = || params.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-    alipay::verify_notification(&merchant.alipay_key, pairs()).map_err(|e| e.to_string())?;
-    let out_trade_no = out_trade_no.ok_or("缺少 out_trade_no")?;
     let no = out_trade_no.to_owned();
     let payment = blocking(state, move |s| s.db.payment(&no))
         .await
         .map_err(|e| e.to_string())?
-        .filter(|p| p.method == PaymentMethod::Alipay)
+        .filter(|p| p.method == method)
         .ok_or("未知的商户订单号")?;
-    match alipay::check_notification(pairs(), &merchant.app_id, out_trade_no, payment.amount_fen)
-        .map_err(|e| e.to_string())?
-    {
-        alipay::NotificationVerdict::Paid { trade_no } => {
+    match status {
+        NoticeStatus::NotPaid(status) => Ok(format!("未付款状态 {status}，不处理")),
+        NoticeStatus::Paid { total_fen, .. } if total_fen != payment.amount_fen => {
+            Err(format!("金额不符：通知 {total_fen} 分，应付 {} 分", payment.amount_fen))
+        }
+        NoticeStatus::Paid { trade_no, .. } => {
             let settled = settle(state, out_trade_no, &trade_no).await.map_err(|e| e.to_string())?;
             Ok(settled.outcome().to_owned())
         }
-        alipay::NotificationVerdict::NotPaid { status } => Ok(format!("未付款状态 {status}，不处理")),
     }
-}
-
-/// `POST /v1/payments/wechat/notify`: 2xx acknowledges; an error status makes WeChat Pay send it
-/// again later. The error's message says why.
-pub async fn wechat_notification(
-    state: &Arc<AppState>,
-    headers: &axum::http::HeaderMap,
-    raw: &str,
-) -> Result<(), String> {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-    let (timestamp, nonce, signature, serial) = (
-        header("Wechatpay-Timestamp"),
-        header("Wechatpay-Nonce"),
-        header("Wechatpay-Signature"),
-        header("Wechatpay-Serial"),
-    );
-    let callback = CallbackHeaders { timestamp: &timestamp, nonce: &nonce, signature: &signature, serial: &serial };
-    let verdict = wechat_verdict(state, &callback, raw).await;
-    let (out_trade_no, outcome) = match &verdict {
-        Ok((no, outcome)) => (Some(no.clone()), outcome.clone()),
-        Err(refusal) => (None, refusal.clone()),
-    };
-    let raw = raw.to_owned();
-    let kept =
-        blocking(state, move |s| s.db.record_notification("wechat", out_trade_no.as_deref(), &raw, &outcome, &now()))
-            .await;
-    if let Err(e) = kept {
-        tracing::error!(error = %e, "notification not kept");
-    }
-    verdict.map(|_| ())
-}
-
-async fn wechat_verdict(
-    state: &Arc<AppState>,
-    callback: &CallbackHeaders<'_>,
-    raw: &str,
-) -> std::result::Result<(String, String), String> {
-    let merchant = gateways(state).and_then(Gateways::wechat).map_err(|e| e.to_string())?;
-    let transaction = merchant.open_callback(callback, raw).map_err(|e| e.to_string())?;
-    let out_trade_no = transaction.out_trade_no.clone();
-    let no = out_trade_no.clone();
-    let payment = blocking(state, move |s| s.db.payment(&no))
-        .await
-        .map_err(|e| e.to_string())?
-        .filter(|p| p.method == PaymentMethod::Wechat)
-        .ok_or("未知的商户订单号")?;
-    let paid = transaction
-        .is_paid_for(&merchant.merchant.merchant_id, &merchant.app_id, &out_trade_no, payment.amount_fen)
-        .map_err(|e| e.to_string())?;
-    if !paid {
-        return Ok((out_trade_no, format!("未付款状态 {}，不处理", transaction.trade_state)));
-    }
-    let settled = settle(state, &out_trade_no, &transaction.transaction_id).await.map_err(|e| e.to_string())?;
-    Ok((out_trade_no, settled.outcome().to_owned()))
 }

@@ -180,8 +180,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/openapi.json", get(move || async move { Json(document.as_ref().clone()) }))
         // The gateways' notifications speak the providers' protocols, not this API's: outside the
         // OpenAPI document, documented by Alipay and WeChat Pay.
-        .route("/v1/payments/alipay/notify", axum::routing::post(alipay_notify))
-        .route("/v1/payments/wechat/notify", axum::routing::post(wechat_notify))
+        .route("/v1/payments/{method}/notify", axum::routing::post(payment_notification))
         .fallback(|| async { PlatformError::NotFound("接口不存在".into()) })
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::trace::TraceLayer::new_for_http())
@@ -930,18 +929,21 @@ async fn payment_progress(
     Ok(Json(PaymentProgress { out_trade_no, state: payment_state, order }))
 }
 
-async fn alipay_notify(State(state): State<Shared>, body: String) -> &'static str {
-    crate::payments::alipay_notification(&state, &body).await
-}
-
-async fn wechat_notify(State(state): State<Shared>, headers: HeaderMap, body: String) -> axum::response::Response {
+/// A gateway's notification (`alipay` or `wechat`), answered in its own protocol.
+async fn payment_notification(
+    State(state): State<Shared>,
+    Path(method): Path<String>,
+    headers: HeaderMap,
+    body: String,
+) -> axum::response::Response {
     use axum::response::IntoResponse;
-    match crate::payments::wechat_notification(&state, &headers, &body).await {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(message) => {
-            (StatusCode::BAD_REQUEST, Json(serde_json::json!({"code": "FAIL", "message": message}))).into_response()
-        }
-    }
+    let method = match PaymentMethod::from_code(&method) {
+        Some(method @ (PaymentMethod::Alipay | PaymentMethod::Wechat)) => method,
+        _ => return PlatformError::NotFound("接口不存在".into()).into_response(),
+    };
+    let (status, content_type, body) = crate::payments::notification(&state, method, &headers, &body).await;
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, [(axum::http::header::CONTENT_TYPE, content_type)], body).into_response()
 }
 
 /// The events feed: history rows after `after`, for the caller's organisation (staff: all). With

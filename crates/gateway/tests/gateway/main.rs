@@ -6,7 +6,7 @@ use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use certdesk_gateway::{Gateway, GatewayConfig, GatewayHandle, NotifySchedule, Registration, RegistrationRequest};
-use certdesk_pay::client::{AlipayMerchant, TradeQuery, WechatMerchant};
+use certdesk_pay::client::{AlipayMerchant, Notice, NoticeStatus, PaymentProvider, TradeQuery, WechatMerchant};
 use certdesk_pay::wechat::{CallbackHeaders, Merchant};
 use certdesk_pay::{PayError, RsaSigner, RsaVerifier, alipay};
 use std::sync::{Arc, Mutex};
@@ -198,6 +198,20 @@ async fn alipay_page_pay_shows_the_cashier_returns_signed_and_notifies_until_ack
     let verdict = alipay::check_notification(pairs(), &setup.registration.alipay_app_id, "CDP0001", 30_000).unwrap();
     let alipay::NotificationVerdict::Paid { trade_no } = verdict else { panic!("not paid: {verdict:?}") };
     assert_eq!(alipay.query("CDP0001", 30_000).await.unwrap(), TradeQuery::Paid { trade_no: trade_no.clone() });
+    // The same through the one trait the platform uses for every provider.
+    let body = serde_urlencoded::to_string(&notification).unwrap();
+    let notice = PaymentProvider::read_notification(&alipay, &|_| None, &body).unwrap();
+    assert_eq!(
+        notice,
+        Notice {
+            out_trade_no: "CDP0001".into(),
+            status: NoticeStatus::Paid { trade_no: trade_no.clone(), total_fen: 30_000 }
+        }
+    );
+    assert_eq!(PaymentProvider::answer_notification(&alipay, None).2, "success");
+    assert_eq!(PaymentProvider::answer_notification(&alipay, Some("签名验证失败")).2, "fail");
+    let tampered = body.replace("300.00", "0.01");
+    assert_eq!(PaymentProvider::read_notification(&alipay, &|_| None, &tampered), Err(PayError::BadSignature));
     assert_eq!(setup.gateway.notifications_delivered(), 1);
 
     // Pressing 确认付款 again (a second tab) pays nothing more and notifies nobody.
@@ -304,6 +318,10 @@ async fn wechat_native_order_is_paid_at_its_code_url_called_back_queried_and_ref
     );
     let callback = CallbackHeaders { timestamp: &timestamp, nonce: &nonce, signature: &signature, serial: &serial };
     let transaction = wechat.open_callback(&callback, &body).unwrap();
+    let notice = PaymentProvider::read_notification(&wechat, &|name| Some(header(name)), &body).unwrap();
+    assert_eq!(notice.out_trade_no, "CDP0005");
+    assert!(matches!(notice.status, NoticeStatus::Paid { total_fen: 30_000, .. }), "{notice:?}");
+    assert_eq!(PaymentProvider::read_notification(&wechat, &|_| None, &body), Err(PayError::Stale), "no headers");
     assert!(
         transaction
             .is_paid_for(&setup.registration.wechat_merchant_id, &setup.registration.wechat_app_id, "CDP0005", 30_000)

@@ -44,7 +44,9 @@ async fn merchant_credentials_are_read_at_start_and_a_bad_one_stops_it() {
     let Err(refused) = start(text("too-short")).await else { panic!("a 9-character APIv3 key was accepted") };
     assert!(refused.to_string().contains("APIv3 密钥"), "{refused}");
     std::fs::write(dir.path().join("merchant.pem"), "not a key").unwrap();
-    let Err(refused) = start(text("0123456789abcdef0123456789abcdef")).await else { panic!("a broken key was accepted") };
+    let Err(refused) = start(text("0123456789abcdef0123456789abcdef")).await else {
+        panic!("a broken key was accepted")
+    };
     assert!(refused.to_string().contains("商户私钥"), "{refused}");
 }
 
