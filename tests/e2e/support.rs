@@ -391,12 +391,19 @@ pub fn artifacts_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e")
 }
 
-/// Where the screenshots of each screen go, for the README.
 /// Where the app launched with `data_dir` saves downloads.
 pub fn downloads_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("downloads")
 }
 
+/// Where the screenshots of each screen go: among the run's artifacts, or, with
+/// `CERTDESK_UPDATE_SCREENSHOTS=1`, into `docs/screenshots` for the README (so that an ordinary run
+/// does not rewrite committed pictures whose clock and order numbers differ each time).
 pub fn screenshots_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots")
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if std::env::var_os("CERTDESK_UPDATE_SCREENSHOTS").is_some() {
+        root.join("docs/screenshots")
+    } else {
+        artifacts_dir().join("screenshots")
+    }
 }

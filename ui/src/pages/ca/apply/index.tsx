@@ -280,6 +280,10 @@ export default function ApplyListPage() {
           setVerifying(null);
           setMailing(row);
         }}
+        onPay={(row) => {
+          setVerifying(null);
+          setPaying(row);
+        }}
       />
       <ApplyWizard
         target={wizard}

@@ -70,10 +70,10 @@ function mockApp(answer: { passed: boolean; remaining: number }) {
   return { starts, calls };
 }
 
-function renderFace(onChoosePaper = vi.fn()) {
+function renderFace(onChoosePaper = vi.fn(), onPay = vi.fn()) {
   render(
     <AppProviders queryClient={createQueryClient()}>
-      <FaceVerification row={row} onClose={() => {}} onChoosePaper={onChoosePaper} />
+      <FaceVerification row={row} onClose={() => {}} onChoosePaper={onChoosePaper} onPay={onPay} />
     </AppProviders>,
   );
   return onChoosePaper;
@@ -112,6 +112,25 @@ describe('人脸认证', () => {
     expect(await screen.findByText('人脸认证通过')).toBeTruthy();
     expect(screen.getByText('订单编号 159110370124321，当前状态：待支付 (已认证)')).toBeTruthy();
     expect(app.calls.filter((c) => c === 'submit_face_attempt').length).toBe(1);
+  });
+
+  it('offers 去支付 straight after passing when the order waits for payment', async () => {
+    const app = mockApp({ passed: true, remaining: 9 });
+    const user = userEvent.setup({ delay: null });
+    const onPay = vi.fn();
+    render(
+      <AppProviders queryClient={createQueryClient()}>
+        <FaceVerification row={row} onClose={() => {}} onChoosePaper={vi.fn()} onPay={onPay} />
+      </AppProviders>,
+    );
+    await user.click(await screen.findByLabelText('我已阅读并同意上述人脸信息处理规则'));
+    await user.click(screen.getByRole('button', { name: '同意并继续' }));
+    await user.click(await screen.findByRole('button', { name: '开始认证' }));
+    await waitFor(() => expect(app.starts.length).toBe(2));
+    app.starts[1].status.onmessage(status('ready', '检测通过，请保持不动', { progress: 1, captured: true }));
+    expect(await screen.findByText('人脸认证通过')).toBeTruthy();
+    await user.click(screen.getByRole('button', { name: '去支付' }));
+    expect(onPay).toHaveBeenCalledWith(expect.objectContaining({ statusZh: '待支付 (已认证)' }));
   });
 
   it('after a failure offers 重试 and 邮寄纸质资料', async () => {

@@ -63,10 +63,13 @@ export default function FaceVerification({
   row,
   onClose,
   onChoosePaper,
+  onPay,
 }: {
   row: OrderRow | null;
   onClose: () => void;
   onChoosePaper: (row: OrderRow) => void;
+  /** 去支付 straight after passing, when the order waits for payment. */
+  onPay?: (row: OrderRow) => void;
 }) {
   const { t, locale, status: statusLabel } = useLocale();
   const client = useQueryClient();
@@ -314,9 +317,23 @@ export default function FaceVerification({
             status: statusLabel(result.row),
           })}
           extra={
-            <Button type="primary" id="face-done" onClick={close}>
-              {t('face.done')}
-            </Button>
+            <Space>
+              <Button type={onPay && result.row.order.status.state === 'pendingPayment' ? 'default' : 'primary'} id="face-done" onClick={close}>
+                {t('face.done')}
+              </Button>
+              {onPay && result.row.order.status.state === 'pendingPayment' && (
+                <Button
+                  type="primary"
+                  id="face-pay"
+                  onClick={() => {
+                    close();
+                    onPay(result.row);
+                  }}
+                >
+                  {t('pay.action')}
+                </Button>
+              )}
+            </Space>
           }
         />
       )}
