@@ -29,18 +29,22 @@ fn authorised(gateway: &Gateway, headers: &HeaderMap, method: &str, uri: &Uri, b
     Ok(authorization.merchant_id)
 }
 
+/// A signed POST with a JSON body: the merchant id and the body read.
+fn authorised_json(gateway: &Gateway, headers: &HeaderMap, uri: &Uri, body: &str) -> Result<(String, Value), Refused> {
+    let merchant = authorised(gateway, headers, "POST", uri, body)?;
+    let value = serde_json::from_str(body).map_err(|_| (StatusCode::BAD_REQUEST, "PARAM_ERROR", "请求体不是 JSON"))?;
+    Ok((merchant, value))
+}
+
 pub(crate) async fn native_order(
     State(gateway): State<Arc<Gateway>>,
     headers: HeaderMap,
     uri: Uri,
     body: String,
 ) -> Response {
-    let merchant = match authorised(&gateway, &headers, "POST", &uri, &body) {
-        Ok(merchant) => merchant,
+    let (merchant, order) = match authorised_json(&gateway, &headers, &uri, &body) {
+        Ok(read) => read,
         Err((status, code, message)) => return error(&gateway, status, code, message),
-    };
-    let Ok(order) = serde_json::from_str::<Value>(&body) else {
-        return error(&gateway, StatusCode::BAD_REQUEST, "PARAM_ERROR", "请求体不是 JSON");
     };
     let text = |key: &str| order.get(key).and_then(Value::as_str).unwrap_or("").to_owned();
     let total = order.pointer("/amount/total").and_then(Value::as_i64).unwrap_or(0);
@@ -90,12 +94,9 @@ pub(crate) async fn refund(
     uri: Uri,
     body: String,
 ) -> Response {
-    let merchant = match authorised(&gateway, &headers, "POST", &uri, &body) {
-        Ok(merchant) => merchant,
+    let (merchant, request) = match authorised_json(&gateway, &headers, &uri, &body) {
+        Ok(read) => read,
         Err((status, code, message)) => return error(&gateway, status, code, message),
-    };
-    let Ok(request) = serde_json::from_str::<Value>(&body) else {
-        return error(&gateway, StatusCode::BAD_REQUEST, "PARAM_ERROR", "请求体不是 JSON");
     };
     let text = |key: &str| request.get(key).and_then(Value::as_str).unwrap_or("").to_owned();
     let refund_fen = request.pointer("/amount/refund").and_then(Value::as_i64).unwrap_or(0);

@@ -77,12 +77,19 @@ async fn eventually<F: std::future::Future<Output = bool>>(what: &str, mut check
 
 const IN_REVIEW: &str = "pendingReview";
 
-#[tokio::test]
-async fn paying_with_alipay_at_the_cashier_moves_the_order_to_review_once() {
+/// A gateway of the test's own (notifying `retries` times), a platform paying through it (its
+/// reconciliation left to the tests), and an order of it waiting for payment.
+async fn paying(retries: usize) -> (tempfile::TempDir, GatewayHandle, TestPlatform, String) {
     let dir = tempfile::tempdir().unwrap();
-    let gateway = gateway(dir.path(), 3).await;
+    let gateway = gateway(dir.path(), retries).await;
     let p = spawn_platform_with(through(&gateway, 3600.0)).await;
     let number = order_awaiting_payment(&p).await;
+    (dir, gateway, p, number)
+}
+
+#[tokio::test]
+async fn paying_with_alipay_at_the_cashier_moves_the_order_to_review_once() {
+    let (_dir, gateway, p, number) = paying(3).await;
 
     let (status, started) = start_payment(&p, &number, "alipay").await;
     assert_eq!(status, 200, "{started}");
@@ -146,10 +153,7 @@ async fn notify_alipay(p: &TestPlatform, body: String) -> String {
 
 #[tokio::test]
 async fn forged_wrong_early_duplicated_and_late_alipay_notifications_change_nothing_wrongly() {
-    let dir = tempfile::tempdir().unwrap();
-    let gateway = gateway(dir.path(), 1).await;
-    let p = spawn_platform_with(through(&gateway, 3600.0)).await;
-    let number = order_awaiting_payment(&p).await;
+    let (_dir, gateway, p, number) = paying(1).await;
     let (_, started) = start_payment(&p, &number, "alipay").await;
     let out_trade_no = started["outTradeNo"].as_str().unwrap().to_owned();
     let pay_url = reqwest::Url::parse(started["payUrl"].as_str().unwrap()).unwrap();
@@ -257,10 +261,7 @@ fn wechat_callback(
 
 #[tokio::test]
 async fn wechat_callbacks_with_a_bad_tag_or_a_stale_time_are_refused_and_the_scanned_code_pays() {
-    let dir = tempfile::tempdir().unwrap();
-    let gateway = gateway(dir.path(), 3).await;
-    let p = spawn_platform_with(through(&gateway, 3600.0)).await;
-    let number = order_awaiting_payment(&p).await;
+    let (_dir, gateway, p, number) = paying(3).await;
     let (status, started) = start_payment(&p, &number, "wechat").await;
     assert_eq!(status, 200, "{started}");
     assert_eq!(started["payUrl"], Value::Null);
@@ -370,10 +371,7 @@ impl TestPlatformView {
 
 #[tokio::test]
 async fn a_second_payment_of_a_paid_order_is_refunded_and_cancelling_a_paid_order_refunds_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let gateway = gateway(dir.path(), 3).await;
-    let p = spawn_platform_with(through(&gateway, 3600.0)).await;
-    let number = order_awaiting_payment(&p).await;
+    let (_dir, gateway, p, number) = paying(3).await;
     // Two tabs: 支付宝 and 微信支付 both opened, both paid.
     let (_, first) = start_payment(&p, &number, "alipay").await;
     let (_, second) = start_payment(&p, &number, "wechat").await;
@@ -400,10 +398,7 @@ async fn a_second_payment_of_a_paid_order_is_refunded_and_cancelling_a_paid_orde
 
 #[tokio::test]
 async fn going_to_pay_is_refused_when_the_order_cannot_be_paid_that_way() {
-    let dir = tempfile::tempdir().unwrap();
-    let gateway = gateway(dir.path(), 1).await;
-    let p = spawn_platform_with(through(&gateway, 3600.0)).await;
-    let number = order_awaiting_payment(&p).await;
+    let (_dir, _gateway, p, number) = paying(1).await;
     let path = format!("/v1/orders/{number}/payments");
     let (status, refused) = p.post_json(&p.http, &path, &json!({"method": "counterCash"})).await;
     assert_eq!((status, refused["message"].as_str()), (422, Some("在线支付只能选择支付宝或微信支付")));
