@@ -29,13 +29,15 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// Timestamped migrations, oldest first; never edit one that has shipped, add a new one.
-const MIGRATIONS: &[M<'static>] = &[
+/// Timestamped migrations, oldest first; never edit one that has shipped, add a new one. Public so
+/// that the upgrade tests can build a database as an earlier version left it.
+pub const MIGRATIONS: &[M<'static>] = &[
     M::up(orders::MIGRATION_20261128_CREATE),
     M::up(drafts::MIGRATION_20261128_DRAFTS),
     M::up(session::MIGRATION_20261128_SESSION),
     M::up(orders::MIGRATION_20261129_OWNER),
     M::up(drafts::MIGRATION_20261129_OWNER),
+    M::up(orders::MIGRATION_20261129_KEYED_BY_OWNER),
 ];
 
 /// Opens (creating if needed) the local database at `path` and brings it to the latest schema.

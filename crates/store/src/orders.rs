@@ -33,23 +33,62 @@ CREATE TABLE order_details (
 -- Where each account left off in the platform's events feed.
 CREATE TABLE feed_cursors (owner TEXT PRIMARY KEY, last_event_id INTEGER NOT NULL);";
 
+/// An order is its owner's: two platforms (or the embedded one and a real one) may issue the same
+/// number, and neither may overwrite the other's row. The tables are rebuilt keyed by (owner,
+/// order_no), every row kept.
+pub(crate) const MIGRATION_20261129_KEYED_BY_OWNER: &str = "CREATE TABLE orders_keyed (
+    owner TEXT NOT NULL,
+    order_no TEXT NOT NULL,
+    provider_id TEXT NOT NULL,
+    provider_name TEXT NOT NULL,
+    organisation_name TEXT NOT NULL,
+    applicant_name TEXT NOT NULL,
+    quantity INTEGER NOT NULL,
+    fee_fen INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    submitted_at TEXT NOT NULL,
+    synced_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    PRIMARY KEY (owner, order_no)
+);
+INSERT INTO orders_keyed (owner, order_no, provider_id, provider_name, organisation_name, applicant_name,
+    quantity, fee_fen, status, submitted_at, synced_at)
+    SELECT owner, order_no, provider_id, provider_name, organisation_name, applicant_name, quantity, fee_fen,
+        status, submitted_at, synced_at FROM orders;
+DROP TABLE orders;
+ALTER TABLE orders_keyed RENAME TO orders;
+CREATE TABLE order_details_keyed (
+    owner TEXT NOT NULL,
+    order_no TEXT NOT NULL,
+    detail_json TEXT NOT NULL,
+    synced_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    PRIMARY KEY (owner, order_no)
+);
+INSERT INTO order_details_keyed (owner, order_no, detail_json, synced_at)
+    SELECT owner, order_no, detail_json, synced_at FROM order_details;
+DROP TABLE order_details;
+ALTER TABLE order_details_keyed RENAME TO order_details;";
+
 /// Records what the platform reported to `owner` about an order, replacing any older local copy.
 /// Returns the status stored before, if the order was known: a change is what a notification tells.
 pub fn upsert_order(conn: &mut Connection, owner: &str, order: &OrderSummary) -> Result<Option<String>> {
     let status = serde_json::to_string(&order.status).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let tx = conn.transaction()?;
     let before: Option<String> = tx
-        .query_row("SELECT status FROM orders WHERE order_no = ?1", [order.order_no.as_str()], |r| r.get(0))
+        .query_row(
+            "SELECT status FROM orders WHERE owner = ?1 AND order_no = ?2",
+            [owner, order.order_no.as_str()],
+            |r| r.get(0),
+        )
         .optional()?;
     tx.execute(
         "INSERT INTO orders (order_no, provider_id, provider_name, organisation_name, applicant_name, quantity,
             fee_fen, status, submitted_at, owner)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-         ON CONFLICT (order_no) DO UPDATE SET
+         ON CONFLICT (owner, order_no) DO UPDATE SET
             provider_id = excluded.provider_id, provider_name = excluded.provider_name,
             organisation_name = excluded.organisation_name, applicant_name = excluded.applicant_name,
             quantity = excluded.quantity, fee_fen = excluded.fee_fen, status = excluded.status,
-            submitted_at = excluded.submitted_at, owner = excluded.owner,
+            submitted_at = excluded.submitted_at,
             synced_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
         params![
             order.order_no.as_str(),
@@ -121,7 +160,7 @@ pub fn save_order_detail(conn: &mut Connection, owner: &str, detail: &OrderDetai
     let changed = upsert_order(conn, owner, &detail.order)?;
     conn.execute(
         "INSERT INTO order_details (order_no, owner, detail_json) VALUES (?1, ?2, ?3)
-         ON CONFLICT (order_no) DO UPDATE SET owner = excluded.owner, detail_json = excluded.detail_json,
+         ON CONFLICT (owner, order_no) DO UPDATE SET detail_json = excluded.detail_json,
             synced_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
         params![detail.order.order_no.as_str(), owner, json],
     )?;

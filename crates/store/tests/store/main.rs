@@ -144,6 +144,47 @@ fn each_account_sees_only_its_own_orders_and_drafts() {
 }
 
 #[test]
+fn the_same_number_from_two_platforms_is_two_orders() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = certdesk_store::open(&dir.path().join("certdesk.db")).unwrap();
+    let number = "159110370124321";
+    certdesk_store::upsert_order(&mut conn, OWNER, &order(number, OrderStatus::PendingVerification)).unwrap();
+    let rejected = OrderStatus::Rejected { verification: Verification::Verified, reason: "另一平台".into() };
+    // Another owner's order under the same number: new to that owner, nothing to announce.
+    assert_eq!(certdesk_store::upsert_order(&mut conn, OTHER, &order(number, rejected.clone())).unwrap(), None);
+    assert_eq!(certdesk_store::list_orders(&conn, OWNER).unwrap()[0].status, OrderStatus::PendingVerification);
+    assert_eq!(certdesk_store::list_orders(&conn, OTHER).unwrap()[0].status, rejected);
+}
+
+#[test]
+fn orders_kept_before_they_were_keyed_by_owner_are_all_still_there() {
+    use rusqlite_migration::{M, Migrations};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("certdesk.db");
+    {
+        // The schema as it was before (the first five migrations), with an order and its detail.
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        let earlier: Vec<M<'_>> = certdesk_store::MIGRATIONS[..5].to_vec();
+        Migrations::new(earlier).to_latest(&mut conn).unwrap();
+        conn.execute_batch(
+            "INSERT INTO orders (order_no, provider_id, provider_name, organisation_name, applicant_name, quantity,
+                fee_fen, status, submitted_at, owner)
+             VALUES ('159110370124321', 'zjhx', '浙江汇信CA', '晨安', '陈晨', 1, 30000, '{\"state\":\"pendingVerification\"}',
+                '2020-06-02T21:14:41+08:00', 'me');
+             INSERT INTO order_details (order_no, owner, detail_json) VALUES ('159110370124321', 'me', '{}');",
+        )
+        .unwrap();
+    }
+    let conn = certdesk_store::open(&path).unwrap();
+    let kept = certdesk_store::list_orders(&conn, "me").unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!((kept[0].order_no.as_str(), kept[0].fee.fen()), ("159110370124321", 30000));
+    let details: i64 =
+        conn.query_row("SELECT COUNT(*) FROM order_details WHERE owner = 'me'", [], |r| r.get(0)).unwrap();
+    assert_eq!(details, 1);
+}
+
+#[test]
 fn an_upsert_says_when_the_status_changed() {
     let dir = tempfile::tempdir().unwrap();
     let mut conn = certdesk_store::open(&dir.path().join("certdesk.db")).unwrap();
