@@ -235,3 +235,30 @@ pub fn camera() -> Result<()> {
     }
     write_section(&root().join("docs/benchmarks.md"), "camera", &body)
 }
+
+pub fn pay() -> Result<()> {
+    Step::new("benchmark the payment signatures (criterion, release)")
+        .run(Command::new("cargo").current_dir(root()).args(["bench", "-p", "certdesk-pay", "--bench", "protocol"]))?;
+    let rows = [
+        ("alipay_sign_page_pay", "支付宝: sign a page pay request (RSA2, ring)"),
+        ("alipay_verify_notification", "支付宝: verify a notification (RSA2, rsa)"),
+        ("wechat_sign_request", "微信支付: sign a request (SHA256withRSA, ring)"),
+        ("wechat_open_callback", "微信支付: verify and decrypt a callback (rsa, AES-256-GCM)"),
+    ];
+    let mut body = String::from(
+        "## Payment signatures\n\nWritten by `cargo xtask bench pay` (criterion, release build): the cryptography of one\n\
+         payment, with 2048-bit keys (the size Alipay and WeChat Pay issue). Opening a payment signs once; a\n\
+         notification is verified once per delivery, so one core checks the figure in the last column\n\
+         each second.\n\n",
+    );
+    body.push_str(&format!("{}\n\n| what | mean | per second, one core |\n| --- | ---: | ---: |\n", last_run()?));
+    for (id, what) in rows {
+        let estimates = root().join(format!("target/criterion/{id}/new/estimates.json"));
+        let json: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(&estimates).with_context(|| format!("reading {}", estimates.display()))?,
+        )?;
+        let nanos = json["mean"]["point_estimate"].as_f64().context("no mean in the estimates")?;
+        body.push_str(&format!("| {what} | {:.2} ms | {:.0} |\n", nanos / 1e6, 1e9 / nanos));
+    }
+    write_section(&root().join("docs/benchmarks.md"), "pay", &body)
+}

@@ -5,8 +5,8 @@
 //!   WebDriver end-to-end tests against the real app under Xvfb.
 //! - `cargo xtask bindings`: regenerate `ui/src/api/bindings.ts` from the Rust commands and
 //!   `docs/openapi.json` from the platform's routes.
-//! - `cargo xtask bench [platform|camera]`: load figures for the platform and per-frame camera
-//!   figures into `docs/benchmarks.md`.
+//! - `cargo xtask bench [platform|camera|pay]`: load figures for the platform, per-frame camera
+//!   figures and the payment signatures' cost into `docs/benchmarks.md`.
 //! - `cargo xtask fuzz [SECONDS]`: run every fuzz target of `crates/core` for SECONDS each (default 30).
 
 mod bench;
@@ -23,8 +23,8 @@ const USAGE: &str = "usage: cargo xtask <run|test|bindings>
   test      install what is missing and run every test (Rust, UI, end-to-end)
   bindings  regenerate ui/src/api/bindings.ts (Rust commands) and docs/openapi.json (platform routes)
   fuzz [S]  run every parser's fuzz target for S seconds each (default 30)
-  bench [platform|camera]  load the standalone platform with wrk next to a bare axum handler, and time the
-            per-frame camera work with criterion; figures to docs/benchmarks.md";
+  bench [platform|camera|pay]  load the standalone platform with wrk next to a bare axum handler, and time
+            the per-frame camera work and the payment signatures with criterion; figures to docs/benchmarks.md";
 
 fn main() -> ExitCode {
     match dispatch() {
@@ -46,8 +46,9 @@ fn dispatch() -> Result<()> {
         Some("bench") => match args.get(1).map(String::as_str) {
             Some("platform") => bench::platform(),
             Some("camera") => bench::camera(),
-            None => bench::platform().and_then(|()| bench::camera()),
-            Some(other) => bail!("unknown benchmark '{other}' (available: platform, camera)"),
+            Some("pay") => bench::pay(),
+            None => bench::platform().and_then(|()| bench::camera()).and_then(|()| bench::pay()),
+            Some(other) => bail!("unknown benchmark '{other}' (available: platform, camera, pay)"),
         },
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
