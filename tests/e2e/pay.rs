@@ -2,7 +2,8 @@
 //! 支付宝 → 确认付款. The test plays the person in the browser: it opens the sandbox gateway's
 //! cashier page over HTTP and presses 确认付款 there, then opens the gateway's `certdesk://` return
 //! as the desktop would (a second start of the app, which hands it to the running one). The app
-//! confirms with the platform and shows the order 待审核.
+//! confirms with the platform and shows the order 待审核. A second order is paid with 微信支付 from
+//! the 人脸认证通过 screen: its QR code's address opened at the cashier, the app finding it paid.
 
 use crate::apply::{fill_application, review_and_submit};
 use crate::face::consent;
@@ -30,7 +31,7 @@ async fn at_the_cashier(pay_url: &str, button: &str) -> Result<String> {
 
 #[tokio::test]
 #[ignore = "drives the real app: needs a display, tauri-driver and WebKitWebDriver (`cargo xtask test`)"]
-async fn an_order_is_paid_at_the_sandbox_cashier_and_the_app_comes_back_to_it() -> Result<()> {
+async fn orders_are_paid_with_alipay_and_wechat_pay_at_the_sandbox_cashier() -> Result<()> {
     let data = tempfile::tempdir()?;
     step("launch with the embedded platform, its sandbox gateway and the demo camera");
     let app = App::launch(Launch { data_dir: data.path(), platform_url: None }).await?;
@@ -68,6 +69,30 @@ async fn an_order_is_paid_at_the_sandbox_cashier_and_the_app_comes_back_to_it() 
             app.screenshot(&screenshots_dir().join("19-pay-paid.png")).await?;
             app.click_css("#pay-done").await?;
             app.wait_for_text("#orders", "待审核 (已认证)").await?;
+
+            step("a second order: 去支付 straight from 人脸认证通过, 微信支付, its QR code");
+            fill_application(&app, "晨安入驻供应商", "91330106MA27XY812F").await?;
+            review_and_submit(&app, false).await?;
+            app.click_css("#wizard-face").await?;
+            consent(&app).await?;
+            app.click_css("#face-start").await?;
+            app.wait_for_text(".face-verification", "待支付 (已认证)").await?;
+            app.click_css("#face-pay").await?;
+            app.wait_for_text("#pay-amount", "¥300.00").await?;
+            app.click_css("#pay-wechat").await?;
+            app.click_css("#pay-confirm").await?;
+            app.wait_for_text("#pay-waiting", "请使用微信扫描二维码付款").await?;
+            app.wait_for("#pay-qrcode svg").await?;
+            app.screenshot(&screenshots_dir().join("20-pay-wechat-qrcode.png")).await?;
+            let code_url = app.wait_for("#pay-waiting").await?.attr("data-pay-url").await?.context("the code")?;
+            step("the phone \"scans\" the code: the sandbox cashier, 确认付款; the app finds it paid");
+            at_the_cashier(&code_url, "pay").await?;
+            app.wait_for_text("#pay-paid", "付款成功，订单已进入待审核 (已认证)").await?;
+            app.click_css("#pay-done").await?;
+            let rows = app.order_rows().await?;
+            if rows.len() != 2 || !rows.iter().all(|row| row.iter().any(|cell| cell == "待审核 (已认证)")) {
+                bail!("both orders should be 待审核 (已认证): {rows:?}");
+            }
             Ok(())
         })
         .await;
