@@ -320,7 +320,7 @@ export default function ApplyWizard({ target, onClose, onChoosePaper, onChooseFa
             title={t('wizard.submitted')}
             subTitle={t('wizard.submittedDetail', { orderNo: result.order.orderNo, fee: formatFen(result.order.fee) })}
             extra={
-              <Space direction="vertical">
+              <Space orientation="vertical">
                 <Typography.Text>{t('wizard.verifyHint')}</Typography.Text>
                 <Space>
                   <Button type="primary" id="wizard-face" onClick={() => onChooseFace(result)}>

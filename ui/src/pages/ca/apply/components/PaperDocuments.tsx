@@ -62,7 +62,7 @@ export default function PaperDocuments({ row, onClose }: { row: OrderRow | null;
             {t('paper.noteSuffix')}
           </Typography.Paragraph>
           <Typography.Paragraph type="secondary">{t('paper.coverSheetHint')}</Typography.Paragraph>
-          <Space direction="vertical" style={{ width: '100%' }}>
+          <Space orientation="vertical" style={{ width: '100%' }}>
             <Button id="paper-cover-sheet" loading={saving} onClick={saveCoverSheet}>
               {t('paper.coverSheet')}
             </Button>
