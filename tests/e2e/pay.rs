@@ -29,6 +29,18 @@ async fn at_the_cashier(pay_url: &str, button: &str) -> Result<String> {
     Ok(location.to_str()?.to_owned())
 }
 
+/// A new application whose applicant passes 人脸认证 with the demo camera: the order waits for
+/// payment, the 人脸认证通过 screen still open.
+async fn apply_and_pass_face(app: &App) -> Result<()> {
+    fill_application(app, "晨安入驻供应商", "91330106MA27XY812F").await?;
+    review_and_submit(app, false).await?;
+    app.click_css("#wizard-face").await?;
+    consent(app).await?;
+    app.click_css("#face-start").await?;
+    app.wait_for_text(".face-verification", "待支付 (已认证)").await?;
+    Ok(())
+}
+
 #[tokio::test]
 #[ignore = "drives the real app: needs a display, tauri-driver and WebKitWebDriver (`cargo xtask test`)"]
 async fn orders_are_paid_with_alipay_and_wechat_pay_at_the_sandbox_cashier() -> Result<()> {
@@ -39,12 +51,7 @@ async fn orders_are_paid_with_alipay_and_wechat_pay_at_the_sandbox_cashier() -> 
         .stretch(240, "pay-failed.png", async {
             app.wait_for_text("#orders", "暂无申领记录").await?;
             step("apply and pass 人脸认证: the order waits for payment");
-            fill_application(&app, "晨安入驻供应商", "91330106MA27XY812F").await?;
-            review_and_submit(&app, false).await?;
-            app.click_css("#wizard-face").await?;
-            consent(&app).await?;
-            app.click_css("#face-start").await?;
-            app.wait_for_text(".face-verification", "待支付 (已认证)").await?;
+            apply_and_pass_face(&app).await?;
             app.click_css("#face-done").await?;
             app.wait_for_text("#orders", "待支付 (已认证)").await?;
 
@@ -71,12 +78,7 @@ async fn orders_are_paid_with_alipay_and_wechat_pay_at_the_sandbox_cashier() -> 
             app.wait_for_text("#orders", "待审核 (已认证)").await?;
 
             step("a second order: 去支付 straight from 人脸认证通过, 微信支付, its QR code");
-            fill_application(&app, "晨安入驻供应商", "91330106MA27XY812F").await?;
-            review_and_submit(&app, false).await?;
-            app.click_css("#wizard-face").await?;
-            consent(&app).await?;
-            app.click_css("#face-start").await?;
-            app.wait_for_text(".face-verification", "待支付 (已认证)").await?;
+            apply_and_pass_face(&app).await?;
             app.click_css("#face-pay").await?;
             app.wait_for_text("#pay-amount", "¥300.00").await?;
             app.click_css("#pay-wechat").await?;

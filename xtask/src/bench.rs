@@ -203,6 +203,15 @@ fn write_section(path: &Path, name: &str, body: &str) -> Result<()> {
     Ok(())
 }
 
+/// The mean time of criterion benchmark `id` in its last run, in nanoseconds.
+fn criterion_mean_nanos(id: &str) -> Result<f64> {
+    let estimates = root().join(format!("target/criterion/{id}/new/estimates.json"));
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&estimates).with_context(|| format!("reading {}", estimates.display()))?,
+    )?;
+    json["mean"]["point_estimate"].as_f64().context("no mean in the estimates")
+}
+
 /// `cargo xtask bench camera`: criterion over the per-frame work at 640×480, as a share of 33 ms.
 pub fn camera() -> Result<()> {
     Step::new("benchmark the per-frame work (criterion, release)")
@@ -225,12 +234,7 @@ pub fn camera() -> Result<()> {
     );
     body.push_str(&format!("{}\n\n| what | mean | share of 33 ms |\n| --- | ---: | ---: |\n", last_run()?));
     for (id, what) in rows {
-        let estimates = root().join(format!("target/criterion/{id}/new/estimates.json"));
-        let json: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(&estimates).with_context(|| format!("reading {}", estimates.display()))?,
-        )?;
-        let nanos = json["mean"]["point_estimate"].as_f64().context("no mean in the estimates")?;
-        let millis = nanos / 1e6;
+        let millis = criterion_mean_nanos(id)? / 1e6;
         body.push_str(&format!("| {what} | {millis:.2} ms | {:.0}% |\n", millis / (1000.0 / 30.0) * 100.0));
     }
     write_section(&root().join("docs/benchmarks.md"), "camera", &body)
@@ -253,11 +257,7 @@ pub fn pay() -> Result<()> {
     );
     body.push_str(&format!("{}\n\n| what | mean | per second, one core |\n| --- | ---: | ---: |\n", last_run()?));
     for (id, what) in rows {
-        let estimates = root().join(format!("target/criterion/{id}/new/estimates.json"));
-        let json: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(&estimates).with_context(|| format!("reading {}", estimates.display()))?,
-        )?;
-        let nanos = json["mean"]["point_estimate"].as_f64().context("no mean in the estimates")?;
+        let nanos = criterion_mean_nanos(id)?;
         body.push_str(&format!("| {what} | {:.2} ms | {:.0} |\n", nanos / 1e6, 1e9 / nanos));
     }
     write_section(&root().join("docs/benchmarks.md"), "pay", &body)

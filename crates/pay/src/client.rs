@@ -9,9 +9,9 @@ fn http_error(e: reqwest::Error) -> PayError {
     PayError::Http(e.to_string())
 }
 
+/// `yyyy-MM-dd HH:mm:ss` in Beijing time, as Alipay's `timestamp` parameter wants it.
 fn beijing_now() -> String {
-    let offset = chrono::FixedOffset::east_opt(8 * 3600).expect("+08:00");
-    chrono::Utc::now().with_timezone(&offset).format("%Y-%m-%d %H:%M:%S").to_string()
+    certdesk_core::format_shanghai(&certdesk_core::now_shanghai())
 }
 
 /// What a gateway says about a trade when asked.

@@ -4,7 +4,7 @@
 
 use crate::config::PaymentsConfig;
 use crate::payment_store::{PaymentRow, RefundRequest, Settled};
-use crate::routes::AppState;
+use crate::routes::{AppState, blocking};
 use crate::{PlatformError, Result};
 use certdesk_api::{PaymentMethod, PaymentState};
 use certdesk_gateway::{GatewayConfig, GatewayHandle, RegistrationRequest};
@@ -175,15 +175,8 @@ fn now() -> String {
     certdesk_core::now_shanghai().to_rfc3339()
 }
 
-async fn blocking<T: Send + 'static>(
-    state: &Arc<AppState>,
-    f: impl FnOnce(&AppState) -> Result<T> + Send + 'static,
-) -> Result<T> {
-    let state = Arc::clone(state);
-    tokio::task::spawn_blocking(move || f(&state)).await.map_err(|e| PlatformError::Internal(e.to_string()))?
-}
-
-fn gateways(state: &AppState) -> Result<&Gateways> {
+/// The gateways, or the refusal a platform without online payment answers.
+pub(crate) fn gateways(state: &AppState) -> Result<&Gateways> {
     state
         .payments
         .as_ref()

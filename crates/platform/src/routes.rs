@@ -213,7 +213,7 @@ async fn health() -> &'static str {
 }
 
 /// Runs blocking database work off the async threads.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     state: &Shared,
     f: impl FnOnce(&AppState) -> Result<T> + Send + 'static,
 ) -> Result<T> {
@@ -872,10 +872,7 @@ async fn start_payment(
     if !(return_url.starts_with("certdesk://") || loopback) {
         return Err(PlatformError::Unprocessable("返回地址只能是 certdesk:// 或本机地址".into()));
     }
-    let gateways = state
-        .payments
-        .as_ref()
-        .ok_or_else(|| PlatformError::PaymentUnavailable("平台未开通在线支付，请到服务窗口缴费".into()))?;
+    let gateways = crate::payments::gateways(&state)?;
     let organisation = caller.applicant.organisation_id;
     let at = Utc::now().with_timezone(&certdesk_core::SHANGHAI).to_rfc3339();
     let method = request.method;

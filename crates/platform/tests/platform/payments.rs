@@ -138,9 +138,10 @@ fn alipay_notification(signer: &RsaSigner, app_id: &str, out_trade_no: &str, amo
     serde_urlencoded::to_string(&params).unwrap()
 }
 
-async fn notify_alipay(p: &TestPlatform, body: String) -> String {
+/// Posts an Alipay notification to the platform at `base_url`: its answer.
+async fn notify_alipay(base_url: String, body: String) -> String {
     reqwest::Client::new()
-        .post(p.url("/v1/payments/alipay/notify"))
+        .post(format!("{base_url}/v1/payments/alipay/notify"))
         .header("content-type", "application/x-www-form-urlencoded; charset=utf-8")
         .body(body)
         .send()
@@ -172,15 +173,16 @@ async fn forged_wrong_early_duplicated_and_late_alipay_notifications_change_noth
         ("for an unknown trade", alipay_notification(real, &app_id, "999999999999999P01", "600.00", "TRADE_SUCCESS")),
     ];
     for (what, body) in refused {
-        assert_eq!(notify_alipay(&p, body).await, "fail", "{what}");
+        assert_eq!(notify_alipay(p.handle.url(), body).await, "fail", "{what}");
     }
     // Replayed with the trade number changed: the signature no longer holds.
     let replayed = alipay_notification(real, &app_id, "000000000000000P01", "600.00", "TRADE_SUCCESS")
         .replace("000000000000000P01", &out_trade_no);
-    assert_eq!(notify_alipay(&p, replayed).await, "fail");
+    assert_eq!(notify_alipay(p.handle.url(), replayed).await, "fail");
     // A status that is not payment is acknowledged and changes nothing.
     assert_eq!(
-        notify_alipay(&p, alipay_notification(real, &app_id, &out_trade_no, "600.00", "WAIT_BUYER_PAY")).await,
+        notify_alipay(p.handle.url(), alipay_notification(real, &app_id, &out_trade_no, "600.00", "WAIT_BUYER_PAY"))
+            .await,
         "success"
     );
     assert_eq!(order(&p, &number).await["status"]["state"], "pendingPayment");
@@ -190,20 +192,7 @@ async fn forged_wrong_early_duplicated_and_late_alipay_notifications_change_noth
     let genuine = alipay_notification(real, &app_id, &out_trade_no, "600.00", "TRADE_SUCCESS");
     let mut racing = tokio::task::JoinSet::new();
     for _ in 0..20 {
-        let (url, body) = (p.url("/v1/payments/alipay/notify"), genuine.clone());
-        racing.spawn(async move {
-            let client = reqwest::Client::new();
-            client
-                .post(url)
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(body)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        });
+        racing.spawn(notify_alipay(p.handle.url(), genuine.clone()));
     }
     let answers = racing.join_all().await;
     assert!(answers.iter().all(|a| a == "success"), "{answers:?}");
@@ -212,7 +201,8 @@ async fn forged_wrong_early_duplicated_and_late_alipay_notifications_change_noth
 
     // Out of order: a closing notification after the payment changes nothing.
     assert_eq!(
-        notify_alipay(&p, alipay_notification(real, &app_id, &out_trade_no, "600.00", "TRADE_CLOSED")).await,
+        notify_alipay(p.handle.url(), alipay_notification(real, &app_id, &out_trade_no, "600.00", "TRADE_CLOSED"))
+            .await,
         "success"
     );
     let list = payment_list(&p, &number).await;
