@@ -135,6 +135,11 @@ impl Gateways {
             .ok_or_else(|| PlatformError::PaymentUnavailable(format!("平台未开通{name}，请选择其他付款方式")))
     }
 
+    /// Whether `method` can be paid online here; the refusal says why.
+    pub(crate) fn offers(&self, method: PaymentMethod) -> Result<()> {
+        self.gateway(method).map(|_| ())
+    }
+
     /// Opens the trade at the gateway: 支付宝's page address, or 微信支付's code.
     pub async fn open(
         &self,

@@ -862,9 +862,10 @@ async fn start_payment(
     ApiJson(request): ApiJson<StartPayment>,
 ) -> Result<Json<PaymentStart>> {
     let order_no = OrderNumber::parse(&order_no)?;
-    if !matches!(request.method, PaymentMethod::Alipay | PaymentMethod::Wechat) {
-        return Err(PlatformError::Unprocessable("在线支付只能选择支付宝或微信支付".into()));
-    }
+    // The method must be one this platform offers before a payment is recorded: a payment opened
+    // for a gateway that does not exist would wait for an answer that never comes.
+    let gateways = crate::payments::gateways(&state)?;
+    gateways.offers(request.method)?;
     let return_url = request.return_url.unwrap_or_else(|| "certdesk://pay/return".into());
     // Only the app's own deep link or a loopback page: never a redirect to somewhere else.
     let loopback =
@@ -872,7 +873,6 @@ async fn start_payment(
     if !(return_url.starts_with("certdesk://") || loopback) {
         return Err(PlatformError::Unprocessable("返回地址只能是 certdesk:// 或本机地址".into()));
     }
-    let gateways = crate::payments::gateways(&state)?;
     let organisation = caller.applicant.organisation_id;
     let at = Utc::now().with_timezone(&certdesk_core::SHANGHAI).to_rfc3339();
     let method = request.method;

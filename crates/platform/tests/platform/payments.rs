@@ -402,6 +402,28 @@ async fn going_to_pay_is_refused_when_the_order_cannot_be_paid_that_way() {
     assert_eq!(p.post_json(&p.http, &free_path, &json!({"method": "alipay"})).await.0, 409);
     assert!(payment_list(&p, &number).await.is_empty(), "nothing opened by the refusals");
 
+    // A platform offering only 支付宝 refuses 微信支付 before recording anything.
+    let dir = tempfile::tempdir().unwrap();
+    let (private, public) = certdesk_pay::generate_key_pair().unwrap();
+    std::fs::write(dir.path().join("merchant.pem"), private).unwrap();
+    std::fs::write(dir.path().join("alipay.pub.pem"), public).unwrap();
+    let alipay_only = spawn_platform_with(|config| {
+        config.payments = certdesk_platform::PaymentsConfig {
+            alipay: Some(certdesk_platform::AlipayConfig {
+                gateway_url: "http://127.0.0.1:9/gateway.do".into(),
+                app_id: "2021000000000000".into(),
+                private_key: dir.path().join("merchant.pem"),
+                alipay_public_key: dir.path().join("alipay.pub.pem"),
+            }),
+            ..Default::default()
+        }
+    })
+    .await;
+    let number = order_awaiting_payment(&alipay_only).await;
+    let (status, refused) = start_payment(&alipay_only, &number, "wechat").await;
+    assert_eq!((status, refused["message"].as_str()), (503, Some("平台未开通微信支付，请选择其他付款方式")));
+    assert!(payment_list(&alipay_only, &number).await.is_empty(), "no payment waits for a gateway that is not there");
+
     // A platform without online payment says so.
     let counter_only = spawn_platform_with(|config| config.payments = Default::default()).await;
     let number = order_awaiting_payment(&counter_only).await;
