@@ -369,6 +369,9 @@ pub enum PaymentState {
     Closed,
     /// Paid and given back: the order was cancelled, or it had been paid already.
     Refunded,
+    /// The gateway reported a payment of another amount than the one asked: never applied, kept
+    /// for staff to see to.
+    AmountMismatch,
 }
 
 impl PaymentState {
@@ -379,12 +382,97 @@ impl PaymentState {
             PaymentState::Failed => "failed",
             PaymentState::Closed => "closed",
             PaymentState::Refunded => "refunded",
+            PaymentState::AmountMismatch => "amountMismatch",
         }
     }
 
     pub fn from_code(code: &str) -> Option<PaymentState> {
-        [Self::Pending, Self::Paid, Self::Failed, Self::Closed, Self::Refunded].into_iter().find(|s| s.code() == code)
+        [Self::Pending, Self::Paid, Self::Failed, Self::Closed, Self::Refunded, Self::AmountMismatch]
+            .into_iter()
+            .find(|s| s.code() == code)
     }
+}
+
+/// `GET /v1/staff/payments/attention`: a payment staff must see to (the gateway reported another
+/// amount than the one asked).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FlaggedPayment {
+    pub order_no: OrderNumber,
+    pub out_trade_no: String,
+    pub method: PaymentMethod,
+    /// What was asked.
+    pub amount: Money,
+    /// What the gateway's signed notification said was paid.
+    pub notified_amount: Option<Money>,
+    pub state: PaymentState,
+    pub gateway_trade_no: Option<String>,
+    pub created_at: String,
+}
+
+/// Where a refund stands: recorded → sent and accepted → confirmed by the gateway, or its final
+/// refusal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum RefundState {
+    /// Owed and recorded; not accepted by the gateway yet (sent again until it is).
+    Requested,
+    /// Accepted by the gateway, not confirmed yet.
+    Processing,
+    /// Confirmed by the gateway's query or notification, or given back at the counter.
+    Succeeded,
+    /// Refused or closed by the gateway: staff must see to it.
+    Failed,
+    /// The money could not reach the payer (WeChat Pay's ABNORMAL): staff must see to it.
+    Abnormal,
+}
+
+impl RefundState {
+    pub fn code(self) -> &'static str {
+        match self {
+            RefundState::Requested => "requested",
+            RefundState::Processing => "processing",
+            RefundState::Succeeded => "succeeded",
+            RefundState::Failed => "failed",
+            RefundState::Abnormal => "abnormal",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<RefundState> {
+        [Self::Requested, Self::Processing, Self::Succeeded, Self::Failed, Self::Abnormal]
+            .into_iter()
+            .find(|s| s.code() == code)
+    }
+}
+
+/// A refund owed or made, as staff see it (`GET /v1/staff/refunds`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundRecord {
+    pub order_no: OrderNumber,
+    /// The payment it gives back.
+    pub out_trade_no: String,
+    pub method: PaymentMethod,
+    /// The refund's own number (sent to the gateway under it, once); absent for one still owed at
+    /// the counter.
+    pub out_request_no: Option<String>,
+    pub amount: Money,
+    pub state: RefundState,
+    pub reason: String,
+    /// The gateway's last word when it refused, or why sending failed.
+    pub last_error: Option<String>,
+    /// 退款 at the counter: the receipt number.
+    pub receipt_no: Option<String>,
+    pub created_at: String,
+    pub done_at: Option<String>,
+}
+
+/// `POST /v1/staff/orders/{no}/counter-refund`: the counter gave a counter payment back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CounterRefund {
+    /// The counter's receipt number for the refund (退款凭证号).
+    pub receipt_no: String,
 }
 
 /// `POST /v1/orders/{no}/payments`: 去支付 with 支付宝 (`alipay`) or 微信支付 (`wechat`).

@@ -163,6 +163,11 @@ impl Mobile {
             Err("手机号码应为11位数字，以13至19开头".into())
         }
     }
+
+    /// As lists and logs show it: `138****5678`.
+    pub fn masked(&self) -> String {
+        format!("{}****{}", &self.0[..3], &self.0[7..])
+    }
 }
 
 /// An email address, where the electronic invoice is sent.
@@ -198,6 +203,13 @@ impl Email {
         } else {
             Err("电子邮箱格式不正确，例如 name@example.com".into())
         }
+    }
+
+    /// As lists and logs show it: the first character of the local part, then `***@domain`.
+    pub fn masked(&self) -> String {
+        let (local, domain) = self.0.split_once('@').unwrap_or((&self.0, ""));
+        let first: String = local.chars().take(1).collect();
+        format!("{first}***@{domain}")
     }
 }
 
@@ -267,6 +279,18 @@ impl PostalAddress {
             _ => Err("邮寄地址应为5至200个字".into()),
         }
     }
+
+    /// As lists and logs show it: the first six characters (province and city, as a rule), then
+    /// `****`.
+    pub fn masked(&self) -> String {
+        let start: String = self.0.chars().take(6).collect();
+        format!("{start}****")
+    }
+}
+
+/// A person's name as lists and logs show it: the first character, then `*` for each other.
+pub fn mask_name(name: &str) -> String {
+    name.chars().enumerate().map(|(i, c)| if i == 0 { c } else { '*' }).collect()
 }
 
 /// 申领数量: how many certificates, from 1 up to the platform's configured maximum.
@@ -345,6 +369,16 @@ mod tests {
         assert_eq!(id.masked(), "440***********4412");
         assert_eq!(id.to_string(), "440***********4412");
         assert_eq!(format!("{id:?}"), "IdNumber(440***********4412)");
+    }
+
+    #[test]
+    fn contact_details_are_masked_for_lists_and_logs() {
+        assert_eq!(Mobile::parse("+86 139-1234-5678").unwrap().masked(), "139****5678");
+        assert_eq!(Email::parse("chen.chen@supplier-example.cn").unwrap().masked(), "c***@supplier-example.cn");
+        assert_eq!(Email::parse("张三@例子.中国").unwrap().masked(), "张***@例子.中国");
+        assert_eq!(PostalAddress::parse("浙江省杭州市西湖区文三路九十九号").unwrap().masked(), "浙江省杭州市****");
+        assert_eq!(mask_name("欧阳收件"), "欧***");
+        assert_eq!(mask_name("李"), "李");
     }
 
     #[test]

@@ -46,7 +46,9 @@ pub use attempts::{FaceAttempts, MAX_FACE_ATTEMPTS_PER_DAY};
 pub use calendar::{CalendarError, Eta, OFFICIAL_CALENDAR, WorkCalendar};
 pub use error::{Error, Result};
 pub use fees::{FeeSchedule, fee_for};
-pub use ids::{ApplicantName, CreditCode, Email, IdNumber, Mobile, OrganisationName, PostalAddress, Quantity};
+pub use ids::{
+    ApplicantName, CreditCode, Email, IdNumber, Mobile, OrganisationName, PostalAddress, Quantity, mask_name,
+};
 pub use machine::{Actor, OrderEvent, OrderState, TransitionError, apply};
 pub use money::Money;
 pub use order_number::{OrderNumber, OrderNumberGenerator};

@@ -34,18 +34,41 @@ pub struct DeskConfig {
     pub platform_url: Option<String>,
     /// Where 人脸认证 takes its frames: the webcam, or the demo or fixture images.
     pub camera: SourceConfig,
+    /// A sandbox payment gateway the remote platform pays through (`http://host:port`): its pages
+    /// are the only ones besides https pages that 去支付 opens. The embedded platform's own is
+    /// known without it.
+    pub sandbox_gateway: Option<String>,
 }
 
 impl DeskConfig {
-    /// `CERTDESK_DATA_DIR`, `CERTDESK_PLATFORM_URL` and `CERTDESK_CAMERA` override the defaults.
+    pub fn new(data_dir: PathBuf, platform_url: Option<String>, camera: SourceConfig) -> Self {
+        DeskConfig { data_dir, platform_url, camera, sandbox_gateway: None }
+    }
+
+    /// `CERTDESK_DATA_DIR`, `CERTDESK_PLATFORM_URL`, `CERTDESK_CAMERA` and
+    /// `CERTDESK_SANDBOX_GATEWAY` override the defaults.
     pub fn from_env(default_data_dir: PathBuf) -> Self {
         let non_empty = |name| std::env::var(name).ok().filter(|v: &String| !v.trim().is_empty());
         DeskConfig {
             data_dir: non_empty("CERTDESK_DATA_DIR").map(PathBuf::from).unwrap_or(default_data_dir),
             platform_url: non_empty("CERTDESK_PLATFORM_URL"),
             camera: SourceConfig::from_env(),
+            sandbox_gateway: non_empty("CERTDESK_SANDBOX_GATEWAY"),
         }
     }
+}
+
+/// Whether 去支付 may open `url` in the browser: an https page, or a page of the sandbox gateway
+/// the platform pays through (plain http on this machine or a training room). Anything else a
+/// platform (or whoever stands in for it) answers is refused: `javascript:`, `file:`, a plain-http
+/// page anywhere.
+pub fn pay_page_allowed(url: &str, sandbox_gateway: Option<&str>) -> bool {
+    let Ok(url) = url::Url::parse(url) else { return false };
+    if url.scheme() == "https" && url.host_str().is_some() && url.username().is_empty() && url.password().is_none() {
+        return true;
+    }
+    let Some(sandbox) = sandbox_gateway.and_then(|s| url::Url::parse(s).ok()) else { return false };
+    url.origin() == sandbox.origin() && url.username().is_empty() && url.password().is_none()
 }
 
 /// Shown in the UI's footer so that the user (and support) can see which platform is in use.
@@ -260,6 +283,8 @@ pub struct Desk {
     embedded: Option<PlatformHandle>,
     /// The gateway pages of the payments opened here, by trade number.
     pay_pages: Mutex<std::collections::HashMap<String, String>>,
+    /// The sandbox gateway whose http pages 去支付 may open.
+    sandbox_gateway: Option<String>,
 }
 
 /// Where the gateway sends the browser back after paying: the app's deep link.
@@ -313,6 +338,8 @@ impl Desk {
                 (PlatformClient::new(handle.url())?.with_session(session.token), Some(handle), Some(account))
             }
         };
+        let sandbox_gateway =
+            embedded.as_ref().and_then(|h| h.sandbox_gateway_url()).or_else(|| config.sandbox_gateway.clone());
         tracing::info!(platform = %client.base_url(), embedded = embedded.is_some(), signed_in = account.is_some(), "desk started");
         Ok(Desk {
             store: Mutex::new(store),
@@ -325,6 +352,7 @@ impl Desk {
             capture: face::CaptureSlot::default(),
             embedded,
             pay_pages: Mutex::default(),
+            sandbox_gateway,
         })
     }
 
@@ -634,6 +662,13 @@ impl Desk {
         let request = StartPayment { method, return_url: Some(PAY_RETURN_URL.to_owned()) };
         let started = self.client.start_payment(&order_no, &request).await.map_err(DeskError::from)?;
         if let Some(url) = &started.pay_url {
+            if !pay_page_allowed(url, self.sandbox_gateway.as_deref()) {
+                tracing::warn!(out_trade_no = %started.out_trade_no, "a payment page that is not https refused");
+                return Err(ApiError::new(
+                    ErrorCode::Unavailable,
+                    "支付页面地址不安全（不是 https），已拒绝打开，请联系平台",
+                ));
+            }
             lock(&self.pay_pages).insert(started.out_trade_no.clone(), url.clone());
         }
         Ok(started)

@@ -3,7 +3,7 @@
 //! of the `<method>_response` object.
 
 use crate::cashier;
-use crate::state::{Gateway, Provider, Refusal};
+use crate::state::{Gateway, Provider, RefundState, Refusal};
 use axum::extract::{Form, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -32,6 +32,7 @@ fn param<'a>(params: &'a Params, key: &str) -> &'a str {
 }
 
 fn handle(gateway: &Arc<Gateway>, params: Params) -> Response {
+    // Only to know how to answer; everything acted on is read from the verified parameters.
     let method = param(&params, "method").to_owned();
     let page = method == "alipay.trade.page.pay";
     let refuse = |sub_code: &str, sub_msg: &str| {
@@ -45,14 +46,22 @@ fn handle(gateway: &Arc<Gateway>, params: Params) -> Response {
             )
         }
     };
-    let app_id = param(&params, "app_id");
-    let Some((merchant_key, _)) = gateway.merchant_key(Provider::Alipay, app_id) else {
+    let Some((merchant_key, _)) = gateway.merchant_key(Provider::Alipay, param(&params, "app_id")) else {
         return refuse("isv.invalid-app-id", "无效的AppID参数");
     };
-    if alipay::verify_request(&merchant_key, params.iter().map(|(k, v)| (k.as_str(), v.as_str()))).is_err() {
-        return refuse("isv.invalid-signature", "验签出错");
+    let params = match alipay::verify_request(&merchant_key, params.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+        Ok(verified) => verified,
+        Err(certdesk_pay::PayError::Duplicated(key)) => {
+            return refuse("isv.invalid-parameter", &format!("参数重复：{key}"));
+        }
+        Err(_) => return refuse("isv.invalid-signature", "验签出错"),
+    };
+    let param = |key: &str| params.optional(key).unwrap_or("");
+    let app_id = param("app_id");
+    if method != param("method") {
+        return refuse("isv.invalid-method", "方法名不一致");
     }
-    let Ok(biz) = serde_json::from_str::<Value>(param(&params, "biz_content")) else {
+    let Ok(biz) = serde_json::from_str::<Value>(param("biz_content")) else {
         return refuse("isv.invalid-parameter", "biz_content 不是 JSON");
     };
     let biz_str = |key: &str| biz.get(key).and_then(Value::as_str).unwrap_or("").to_owned();
@@ -65,7 +74,7 @@ fn handle(gateway: &Arc<Gateway>, params: Params) -> Response {
             if out_trade_no.is_empty() || amount_fen <= 0 {
                 return refuse("isv.missing-parameter", "缺少订单号或金额");
             }
-            let return_url = Some(param(&params, "return_url")).filter(|u| !u.is_empty());
+            let return_url = Some(param("return_url")).filter(|u| !u.is_empty());
             match gateway.open_trade(
                 Provider::Alipay,
                 app_id,
@@ -73,7 +82,7 @@ fn handle(gateway: &Arc<Gateway>, params: Params) -> Response {
                 &out_trade_no,
                 amount_fen,
                 &biz_str("subject"),
-                param(&params, "notify_url"),
+                param("notify_url"),
                 return_url,
             ) {
                 Ok(trade) => cashier::page_for(&trade),
@@ -102,8 +111,8 @@ fn handle(gateway: &Arc<Gateway>, params: Params) -> Response {
             };
             let request_no =
                 Some(biz_str("out_request_no")).filter(|n| !n.is_empty()).unwrap_or_else(|| out_trade_no.clone());
-            match gateway.refund(Provider::Alipay, app_id, &out_trade_no, &request_no, refund_fen) {
-                Ok(trade) => answer(
+            match gateway.refund(Provider::Alipay, app_id, &out_trade_no, &request_no, refund_fen, None) {
+                Ok((trade, refund)) => answer(
                     gateway,
                     &method,
                     json!({
@@ -112,7 +121,7 @@ fn handle(gateway: &Arc<Gateway>, params: Params) -> Response {
                         "trade_no": trade.trade_no,
                         "out_trade_no": trade.out_trade_no,
                         "refund_fee": alipay::amount(trade.refunded_fen()),
-                        "fund_change": "Y",
+                        "fund_change": if refund.state == RefundState::Success { "Y" } else { "N" },
                     }),
                 ),
                 Err(Refusal::NotFound) => not_exist(gateway, &method),
@@ -120,6 +129,33 @@ fn handle(gateway: &Arc<Gateway>, params: Params) -> Response {
                     business_failure(gateway, &method, "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额与此前请求不一致")
                 }
                 Err(Refusal::NotRefundable(why)) => business_failure(gateway, &method, "ACQ.TRADE_STATUS_ERROR", why),
+            }
+        }
+        // The refund's own state: REFUND_SUCCESS once the money moved; no refund_status while it
+        // is on its way.
+        "alipay.trade.fastpay.refund.query" => {
+            let request_no =
+                Some(biz_str("out_request_no")).filter(|n| !n.is_empty()).unwrap_or_else(|| out_trade_no.clone());
+            let found = gateway.find(Provider::Alipay, app_id, &out_trade_no);
+            match found.as_ref().and_then(|trade| trade.refund(&request_no).map(|refund| (trade, refund))) {
+                Some((trade, refund)) => answer(
+                    gateway,
+                    &method,
+                    json!({
+                        "code": "10000",
+                        "msg": "Success",
+                        "trade_no": trade.trade_no,
+                        "out_trade_no": trade.out_trade_no,
+                        "out_request_no": refund.out_request_no,
+                        "total_amount": alipay::amount(trade.amount_fen),
+                        "refund_amount": alipay::amount(refund.fen),
+                        "refund_status": (refund.state == RefundState::Success).then_some("REFUND_SUCCESS"),
+                        "gmt_refund_pay": refund.finished_at.as_ref().map(certdesk_core::format_shanghai),
+                    }),
+                ),
+                // Alipay answers success with no refund data for a refund it never received.
+                None if found.is_some() => answer(gateway, &method, json!({"code": "10000", "msg": "Success"})),
+                None => not_exist(gateway, &method),
             }
         }
         _ => refuse("isv.invalid-method", "不存在的方法名"),

@@ -9,6 +9,11 @@
 //!   Authorization, answers signed with `Wechatpay-*` headers.
 //! - `GET /cashier/{id}`: the page where a person 确认付款 or 取消; paying sends the signed
 //!   notification (retried on the provider's schedule) and returns the browser to `return_url`.
+//! - `alipay.trade.fastpay.refund.query` and `GET /v3/refund/domestic/refunds/{no}`: where a refund
+//!   stands; WeChat Pay refunds also send their result to the request's `notify_url`.
+//! - `POST /sandbox/refund-mode` (`{"mode": "immediate" | "processing" | "refuse"}`) and
+//!   `POST /sandbox/refunds/{no}/finish` (`{"outcome": "SUCCESS" | "ABNORMAL" | "CLOSED"}`): make the
+//!   next refunds take time or fail, and finish one that is processing, to walk those paths.
 //! - `POST /sandbox/merchants`: a merchant (the platform) registers its public key and receives
 //!   its app ids, the gateway's public keys and the APIv3 key. A real gateway does this in its
 //!   merchant console.
@@ -25,7 +30,7 @@ mod state;
 mod wechat;
 
 pub use notify::NotifySchedule;
-pub use state::{Registration, RegistrationRequest};
+pub use state::{RefundMode, RefundState, Registration, RegistrationRequest};
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -107,6 +112,22 @@ impl GatewayHandle {
         &self.state.wechat_key
     }
 
+    /// How the next refunds are treated (what `POST /sandbox/refund-mode` sets).
+    pub fn set_refund_mode(&self, mode: RefundMode) {
+        self.state.set_refund_mode(mode);
+    }
+
+    /// Finishes a refund left processing (what `POST /sandbox/refunds/{no}/finish` does); `false`
+    /// when no such refund is processing.
+    pub fn finish_refund(&self, out_request_no: &str, outcome: RefundState) -> bool {
+        finish(&self.state, out_request_no, outcome)
+    }
+
+    /// The refunds the sandbox made of a merchant's trade: (request number, fen, state), in order.
+    pub fn refunds_of(&self, out_trade_no: &str) -> Vec<(String, i64, RefundState)> {
+        self.state.refunds_of(out_trade_no)
+    }
+
     /// Notifications delivered (acknowledged by the merchant) so far.
     pub fn notifications_delivered(&self) -> u64 {
         self.state.delivered.load(std::sync::atomic::Ordering::SeqCst)
@@ -167,6 +188,9 @@ fn router(state: Arc<state::Gateway>) -> Router {
         .route(certdesk_pay::wechat::NATIVE_ORDER_PATH, post(wechat::native_order))
         .route("/v3/pay/transactions/out-trade-no/{out_trade_no}", get(wechat::query))
         .route("/v3/refund/domestic/refunds", post(wechat::refund))
+        .route("/v3/refund/domestic/refunds/{out_refund_no}", get(wechat::refund_query))
+        .route("/sandbox/refund-mode", post(refund_mode))
+        .route("/sandbox/refunds/{out_request_no}/finish", post(finish_refund))
         .route("/cashier/{id}", get(cashier::page))
         .route("/cashier/{id}/pay", post(cashier::pay))
         .route("/cashier/{id}/cancel", post(cashier::cancel))
@@ -183,6 +207,46 @@ async fn register(
     match state.register(&request) {
         Ok(registration) => axum::Json(registration).into_response(),
         Err(e) => (axum::http::StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+    }
+}
+
+fn finish(state: &Arc<state::Gateway>, out_request_no: &str, outcome: RefundState) -> bool {
+    match state.finish_refund(out_request_no, outcome) {
+        Some((trade, refund)) => {
+            notify::spawn_refund_delivery(Arc::clone(state), trade, refund);
+            true
+        }
+        None => false,
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct RefundModeRequest {
+    mode: RefundMode,
+}
+
+async fn refund_mode(
+    axum::extract::State(state): axum::extract::State<Arc<state::Gateway>>,
+    axum::Json(request): axum::Json<RefundModeRequest>,
+) -> axum::http::StatusCode {
+    state.set_refund_mode(request.mode);
+    axum::http::StatusCode::NO_CONTENT
+}
+
+#[derive(serde::Deserialize)]
+struct FinishRequest {
+    outcome: RefundState,
+}
+
+async fn finish_refund(
+    axum::extract::State(state): axum::extract::State<Arc<state::Gateway>>,
+    axum::extract::Path(out_request_no): axum::extract::Path<String>,
+    axum::Json(request): axum::Json<FinishRequest>,
+) -> axum::http::StatusCode {
+    if finish(&state, &out_request_no, request.outcome) {
+        axum::http::StatusCode::NO_CONTENT
+    } else {
+        axum::http::StatusCode::NOT_FOUND
     }
 }
 

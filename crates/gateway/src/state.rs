@@ -26,6 +26,8 @@ pub struct RegistrationRequest {
 #[serde(rename_all = "camelCase")]
 pub struct Registration {
     pub alipay_app_id: String,
+    /// The merchant's Alipay user id (PID, `2088…`): every notification names it as `seller_id`.
+    pub alipay_seller_id: String,
     pub alipay_public_key_pem: String,
     pub wechat_merchant_id: String,
     pub wechat_app_id: String,
@@ -42,6 +44,9 @@ struct Merchant {
     name: String,
     public_key_pem: String,
     alipay_app_id: String,
+    /// Absent in registries written before seller ids: derived from the key like the others.
+    #[serde(default)]
+    alipay_seller_id: String,
     wechat_merchant_id: String,
     wechat_app_id: String,
     api_v3_key: String,
@@ -77,13 +82,75 @@ pub(crate) struct Trade {
     pub return_url: Option<String>,
     pub state: TradeState,
     pub paid_at: Option<DateTime<FixedOffset>>,
-    /// (the merchant's refund request number, fen).
-    pub refunds: Vec<(String, i64)>,
+    pub refunds: Vec<Refund>,
+}
+
+/// How the sandbox treats the refunds it is asked for next: what a trainer or a test sets to walk
+/// the slow and the failing paths (`POST /sandbox/refund-mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RefundMode {
+    /// Refunded at once (`SUCCESS` / `REFUND_SUCCESS` when asked).
+    #[default]
+    Immediate,
+    /// Accepted and left `PROCESSING` until finished (`POST /sandbox/refunds/{no}/finish`).
+    Processing,
+    /// Refused outright, as a merchant account without the balance is.
+    Refuse,
+}
+
+/// Where one refund stands, in WeChat Pay's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RefundState {
+    Processing,
+    Success,
+    /// Closed without the money moving.
+    Closed,
+    /// The money could not reach the buyer (a closed card): the merchant must act.
+    Abnormal,
+}
+
+impl RefundState {
+    pub fn wechat_status(self) -> &'static str {
+        match self {
+            RefundState::Processing => "PROCESSING",
+            RefundState::Success => "SUCCESS",
+            RefundState::Closed => "CLOSED",
+            RefundState::Abnormal => "ABNORMAL",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Refund {
+    /// The merchant's refund request number.
+    pub out_request_no: String,
+    /// The gateway's own number for it.
+    pub refund_id: String,
+    pub fen: i64,
+    pub state: RefundState,
+    /// WeChat Pay: where the refund's result is sent.
+    pub notify_url: Option<String>,
+    pub finished_at: Option<DateTime<FixedOffset>>,
 }
 
 impl Trade {
+    /// What is refunded or on its way back: more cannot be asked for.
     pub fn refunded_fen(&self) -> i64 {
-        self.refunds.iter().map(|(_, fen)| fen).sum()
+        self.refunds
+            .iter()
+            .filter(|r| matches!(r.state, RefundState::Success | RefundState::Processing))
+            .map(|r| r.fen)
+            .sum()
+    }
+
+    fn refunded_in_full(&self) -> bool {
+        self.refunds.iter().filter(|r| r.state == RefundState::Success).map(|r| r.fen).sum::<i64>() == self.amount_fen
+    }
+
+    pub fn refund(&self, out_request_no: &str) -> Option<&Refund> {
+        self.refunds.iter().find(|r| r.out_request_no == out_request_no)
     }
 
     /// Alipay's `trade_status`.
@@ -132,6 +199,7 @@ pub(crate) struct Gateway {
     merchants: Mutex<Vec<Merchant>>,
     trades: Mutex<HashMap<String, Trade>>,
     sequence: AtomicU64,
+    refund_mode: Mutex<RefundMode>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -167,6 +235,7 @@ impl Gateway {
             merchants: Mutex::new(merchants),
             trades: Mutex::new(HashMap::new()),
             sequence: AtomicU64::new(1),
+            refund_mode: Mutex::new(RefundMode::default()),
         })
     }
 
@@ -176,7 +245,7 @@ impl Gateway {
         let mut merchants = lock(&self.merchants);
         let key = request.public_key_pem.trim();
         let merchant = match merchants.iter().find(|m| m.public_key_pem.trim() == key) {
-            Some(found) => found.clone(),
+            Some(found) => Merchant { alipay_seller_id: seller_id_of(key), ..found.clone() },
             None => {
                 // Ids derived from the key: stable across restarts of either side.
                 let digits: String = serial_of(key).bytes().map(|b| char::from(b'0' + b % 10)).collect();
@@ -184,6 +253,7 @@ impl Gateway {
                     name: request.name.clone(),
                     public_key_pem: key.to_owned(),
                     alipay_app_id: format!("2021{}", &digits[..12]),
+                    alipay_seller_id: seller_id_of(key),
                     wechat_merchant_id: format!("19{}", &digits[12..20]),
                     wechat_app_id: format!("wx{}", &serial_of(key)[..16].to_ascii_lowercase()),
                     api_v3_key: random_token(32),
@@ -198,6 +268,7 @@ impl Gateway {
         };
         Ok(Registration {
             alipay_app_id: merchant.alipay_app_id,
+            alipay_seller_id: merchant.alipay_seller_id,
             alipay_public_key_pem: self.alipay_public_pem.clone(),
             wechat_merchant_id: merchant.wechat_merchant_id,
             wechat_app_id: merchant.wechat_app_id,
@@ -206,6 +277,15 @@ impl Gateway {
             wechat_platform_serial: self.wechat_serial.clone(),
             wechat_platform_public_key_pem: self.wechat_public_pem.clone(),
         })
+    }
+
+    /// The seller id (PID) of the merchant with this Alipay app id.
+    pub fn alipay_seller_id(&self, app_id: &str) -> Option<String> {
+        lock(&self.merchants).iter().find(|m| m.alipay_app_id == app_id).map(|m| seller_id_of(&m.public_key_pem))
+    }
+
+    pub fn set_refund_mode(&self, mode: RefundMode) {
+        *lock(&self.refund_mode) = mode;
     }
 
     /// The merchant's public key and APIv3 key by its Alipay app id or WeChat merchant id.
@@ -278,6 +358,23 @@ impl Gateway {
             .cloned()
     }
 
+    pub fn refunds_of(&self, out_trade_no: &str) -> Vec<(String, i64, RefundState)> {
+        lock(&self.trades)
+            .values()
+            .filter(|t| t.out_trade_no == out_trade_no)
+            .flat_map(|t| t.refunds.iter().map(|r| (r.out_request_no.clone(), r.fen, r.state)))
+            .collect()
+    }
+
+    /// A merchant's refund by its request number, with its trade.
+    pub fn find_refund(&self, provider: Provider, merchant: &str, out_request_no: &str) -> Option<(Trade, Refund)> {
+        let trades = lock(&self.trades);
+        trades
+            .values()
+            .filter(|t| t.provider == provider && t.merchant == merchant)
+            .find_map(|t| t.refund(out_request_no).map(|r| (t.clone(), r.clone())))
+    }
+
     /// 确认付款: the trade as it is after; `true` when this call paid it (only then is the
     /// merchant notified).
     pub fn pay(&self, id: &str) -> Option<(Trade, bool)> {
@@ -301,8 +398,8 @@ impl Gateway {
         Some(trade.clone())
     }
 
-    /// Refunds part or all of a paid trade; the same request number again answers the earlier
-    /// refund without refunding twice. A trade refunded in full is closed.
+    /// Refunds part or all of a paid trade, as the refund mode says; the same request number again
+    /// answers the earlier refund without refunding twice. A trade refunded in full is closed.
     pub fn refund(
         &self,
         provider: Provider,
@@ -310,14 +407,20 @@ impl Gateway {
         out_trade_no: &str,
         out_request_no: &str,
         amount_fen: i64,
-    ) -> Result<Trade, Refusal> {
+        notify_url: Option<&str>,
+    ) -> Result<(Trade, Refund), Refusal> {
+        let mode = *lock(&self.refund_mode);
         let mut trades = lock(&self.trades);
         let trade = trades
             .values_mut()
             .find(|t| t.provider == provider && t.merchant == merchant && t.out_trade_no == out_trade_no)
             .ok_or(Refusal::NotFound)?;
-        if let Some((_, earlier)) = trade.refunds.iter().find(|(no, _)| no == out_request_no) {
-            return if *earlier == amount_fen { Ok(trade.clone()) } else { Err(Refusal::Inconsistent) };
+        if let Some(earlier) = trade.refund(out_request_no) {
+            return if earlier.fen == amount_fen {
+                Ok((trade.clone(), earlier.clone()))
+            } else {
+                Err(Refusal::Inconsistent)
+            };
         }
         if trade.paid_at.is_none() {
             return Err(Refusal::NotRefundable("交易未支付，无法退款"));
@@ -325,10 +428,46 @@ impl Gateway {
         if amount_fen <= 0 || trade.refunded_fen() + amount_fen > trade.amount_fen {
             return Err(Refusal::NotRefundable("退款金额超过可退金额"));
         }
-        trade.refunds.push((out_request_no.to_owned(), amount_fen));
-        if trade.refunded_fen() == trade.amount_fen {
+        if mode == RefundMode::Refuse {
+            return Err(Refusal::NotRefundable("商户可用余额不足，退款失败"));
+        }
+        let now = certdesk_core::now_shanghai();
+        let refund = Refund {
+            out_request_no: out_request_no.to_owned(),
+            refund_id: format!("50{}{:02}", trade.trade_no, trade.refunds.len() + 1),
+            fen: amount_fen,
+            state: if mode == RefundMode::Processing { RefundState::Processing } else { RefundState::Success },
+            notify_url: notify_url.filter(|u| !u.is_empty()).map(str::to_owned),
+            finished_at: (mode == RefundMode::Immediate).then_some(now),
+        };
+        trade.refunds.push(refund.clone());
+        if trade.refunded_in_full() {
             trade.state = TradeState::Closed;
         }
-        Ok(trade.clone())
+        Ok((trade.clone(), refund))
     }
+
+    /// Finishes a refund left processing: the trade and the refund after, or `None` when no
+    /// such refund is processing.
+    pub fn finish_refund(&self, out_request_no: &str, outcome: RefundState) -> Option<(Trade, Refund)> {
+        let mut trades = lock(&self.trades);
+        let trade = trades.values_mut().find(|t| t.refund(out_request_no).is_some())?;
+        let refund = trade.refunds.iter_mut().find(|r| r.out_request_no == out_request_no)?;
+        if refund.state != RefundState::Processing || outcome == RefundState::Processing {
+            return None;
+        }
+        refund.state = outcome;
+        refund.finished_at = Some(certdesk_core::now_shanghai());
+        let refund = refund.clone();
+        if trade.refunded_in_full() {
+            trade.state = TradeState::Closed;
+        }
+        Some((trade.clone(), refund))
+    }
+}
+
+/// A merchant's Alipay user id, derived from its key like its other ids: stable across restarts.
+fn seller_id_of(public_key_pem: &str) -> String {
+    let digits: String = serial_of(public_key_pem.trim()).bytes().rev().map(|b| char::from(b'0' + b % 10)).collect();
+    format!("2088{}", &digits[..12])
 }

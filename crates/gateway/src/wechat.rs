@@ -1,8 +1,8 @@
 //! WeChat Pay API v3 as the sandbox answers it: requests checked against the merchant's
 //! Authorization header, answers signed with the platform key in `Wechatpay-*` headers.
 
-use crate::notify::{wechat_signature_headers, wechat_transaction};
-use crate::state::{Gateway, Provider, Refusal};
+use crate::notify::{wechat_refund, wechat_signature_headers, wechat_transaction};
+use crate::state::{Gateway, Provider, RefundState, Refusal};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -101,24 +101,43 @@ pub(crate) async fn refund(
     let text = |key: &str| request.get(key).and_then(Value::as_str).unwrap_or("").to_owned();
     let refund_fen = request.pointer("/amount/refund").and_then(Value::as_i64).unwrap_or(0);
     let out_trade_no = text("out_trade_no");
-    match gateway.refund(Provider::Wechat, &merchant, &out_trade_no, &text("out_refund_no"), refund_fen) {
-        Ok(trade) => signed(
-            &gateway,
-            StatusCode::OK,
-            json!({
-                "refund_id": format!("50{}", trade.trade_no),
-                "out_refund_no": text("out_refund_no"),
-                "transaction_id": trade.trade_no,
-                "out_trade_no": trade.out_trade_no,
-                "status": "SUCCESS",
-                "amount": { "refund": refund_fen, "total": trade.amount_fen, "currency": "CNY" },
-            }),
-        ),
+    let notify_url = text("notify_url");
+    match gateway.refund(
+        Provider::Wechat,
+        &merchant,
+        &out_trade_no,
+        &text("out_refund_no"),
+        refund_fen,
+        Some(&notify_url),
+    ) {
+        Ok((trade, refund)) => {
+            if refund.state != RefundState::Processing {
+                crate::notify::spawn_refund_delivery(Arc::clone(&gateway), trade.clone(), refund.clone());
+            }
+            signed(&gateway, StatusCode::OK, wechat_refund(&trade, &refund))
+        }
         Err(Refusal::NotFound) => error(&gateway, StatusCode::NOT_FOUND, "RESOURCE_NOT_EXISTS", "订单不存在"),
         Err(Refusal::Inconsistent) => {
             error(&gateway, StatusCode::BAD_REQUEST, "INVALID_REQUEST", "退款单号已用于其他金额")
         }
         Err(Refusal::NotRefundable(why)) => error(&gateway, StatusCode::FORBIDDEN, "NOT_ENOUGH", why),
+    }
+}
+
+/// `GET /v3/refund/domestic/refunds/{out_refund_no}`: where a refund stands.
+pub(crate) async fn refund_query(
+    State(gateway): State<Arc<Gateway>>,
+    axum::extract::Path(out_refund_no): axum::extract::Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let merchant = match authorised(&gateway, &headers, "GET", &uri, "") {
+        Ok(merchant) => merchant,
+        Err((status, code, message)) => return error(&gateway, status, code, message),
+    };
+    match gateway.find_refund(Provider::Wechat, &merchant, &out_refund_no) {
+        Some((trade, refund)) => signed(&gateway, StatusCode::OK, wechat_refund(&trade, &refund)),
+        None => error(&gateway, StatusCode::NOT_FOUND, "RESOURCE_NOT_EXISTS", "退款单不存在"),
     }
 }
 

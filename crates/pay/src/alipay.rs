@@ -6,35 +6,79 @@
 use crate::{PayError, Result, RsaSigner, RsaVerifier};
 use std::collections::BTreeMap;
 
+/// Parameters whose signature was verified: each key exactly once. Everything the platform acts
+/// on is read from here, so what is read is what was signed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified(BTreeMap<String, String>);
+
+impl Verified {
+    /// A parameter that must be there.
+    pub fn get(&self, key: &'static str) -> Result<&str> {
+        self.0.get(key).map(String::as_str).ok_or(PayError::Missing(key))
+    }
+
+    /// A parameter that may be absent (or empty, which Alipay treats alike).
+    pub fn optional(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(String::as_str).filter(|v| !v.is_empty())
+    }
+}
+
+/// The parameters by key, refusing a key that comes twice: a signature checked over one copy
+/// while another copy is read would let a genuine notification carry a second trade's values.
+fn unique<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<BTreeMap<&'a str, &'a str>> {
+    let mut map = BTreeMap::new();
+    for (key, value) in params {
+        if map.insert(key, value).is_some() {
+            return Err(PayError::Duplicated(key.to_owned()));
+        }
+    }
+    Ok(map)
+}
+
 /// The string a request is signed over.
-pub fn request_content<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
-    content(params, &["sign"])
+pub fn request_content<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<String> {
+    Ok(content(&unique(params)?, &["sign"]))
 }
 
 /// The string a notification is verified over.
-pub fn notification_content<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
-    content(params, &["sign", "sign_type"])
+pub fn notification_content<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<String> {
+    Ok(content(&unique(params)?, &["sign", "sign_type"]))
 }
 
-fn content<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>, skip: &[&str]) -> String {
+fn content(params: &BTreeMap<&str, &str>, skip: &[&str]) -> String {
     // BTreeMap: byte order of the keys, which is ASCII order for Alipay's ASCII parameter names.
-    let sorted: BTreeMap<&str, &str> = params.into_iter().filter(|(k, v)| !v.is_empty() && !skip.contains(k)).collect();
-    sorted.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
+    params
+        .iter()
+        .filter(|(k, v)| !v.is_empty() && !skip.contains(k))
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Verifies `params` against `sign` over their content without `skip`; the verified map.
+fn verify<'a>(
+    key: &RsaVerifier,
+    params: impl IntoIterator<Item = (&'a str, &'a str)>,
+    skip: &[&str],
+) -> Result<Verified> {
+    let map = unique(params)?;
+    let sign = map.get("sign").ok_or(PayError::Missing("sign"))?;
+    key.verify_base64(content(&map, skip).as_bytes(), sign)?;
+    Ok(Verified(map.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect()))
 }
 
 /// Signs a request's parameters; the answer is the `sign` parameter's value.
 pub fn sign_request<'a>(signer: &RsaSigner, params: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<String> {
-    signer.sign_base64(request_content(params).as_bytes())
+    signer.sign_base64(request_content(params)?.as_bytes())
 }
 
-/// Verifies a request's signature with the merchant's public key (the gateway's side).
+/// Verifies a request's signature with the merchant's public key (the gateway's side); the
+/// verified parameters.
 pub fn verify_request<'a>(
     merchant_public_key: &RsaVerifier,
-    params: impl IntoIterator<Item = (&'a str, &'a str)> + Clone,
-) -> Result<()> {
-    let sign =
-        params.clone().into_iter().find(|(k, _)| *k == "sign").map(|(_, v)| v).ok_or(PayError::Missing("sign"))?;
-    merchant_public_key.verify_base64(request_content(params).as_bytes(), sign)
+    params: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<Verified> {
+    verify(merchant_public_key, params, &["sign"])
 }
 
 /// Signs an asynchronous notification's parameters (the gateway's side): the `sign` value.
@@ -42,7 +86,7 @@ pub fn sign_notification<'a>(
     signer: &RsaSigner,
     params: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Result<String> {
-    signer.sign_base64(notification_content(params).as_bytes())
+    signer.sign_base64(notification_content(params)?.as_bytes())
 }
 
 /// An open API answer as the gateway sends it: `{"<method>_response":{…},"sign":"…"}`, the
@@ -54,14 +98,20 @@ pub fn signed_response(signer: &RsaSigner, method: &str, response: &serde_json::
     Ok(format!("{{\"{}_response\":{text},\"sign\":{sign}}}", method.replace('.', "_")))
 }
 
-/// Verifies an asynchronous notification (its form parameters, URL-decoded) with Alipay's public key.
+/// Verifies an asynchronous notification (its form parameters, URL-decoded) with Alipay's public
+/// key; the verified parameters, the only ones to read.
 pub fn verify_notification<'a>(
     alipay_public_key: &RsaVerifier,
-    params: impl IntoIterator<Item = (&'a str, &'a str)> + Clone,
-) -> Result<()> {
-    let sign =
-        params.clone().into_iter().find(|(k, _)| *k == "sign").map(|(_, v)| v).ok_or(PayError::Missing("sign"))?;
-    alipay_public_key.verify_base64(notification_content(params).as_bytes(), sign)
+    params: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<Verified> {
+    verify(alipay_public_key, params, &["sign", "sign_type"])
+}
+
+/// Reads a notification's form body (`application/x-www-form-urlencoded`) and verifies it.
+pub fn verify_notification_form(alipay_public_key: &RsaVerifier, body: &str) -> Result<Verified> {
+    let params: Vec<(String, String)> =
+        serde_urlencoded::from_str(body).map_err(|e| PayError::Malformed(e.to_string()))?;
+    verify_notification(alipay_public_key, params.iter().map(|(k, v)| (k.as_str(), v.as_str())))
 }
 
 /// Fen as Alipay writes an amount: yuan with two decimals (`30000` → `"300.00"`).
@@ -95,29 +145,34 @@ pub enum NotificationVerdict {
     NotPaid { status: String },
 }
 
-/// Checks a notification whose signature was verified against the payment it names: the app id,
-/// the trade number and the amount must be the expected ones, or it is refused.
-pub fn check_notification<'a>(
-    params: impl IntoIterator<Item = (&'a str, &'a str)> + Clone,
-    app_id: &str,
-    out_trade_no: &str,
-    expected_fen: i64,
-) -> Result<NotificationVerdict> {
-    let get = |key: &'static str| {
-        params.clone().into_iter().find(|(k, _)| *k == key).map(|(_, v)| v).ok_or(PayError::Missing(key))
-    };
-    if get("app_id")? != app_id {
+/// Who a notification must be for: the merchant's app and seller (its PID), and the trade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expected<'a> {
+    pub app_id: &'a str,
+    pub seller_id: &'a str,
+    pub out_trade_no: &'a str,
+    pub total_fen: i64,
+}
+
+/// Checks a verified notification against the payment it must be for: the app, the seller, the
+/// trade number and the amount must be the expected ones, or it is refused.
+pub fn check_notification(notification: &Verified, expected: &Expected<'_>) -> Result<NotificationVerdict> {
+    if notification.get("app_id")? != expected.app_id {
         return Err(PayError::Malformed("app_id 不符".into()));
     }
-    if get("out_trade_no")? != out_trade_no {
+    if notification.get("seller_id")? != expected.seller_id {
+        return Err(PayError::Malformed("seller_id 不符".into()));
+    }
+    if notification.get("out_trade_no")? != expected.out_trade_no {
         return Err(PayError::Malformed("out_trade_no 不符".into()));
     }
-    if parse_amount(get("total_amount")?)? != expected_fen {
+    if parse_amount(notification.get("total_amount")?)? != expected.total_fen {
         return Err(PayError::Malformed("金额不符".into()));
     }
-    let status = get("trade_status")?;
-    Ok(match status {
-        "TRADE_SUCCESS" | "TRADE_FINISHED" => NotificationVerdict::Paid { trade_no: get("trade_no")?.to_owned() },
+    Ok(match notification.get("trade_status")? {
+        "TRADE_SUCCESS" | "TRADE_FINISHED" => {
+            NotificationVerdict::Paid { trade_no: notification.get("trade_no")?.to_owned() }
+        }
         other => NotificationVerdict::NotPaid { status: other.to_owned() },
     })
 }

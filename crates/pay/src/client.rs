@@ -32,15 +32,23 @@ pub struct AlipayMerchant {
     /// `https://openapi.alipay.com/gateway.do`, or the sandbox's `/gateway.do`.
     pub gateway_url: String,
     pub app_id: String,
+    /// The merchant's Alipay user id (PID, `2088…`): a notification naming another seller is refused.
+    pub seller_id: String,
     pub signer: RsaSigner,
     pub alipay_key: RsaVerifier,
     http: reqwest::Client,
 }
 
 impl AlipayMerchant {
-    pub fn new(gateway_url: String, app_id: String, signer: RsaSigner, alipay_key: RsaVerifier) -> AlipayMerchant {
+    pub fn new(
+        gateway_url: String,
+        app_id: String,
+        seller_id: String,
+        signer: RsaSigner,
+        alipay_key: RsaVerifier,
+    ) -> AlipayMerchant {
         let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(15)).build().unwrap_or_default();
-        AlipayMerchant { gateway_url, app_id, signer, alipay_key, http }
+        AlipayMerchant { gateway_url, app_id, seller_id, signer, alipay_key, http }
     }
 
     /// The address the browser is sent to for `alipay.trade.page.pay` (its parameters signed, in
@@ -117,9 +125,10 @@ impl AlipayMerchant {
         })
     }
 
-    /// `alipay.trade.refund`: refunds `fen` under the request number `out_request_no` (asking
-    /// again with the same number does not refund twice).
-    pub async fn refund(&self, out_trade_no: &str, out_request_no: &str, fen: i64) -> Result<()> {
+    /// `alipay.trade.refund`: asks to refund `fen` under the request number `out_request_no`
+    /// (asking again with the same number does not refund twice). An accepted request is only
+    /// [`RefundOutcome::Processing`]: the refund query confirms it.
+    pub async fn refund(&self, out_trade_no: &str, out_request_no: &str, fen: i64) -> Result<RefundOutcome> {
         let answer = self
             .call(
                 "alipay.trade.refund",
@@ -127,10 +136,108 @@ impl AlipayMerchant {
             )
             .await?;
         let text = |key: &str| answer.get(key).and_then(Value::as_str).unwrap_or("").to_owned();
+        Ok(match text("code").as_str() {
+            "10000" => RefundOutcome::Processing,
+            // A signed business refusal (the balance, the trade's state) is Alipay's last word on
+            // this request; a system error (20000) may pass, and is asked again.
+            "40004" => RefundOutcome::Failed(format!("{}（{}）", text("sub_msg"), text("sub_code"))),
+            _ => return Err(PayError::Refused { code: text("sub_code"), message: text("sub_msg") }),
+        })
+    }
+
+    /// `alipay.trade.fastpay.refund.query`: `REFUND_SUCCESS` confirms the refund; an answer with
+    /// no refund in it means Alipay never received the request (`None`: send it again).
+    pub async fn query_refund(&self, out_trade_no: &str, out_request_no: &str) -> Result<Option<RefundOutcome>> {
+        let answer = self
+            .call(
+                "alipay.trade.fastpay.refund.query",
+                json!({ "out_trade_no": out_trade_no, "out_request_no": out_request_no }),
+            )
+            .await?;
+        let text = |key: &str| answer.get(key).and_then(Value::as_str).unwrap_or("").to_owned();
         if text("code") != "10000" {
-            return Err(PayError::Refused { code: text("sub_code"), message: text("sub_msg") });
+            return match text("sub_code").as_str() {
+                "ACQ.TRADE_NOT_EXIST" => Ok(None),
+                _ => Err(PayError::Refused { code: text("sub_code"), message: text("sub_msg") }),
+            };
         }
-        Ok(())
+        if text("out_request_no").is_empty() {
+            return Ok(None);
+        }
+        if text("out_request_no") != out_request_no || text("out_trade_no") != out_trade_no {
+            return Err(PayError::Malformed("退款查询结果的单号不符".into()));
+        }
+        Ok(Some(if text("refund_status") == "REFUND_SUCCESS" {
+            RefundOutcome::Succeeded
+        } else {
+            RefundOutcome::Processing
+        }))
+    }
+}
+
+/// Where a refund stands, in the gateway's final or passing word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefundOutcome {
+    /// Accepted, not confirmed yet: ask again (or wait for WeChat Pay's refund notification).
+    Processing,
+    /// The money is back with the payer.
+    Succeeded,
+    /// Refused or closed without the money moving: staff must see to it.
+    Failed(String),
+    /// WeChat Pay's ABNORMAL: the money could not reach the payer (a closed card); staff must see
+    /// to it with the payer.
+    Abnormal(String),
+}
+
+impl RefundOutcome {
+    /// A WeChat Pay refund `status`.
+    fn from_wechat(status: &str) -> Result<RefundOutcome> {
+        Ok(match status {
+            "SUCCESS" => RefundOutcome::Succeeded,
+            "PROCESSING" => RefundOutcome::Processing,
+            "CLOSED" => RefundOutcome::Failed("退款关闭".into()),
+            "ABNORMAL" => RefundOutcome::Abnormal("退款异常：退款到银行发现用户的卡作废或者冻结了".into()),
+            other => return Err(PayError::Malformed(format!("退款状态 {other}"))),
+        })
+    }
+}
+
+/// A WeChat Pay refund as its answers, queries and (decrypted) notifications describe it.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct Refund {
+    #[serde(default)]
+    mchid: Option<String>,
+    out_trade_no: String,
+    out_refund_no: String,
+    /// `status` in answers and queries, `refund_status` in notifications.
+    #[serde(alias = "refund_status")]
+    status: String,
+    amount: RefundAmount,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+struct RefundAmount {
+    refund: i64,
+}
+
+impl Refund {
+    fn parse(text: &str) -> Result<Refund> {
+        serde_json::from_str(text).map_err(|e| PayError::Malformed(e.to_string()))
+    }
+
+    /// The refund, when it is this merchant's (where it says), for this trade and request.
+    fn checked(self, merchant_id: &str, out_trade_no: &str, out_refund_no: &str) -> Result<Refund> {
+        if self.mchid.as_deref().is_some_and(|m| m != merchant_id)
+            || self.out_trade_no != out_trade_no
+            || self.out_refund_no != out_refund_no
+        {
+            return Err(PayError::Malformed("退款的商户号或单号不符".into()));
+        }
+        Ok(self)
+    }
+
+    fn status(&self) -> Result<RefundOutcome> {
+        RefundOutcome::from_wechat(&self.status)
     }
 }
 
@@ -249,19 +356,52 @@ impl WechatMerchant {
         })
     }
 
-    /// Refunds `refund_fen` of a trade of `total_fen` under `out_refund_no`.
-    pub async fn refund(&self, out_trade_no: &str, out_refund_no: &str, refund_fen: i64, total_fen: i64) -> Result<()> {
+    /// Asks to refund `refund_fen` of a trade of `total_fen` under `out_refund_no`; the result
+    /// comes to `notify_url`, and the refund query confirms it.
+    pub async fn refund(
+        &self,
+        out_trade_no: &str,
+        out_refund_no: &str,
+        refund_fen: i64,
+        total_fen: i64,
+        notify_url: &str,
+    ) -> Result<RefundOutcome> {
         let body = json!({
             "out_trade_no": out_trade_no,
             "out_refund_no": out_refund_no,
+            "notify_url": notify_url,
             "amount": { "refund": refund_fen, "total": total_fen, "currency": "CNY" },
         })
         .to_string();
         let (status, answer) = self.send("POST", "/v3/refund/domestic/refunds", &body).await?;
-        if status != 200 {
-            return Err(Self::refused(status, &answer));
+        match status {
+            200 => {}
+            // Signed business refusals (the balance, the trade): WeChat Pay's word on this request.
+            400 | 403 | 404 => {
+                let PayError::Refused { code, message } = Self::refused(status, &answer) else { unreachable!() };
+                return Ok(RefundOutcome::Failed(format!("{message}（{code}）")));
+            }
+            _ => return Err(Self::refused(status, &answer)),
         }
-        Ok(())
+        // SUCCESS in the answer still waits for the query or the notification to confirm it.
+        match Refund::parse(&answer)?.checked(&self.merchant.merchant_id, out_trade_no, out_refund_no)?.status()? {
+            RefundOutcome::Succeeded => Ok(RefundOutcome::Processing),
+            other => Ok(other),
+        }
+    }
+
+    /// `GET /v3/refund/domestic/refunds/{out_refund_no}`: where the refund stands; `None` when
+    /// WeChat Pay has no such refund (send it again).
+    pub async fn query_refund(&self, out_trade_no: &str, out_refund_no: &str) -> Result<Option<RefundOutcome>> {
+        let (status, answer) = self.send("GET", &format!("/v3/refund/domestic/refunds/{out_refund_no}"), "").await?;
+        match status {
+            200 => Refund::parse(&answer)?
+                .checked(&self.merchant.merchant_id, out_trade_no, out_refund_no)?
+                .status()
+                .map(Some),
+            404 => Ok(None),
+            _ => Err(Self::refused(status, &answer)),
+        }
     }
 
     /// A payment callback, verified (signature, serial, five-minute window) and decrypted.
@@ -307,6 +447,21 @@ pub enum NoticeStatus {
     Paid { trade_no: String, total_fen: i64 },
     /// A status that is not payment (waiting, closed): acknowledged, nothing changes.
     NotPaid(String),
+    /// A refund's result (WeChat Pay's refund notification): its request number, what became of
+    /// it and the amount refunded.
+    Refund { out_refund_no: String, outcome: RefundOutcome, refund_fen: i64 },
+}
+
+/// A refund to ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefundRequest<'a> {
+    pub out_trade_no: &'a str,
+    /// The merchant's number for the refund: asking again under it never refunds twice.
+    pub out_request_no: &'a str,
+    pub refund_fen: i64,
+    pub total_fen: i64,
+    /// Where WeChat Pay sends the refund's result.
+    pub notify_url: &'a str,
 }
 
 /// A boxed future, so that [`PaymentProvider`] can be used as `dyn PaymentProvider`.
@@ -320,15 +475,18 @@ pub trait PaymentProvider: Send + Sync {
     /// What the gateway says about the trade, checked against the amount expected.
     fn query<'a>(&'a self, out_trade_no: &'a str, expected_fen: i64) -> BoxFuture<'a, Result<TradeQuery>>;
 
-    /// Refunds `refund_fen` of a trade of `total_fen` under `out_request_no` (the same number again
-    /// never refunds twice).
-    fn refund<'a>(
+    /// Asks to refund `refund_fen` of a trade of `total_fen` under `out_request_no` (the same
+    /// number again never refunds twice). An accepted request is [`RefundOutcome::Processing`]
+    /// until [`PaymentProvider::query_refund`] or a refund notification confirms it; an error is
+    /// no answer at all (ask again).
+    fn refund<'a>(&'a self, refund: RefundRequest<'a>) -> BoxFuture<'a, Result<RefundOutcome>>;
+
+    /// Where the refund stands at the gateway; `None` when it has no such refund.
+    fn query_refund<'a>(
         &'a self,
         out_trade_no: &'a str,
         out_request_no: &'a str,
-        refund_fen: i64,
-        total_fen: i64,
-    ) -> BoxFuture<'a, Result<()>>;
+    ) -> BoxFuture<'a, Result<Option<RefundOutcome>>>;
 
     /// Verifies a notification exactly as received (`header` looks its headers up by name) and
     /// reads it.
@@ -351,31 +509,33 @@ impl PaymentProvider for AlipayMerchant {
         Box::pin(AlipayMerchant::query(self, out_trade_no, expected_fen))
     }
 
-    fn refund<'a>(
+    fn refund<'a>(&'a self, refund: RefundRequest<'a>) -> BoxFuture<'a, Result<RefundOutcome>> {
+        Box::pin(AlipayMerchant::refund(self, refund.out_trade_no, refund.out_request_no, refund.refund_fen))
+    }
+
+    fn query_refund<'a>(
         &'a self,
         out_trade_no: &'a str,
         out_request_no: &'a str,
-        refund_fen: i64,
-        _total_fen: i64,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(AlipayMerchant::refund(self, out_trade_no, out_request_no, refund_fen))
+    ) -> BoxFuture<'a, Result<Option<RefundOutcome>>> {
+        Box::pin(AlipayMerchant::query_refund(self, out_trade_no, out_request_no))
     }
 
-    /// The form body of an asynchronous notification: signature, then app id; the amount is read.
+    /// The form body of an asynchronous notification: verified (each key once), then the app and
+    /// the seller; everything is read from the verified parameters.
     fn read_notification(&self, _header: &dyn Fn(&str) -> Option<String>, body: &str) -> Result<Notice> {
-        let params: Vec<(String, String)> =
-            serde_urlencoded::from_str(body).map_err(|e| PayError::Malformed(e.to_string()))?;
-        let pairs = || params.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-        alipay::verify_notification(&self.alipay_key, pairs())?;
-        let get = |key: &'static str| pairs().find(|(k, _)| *k == key).map(|(_, v)| v).ok_or(PayError::Missing(key));
-        if get("app_id")? != self.app_id {
+        let notification = alipay::verify_notification_form(&self.alipay_key, body)?;
+        if notification.get("app_id")? != self.app_id {
             return Err(PayError::Malformed("app_id 不符".into()));
         }
-        let out_trade_no = get("out_trade_no")?.to_owned();
-        let status = match get("trade_status")? {
+        if notification.get("seller_id")? != self.seller_id {
+            return Err(PayError::Malformed("seller_id 不符".into()));
+        }
+        let out_trade_no = notification.get("out_trade_no")?.to_owned();
+        let status = match notification.get("trade_status")? {
             "TRADE_SUCCESS" | "TRADE_FINISHED" => NoticeStatus::Paid {
-                trade_no: get("trade_no")?.to_owned(),
-                total_fen: alipay::parse_amount(get("total_amount")?)?,
+                trade_no: notification.get("trade_no")?.to_owned(),
+                total_fen: alipay::parse_amount(notification.get("total_amount")?)?,
             },
             other => NoticeStatus::NotPaid(other.to_owned()),
         };
@@ -399,23 +559,45 @@ impl PaymentProvider for WechatMerchant {
         Box::pin(WechatMerchant::query(self, out_trade_no, expected_fen))
     }
 
-    fn refund<'a>(
+    fn refund<'a>(&'a self, refund: RefundRequest<'a>) -> BoxFuture<'a, Result<RefundOutcome>> {
+        Box::pin(WechatMerchant::refund(
+            self,
+            refund.out_trade_no,
+            refund.out_request_no,
+            refund.refund_fen,
+            refund.total_fen,
+            refund.notify_url,
+        ))
+    }
+
+    fn query_refund<'a>(
         &'a self,
         out_trade_no: &'a str,
         out_request_no: &'a str,
-        refund_fen: i64,
-        total_fen: i64,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(WechatMerchant::refund(self, out_trade_no, out_request_no, refund_fen, total_fen))
+    ) -> BoxFuture<'a, Result<Option<RefundOutcome>>> {
+        Box::pin(WechatMerchant::query_refund(self, out_trade_no, out_request_no))
     }
 
-    /// A callback: signature, serial and time window, decryption, then merchant and app.
+    /// A callback: signature, serial and time window, decryption, then merchant and app; only
+    /// the decrypted resource is read.
     fn read_notification(&self, header: &dyn Fn(&str) -> Option<String>, body: &str) -> Result<Notice> {
         let get = |name: &str| header(name).unwrap_or_default();
         let (timestamp, nonce, signature, serial) =
             (get("Wechatpay-Timestamp"), get("Wechatpay-Nonce"), get("Wechatpay-Signature"), get("Wechatpay-Serial"));
         let callback = CallbackHeaders { timestamp: &timestamp, nonce: &nonce, signature: &signature, serial: &serial };
-        let transaction = self.open_callback(&callback, body)?;
+        self.verify(&callback, body)?;
+        let notification = crate::wechat::Notification::parse(body)?;
+        let plaintext = notification.decrypt(&self.api_v3_key)?;
+        if notification.event_type.starts_with("REFUND.") {
+            let refund = Refund::parse(&plaintext)?;
+            if refund.mchid.as_deref() != Some(self.merchant.merchant_id.as_str()) {
+                return Err(PayError::Malformed("商户号不符".into()));
+            }
+            let (outcome, refund_fen) = (refund.status()?, refund.amount.refund);
+            let status = NoticeStatus::Refund { out_refund_no: refund.out_refund_no, outcome, refund_fen };
+            return Ok(Notice { out_trade_no: refund.out_trade_no, status });
+        }
+        let transaction = Transaction::parse(&plaintext)?;
         if transaction.mchid != self.merchant.merchant_id || transaction.appid != self.app_id {
             return Err(PayError::Malformed("商户号或应用不符".into()));
         }

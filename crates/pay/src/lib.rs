@@ -24,6 +24,9 @@ pub enum PayError {
     Signing(String),
     #[error("签名验证失败")]
     BadSignature,
+    /// A parameter given twice: which copy was signed and which is read cannot be told apart.
+    #[error("参数重复：{0}")]
+    Duplicated(String),
     #[error("通知缺少参数：{0}")]
     Missing(&'static str),
     /// A callback's timestamp is more than five minutes from now: a replay or a wrong clock.

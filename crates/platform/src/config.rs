@@ -33,10 +33,28 @@ pub struct PlatformConfig {
     /// Online payment (`[payments]`): the sandbox gateway, or Alipay and WeChat Pay merchant
     /// credentials. Without any, 去支付 is refused and fees are taken at the counter.
     pub payments: PaymentsConfig,
+    /// Tests only: where to fail on purpose, to show that nothing half-done is left behind.
+    #[serde(skip)]
+    #[doc(hidden)]
+    pub fault: Option<Fault>,
 }
 
+/// A failure a test injects at a point of its choosing.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// 撤销 fails after the order's change and before the refund owed is recorded, inside the
+    /// transaction: nothing of it may remain.
+    CancelBeforeRefundRecorded,
+    /// 撤销 stops after its transaction, before the refund is sent, as a crash there would.
+    CancelBeforeRefundSent,
+}
+
+/// The return address of the app's deep link.
+pub const APP_RETURN_URL: &str = "certdesk://pay/return";
+
 /// `[payments]`.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PaymentsConfig {
     /// `"embedded"`: start the sandbox gateway inside the platform (data under `data_dir`); or the
@@ -54,6 +72,23 @@ pub struct PaymentsConfig {
     pub reconcile_every_seconds: Option<f64>,
     /// A pending payment the gateway does not know after this many minutes is closed (default 30).
     pub expire_after_minutes: Option<u64>,
+    /// Where the gateway may send the browser back after paying, compared exactly (scheme, host,
+    /// port, path); default only the app's deep link `certdesk://pay/return`.
+    pub return_urls: Vec<String>,
+}
+
+impl Default for PaymentsConfig {
+    fn default() -> Self {
+        PaymentsConfig {
+            sandbox_gateway: None,
+            alipay: None,
+            wechat: None,
+            public_url: None,
+            reconcile_every_seconds: None,
+            expire_after_minutes: None,
+            return_urls: vec![APP_RETURN_URL.to_owned()],
+        }
+    }
 }
 
 /// `[payments.alipay]`: the merchant's app id and key, and Alipay's public key (PEM files).
@@ -63,6 +98,8 @@ pub struct AlipayConfig {
     /// `https://openapi.alipay.com/gateway.do`
     pub gateway_url: String,
     pub app_id: String,
+    /// The merchant's Alipay user id (PID, `2088…`): notifications naming another seller are refused.
+    pub seller_id: String,
     /// PKCS#8 PEM file of the merchant's private key.
     pub private_key: PathBuf,
     /// SPKI PEM file of Alipay's public key.
@@ -102,6 +139,7 @@ impl Default for PlatformConfig {
             face: FaceProviderConfig::default(),
             cover_sheet_font: None,
             payments: PaymentsConfig::default(),
+            fault: None,
         }
     }
 }

@@ -158,7 +158,113 @@ const MIGRATIONS: &[M<'static>] = &[
         last_error TEXT
     );",
     ),
+    // Payments staff must see to (a signed notification for another amount); refunds with a
+    // lifecycle confirmed by the gateway (requested → processing → succeeded, or failed /
+    // abnormal), counter refunds with their receipt; notifications whose signature failed kept as
+    // a digest and a size only; contact details kept only masked (the full ones are in the sealed
+    // application); the unkeyed submit fingerprints dropped (they gave the ID number away).
+    // Tables are rebuilt to change their CHECKs: `Db::open` runs migrations with foreign keys off
+    // and checks them after, as SQLite's documentation asks for schema changes.
+    M::up(
+        "CREATE TABLE payments_v8 (
+        id INTEGER PRIMARY KEY,
+        order_no TEXT NOT NULL REFERENCES orders(order_no),
+        out_trade_no TEXT NOT NULL UNIQUE,
+        method TEXT NOT NULL,
+        amount_fen INTEGER NOT NULL CHECK (amount_fen > 0),
+        state TEXT NOT NULL CHECK (state IN ('pending', 'paid', 'failed', 'closed', 'refunded', 'amountMismatch')),
+        receipt_no TEXT,
+        recorded_by_staff INTEGER REFERENCES staff(id),
+        created_at TEXT NOT NULL,
+        paid_at TEXT,
+        gateway_trade_no TEXT,
+        notified_amount_fen INTEGER
+    );
+    INSERT INTO payments_v8 (id, order_no, out_trade_no, method, amount_fen, state, receipt_no, recorded_by_staff,
+        created_at, paid_at, gateway_trade_no)
+        SELECT id, order_no, out_trade_no, method, amount_fen, state, receipt_no, recorded_by_staff,
+        created_at, paid_at, gateway_trade_no FROM payments;
+    DROP TABLE payments;
+    ALTER TABLE payments_v8 RENAME TO payments;
+    CREATE UNIQUE INDEX one_paid_payment_per_order ON payments(order_no) WHERE state = 'paid';
+    CREATE INDEX payments_by_order ON payments(order_no, id);
+    CREATE INDEX pending_payments ON payments(state, created_at) WHERE state = 'pending';
+    CREATE INDEX payments_needing_attention ON payments(state) WHERE state = 'amountMismatch';
+
+    CREATE TABLE refunds_v8 (
+        id INTEGER PRIMARY KEY,
+        out_trade_no TEXT NOT NULL REFERENCES payments(out_trade_no),
+        out_request_no TEXT NOT NULL UNIQUE,
+        amount_fen INTEGER NOT NULL CHECK (amount_fen > 0),
+        reason TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('requested', 'processing', 'succeeded', 'failed', 'abnormal')),
+        created_at TEXT NOT NULL,
+        done_at TEXT,
+        last_error TEXT,
+        receipt_no TEXT,
+        refunded_by_staff INTEGER REFERENCES staff(id)
+    );
+    INSERT INTO refunds_v8 (id, out_trade_no, out_request_no, amount_fen, reason, state, created_at, done_at, last_error)
+        SELECT id, out_trade_no, out_request_no, amount_fen, reason,
+            CASE state WHEN 'done' THEN 'succeeded' ELSE 'requested' END, created_at, done_at, last_error FROM refunds;
+    DROP TABLE refunds;
+    ALTER TABLE refunds_v8 RENAME TO refunds;
+    CREATE INDEX refunds_open ON refunds(state) WHERE state <> 'succeeded';
+    -- Cancelled orders paid at the counter were owed their money with nothing on record.
+    INSERT OR IGNORE INTO refunds (out_trade_no, out_request_no, amount_fen, reason, state, created_at)
+        SELECT p.out_trade_no, p.out_trade_no || 'R', p.amount_fen, '订单已撤销，退回付款', 'requested', p.paid_at
+        FROM payments p JOIN orders o ON o.order_no = p.order_no
+        WHERE p.state = 'paid' AND o.status_code = 'cancelled';
+
+    CREATE TABLE payment_notifications_v8 (
+        id INTEGER PRIMARY KEY,
+        provider TEXT NOT NULL,
+        out_trade_no TEXT,
+        received_at TEXT NOT NULL,
+        verified INTEGER NOT NULL,
+        raw TEXT,
+        body_size INTEGER NOT NULL,
+        body_sha256 TEXT,
+        outcome TEXT NOT NULL
+    );
+    INSERT INTO payment_notifications_v8 (id, provider, out_trade_no, received_at, verified, raw, body_size, outcome)
+        SELECT id, provider, out_trade_no, received_at, out_trade_no IS NOT NULL,
+            CASE WHEN out_trade_no IS NULL THEN NULL ELSE raw END, length(CAST(raw AS BLOB)), outcome
+        FROM payment_notifications;
+    DROP TABLE payment_notifications;
+    ALTER TABLE payment_notifications_v8 RENAME TO payment_notifications;
+    CREATE INDEX notifications_by_trade ON payment_notifications(out_trade_no);
+    CREATE INDEX unverified_notifications ON payment_notifications(received_at) WHERE verified = 0;
+
+    UPDATE orders SET mobile = substr(mobile, 1, 3) || '****' || substr(mobile, 8),
+        email = substr(email, 1, 1) || '***' || substr(email, instr(email, '@')),
+        mailing = NULL;
+    DELETE FROM idempotency_keys;",
+    ),
 ];
+
+/// The contact details as the orders table keeps them: masked. The full ones exist only inside
+/// the sealed application.
+struct MaskedContact {
+    mobile: String,
+    email: String,
+    /// `{"recipient", "mobile", "address"}`, each masked.
+    mailing: Option<String>,
+}
+
+impl MaskedContact {
+    fn of(application: &Application) -> MaskedContact {
+        let mailing = application.mailing.as_ref().map(|m| {
+            serde_json::json!({
+                "recipient": certdesk_core::mask_name(&m.recipient),
+                "mobile": m.mobile.masked(),
+                "address": m.address.masked(),
+            })
+            .to_string()
+        });
+        MaskedContact { mobile: application.mobile.masked(), email: application.email.masked(), mailing }
+    }
+}
 
 /// An order's personal data as stored: the sealed form and the ID number's keyed digest.
 pub struct SealedApplication {
@@ -188,9 +294,18 @@ impl Db {
     pub fn open(path: &Path) -> Result<Db> {
         let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Deleted and overwritten rows (personal data masked after the fact) are zeroed on disk.
+        conn.pragma_update(None, "secure_delete", "ON")?;
+        // Migrations rebuild tables, which SQLite wants done with foreign keys off; they are
+        // checked right after and enforced from then on.
+        conn.pragma_update(None, "foreign_keys", "OFF")?;
         Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
+        let broken: Option<String> = conn.query_row("PRAGMA foreign_key_check", [], |r| r.get(0)).optional()?;
+        if let Some(table) = broken {
+            return Err(PlatformError::Internal(format!("foreign key broken in {table} after migration")));
+        }
+        conn.pragma_update(None, "foreign_keys", "ON")?;
         Ok(Db { conn: Mutex::new(conn) })
     }
 
@@ -247,7 +362,7 @@ impl Db {
         idempotency: Option<(&str, &str)>,
     ) -> Result<Inserted> {
         let status = serde_json::to_string(&order.status).expect("status serialises");
-        let mailing = application.mailing.as_ref().map(|m| serde_json::to_string(m).expect("address serialises"));
+        let contact = MaskedContact::of(application);
         self.with(|conn| {
             let tx = conn.transaction()?;
             if let Some((key, hash)) = idempotency {
@@ -277,9 +392,9 @@ impl Db {
                     application.credit_code.as_str(),
                     order.applicant_name,
                     application.id_number.masked(),
-                    application.mobile.as_str(),
-                    application.email.as_str(),
-                    mailing,
+                    contact.mobile,
+                    contact.email,
+                    contact.mailing,
                     order.quantity,
                     order.fee.fen(),
                     status,
@@ -402,7 +517,7 @@ impl Db {
         changes: &str,
         at: &str,
     ) -> Result<OrderSummary> {
-        let mailing = application.mailing.as_ref().map(|m| serde_json::to_string(m).expect("address serialises"));
+        let contact = MaskedContact::of(application);
         self.with(|conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let event = OrderEvent::Resubmitted { identity_changed };
@@ -415,9 +530,9 @@ impl Db {
                     application.organisation_name.to_string(),
                     application.applicant_name.to_string(),
                     application.id_number.masked(),
-                    application.mobile.as_str(),
-                    application.email.as_str(),
-                    mailing,
+                    contact.mobile,
+                    contact.email,
+                    contact.mailing,
                     sealed.sealed,
                     sealed.id_number_digest,
                     order_no.as_str(),
@@ -583,7 +698,7 @@ impl Db {
                 "SELECT p.out_trade_no, p.method, p.amount_fen, p.state, p.receipt_no, p.created_at, p.paid_at,
                     p.gateway_trade_no,
                     (SELECT COUNT(*) FROM payment_notifications n WHERE n.out_trade_no = p.out_trade_no),
-                    (SELECT r.done_at FROM refunds r WHERE r.out_trade_no = p.out_trade_no AND r.state = 'done')
+                    (SELECT r.done_at FROM refunds r WHERE r.out_trade_no = p.out_trade_no AND r.state = 'succeeded')
                  FROM payments p WHERE p.order_no = ?1 ORDER BY p.id",
             )?;
             let rows = stmt.query_map([order_no.as_str()], |r| {

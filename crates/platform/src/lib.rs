@@ -16,7 +16,7 @@ mod routes;
 mod sessions;
 pub mod staff;
 
-pub use config::{AlipayConfig, PaymentsConfig, PlatformConfig, WechatConfig};
+pub use config::{APP_RETURN_URL, AlipayConfig, Fault, PaymentsConfig, PlatformConfig, WechatConfig};
 pub use error::{PlatformError, Result};
 pub use routes::openapi;
 
@@ -55,6 +55,12 @@ impl PlatformHandle {
     /// with demo data: it is signed in without a password, which exists nowhere.
     pub fn demo_session(&self) -> Result<certdesk_api::ApplicantSession> {
         self.state.demo_session()
+    }
+
+    /// The sandbox payment gateway's address (`http://127.0.0.1:PORT`) when payments go through
+    /// it: the only address besides https ones that the app opens a payment page from.
+    pub fn sandbox_gateway_url(&self) -> Option<String> {
+        self.state.payments.as_ref().and_then(|g| g.sandbox_url()).map(str::to_owned)
     }
 
     pub async fn shutdown(mut self) -> Result<()> {

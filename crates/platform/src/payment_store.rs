@@ -3,9 +3,10 @@
 //! however many notifications, queries and retries race for it.
 
 use crate::db::{Db, apply_event};
-use crate::{PlatformError, Result};
-use certdesk_api::{OrderSummary, PaymentMethod, PaymentState};
+use crate::{Fault, PlatformError, Result};
+use certdesk_api::{FlaggedPayment, OrderSummary, PaymentMethod, PaymentState, RefundRecord, RefundState};
 use certdesk_core::{Actor, Money, OrderEvent, OrderNumber, OrderState, OrderStatus};
+use certdesk_pay::client::RefundOutcome;
 use rusqlite::{OptionalExtension, params};
 
 /// A payment as the gateway code needs it.
@@ -38,6 +39,8 @@ pub enum Settled {
     /// back; the refund is recorded and must be sent.
     Surplus(RefundRequest),
     AlreadyRefunded,
+    /// Flagged for staff before (a notification of another amount): left to them.
+    Flagged,
 }
 
 impl Settled {
@@ -48,6 +51,7 @@ impl Settled {
             Settled::AlreadyPaid => "重复的付款结果，此前已入账",
             Settled::Surplus(_) => "订单已不需要此笔付款，已退款",
             Settled::AlreadyRefunded => "此笔付款此前已退款",
+            Settled::Flagged => "此笔付款金额不符，已标记待人工处理",
         }
     }
 }
@@ -166,6 +170,8 @@ impl Db {
             let settled: std::result::Result<OrderNumber, Settled> = match row_state(&state)? {
                 PaymentState::Paid => Err(Settled::AlreadyPaid),
                 PaymentState::Refunded => Err(Settled::AlreadyRefunded),
+                // Flagged for staff: a later word from the gateway does not settle it on its own.
+                PaymentState::AmountMismatch => Err(Settled::Flagged),
                 PaymentState::Pending | PaymentState::Closed | PaymentState::Failed => {
                     let order_no = OrderNumber::parse(&order_no)?;
                     let label = if method == PaymentMethod::Wechat { "微信支付" } else { "支付宝" };
@@ -259,37 +265,111 @@ impl Db {
         })
     }
 
-    /// 撤销 of a paid order: its gateway payment is refunded in full. `None` when the order was
-    /// not paid through a gateway (a counter payment is given back at the counter).
-    pub fn request_order_refund(&self, order_no: &OrderNumber, at: &str) -> Result<Option<RefundRequest>> {
+    /// A signed notification reported `notified_fen` paid where the payment asked for another
+    /// amount: the payment is flagged for staff (never paid, never left pending). `false` when it
+    /// was already settled one way or another.
+    pub fn flag_amount_mismatch(&self, out_trade_no: &str, notified_fen: i64, gateway_trade_no: &str) -> Result<bool> {
+        self.with(|conn| {
+            Ok(conn.execute(
+                "UPDATE payments SET state = 'amountMismatch', notified_amount_fen = ?2, gateway_trade_no = ?3
+                 WHERE out_trade_no = ?1 AND state IN ('pending', 'closed', 'failed')",
+                params![out_trade_no, notified_fen, gateway_trade_no],
+            )? == 1)
+        })
+    }
+
+    /// The payments staff must see to, oldest first.
+    pub fn flagged_payments(&self) -> Result<Vec<FlaggedPayment>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT order_no, out_trade_no, method, amount_fen, notified_amount_fen, state, gateway_trade_no,
+                    created_at FROM payments WHERE state = 'amountMismatch' ORDER BY id",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, Option<i64>>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                    r.get::<_, String>(7)?,
+                ))
+            })?;
+            let mut found = Vec::new();
+            for row in rows {
+                let (order_no, out_trade_no, method, amount, notified, state, gateway_trade_no, created_at) = row?;
+                found.push(FlaggedPayment {
+                    order_no: OrderNumber::parse(&order_no)?,
+                    out_trade_no,
+                    method: row_method(&method)?,
+                    amount: Money::from_fen(amount),
+                    notified_amount: notified.map(Money::from_fen),
+                    state: row_state(&state)?,
+                    gateway_trade_no,
+                    created_at,
+                });
+            }
+            Ok(found)
+        })
+    }
+
+    /// 撤销 by the applicant: the order's change and, for a paid order, the refund owed, in one
+    /// transaction, so no crash can leave an order owed a refund that nothing records. The refund
+    /// comes back when it is to be sent to a gateway (a counter payment is given back at the
+    /// counter, and waits in the staff list of refunds owed).
+    pub fn cancel_order(
+        &self,
+        order_no: &OrderNumber,
+        organisation_id: i64,
+        at: &str,
+        fault: Option<Fault>,
+    ) -> Result<Option<RefundRequest>> {
         self.with(|conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let paid: Option<(String, String, i64)> = tx
-                .query_row(
-                    "SELECT out_trade_no, method, amount_fen FROM payments
-                     WHERE order_no = ?1 AND state = 'paid' AND method IN ('alipay', 'wechat')",
-                    [order_no.as_str()],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )
-                .optional()?;
-            let refund = paid
-                .map(|(out_trade_no, method, fen)| {
-                    request_refund(&tx, &out_trade_no, row_method(&method)?, fen, "订单已撤销，退回付款", at)
-                })
-                .transpose()?;
+            let after =
+                apply_event(&tx, order_no, Some(organisation_id), Actor::Applicant, &OrderEvent::Cancelled, at, None)?;
+            if fault == Some(Fault::CancelBeforeRefundRecorded) {
+                return Err(PlatformError::Internal("injected fault: before the refund was recorded".into()));
+            }
+            let mut refund = None;
+            if let OrderStatus::Cancelled { refund_owed: true } = after.status {
+                let paid: (String, String, i64) = tx
+                    .query_row(
+                        "SELECT out_trade_no, method, amount_fen FROM payments WHERE order_no = ?1 AND state = 'paid'",
+                        [order_no.as_str()],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    )
+                    .optional()?
+                    .ok_or_else(|| PlatformError::Internal(format!("{order_no} is paid with no paid payment")))?;
+                let method = row_method(&paid.1)?;
+                let owed = request_refund(&tx, &paid.0, method, paid.2, "订单已撤销，退回付款", at)?;
+                refund = matches!(method, PaymentMethod::Alipay | PaymentMethod::Wechat).then_some(owed);
+            }
             tx.commit()?;
             Ok(refund)
         })
     }
 
-    /// Refunds requested and not yet confirmed by the gateway.
-    pub fn pending_refunds(&self) -> Result<Vec<RefundRequest>> {
+    /// Refunds owed to a gateway and not accepted by it yet: sent (again) under their own number.
+    pub fn refunds_to_send(&self) -> Result<Vec<RefundRequest>> {
+        self.refunds_in("requested")
+    }
+
+    /// Refunds a gateway accepted and has not confirmed: asked about.
+    pub fn refunds_to_confirm(&self) -> Result<Vec<RefundRequest>> {
+        self.refunds_in("processing")
+    }
+
+    fn refunds_in(&self, state: &str) -> Result<Vec<RefundRequest>> {
         self.with(|conn| {
             let mut stmt = conn.prepare(
                 "SELECT r.out_trade_no, r.out_request_no, p.method, r.amount_fen FROM refunds r
-                 JOIN payments p ON p.out_trade_no = r.out_trade_no WHERE r.state = 'requested' ORDER BY r.id",
+                 JOIN payments p ON p.out_trade_no = r.out_trade_no
+                 WHERE r.state = ?1 AND p.method IN ('alipay', 'wechat') ORDER BY r.id",
             )?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, String>(2)?, r.get(3)?)))?;
+            let rows = stmt.query_map([state], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, String>(2)?, r.get(3)?)))?;
             let mut found = Vec::new();
             for row in rows {
                 let (out_trade_no, out_request_no, method, amount_fen) = row?;
@@ -299,21 +379,69 @@ impl Db {
         })
     }
 
-    /// The gateway confirmed the refund: the payment is refunded.
-    pub fn refund_done(&self, refund: &RefundRequest, at: &str) -> Result<()> {
+    /// A refund by its request number, as sent.
+    pub fn refund_request(&self, out_request_no: &str) -> Result<Option<RefundRequest>> {
         self.with(|conn| {
-            let tx = conn.transaction()?;
-            tx.execute(
-                "UPDATE refunds SET state = 'done', done_at = ?2, last_error = NULL WHERE out_request_no = ?1",
-                params![refund.out_request_no, at],
-            )?;
-            tx.execute("UPDATE payments SET state = 'refunded' WHERE out_trade_no = ?1", [&refund.out_trade_no])?;
+            let found: Option<(String, String, String, i64)> = conn
+                .query_row(
+                    "SELECT r.out_trade_no, r.out_request_no, p.method, r.amount_fen FROM refunds r
+                     JOIN payments p ON p.out_trade_no = r.out_trade_no WHERE r.out_request_no = ?1",
+                    [out_request_no],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()?;
+            found
+                .map(|(out_trade_no, out_request_no, method, amount_fen)| {
+                    Ok(RefundRequest { out_trade_no, out_request_no, method: row_method(&method)?, amount_fen })
+                })
+                .transpose()
+        })
+    }
+
+    /// Records what the gateway said of a refund. Only forward: a refund confirmed stays
+    /// confirmed, and one that failed is not made processing again by a late answer. Confirmed,
+    /// its payment is refunded in the same transaction.
+    pub fn record_refund_outcome(&self, refund: &RefundRequest, outcome: &RefundOutcome, at: &str) -> Result<()> {
+        self.with(|conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let no = &refund.out_request_no;
+            match outcome {
+                RefundOutcome::Processing => {
+                    tx.execute(
+                        "UPDATE refunds SET state = 'processing', last_error = NULL
+                         WHERE out_request_no = ?1 AND state = 'requested'",
+                        [no],
+                    )?;
+                }
+                RefundOutcome::Succeeded => {
+                    let changed = tx.execute(
+                        "UPDATE refunds SET state = 'succeeded', done_at = ?2, last_error = NULL
+                         WHERE out_request_no = ?1 AND state <> 'succeeded'",
+                        params![no, at],
+                    )?;
+                    if changed == 1 {
+                        tx.execute(
+                            "UPDATE payments SET state = 'refunded' WHERE out_trade_no = ?1",
+                            [&refund.out_trade_no],
+                        )?;
+                    }
+                }
+                RefundOutcome::Failed(why) | RefundOutcome::Abnormal(why) => {
+                    let state = if matches!(outcome, RefundOutcome::Failed(_)) { "failed" } else { "abnormal" };
+                    tx.execute(
+                        "UPDATE refunds SET state = ?2, last_error = ?3
+                         WHERE out_request_no = ?1 AND state IN ('requested', 'processing')",
+                        params![no, state, why],
+                    )?;
+                }
+            }
             tx.commit()?;
             Ok(())
         })
     }
 
-    pub fn refund_failed(&self, refund: &RefundRequest, error: &str) -> Result<()> {
+    /// Sending failed (no answer): the refund stays owed, with why, and is sent again.
+    pub fn refund_not_sent(&self, refund: &RefundRequest, error: &str) -> Result<()> {
         self.with(|conn| {
             conn.execute(
                 "UPDATE refunds SET last_error = ?2 WHERE out_request_no = ?1",
@@ -323,22 +451,144 @@ impl Db {
         })
     }
 
-    /// Keeps a notification exactly as received, with what was made of it.
-    pub fn record_notification(
-        &self,
-        provider: &str,
-        out_trade_no: Option<&str>,
-        raw: &str,
-        outcome: &str,
-        at: &str,
-    ) -> Result<()> {
+    /// The gateway has no record of a refund it was sent: owed again, to be sent under the same
+    /// number.
+    pub fn refund_unknown_to_gateway(&self, refund: &RefundRequest) -> Result<()> {
         self.with(|conn| {
             conn.execute(
-                "INSERT INTO payment_notifications (provider, out_trade_no, received_at, raw, outcome)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![provider, out_trade_no, at, raw, outcome],
+                "UPDATE refunds SET state = 'requested', last_error = '支付网关没有这笔退款，将重新发送'
+                 WHERE out_request_no = ?1 AND state = 'processing'",
+                [&refund.out_request_no],
             )?;
             Ok(())
         })
     }
+
+    /// Every refund not yet made (owed at the counter, at a gateway, or refused there), oldest
+    /// first: the staff list of refunds owed.
+    pub fn refunds_owed(&self) -> Result<Vec<RefundRecord>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT p.order_no, r.out_trade_no, p.method, r.out_request_no, r.amount_fen, r.state, r.reason,
+                    r.last_error, r.receipt_no, r.created_at, r.done_at
+                 FROM refunds r JOIN payments p ON p.out_trade_no = r.out_trade_no
+                 WHERE r.state <> 'succeeded' ORDER BY r.id",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    (r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?),
+                    (r.get::<_, i64>(4)?, r.get::<_, String>(5)?, r.get::<_, String>(6)?),
+                    (r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?),
+                ))
+            })?;
+            let mut found = Vec::new();
+            for row in rows {
+                let ((order_no, out_trade_no, method, out_request_no), (amount, state, reason), rest) = row?;
+                let (last_error, receipt_no, created_at, done_at) = rest;
+                let method = row_method(&method)?;
+                found.push(RefundRecord {
+                    order_no: OrderNumber::parse(&order_no)?,
+                    out_trade_no,
+                    // A counter refund is not sent anywhere under a number.
+                    out_request_no: matches!(method, PaymentMethod::Alipay | PaymentMethod::Wechat)
+                        .then_some(out_request_no),
+                    method,
+                    amount: Money::from_fen(amount),
+                    state: RefundState::from_code(&state)
+                        .ok_or_else(|| PlatformError::Internal(format!("refund state {state}")))?,
+                    reason,
+                    last_error,
+                    receipt_no,
+                    created_at,
+                    done_at,
+                });
+            }
+            Ok(found)
+        })
+    }
+
+    /// 退款 at the counter: a cancelled order's counter payment given back, with the receipt
+    /// number and the staff member, once.
+    pub fn record_counter_refund(
+        &self,
+        order_no: &OrderNumber,
+        receipt_no: &str,
+        staff_id: i64,
+        at: &str,
+    ) -> Result<()> {
+        self.with(|conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let owed: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT r.out_request_no, r.out_trade_no FROM refunds r
+                     JOIN payments p ON p.out_trade_no = r.out_trade_no
+                     WHERE p.order_no = ?1 AND p.method LIKE 'counter%' AND r.state = 'requested'",
+                    [order_no.as_str()],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let (out_request_no, out_trade_no) =
+                owed.ok_or_else(|| PlatformError::Conflict("该订单没有待退还的窗口收款".into()))?;
+            tx.execute(
+                "UPDATE refunds SET state = 'succeeded', done_at = ?2, receipt_no = ?3, refunded_by_staff = ?4
+                 WHERE out_request_no = ?1",
+                params![out_request_no, at, receipt_no, staff_id],
+            )?;
+            tx.execute("UPDATE payments SET state = 'refunded' WHERE out_trade_no = ?1", [out_trade_no])?;
+            let note = format!("窗口退款，凭证号 {receipt_no}");
+            tx.execute(
+                "INSERT INTO order_events (order_no, at, actor, from_status, to_status, reason)
+                 SELECT order_no, ?2, 'counter', status, status, ?3 FROM orders WHERE order_no = ?1",
+                params![order_no.as_str(), at, note],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    /// Keeps a notification with what was made of it: exactly as received when its signature
+    /// held, and only its size and SHA-256 when it did not (a stranger's body fills no disk).
+    pub fn record_notification(&self, notification: &KeptNotification<'_>, at: &str) -> Result<()> {
+        let n = notification;
+        self.with(|conn| {
+            conn.execute(
+                "INSERT INTO payment_notifications
+                    (provider, out_trade_no, received_at, verified, raw, body_size, body_sha256, outcome)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    n.provider,
+                    n.out_trade_no,
+                    at,
+                    n.verified,
+                    n.verified.then_some(n.body),
+                    n.body.len() as i64,
+                    hex_sha256(n.body.as_bytes()),
+                    n.outcome
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Forgets the digests of unverified notifications received before `before`.
+    pub fn prune_unverified_notifications(&self, before: &str) -> Result<usize> {
+        self.with(|conn| {
+            Ok(conn.execute("DELETE FROM payment_notifications WHERE verified = 0 AND received_at < ?1", [before])?)
+        })
+    }
+}
+
+/// A notification as it is kept.
+pub struct KeptNotification<'a> {
+    pub provider: &'a str,
+    /// The trade it names, when its signature held.
+    pub out_trade_no: Option<&'a str>,
+    pub verified: bool,
+    pub body: &'a str,
+    pub outcome: &'a str,
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }

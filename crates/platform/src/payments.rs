@@ -3,13 +3,13 @@
 //! notification or the platform's own query of the gateway moves an order.
 
 use crate::config::PaymentsConfig;
-use crate::payment_store::{PaymentRow, RefundRequest, Settled};
+use crate::payment_store::{KeptNotification, PaymentRow, RefundRequest, Settled};
 use crate::routes::{AppState, blocking};
 use crate::{PlatformError, Result};
 use certdesk_api::{PaymentMethod, PaymentState};
 use certdesk_gateway::{GatewayConfig, GatewayHandle, RegistrationRequest};
 use certdesk_pay::client::{
-    AlipayMerchant, NoticeStatus, Opened, PaymentProvider, TradeQuery, TradeRequest, WechatMerchant,
+    AlipayMerchant, NoticeStatus, Opened, PaymentProvider, RefundOutcome, TradeQuery, TradeRequest, WechatMerchant,
 };
 use certdesk_pay::wechat::Merchant;
 use certdesk_pay::{RsaSigner, RsaVerifier};
@@ -27,6 +27,8 @@ pub struct Gateways {
     expire_after: chrono::Duration,
     /// The sandbox gateway, when the platform runs it itself.
     _sandbox: Option<GatewayHandle>,
+    /// The sandbox gateway's address, embedded or configured.
+    sandbox_url: Option<String>,
 }
 
 fn config_error(what: &str, e: impl std::fmt::Display) -> PlatformError {
@@ -48,6 +50,7 @@ impl Gateways {
             reconcile_every: Duration::from_secs_f64(config.reconcile_every_seconds.unwrap_or(60.0).max(0.05)),
             expire_after: chrono::Duration::minutes(config.expire_after_minutes.unwrap_or(30) as i64),
             _sandbox: None,
+            sandbox_url: None,
         };
         if let Some(sandbox) = &config.sandbox_gateway {
             let url = if sandbox == "embedded" {
@@ -60,6 +63,7 @@ impl Gateways {
             } else {
                 sandbox.trim_end_matches('/').to_owned()
             };
+            gateways.sandbox_url = Some(url.clone());
             let key = |_| {
                 certdesk_pay::load_or_create_key_pair(data_dir, "merchant-key").map_err(|e| config_error("商户密钥", e))
             };
@@ -74,6 +78,7 @@ impl Gateways {
             gateways.alipay = Some(Box::new(AlipayMerchant::new(
                 format!("{url}/gateway.do"),
                 registration.alipay_app_id.clone(),
+                registration.alipay_seller_id.clone(),
                 key(())?.0,
                 verifier(&registration.alipay_public_key_pem)?,
             )));
@@ -98,6 +103,7 @@ impl Gateways {
             gateways.alipay = Some(Box::new(AlipayMerchant::new(
                 alipay.gateway_url.clone(),
                 alipay.app_id.clone(),
+                alipay.seller_id.clone(),
                 RsaSigner::from_pkcs8_pem(&read_pem(&alipay.private_key)?)
                     .map_err(|e| config_error("支付宝商户私钥", e))?,
                 RsaVerifier::from_public_key_pem(&read_pem(&alipay.alipay_public_key)?)
@@ -121,6 +127,11 @@ impl Gateways {
             )));
         }
         Ok((gateways.alipay.is_some() || gateways.wechat.is_some()).then_some(gateways))
+    }
+
+    /// The sandbox gateway's address, when payments go through it.
+    pub(crate) fn sandbox_url(&self) -> Option<&str> {
+        self.sandbox_url.as_deref()
     }
 
     /// The gateway of a method of online payment.
@@ -149,7 +160,7 @@ impl Gateways {
         subject: &str,
         return_url: &str,
     ) -> Result<(Option<String>, Option<String>)> {
-        let notify_url = format!("{}/v1/payments/{}/notify", self.notify_base, method.code());
+        let notify_url = self.notify_url(method);
         let trade = TradeRequest { out_trade_no, total_fen: fen, subject, return_url, notify_url: &notify_url };
         match self.gateway(method)?.open(trade).await {
             Ok(Opened::Page(url)) => Ok((Some(url), None)),
@@ -168,11 +179,31 @@ impl Gateways {
             .map_err(|e| PlatformError::PaymentUnavailable(format!("支付网关暂时无法查询：{e}")))
     }
 
-    async fn refund(&self, refund: &RefundRequest) -> Result<()> {
+    fn notify_url(&self, method: PaymentMethod) -> String {
+        format!("{}/v1/payments/{}/notify", self.notify_base, method.code())
+    }
+
+    /// Asks the gateway to refund; an error is no answer (the refund stays owed and is sent again).
+    async fn refund(&self, refund: &RefundRequest) -> Result<RefundOutcome> {
+        let notify_url = self.notify_url(refund.method);
+        let request = certdesk_pay::client::RefundRequest {
+            out_trade_no: &refund.out_trade_no,
+            out_request_no: &refund.out_request_no,
+            refund_fen: refund.amount_fen,
+            total_fen: refund.amount_fen,
+            notify_url: &notify_url,
+        };
         self.gateway(refund.method)?
-            .refund(&refund.out_trade_no, &refund.out_request_no, refund.amount_fen, refund.amount_fen)
+            .refund(request)
             .await
-            .map_err(|e| PlatformError::PaymentUnavailable(format!("退款失败：{e}")))
+            .map_err(|e| PlatformError::PaymentUnavailable(format!("退款请求未送达：{e}")))
+    }
+
+    async fn query_refund(&self, refund: &RefundRequest) -> Result<Option<RefundOutcome>> {
+        self.gateway(refund.method)?
+            .query_refund(&refund.out_trade_no, &refund.out_request_no)
+            .await
+            .map_err(|e| PlatformError::PaymentUnavailable(format!("退款查询失败：{e}")))
     }
 }
 
@@ -201,22 +232,59 @@ async fn settle(state: &Arc<AppState>, out_trade_no: &str, gateway_trade_no: &st
             tracing::warn!(out_trade_no, "a payment for an order that no longer awaits one: refunding");
             send_refund(state, refund.clone()).await;
         }
-        Settled::AlreadyPaid | Settled::AlreadyRefunded => {}
+        Settled::AlreadyPaid | Settled::AlreadyRefunded | Settled::Flagged => {}
     }
     Ok(settled)
 }
 
-/// Sends a recorded refund; a failure stays recorded and reconciliation tries again.
+/// Sends a recorded refund and asks at once whether it went through. A refund is done only when
+/// the gateway confirms it (its refund query, or WeChat Pay's refund notification); until then it
+/// is processing, and no answer at all leaves it owed, to be sent again under the same number.
 pub(crate) async fn send_refund(state: &Arc<AppState>, refund: RefundRequest) {
     let Ok(gateways) = gateways(state) else { return };
-    let outcome = gateways.refund(&refund).await;
-    let result = blocking(state, move |s| match outcome {
-        Ok(()) => s.db.refund_done(&refund, &now()),
-        Err(e) => s.db.refund_failed(&refund, &e.to_string()),
-    })
-    .await;
-    if let Err(e) = result {
-        tracing::error!(error = %e, "refund not recorded");
+    match gateways.refund(&refund).await {
+        Ok(outcome) => {
+            record_refund(state, &refund, outcome.clone()).await;
+            if outcome == RefundOutcome::Processing {
+                confirm_refund(state, refund).await;
+            }
+        }
+        Err(e) => {
+            tracing::warn!(out_request_no = %refund.out_request_no, error = %e, "refund not sent; sent again later");
+            let why = e.to_string();
+            if let Err(e) = blocking(state, move |s| s.db.refund_not_sent(&refund, &why)).await {
+                tracing::error!(error = %e, "refund failure not recorded");
+            }
+        }
+    }
+}
+
+/// Asks the gateway where a refund it accepted stands, and records it.
+async fn confirm_refund(state: &Arc<AppState>, refund: RefundRequest) {
+    let Ok(gateways) = gateways(state) else { return };
+    match gateways.query_refund(&refund).await {
+        Ok(Some(outcome)) => record_refund(state, &refund, outcome).await,
+        Ok(None) => {
+            tracing::warn!(out_request_no = %refund.out_request_no, "the gateway has no such refund; sending again");
+            if let Err(e) = blocking(state, move |s| s.db.refund_unknown_to_gateway(&refund)).await {
+                tracing::error!(error = %e, "refund not recorded");
+            }
+        }
+        Err(e) => tracing::warn!(out_request_no = %refund.out_request_no, error = %e, "refund query failed"),
+    }
+}
+
+async fn record_refund(state: &Arc<AppState>, refund: &RefundRequest, outcome: RefundOutcome) {
+    match &outcome {
+        RefundOutcome::Failed(why) | RefundOutcome::Abnormal(why) => {
+            tracing::warn!(out_request_no = %refund.out_request_no, why, "refund refused: left for staff")
+        }
+        RefundOutcome::Succeeded => tracing::info!(out_request_no = %refund.out_request_no, "refund confirmed"),
+        RefundOutcome::Processing => {}
+    }
+    let refund = refund.clone();
+    if let Err(e) = blocking(state, move |s| s.db.record_refund_outcome(&refund, &outcome, &now())).await {
+        tracing::error!(error = %e, "refund outcome not recorded");
     }
     state.changed();
 }
@@ -245,7 +313,8 @@ async fn reconcile_one(state: &Arc<AppState>, out_trade_no: &str, payment: &Paym
     Ok(())
 }
 
-/// One pass of reconciliation: every pending payment queried, every unconfirmed refund re-sent.
+/// One pass of reconciliation: every pending payment queried, every refund owed sent (again),
+/// every refund the gateway has not confirmed asked about.
 pub async fn reconcile(state: &Arc<AppState>) -> Result<()> {
     let pending = blocking(state, |s| s.db.pending_payments()).await?;
     for (out_trade_no, payment) in pending {
@@ -253,9 +322,15 @@ pub async fn reconcile(state: &Arc<AppState>) -> Result<()> {
             tracing::warn!(out_trade_no, error = %e, "reconciliation: payment left pending");
         }
     }
-    for refund in blocking(state, |s| s.db.pending_refunds()).await? {
+    for refund in blocking(state, |s| s.db.refunds_to_send()).await? {
         send_refund(state, refund).await;
     }
+    for refund in blocking(state, |s| s.db.refunds_to_confirm()).await? {
+        confirm_refund(state, refund).await;
+    }
+    // The digests of strangers' bodies are kept a month, for looking into an attack, then dropped.
+    let month_ago = (certdesk_core::now_shanghai() - chrono::Duration::days(30)).to_rfc3339();
+    blocking(state, move |s| s.db.prune_unverified_notifications(&month_ago)).await?;
     Ok(())
 }
 
@@ -313,9 +388,17 @@ pub async fn notification(
         Ok(outcome) => outcome.clone(),
         Err(refusal) => format!("拒绝：{refusal}"),
     };
-    let (kept_raw, provider) = (raw.to_owned(), method.code());
+    let (body, provider) = (raw.to_owned(), method.code());
     let kept = blocking(state, move |s| {
-        s.db.record_notification(provider, out_trade_no.as_deref(), &kept_raw, &outcome, &now())
+        let verified = out_trade_no.is_some();
+        let kept = KeptNotification {
+            provider,
+            out_trade_no: out_trade_no.as_deref(),
+            verified,
+            body: &body,
+            outcome: &outcome,
+        };
+        s.db.record_notification(&kept, &now())
     })
     .await;
     if let Err(e) = kept {
@@ -339,12 +422,34 @@ async fn apply_notice(
         .ok_or("未知的商户订单号")?;
     match status {
         NoticeStatus::NotPaid(status) => Ok(format!("未付款状态 {status}，不处理")),
-        NoticeStatus::Paid { total_fen, .. } if total_fen != payment.amount_fen => {
-            Err(format!("金额不符：通知 {total_fen} 分，应付 {} 分", payment.amount_fen))
+        // Signed, so the money moved: never applied, never left pending, but flagged for staff
+        // (and acknowledged, so the gateway stops sending it).
+        NoticeStatus::Paid { total_fen, trade_no } if total_fen != payment.amount_fen => {
+            let no = out_trade_no.to_owned();
+            let flagged = blocking(state, move |s| s.db.flag_amount_mismatch(&no, total_fen, &trade_no))
+                .await
+                .map_err(|e| e.to_string())?;
+            tracing::warn!(out_trade_no, total_fen, expected = payment.amount_fen, "payment of another amount flagged");
+            state.changed();
+            let flag = if flagged { "已标记待人工处理" } else { "付款此前已有结果，未改变" };
+            Ok(format!("金额不符：通知 {total_fen} 分，应付 {} 分，{flag}", payment.amount_fen))
         }
         NoticeStatus::Paid { trade_no, .. } => {
             let settled = settle(state, out_trade_no, &trade_no).await.map_err(|e| e.to_string())?;
             Ok(settled.outcome().to_owned())
+        }
+        NoticeStatus::Refund { out_refund_no, outcome, refund_fen } => {
+            let no = out_refund_no.clone();
+            let refund = blocking(state, move |s| s.db.refund_request(&no))
+                .await
+                .map_err(|e| e.to_string())?
+                .filter(|r| r.out_trade_no == out_trade_no && r.method == method)
+                .ok_or("未知的退款单号")?;
+            if refund.amount_fen != refund_fen {
+                return Err(format!("退款金额不符：通知 {refund_fen} 分，应退 {} 分", refund.amount_fen));
+            }
+            record_refund(state, &refund, outcome.clone()).await;
+            Ok(format!("退款结果：{outcome:?}"))
         }
     }
 }

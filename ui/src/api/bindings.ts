@@ -562,7 +562,12 @@ export type PaymentState =
 /**  Closed without payment (cancelled at the cashier, or expired). */
 "closed" | 
 /**  Paid and given back: the order was cancelled, or it had been paid already. */
-"refunded";
+"refunded" | 
+/**
+ *  The gateway reported a payment of another amount than the one asked: never applied, kept
+ *  for staff to see to.
+ */
+"amountMismatch";
 
 /**  What the platform tells every client about itself. */
 export type PlatformSettings = {

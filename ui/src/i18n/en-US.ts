@@ -229,6 +229,7 @@ const enUS: Messages = {
     closed: 'Not paid: the payment was closed or cancelled.',
     refunded: 'This payment was refunded.',
     failed: 'The payment failed.',
+    amountMismatch: 'The provider confirmed another amount than the one due: the payment was not applied, and the platform’s staff will contact you.',
     retry: 'Pay again',
     cancel: 'Cancel',
     done: 'Done',

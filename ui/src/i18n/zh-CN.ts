@@ -223,6 +223,7 @@ const zhCN = {
     closed: '付款未完成：交易已关闭或已取消。',
     refunded: '这笔付款已退回。',
     failed: '付款失败。',
+    amountMismatch: '支付机构确认的金额与应付金额不符，这笔付款未入账，平台工作人员将与您联系处理。',
     retry: '重新支付',
     cancel: '取消',
     done: '完成',

@@ -24,9 +24,7 @@ fn form() -> SubmitOrder {
 #[tokio::test]
 async fn with_no_platform_configured_the_desk_starts_the_embedded_one() {
     let dir = tempfile::tempdir().unwrap();
-    let desk = Desk::start(&DeskConfig { data_dir: dir.path().into(), platform_url: None, camera: SourceConfig::Demo })
-        .await
-        .unwrap();
+    let desk = Desk::start(&DeskConfig::new(dir.path().into(), None, SourceConfig::Demo)).await.unwrap();
     let info = desk.info();
     assert!(info.embedded);
     assert!(info.platform_url.starts_with("http://127.0.0.1:"));
@@ -37,8 +35,7 @@ async fn with_no_platform_configured_the_desk_starts_the_embedded_one() {
 async fn a_submitted_order_is_listed_and_still_listed_and_viewed_when_the_platform_is_unreachable() {
     let dir = tempfile::tempdir().unwrap();
     let platform = standalone_platform(dir.path()).await;
-    let config =
-        DeskConfig { data_dir: dir.path().join("app"), platform_url: Some(platform.url()), camera: SourceConfig::Demo };
+    let config = DeskConfig::new(dir.path().join("app"), Some(platform.url()), SourceConfig::Demo);
     let desk = Desk::start(&config).await.unwrap();
     desk.register(registration()).await.unwrap();
     let row = desk.submit(my_form(), None).await.unwrap();
@@ -68,9 +65,7 @@ async fn a_submitted_order_is_listed_and_still_listed_and_viewed_when_the_platfo
 #[tokio::test]
 async fn a_refused_application_is_not_recorded_locally() {
     let dir = tempfile::tempdir().unwrap();
-    let desk = Desk::start(&DeskConfig { data_dir: dir.path().into(), platform_url: None, camera: SourceConfig::Demo })
-        .await
-        .unwrap();
+    let desk = Desk::start(&DeskConfig::new(dir.path().into(), None, SourceConfig::Demo)).await.unwrap();
     let error = desk.submit(SubmitOrder { id_number: "330102198001010019".into(), ..form() }, None).await.unwrap_err();
     assert_eq!(error.code, ErrorCode::Validation);
     assert_eq!(error.fields[0].message, "身份证号校验位错误，请核对后重新输入");
@@ -80,11 +75,7 @@ async fn a_refused_application_is_not_recorded_locally() {
 #[tokio::test]
 async fn a_form_is_checked_by_the_core_rules_without_the_platform() {
     let dir = tempfile::tempdir().unwrap();
-    let offline = DeskConfig {
-        data_dir: dir.path().into(),
-        platform_url: Some("http://127.0.0.1:9".into()),
-        camera: SourceConfig::Demo,
-    };
+    let offline = DeskConfig::new(dir.path().into(), Some("http://127.0.0.1:9".into()), SourceConfig::Demo);
     let desk = Desk::start(&offline).await.unwrap();
     assert!(desk.check_application(&form(), None).is_empty());
     let refused = desk.check_application(&SubmitOrder { mobile: "12345".into(), quantity: 0, ..form() }, None);
@@ -101,9 +92,7 @@ async fn a_form_is_checked_by_the_core_rules_without_the_platform() {
 #[tokio::test]
 async fn the_detail_comes_from_the_platform_with_a_readable_timeline() {
     let dir = tempfile::tempdir().unwrap();
-    let desk = Desk::start(&DeskConfig { data_dir: dir.path().into(), platform_url: None, camera: SourceConfig::Demo })
-        .await
-        .unwrap();
+    let desk = Desk::start(&DeskConfig::new(dir.path().into(), None, SourceConfig::Demo)).await.unwrap();
     let row = desk.submit(form(), None).await.unwrap();
     let detail = desk.order_detail(row.order.order_no.as_str()).await.unwrap();
     assert_eq!(detail.row, row);
@@ -118,9 +107,7 @@ async fn the_detail_comes_from_the_platform_with_a_readable_timeline() {
 #[tokio::test]
 async fn paper_documents_and_cancel_go_through_the_platform_and_are_kept_locally() {
     let dir = tempfile::tempdir().unwrap();
-    let desk = Desk::start(&DeskConfig { data_dir: dir.path().into(), platform_url: None, camera: SourceConfig::Demo })
-        .await
-        .unwrap();
+    let desk = Desk::start(&DeskConfig::new(dir.path().into(), None, SourceConfig::Demo)).await.unwrap();
     let free = desk.submit(SubmitOrder { provider_id: "demo-free".into(), ..form() }, None).await.unwrap();
     let chosen = desk.choose_paper_documents(free.order.order_no.as_str()).await.unwrap();
     assert_eq!(chosen.status_zh, "待审核 (待收材料)");
@@ -138,7 +125,7 @@ async fn paper_documents_and_cancel_go_through_the_platform_and_are_kept_locally
 #[tokio::test]
 async fn sync_brings_back_orders_the_local_record_lost() {
     let dir = tempfile::tempdir().unwrap();
-    let config = DeskConfig { data_dir: dir.path().into(), platform_url: None, camera: SourceConfig::Demo };
+    let config = DeskConfig::new(dir.path().into(), None, SourceConfig::Demo);
     let desk = Desk::start(&config).await.unwrap();
     let mut submitted = Vec::new();
     for _ in 0..3 {
@@ -160,7 +147,7 @@ async fn sync_brings_back_orders_the_local_record_lost() {
 async fn a_draft_is_kept_sealed_across_restarts_and_discarded_by_the_submit() {
     use certdesk_desk::DraftInput;
     let dir = tempfile::tempdir().unwrap();
-    let config = DeskConfig { data_dir: dir.path().into(), platform_url: None, camera: SourceConfig::Demo };
+    let config = DeskConfig::new(dir.path().into(), None, SourceConfig::Demo);
     let desk = Desk::start(&config).await.unwrap();
     let half = SubmitOrder { mobile: "138".into(), email: String::new(), ..form() };
     let saved = desk.save_draft(DraftInput { id: None, order_no: None, form: half.clone(), step: 0 }).unwrap();
@@ -276,8 +263,7 @@ fn registration() -> certdesk_desk::Registration {
 async fn against_a_remote_platform_the_applicant_registers_and_stays_signed_in_until_logging_out() {
     let dir = tempfile::tempdir().unwrap();
     let platform = standalone_platform(dir.path()).await;
-    let config =
-        DeskConfig { data_dir: dir.path().join("app"), platform_url: Some(platform.url()), camera: SourceConfig::Demo };
+    let config = DeskConfig::new(dir.path().join("app"), Some(platform.url()), SourceConfig::Demo);
     let desk = Desk::start(&config).await.unwrap();
     assert_eq!(desk.account(), None);
     assert_eq!(desk.sync().await.unwrap_err().code, ErrorCode::Unauthorized);
@@ -324,8 +310,7 @@ async fn against_a_remote_platform_the_applicant_registers_and_stays_signed_in_u
 async fn a_rejected_order_is_edited_with_its_reason_and_resubmitted() {
     let dir = tempfile::tempdir().unwrap();
     let platform = standalone_platform(dir.path()).await;
-    let config =
-        DeskConfig { data_dir: dir.path().join("app"), platform_url: Some(platform.url()), camera: SourceConfig::Demo };
+    let config = DeskConfig::new(dir.path().join("app"), Some(platform.url()), SourceConfig::Demo);
     let desk = Desk::start(&config).await.unwrap();
     desk.register(registration()).await.unwrap();
     let row = desk.submit(my_form(), None).await.unwrap();
@@ -364,8 +349,7 @@ async fn a_status_the_platform_changes_is_announced_once_also_when_it_changed_wh
     use tokio::sync::broadcast::error::TryRecvError;
     let dir = tempfile::tempdir().unwrap();
     let platform = standalone_platform(dir.path()).await;
-    let config =
-        DeskConfig { data_dir: dir.path().join("app"), platform_url: Some(platform.url()), camera: SourceConfig::Demo };
+    let config = DeskConfig::new(dir.path().join("app"), Some(platform.url()), SourceConfig::Demo);
     let desk = Desk::start(&config).await.unwrap();
     desk.register(registration()).await.unwrap();
     let mut changes = desk.status_changes();
@@ -417,8 +401,7 @@ async fn a_status_the_platform_changes_is_announced_once_also_when_it_changed_wh
 async fn each_organisation_on_one_computer_sees_only_its_own_orders_and_drafts() {
     let dir = tempfile::tempdir().unwrap();
     let platform = standalone_platform(dir.path()).await;
-    let config =
-        DeskConfig { data_dir: dir.path().join("app"), platform_url: Some(platform.url()), camera: SourceConfig::Demo };
+    let config = DeskConfig::new(dir.path().join("app"), Some(platform.url()), SourceConfig::Demo);
     let desk = Desk::start(&config).await.unwrap();
     desk.register(registration()).await.unwrap();
     desk.submit(my_form(), None).await.unwrap();
@@ -478,9 +461,7 @@ impl Captured {
 async fn a_face_capture_guides_takes_the_photo_itself_and_one_attempt_moves_the_order_on() {
     use certdesk_face::checks::Guidance;
     let dir = tempfile::tempdir().unwrap();
-    let desk = Desk::start(&DeskConfig { data_dir: dir.path().into(), platform_url: None, camera: SourceConfig::Demo })
-        .await
-        .unwrap();
+    let desk = Desk::start(&DeskConfig::new(dir.path().into(), None, SourceConfig::Demo)).await.unwrap();
     assert_eq!(desk.camera_devices().unwrap()[0].name, "演示摄像头");
     let number = desk.submit(form(), None).await.unwrap().order.order_no.to_string();
     assert_eq!(desk.face_attempts(&number).await.unwrap().remaining, 10);
@@ -519,9 +500,7 @@ async fn a_face_capture_guides_takes_the_photo_itself_and_one_attempt_moves_the_
 #[tokio::test]
 async fn a_failed_face_attempt_says_why_and_counts() {
     let dir = tempfile::tempdir().unwrap();
-    let desk = Desk::start(&DeskConfig { data_dir: dir.path().into(), platform_url: None, camera: SourceConfig::Demo })
-        .await
-        .unwrap();
+    let desk = Desk::start(&DeskConfig::new(dir.path().into(), None, SourceConfig::Demo)).await.unwrap();
     // The sandbox provider fails this ID number, so that failures can be exercised.
     let failing = SubmitOrder { id_number: "11010519491231002X".into(), ..form() };
     let number = desk.submit(failing, None).await.unwrap().order.order_no.to_string();
@@ -551,7 +530,7 @@ async fn a_failed_face_attempt_says_why_and_counts() {
 async fn a_camera_that_cannot_be_opened_says_so_in_chinese() {
     let dir = tempfile::tempdir().unwrap();
     let camera = SourceConfig::Fixture(dir.path().join("no-such-picture.png"));
-    let desk = Desk::start(&DeskConfig { data_dir: dir.path().into(), platform_url: None, camera }).await.unwrap();
+    let desk = Desk::start(&DeskConfig::new(dir.path().into(), None, camera)).await.unwrap();
     let (broken_sink, broken) = sink();
     desk.start_capture(0, false, broken_sink).unwrap();
     let seen = broken.until_final(5);
@@ -561,9 +540,7 @@ async fn a_camera_that_cannot_be_opened_says_so_in_chinese() {
 #[tokio::test]
 async fn the_cover_sheet_is_saved_as_a_pdf_named_after_the_order() {
     let dir = tempfile::tempdir().unwrap();
-    let desk = Desk::start(&DeskConfig { data_dir: dir.path().into(), platform_url: None, camera: SourceConfig::Demo })
-        .await
-        .unwrap();
+    let desk = Desk::start(&DeskConfig::new(dir.path().into(), None, SourceConfig::Demo)).await.unwrap();
     let number = desk.submit(form(), None).await.unwrap().order.order_no.to_string();
     let downloads = dir.path().join("下载");
     let saved = desk.save_cover_sheet(&number, &downloads).await.unwrap();
@@ -576,9 +553,7 @@ async fn the_cover_sheet_is_saved_as_a_pdf_named_after_the_order() {
 async fn going_to_pay_opens_the_gateway_and_only_the_platforms_answer_moves_the_order() {
     use certdesk_api::{PaymentMethod, PaymentState};
     let dir = tempfile::tempdir().unwrap();
-    let desk = Desk::start(&DeskConfig { data_dir: dir.path().into(), platform_url: None, camera: SourceConfig::Demo })
-        .await
-        .unwrap();
+    let desk = Desk::start(&DeskConfig::new(dir.path().into(), None, SourceConfig::Demo)).await.unwrap();
     let number = desk.submit(form(), None).await.unwrap().order.order_no.to_string();
     // Not verified yet: nothing to pay.
     assert_eq!(desk.start_payment(&number, PaymentMethod::Alipay).await.unwrap_err().code, ErrorCode::Conflict);
@@ -617,4 +592,30 @@ fn only_the_apps_own_return_address_names_a_trade() {
     assert_eq!(pay_return_trade("certdesk://pay/return?out_trade_no="), None);
     assert_eq!(pay_return_trade("https://evil.example/certdesk://pay/return?out_trade_no=1"), None);
     assert_eq!(pay_return_trade("certdesk://other?out_trade_no=1"), None);
+}
+
+#[test]
+fn a_payment_page_opens_only_over_https_or_from_the_sandbox_gateway() {
+    use certdesk_desk::pay_page_allowed;
+    let sandbox = Some("http://127.0.0.1:8090");
+    for allowed in [
+        "https://openapi.alipay.com/gateway.do?app_id=1&sign=x",
+        "http://127.0.0.1:8090/gateway.do?app_id=1",
+        "http://127.0.0.1:8090/cashier/abc",
+    ] {
+        assert!(pay_page_allowed(allowed, sandbox), "{allowed}");
+    }
+    for refused in [
+        "http://openapi.alipay.com/gateway.do",
+        "http://127.0.0.1:8091/gateway.do",
+        "http://127.0.0.1:8090@evil.example/gateway.do",
+        "https://user@evil.example/",
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        "certdesk://pay/return",
+        "not a url",
+    ] {
+        assert!(!pay_page_allowed(refused, sandbox), "{refused}");
+    }
+    assert!(!pay_page_allowed("http://127.0.0.1:8090/gateway.do", None), "no sandbox configured: https only");
 }

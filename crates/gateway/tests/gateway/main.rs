@@ -5,8 +5,12 @@
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use certdesk_gateway::{Gateway, GatewayConfig, GatewayHandle, NotifySchedule, Registration, RegistrationRequest};
-use certdesk_pay::client::{AlipayMerchant, Notice, NoticeStatus, PaymentProvider, TradeQuery, WechatMerchant};
+use certdesk_gateway::{
+    Gateway, GatewayConfig, GatewayHandle, NotifySchedule, RefundMode, RefundState, Registration, RegistrationRequest,
+};
+use certdesk_pay::client::{
+    AlipayMerchant, Notice, NoticeStatus, PaymentProvider, RefundOutcome, TradeQuery, WechatMerchant,
+};
 use certdesk_pay::wechat::{CallbackHeaders, Merchant};
 use certdesk_pay::{PayError, RsaSigner, RsaVerifier, alipay};
 use std::sync::{Arc, Mutex};
@@ -46,6 +50,7 @@ impl Setup {
         AlipayMerchant::new(
             self.gateway.alipay_gateway_url(),
             self.registration.alipay_app_id.clone(),
+            self.registration.alipay_seller_id.clone(),
             RsaSigner::from_pkcs8_pem(&self.merchant_private).unwrap(),
             RsaVerifier::from_public_key_pem(&self.registration.alipay_public_key_pem).unwrap(),
         )
@@ -194,8 +199,14 @@ async fn alipay_page_pay_shows_the_cashier_returns_signed_and_notifies_until_ack
     let notification = inbox.lock().unwrap().alipay[0].clone();
     assert_eq!(inbox.lock().unwrap().attempts, 3);
     let pairs = || notification.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-    alipay::verify_notification(&gateway_key, pairs()).unwrap();
-    let verdict = alipay::check_notification(pairs(), &setup.registration.alipay_app_id, "CDP0001", 30_000).unwrap();
+    let verified = alipay::verify_notification(&gateway_key, pairs()).unwrap();
+    let expected = alipay::Expected {
+        app_id: &setup.registration.alipay_app_id,
+        seller_id: &setup.registration.alipay_seller_id,
+        out_trade_no: "CDP0001",
+        total_fen: 30_000,
+    };
+    let verdict = alipay::check_notification(&verified, &expected).unwrap();
     let alipay::NotificationVerdict::Paid { trade_no } = verdict else { panic!("not paid: {verdict:?}") };
     assert_eq!(alipay.query("CDP0001", 30_000).await.unwrap(), TradeQuery::Paid { trade_no: trade_no.clone() });
     // The same through the one trait the platform uses for every provider.
@@ -253,6 +264,7 @@ async fn altered_unknown_and_inconsistent_alipay_requests_are_refused() {
     let impostor = AlipayMerchant::new(
         setup.gateway.alipay_gateway_url(),
         setup.registration.alipay_app_id.clone(),
+        setup.registration.alipay_seller_id.clone(),
         RsaSigner::from_pkcs8_pem(&setup.merchant_private).unwrap(),
         RsaVerifier::from_public_key_pem(&setup.registration.wechat_platform_public_key_pem).unwrap(),
     );
@@ -274,22 +286,45 @@ async fn a_cancelled_trade_is_closed_and_cannot_be_paid_afterwards() {
 }
 
 #[tokio::test]
-async fn alipay_refunds_count_once_per_request_and_never_exceed_the_payment() {
+async fn alipay_refunds_count_once_per_request_never_exceed_the_payment_and_are_confirmed_by_the_query() {
     let setup = setup(1).await;
     let alipay = setup.alipay();
     let url = alipay.page_pay_url("CDP0004", 30_000, "CA数字证书", RETURN_URL, "http://127.0.0.1:9/n").unwrap();
     let id = cashier_id(&open_cashier(&url).await.1);
-    assert!(matches!(alipay.refund("CDP0004", "R0", 100).await, Err(PayError::Refused { .. })), "not paid yet");
+    let unpaid = alipay.refund("CDP0004", "R0", 100).await.unwrap();
+    assert!(matches!(&unpaid, RefundOutcome::Failed(why) if why.contains("未支付")), "not paid yet: {unpaid:?}");
     press(&setup.gateway, &id, "pay").await;
 
-    alipay.refund("CDP0004", "R1", 100).await.unwrap();
-    alipay.refund("CDP0004", "R1", 100).await.unwrap();
+    // Accepted is not done: the query confirms it.
+    assert_eq!(alipay.refund("CDP0004", "R1", 100).await.unwrap(), RefundOutcome::Processing);
+    assert_eq!(alipay.refund("CDP0004", "R1", 100).await.unwrap(), RefundOutcome::Processing);
+    assert_eq!(alipay.query_refund("CDP0004", "R1").await.unwrap(), Some(RefundOutcome::Succeeded));
+    assert_eq!(alipay.query_refund("CDP0004", "R9").await.unwrap(), None, "never asked for");
     assert!(matches!(alipay.query("CDP0004", 30_000).await.unwrap(), TradeQuery::Paid { .. }), "partly refunded");
-    let too_much = alipay.refund("CDP0004", "R2", 30_000).await;
-    assert!(matches!(&too_much, Err(PayError::Refused { message, .. }) if message.contains("超过")), "{too_much:?}");
-    alipay.refund("CDP0004", "R3", 29_900).await.unwrap();
+    let too_much = alipay.refund("CDP0004", "R2", 30_000).await.unwrap();
+    assert!(matches!(&too_much, RefundOutcome::Failed(why) if why.contains("超过")), "{too_much:?}");
+
+    // Told to take its time, the sandbox answers no refund_status until it is finished.
+    setup.gateway.set_refund_mode(RefundMode::Processing);
+    assert_eq!(alipay.refund("CDP0004", "R3", 29_900).await.unwrap(), RefundOutcome::Processing);
+    assert_eq!(alipay.query_refund("CDP0004", "R3").await.unwrap(), Some(RefundOutcome::Processing));
+    assert!(matches!(alipay.query("CDP0004", 30_000).await.unwrap(), TradeQuery::Paid { .. }), "not yet back");
+    assert!(setup.gateway.finish_refund("R3", RefundState::Success));
+    assert!(!setup.gateway.finish_refund("R3", RefundState::Success), "finished once");
+    assert_eq!(alipay.query_refund("CDP0004", "R3").await.unwrap(), Some(RefundOutcome::Succeeded));
     assert_eq!(alipay.query("CDP0004", 30_000).await.unwrap(), TradeQuery::Closed, "refunded in full");
-    assert!(alipay.refund("CDP0004", "R4", 1).await.is_err());
+    let refunds = setup.gateway.refunds_of("CDP0004");
+    assert_eq!(
+        refunds.iter().map(|(no, fen, _)| (no.as_str(), *fen)).collect::<Vec<_>>(),
+        [("R1", 100), ("R3", 29_900)]
+    );
+
+    // Told to refuse, it refuses with a business failure, the gateway's last word.
+    setup.gateway.set_refund_mode(RefundMode::Refuse);
+    let url = alipay.page_pay_url("CDP0007", 30_000, "CA数字证书", RETURN_URL, "http://127.0.0.1:9/n").unwrap();
+    press(&setup.gateway, &cashier_id(&open_cashier(&url).await.1), "pay").await;
+    let refused = alipay.refund("CDP0007", "R1", 30_000).await.unwrap();
+    assert!(matches!(&refused, RefundOutcome::Failed(why) if why.contains("余额不足")), "{refused:?}");
 }
 
 #[tokio::test]
@@ -335,9 +370,32 @@ async fn wechat_native_order_is_paid_at_its_code_url_called_back_queried_and_ref
     let altered = body.replace("TRANSACTION.SUCCESS", "TRANSACTION.SUCCESS ");
     assert_eq!(wechat.open_callback(&callback, &altered), Err(PayError::BadSignature));
 
-    wechat.refund("CDP0005", "R1", 30_000, 30_000).await.unwrap();
+    // A refund left processing: queried PROCESSING, then finished; its result is called back.
+    setup.gateway.set_refund_mode(RefundMode::Processing);
+    let notify = format!("{merchant_url}/wechat");
+    assert_eq!(wechat.refund("CDP0005", "R1", 30_000, 30_000, &notify).await.unwrap(), RefundOutcome::Processing);
+    assert_eq!(wechat.query_refund("CDP0005", "R1").await.unwrap(), Some(RefundOutcome::Processing));
+    assert_eq!(wechat.query_refund("CDP0005", "R9").await.unwrap(), None);
+    assert!(setup.gateway.finish_refund("R1", RefundState::Success));
+    assert_eq!(wechat.query_refund("CDP0005", "R1").await.unwrap(), Some(RefundOutcome::Succeeded));
+    wait_for(&inbox, |r| r.wechat.len() == 2).await;
+    let (headers, body) = inbox.lock().unwrap().wechat[1].clone();
+    let header = |name: &str| headers[name].to_str().unwrap().to_owned();
+    let notice = PaymentProvider::read_notification(&wechat, &|name| Some(header(name)), &body).unwrap();
+    assert_eq!(
+        notice,
+        Notice {
+            out_trade_no: "CDP0005".into(),
+            status: NoticeStatus::Refund {
+                out_refund_no: "R1".into(),
+                outcome: RefundOutcome::Succeeded,
+                refund_fen: 30_000
+            }
+        }
+    );
     assert_eq!(wechat.query("CDP0005", 30_000).await.unwrap(), TradeQuery::Closed);
-    assert!(matches!(wechat.refund("CDP0005", "R2", 1, 30_000).await, Err(PayError::Refused { .. })));
+    let more = wechat.refund("CDP0005", "R2", 1, 30_000, &notify).await.unwrap();
+    assert!(matches!(more, RefundOutcome::Failed(_)), "{more:?}");
 }
 
 #[tokio::test]

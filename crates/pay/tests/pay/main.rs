@@ -36,7 +36,7 @@ fn page_pay_params() -> Vec<(&'static str, &'static str)> {
 
 #[test]
 fn an_alipay_request_is_signed_over_the_sorted_raw_parameters_exactly_as_openssl_signs_them() {
-    assert_eq!(alipay::request_content(page_pay_params()), vector("alipay-page-pay.content"));
+    assert_eq!(alipay::request_content(page_pay_params()).unwrap(), vector("alipay-page-pay.content"));
     let sign = alipay::sign_request(&signer(), page_pay_params()).unwrap();
     assert_eq!(sign, vector("alipay-page-pay.sig").trim());
     // A `sign` already among the parameters is not signed over.
@@ -57,14 +57,32 @@ fn an_alipay_notification_verifies_only_untouched() {
         ("total_amount", "300.00"),
     ];
     // The gateway signs without sign and sign_type.
-    let sign = signer().sign_base64(alipay::notification_content(notification.clone()).as_bytes()).unwrap();
+    let sign = signer().sign_base64(alipay::notification_content(notification.clone()).unwrap().as_bytes()).unwrap();
     notification.push(("sign_type", "RSA2"));
     notification.push(("sign", &sign));
-    assert_eq!(alipay::verify_notification(&verifier(), notification.clone()), Ok(()));
+    let verified = alipay::verify_notification(&verifier(), notification.clone()).unwrap();
+    assert_eq!(verified.get("total_amount"), Ok("300.00"));
 
     let altered: Vec<_> =
         notification.iter().map(|&(k, v)| if k == "total_amount" { (k, "0.01") } else { (k, v) }).collect();
     assert_eq!(alipay::verify_notification(&verifier(), altered), Err(PayError::BadSignature));
+    // A key given twice is refused before any signature is checked, whichever copy was signed.
+    for extra in [("out_trade_no", "CD000000000000001"), ("total_amount", "300.00"), ("sign", sign.as_str())] {
+        let mut doubled = vec![extra];
+        doubled.extend(notification.iter().copied());
+        let refused = alipay::verify_notification(&verifier(), doubled);
+        assert_eq!(refused, Err(PayError::Duplicated(extra.0.into())), "{extra:?}");
+        let mut appended = notification.clone();
+        appended.push(extra);
+        assert_eq!(alipay::verify_notification(&verifier(), appended), Err(PayError::Duplicated(extra.0.into())));
+    }
+    let form = serde_urlencoded::to_string(&notification).unwrap();
+    assert!(alipay::verify_notification_form(&verifier(), &form).is_ok());
+    let polluted = format!("out_trade_no=CD000000000000001&total_amount=300.00&{form}");
+    assert_eq!(
+        alipay::verify_notification_form(&verifier(), &polluted),
+        Err(PayError::Duplicated("out_trade_no".into()))
+    );
     let unsigned: Vec<_> = notification.iter().copied().filter(|(k, _)| *k != "sign").collect();
     assert_eq!(alipay::verify_notification(&verifier(), unsigned), Err(PayError::Missing("sign")));
     let garbage: Vec<_> =
@@ -193,13 +211,25 @@ fn an_alipay_notification_pays_only_for_its_app_its_trade_and_its_amount() {
     use alipay::NotificationVerdict;
     let paid = vec![
         ("app_id", "2021000000000000"),
+        ("seller_id", "2088000000000001"),
         ("out_trade_no", "CD179594631257600"),
         ("trade_no", "2026112922001400000000000001"),
         ("trade_status", "TRADE_SUCCESS"),
         ("total_amount", "300.00"),
     ];
+    // Signed by the gateway and verified, as the merchant only ever sees them.
     let check = |params: Vec<(&str, &str)>, fen| {
-        alipay::check_notification(params, "2021000000000000", "CD179594631257600", fen)
+        let mut params = params;
+        let sign = alipay::sign_notification(&signer(), params.clone()).unwrap();
+        params.push(("sign", &sign));
+        let verified = alipay::verify_notification(&verifier(), params).unwrap();
+        let expected = alipay::Expected {
+            app_id: "2021000000000000",
+            seller_id: "2088000000000001",
+            out_trade_no: "CD179594631257600",
+            total_fen: fen,
+        };
+        alipay::check_notification(&verified, &expected)
     };
     assert_eq!(
         check(paid.clone(), 30000),
@@ -216,6 +246,11 @@ fn an_alipay_notification_pays_only_for_its_app_its_trade_and_its_amount() {
     let other_app: Vec<_> =
         paid.iter().map(|&(k, v)| if k == "app_id" { (k, "2021999999999999") } else { (k, v) }).collect();
     assert!(check(other_app, 30000).is_err());
+    let other_seller: Vec<_> =
+        paid.iter().map(|&(k, v)| if k == "seller_id" { (k, "2088999999999999") } else { (k, v) }).collect();
+    assert!(check(other_seller, 30000).is_err());
+    let no_seller: Vec<_> = paid.iter().copied().filter(|(k, _)| *k != "seller_id").collect();
+    assert_eq!(check(no_seller, 30000), Err(PayError::Missing("seller_id")));
     let other_trade: Vec<_> =
         paid.iter().map(|&(k, v)| if k == "out_trade_no" { (k, "CD000000000000000") } else { (k, v) }).collect();
     assert!(check(other_trade, 30000).is_err());
@@ -237,7 +272,7 @@ fn a_page_pay_request_carries_the_parameters_and_the_signature_openssl_made() {
     let params = request.signed_params(&signer()).unwrap();
     let unsigned: Vec<(&str, &str)> =
         params.iter().filter(|(k, _)| k != "sign").map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    assert_eq!(alipay::request_content(unsigned), vector("alipay-page-pay.content"));
+    assert_eq!(alipay::request_content(unsigned).unwrap(), vector("alipay-page-pay.content"));
     let sign = &params.iter().find(|(k, _)| k == "sign").unwrap().1;
     assert_eq!(sign, vector("alipay-page-pay.sig").trim());
 }
@@ -396,7 +431,7 @@ fn what_the_gateway_signs_for_alipay_the_merchant_verifies_and_the_reverse() {
     .signed_params(&signer())
     .unwrap();
     let borrowed = || signed.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-    assert_eq!(alipay::verify_request(&verifier(), borrowed()), Ok(()));
+    assert!(alipay::verify_request(&verifier(), borrowed()).is_ok());
     let tampered: Vec<(&str, &str)> =
         borrowed().map(|(k, v)| if k == "biz_content" { (k, r#"{"total_amount":"0.01"}"#) } else { (k, v) }).collect();
     assert_eq!(alipay::verify_request(&verifier(), tampered), Err(PayError::BadSignature));
@@ -412,7 +447,7 @@ fn what_the_gateway_signs_for_alipay_the_merchant_verifies_and_the_reverse() {
     ];
     let sign = alipay::sign_notification(&signer(), notification.clone()).unwrap();
     notification.push(("sign", &sign));
-    assert_eq!(alipay::verify_notification(&verifier(), notification.clone()), Ok(()));
+    assert!(alipay::verify_notification(&verifier(), notification.clone()).is_ok());
 
     // An answer: signed over the response object's exact text.
     let response =

@@ -25,7 +25,7 @@ async fn merchant_credentials_are_read_at_start_and_a_bad_one_stops_it() {
     std::fs::write(dir.path().join("gateway.pub.pem"), public).unwrap();
     let text = |api_v3_key: &str| {
         format!(
-            "[payments.alipay]\ngateway_url = \"https://openapi.alipay.com/gateway.do\"\napp_id = \"2021000000000000\"\n\
+            "[payments.alipay]\ngateway_url = \"https://openapi.alipay.com/gateway.do\"\napp_id = \"2021000000000000\"\nseller_id = \"2088000000000000\"\n\
              private_key = \"{dir}/merchant.pem\"\nalipay_public_key = \"{dir}/gateway.pub.pem\"\n\
              [payments.wechat]\nbase_url = \"https://api.mch.weixin.qq.com\"\napp_id = \"wx1\"\nmerchant_id = \"1900000001\"\n\
              merchant_serial = \"AB\"\nprivate_key = \"{dir}/merchant.pem\"\nplatform_serial = \"CD\"\n\

@@ -12,8 +12,10 @@ mod idempotency;
 mod listing;
 mod openapi;
 mod orders;
+mod payment_trust;
 mod payments;
 mod providers;
+mod refunds;
 mod resubmission;
 mod staff;
 

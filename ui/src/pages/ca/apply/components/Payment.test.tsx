@@ -119,6 +119,17 @@ describe('缴费', () => {
     await waitFor(() => expect(calls.filter((c) => c.cmd === 'start_payment').length).toBe(2));
   });
 
+  it('says a payment of another amount was not applied and staff will see to it', async () => {
+    mockApp(['amountMismatch']);
+    const user = userEvent.setup({ delay: null });
+    renderPayment();
+    await user.click(await screen.findByRole('button', { name: '确认付款' }));
+    await screen.findByText('正在确认付款结果…');
+    await browserReturns('159110370124321P01');
+    expect(await screen.findByText(/金额与应付金额不符，这笔付款未入账/)).toBeTruthy();
+    expect(screen.getByRole('button', { name: '重新支付' })).toBeTruthy();
+  });
+
   it('says in Chinese why a payment cannot be opened', async () => {
     mockApp([], { code: 'unavailable', message: '平台未开通在线支付，请到服务窗口缴费' });
     const user = userEvent.setup({ delay: null });

@@ -10,6 +10,7 @@ import {
   type PaymentMethod,
   type PaymentProgressView,
   type PaymentStart,
+  type PaymentState,
 } from '../../../../api';
 import { useLocale } from '../../../../i18n';
 import { orderKeys } from '../service';
@@ -18,6 +19,13 @@ import { orderKeys } from '../service';
 export const POLL_MS = 2000;
 
 type Phase = 'choose' | 'waiting' | 'paid' | 'unpaid';
+
+/** What an unpaid payment's state tells the applicant. */
+const UNPAID_MESSAGE: Partial<Record<PaymentState, 'pay.refunded' | 'pay.failed' | 'pay.amountMismatch'>> = {
+  refunded: 'pay.refunded',
+  failed: 'pay.failed',
+  amountMismatch: 'pay.amountMismatch',
+};
 
 /**
  * 缴费: 去支付 → the amount and the method (支付宝, 微信支付) → 确认付款. 支付宝 opens its page in
@@ -204,7 +212,7 @@ export default function Payment({ row, onClose }: { row: OrderRow | null; onClos
               id="pay-unpaid"
               type="warning"
               showIcon
-              title={progress.state === 'refunded' ? t('pay.refunded') : progress.state === 'failed' ? t('pay.failed') : t('pay.closed')}
+              title={t(UNPAID_MESSAGE[progress.state] ?? 'pay.closed')}
             />
           )}
         </div>

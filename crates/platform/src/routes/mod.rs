@@ -1,3 +1,8 @@
+//! The platform's HTTP API: the router, the extractors every area shares, and the handlers by area
+//! (`payments` in its own module; the rest are being moved out area by area).
+
+mod payments;
+
 use crate::PlatformConfig;
 use crate::applicants::{self, Applicant};
 use crate::db::{Db, EventRow, Inserted, OrderFilter, SealedApplication};
@@ -13,10 +18,10 @@ use axum::http::request::Parts;
 use axum::routing::get;
 use axum::{Json, Router};
 use certdesk_api::{
-    ApiError, ApplicantLogin, ApplicantRegistration, ApplicantSession, CalendarDocument, CounterPayment, ErrorCode,
-    EtaView, EventFeed, EventQuery, FaceAttemptResult, FaceAttemptsView, FeedEvent, IDEMPOTENCY_KEY, OrderDetail,
-    OrderEventRecord, OrderPage, OrderQuery, OrderSummary, PaymentMethod, PaymentProgress, PaymentRecord, PaymentStart,
-    PlatformSettings, Provider, Rejection, ReviewItem, Shipment, StaffLogin, StaffSession, StartPayment, SubmitOrder,
+    ApiError, ApplicantLogin, ApplicantRegistration, ApplicantSession, CalendarDocument, ErrorCode, EtaView, EventFeed,
+    EventQuery, FaceAttemptResult, FaceAttemptsView, FeedEvent, IDEMPOTENCY_KEY, OrderDetail, OrderEventRecord,
+    OrderPage, OrderQuery, OrderSummary, PlatformSettings, Provider, Rejection, ReviewItem, Shipment, StaffLogin,
+    StaffSession, SubmitOrder,
 };
 use certdesk_core::{
     Actor, Application, CreditCode, Error as RuleError, FaceAttempts, FeeSchedule, FieldError, FormField, IdNumber,
@@ -50,6 +55,10 @@ pub struct AppState {
     work_calendar: WorkCalendar,
     /// Bumped after every stored history row, waking the events feed's long-polls.
     changes: tokio::sync::watch::Sender<u64>,
+    /// Where a gateway may send the browser back (`[payments] return_urls`).
+    return_urls: Vec<String>,
+    /// Tests only: the failure to inject.
+    fault: Option<crate::Fault>,
 }
 
 impl AppState {
@@ -76,6 +85,8 @@ impl AppState {
             calendar: CalendarDocument { version, text: calendar_text },
             work_calendar,
             changes: tokio::sync::watch::channel(0).0,
+            return_urls: config.payments.return_urls.clone(),
+            fault: config.fault,
         })
     }
 }
@@ -136,9 +147,12 @@ fn api() -> OpenApiRouter<Shared> {
         .routes(routes!(reject))
         .routes(routes!(ship))
         .routes(routes!(issue_on_site))
-        .routes(routes!(counter_payment))
-        .routes(routes!(payments, start_payment))
-        .routes(routes!(payment_progress))
+        .routes(routes!(payments::counter_payment))
+        .routes(routes!(payments::counter_refund))
+        .routes(routes!(payments::payments, payments::start_payment))
+        .routes(routes!(payments::payment_progress))
+        .routes(routes!(payments::flagged_payments))
+        .routes(routes!(payments::refunds_owed))
 }
 
 #[derive(OpenApi)]
@@ -179,8 +193,14 @@ pub fn router(state: Shared) -> Router {
     router
         .route("/v1/openapi.json", get(move || async move { Json(document.as_ref().clone()) }))
         // The gateways' notifications speak the providers' protocols, not this API's: outside the
-        // OpenAPI document, documented by Alipay and WeChat Pay.
-        .route("/v1/payments/{method}/notify", axum::routing::post(payment_notification))
+        // OpenAPI document, documented by Alipay and WeChat Pay. Open to anyone, so bounded: small
+        // bodies, and a limited rate per peer.
+        .merge(
+            Router::new()
+                .route("/v1/payments/{method}/notify", axum::routing::post(payments::payment_notification))
+                .layer(axum::extract::DefaultBodyLimit::max(payments::NOTIFY_BODY_LIMIT))
+                .layer(notify_rate_limit()),
+        )
         .fallback(|| async { PlatformError::NotFound("接口不存在".into()) })
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::trace::TraceLayer::new_for_http())
@@ -204,6 +224,22 @@ fn login_rate_limit()
             _ => 2,
         };
         PlatformError::TooManyRequests(format!("尝试过于频繁，请{wait}秒后再试")).into_response()
+    })
+}
+
+/// The gateways' notifications, per peer address: a burst of 100 (a gateway's retries and a day's
+/// payments arrive far slower), then 50 a second; a stranger posting at speed is answered 429
+/// before anything is read or kept.
+fn notify_rate_limit()
+-> tower_governor::GovernorLayer<PeerIpKeyExtractor, governor::middleware::NoOpMiddleware, axum::body::Body> {
+    let config = GovernorConfigBuilder::default()
+        .per_millisecond(20)
+        .burst_size(100)
+        .finish()
+        .expect("a non-zero period and burst");
+    tower_governor::GovernorLayer::new(config).error_handler(|_| {
+        use axum::response::IntoResponse;
+        PlatformError::TooManyRequests("通知过于频繁".into()).into_response()
     })
 }
 
@@ -605,16 +641,23 @@ async fn cancel(
     caller: ApplicantCaller,
     Path(no): Path<String>,
 ) -> Result<Json<OrderSummary>> {
-    let Json(order) = applicant_event(&s, caller, &no, OrderEvent::Cancelled).await?;
-    if let OrderStatus::Cancelled { refund_owed: true } = order.status {
-        // Paid online: the whole payment goes back through its gateway. The refund is recorded
-        // first, so a failure here is retried by reconciliation under the same request number.
-        let order_no = order.order_no.clone();
-        let at = Utc::now().with_timezone(&certdesk_core::SHANGHAI).to_rfc3339();
-        if let Some(refund) = blocking(&s, move |s| s.db.request_order_refund(&order_no, &at)).await? {
-            crate::payments::send_refund(&s, refund).await;
+    let order_no = OrderNumber::parse(&no)?;
+    let organisation = caller.applicant.organisation_id;
+    let at = Utc::now().with_timezone(&certdesk_core::SHANGHAI).to_rfc3339();
+    let (no, fault) = (order_no.clone(), s.fault);
+    // The cancel and the refund owed are one transaction; the refund is sent after it, and
+    // whatever stops that (a crash, the gateway down) leaves it owed for reconciliation to send.
+    let refund = blocking(&s, move |s| s.db.cancel_order(&no, organisation, &at, fault)).await?;
+    s.changed();
+    if let Some(refund) = refund {
+        if fault == Some(crate::Fault::CancelBeforeRefundSent) {
+            return Err(PlatformError::Internal("injected fault: before the refund was sent".into()));
         }
+        crate::payments::send_refund(&s, refund).await;
     }
+    let order = blocking(&s, move |s| s.db.order(&order_no))
+        .await?
+        .ok_or_else(|| PlatformError::NotFound("订单不存在".into()))?;
     Ok(Json(order))
 }
 
@@ -759,188 +802,6 @@ async fn ship(
 )]
 async fn issue_on_site(State(s): State<Shared>, staff: Staff, Path(no): Path<String>) -> Result<Json<OrderSummary>> {
     staff_event(&s, staff, &no, OrderEvent::IssuedOnSite).await
-}
-
-/// 窗口收款: the counter records the fee taken in person; the order moves from 待支付 to 待审核.
-#[utoipa::path(
-    post,
-    path = "/v1/staff/orders/{order_no}/counter-payment",
-    tag = "staff",
-    summary = "窗口收款：现金、刷卡或扫码，附收据号",
-    params(("order_no" = String, Path, description = "订单编号（15位数字）")),
-    request_body = CounterPayment,
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "成功", body = OrderSummary),
-        (status = 400, description = "请求格式错误", body = ApiError),
-        (status = 401, description = "未登录或会话已过期", body = ApiError),
-        (status = 403, description = "角色无权操作", body = ApiError),
-        (status = 404, description = "订单不存在或不属于本机构", body = ApiError),
-        (status = 409, description = "订单当前状态不允许此操作", body = ApiError),
-        (status = 422, description = "字段不符合规则", body = ApiError)
-    )
-)]
-async fn counter_payment(
-    State(state): State<Shared>,
-    staff: Staff,
-    Path(order_no): Path<String>,
-    ApiJson(payment): ApiJson<CounterPayment>,
-) -> Result<Json<OrderSummary>> {
-    let order_no = OrderNumber::parse(&order_no)?;
-    if staff.member.actor_for(&OrderEvent::PaymentConfirmed) != Some(Actor::Counter) {
-        return Err(PlatformError::Forbidden("您的角色无权登记窗口收款".into()));
-    }
-    if !matches!(payment.method, PaymentMethod::CounterCash | PaymentMethod::CounterCard | PaymentMethod::CounterQrCode)
-    {
-        return Err(PlatformError::Unprocessable("窗口收款的方式只能是现金、刷卡或扫码".into()));
-    }
-    let receipt = payment.receipt_no.trim();
-    if receipt.is_empty() || receipt.chars().count() > 64 {
-        return Err(PlatformError::Unprocessable("请填写收据号（不超过64个字符）".into()));
-    }
-    let at = Utc::now().with_timezone(&certdesk_core::SHANGHAI).to_rfc3339();
-    let staff_id = staff.member.id;
-    let order = blocking(&state, move |s| s.db.record_counter_payment(&order_no, &payment, staff_id, &at)).await?;
-    state.changed();
-    tracing::info!(order_no = %order.order_no, staff = staff_id, "counter payment recorded");
-    Ok(Json(order))
-}
-
-/// The order's payments, for its organisation and for staff.
-#[utoipa::path(
-    get,
-    path = "/v1/orders/{order_no}/payments",
-    tag = "applicant",
-    summary = "订单的付款记录",
-    params(("order_no" = String, Path, description = "订单编号（15位数字）")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "成功", body = Vec<PaymentRecord>),
-        (status = 400, description = "请求格式错误", body = ApiError),
-        (status = 401, description = "未登录或会话已过期", body = ApiError),
-        (status = 404, description = "订单不存在或不属于本机构", body = ApiError)
-    )
-)]
-async fn payments(
-    State(state): State<Shared>,
-    caller: Caller,
-    Path(order_no): Path<String>,
-) -> Result<Json<Vec<PaymentRecord>>> {
-    let order_no = OrderNumber::parse(&order_no)?;
-    let organisation = caller.organisation_id();
-    let payments = blocking(&state, move |s| {
-        s.db.order_of(&order_no, organisation)?.ok_or_else(|| PlatformError::NotFound("订单不存在".into()))?;
-        s.db.payments(&order_no)
-    })
-    .await?;
-    Ok(Json(payments))
-}
-
-/// 去支付: opens a payment of the order's fee at the chosen gateway.
-#[utoipa::path(
-    post,
-    path = "/v1/orders/{order_no}/payments",
-    tag = "applicant",
-    summary = "去支付：在支付宝或微信支付开立付款",
-    params(("order_no" = String, Path, description = "订单编号（15位数字）")),
-    request_body = StartPayment,
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "成功：支付宝返回 payUrl（在浏览器打开），微信支付返回 codeUrl（显示二维码）", body = PaymentStart),
-        (status = 400, description = "请求格式错误", body = ApiError),
-        (status = 401, description = "未登录或会话已过期", body = ApiError),
-        (status = 404, description = "订单不存在或不属于本机构", body = ApiError),
-        (status = 409, description = "订单当前状态不允许付款", body = ApiError),
-        (status = 422, description = "付款方式或返回地址不可用", body = ApiError),
-        (status = 503, description = "未开通在线支付或支付网关暂时无法使用", body = ApiError)
-    )
-)]
-async fn start_payment(
-    State(state): State<Shared>,
-    caller: ApplicantCaller,
-    Path(order_no): Path<String>,
-    ApiJson(request): ApiJson<StartPayment>,
-) -> Result<Json<PaymentStart>> {
-    let order_no = OrderNumber::parse(&order_no)?;
-    // The method must be one this platform offers before a payment is recorded: a payment opened
-    // for a gateway that does not exist would wait for an answer that never comes.
-    let gateways = crate::payments::gateways(&state)?;
-    gateways.offers(request.method)?;
-    let return_url = request.return_url.unwrap_or_else(|| "certdesk://pay/return".into());
-    // Only the app's own deep link or a loopback page: never a redirect to somewhere else.
-    let loopback =
-        ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"].iter().any(|p| return_url.starts_with(p));
-    if !(return_url.starts_with("certdesk://") || loopback) {
-        return Err(PlatformError::Unprocessable("返回地址只能是 certdesk:// 或本机地址".into()));
-    }
-    let organisation = caller.applicant.organisation_id;
-    let at = Utc::now().with_timezone(&certdesk_core::SHANGHAI).to_rfc3339();
-    let method = request.method;
-    let (out_trade_no, order) =
-        blocking(&state, move |s| s.db.open_gateway_payment(&order_no, organisation, method, &at)).await?;
-    let subject = format!("CA数字证书（{}，订单{}）", order.provider_name, order.order_no);
-    let (pay_url, code_url) = gateways.open(method, &out_trade_no, order.fee.fen(), &subject, &return_url).await?;
-    tracing::info!(order_no = %order.order_no, out_trade_no, method = method.code(), "payment opened");
-    Ok(Json(PaymentStart { out_trade_no, method, amount: order.fee, pay_url, code_url }))
-}
-
-/// The payment as it stands, after asking the gateway while it is pending: what the app polls
-/// after the browser returns (the return itself proves nothing).
-#[utoipa::path(
-    get,
-    path = "/v1/orders/{order_no}/payments/{out_trade_no}",
-    tag = "applicant",
-    summary = "付款结果：待支付时向支付网关查询",
-    params(
-        ("order_no" = String, Path, description = "订单编号（15位数字）"),
-        ("out_trade_no" = String, Path, description = "去支付返回的商户订单号")
-    ),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "成功", body = PaymentProgress),
-        (status = 400, description = "请求格式错误", body = ApiError),
-        (status = 401, description = "未登录或会话已过期", body = ApiError),
-        (status = 404, description = "订单或付款不存在", body = ApiError)
-    )
-)]
-async fn payment_progress(
-    State(state): State<Shared>,
-    caller: ApplicantCaller,
-    Path((order_no, out_trade_no)): Path<(String, String)>,
-) -> Result<Json<PaymentProgress>> {
-    let order_no = OrderNumber::parse(&order_no)?;
-    let organisation = caller.applicant.organisation_id;
-    let (no, trade) = (order_no.clone(), out_trade_no.clone());
-    blocking(&state, move |s| {
-        s.db.order_of(&no, Some(organisation))?.ok_or_else(|| PlatformError::NotFound("订单不存在".into()))?;
-        match s.db.payment(&trade)? {
-            Some(payment) if payment.order_no == no => Ok(()),
-            _ => Err(PlatformError::NotFound("付款记录不存在".into())),
-        }
-    })
-    .await?;
-    let payment_state = crate::payments::progress(&state, &out_trade_no).await?;
-    let order = blocking(&state, move |s| s.db.order(&order_no))
-        .await?
-        .ok_or_else(|| PlatformError::NotFound("订单不存在".into()))?;
-    Ok(Json(PaymentProgress { out_trade_no, state: payment_state, order }))
-}
-
-/// A gateway's notification (`alipay` or `wechat`), answered in its own protocol.
-async fn payment_notification(
-    State(state): State<Shared>,
-    Path(method): Path<String>,
-    headers: HeaderMap,
-    body: String,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let method = match PaymentMethod::from_code(&method) {
-        Some(method @ (PaymentMethod::Alipay | PaymentMethod::Wechat)) => method,
-        _ => return PlatformError::NotFound("接口不存在".into()).into_response(),
-    };
-    let (status, content_type, body) = crate::payments::notification(&state, method, &headers, &body).await;
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, [(axum::http::header::CONTENT_TYPE, content_type)], body).into_response()
 }
 
 /// The events feed: history rows after `after`, for the caller's organisation (staff: all). With
@@ -1105,12 +966,12 @@ async fn cover_sheet(
 
 const MISMATCHED_CODE: &str = "统一社会信用代码与登录账号所属机构不一致";
 
-/// FNV-1a over the form's JSON: the same application gives the same fingerprint on every platform
-/// build (unlike `std`'s hasher), so a retried submit is recognised after an upgrade too.
-fn request_fingerprint(form: &SubmitOrder) -> String {
-    let json = serde_json::to_vec(form).expect("a form serialises");
-    let hash = json.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3));
-    format!("{hash:016x}")
+/// The form's keyed digest (HMAC-SHA256 with the platform's key): the same application gives the
+/// same fingerprint on every build, so a retried submit is recognised; without the key nobody can
+/// test guesses of the ID number against it (an unkeyed hash and the masked number gave it away).
+fn request_fingerprint(sealer: &Sealer, form: &SubmitOrder) -> String {
+    let json = serde_json::to_string(form).expect("a form serialises");
+    sealer.digest(&format!("submit fingerprint v2\n{json}"))
 }
 
 #[utoipa::path(
@@ -1209,7 +1070,7 @@ impl AppState {
             status: OrderState::submitted(fee).status,
         };
         let sealed = self.seal(form, &application, &order.order_no)?;
-        let request_hash = idempotency_key.map(|_| request_fingerprint(form));
+        let request_hash = idempotency_key.map(|_| request_fingerprint(&self.sealer, form));
         let idempotency = idempotency_key.zip(request_hash.as_deref());
         match self.db.insert_order(&order, &application, applicant.organisation_id, &sealed, idempotency)? {
             Inserted::New => {

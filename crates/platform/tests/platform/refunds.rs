@@ -1,0 +1,191 @@
+//! Refunds owed, made and confirmed: 撤销 records the refund in its own transaction, a refund is
+//! done only when the gateway confirms it, the ones it refuses and the ones owed at the counter wait
+//! in the staff list, and none is ever made twice.
+
+use crate::payments::{
+    TestPlatformView, at_cashier, browser, eventually, gateway, payment_list, start_payment, through,
+};
+use crate::{TestPlatform, authed, post_json, spawn_platform_with};
+use certdesk_api::StaffRole;
+use certdesk_gateway::{GatewayHandle, RefundMode, RefundState};
+use certdesk_platform::{Fault, Platform, PlatformConfig};
+use serde_json::{Value, json};
+
+/// A platform paying through `gateway`, reconciling every 0.2 s, and an order of it paid with
+/// `method` at the cashier: its number and the payment's trade number.
+async fn paid_order(gateway: &GatewayHandle, method: &str) -> (TestPlatform, String, String) {
+    let p = spawn_platform_with(through(gateway, 0.2)).await;
+    let number = crate::counter_payment::order_awaiting_payment(&p).await;
+    let (_, started) = start_payment(&p, &number, method).await;
+    let page = started["payUrl"].as_str().or(started["codeUrl"].as_str()).unwrap().to_owned();
+    at_cashier(&page, "pay").await;
+    eventually("the payment", || async { payment_list(&p, &number).await[0]["state"] == "paid" }).await;
+    (p, number, started["outTradeNo"].as_str().unwrap().to_owned())
+}
+
+async fn staff_client(p: &TestPlatform, username: &str, roles: &[StaffRole]) -> reqwest::Client {
+    crate::staff::staff(p, username, roles);
+    crate::bearer_client(&crate::staff::log_in(p, username).await)
+}
+
+async fn refunds_owed(p: &TestPlatform, staff: &reqwest::Client) -> Vec<Value> {
+    let list: Value = staff.get(p.url("/v1/staff/refunds")).send().await.unwrap().json().await.unwrap();
+    list.as_array().unwrap_or_else(|| panic!("{list}")).clone()
+}
+
+async fn cancel(p: &TestPlatform, number: &str) -> (u16, Value) {
+    p.post_json(&p.http, &format!("/v1/orders/{number}/cancel"), &json!({})).await
+}
+
+#[tokio::test]
+async fn a_refund_reported_processing_stays_processing_until_the_gateway_confirms_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let gateway = gateway(dir.path(), 3).await;
+    for method in ["wechat", "alipay"] {
+        let (p, number, out_trade_no) = paid_order(&gateway, method).await;
+        let reviewer = staff_client(&p, "refund-reviewer", &[StaffRole::Reviewer]).await;
+        gateway.set_refund_mode(RefundMode::Processing);
+        let (status, cancelled) = cancel(&p, &number).await;
+        assert_eq!(status, 200, "{cancelled}");
+        assert_eq!(cancelled["status"], json!({"state": "cancelled", "refundOwed": true}));
+
+        // Accepted and not confirmed, through several reconciliations: still processing.
+        tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+        let owed = refunds_owed(&p, &reviewer).await;
+        assert_eq!(owed.len(), 1, "{method}: {owed:?}");
+        assert_eq!(
+            (owed[0]["state"].as_str(), owed[0]["orderNo"].as_str()),
+            (Some("processing"), Some(number.as_str()))
+        );
+        assert_eq!(owed[0]["amount"], 60_000);
+        assert_eq!(payment_list(&p, &number).await[0]["state"], "paid", "{method}: not refunded until confirmed");
+
+        // Confirmed: by WeChat Pay's refund notification, or Alipay's refund query.
+        let out_request_no = owed[0]["outRequestNo"].as_str().unwrap().to_owned();
+        assert!(gateway.finish_refund(&out_request_no, RefundState::Success));
+        eventually("the confirmation", || async { payment_list(&p, &number).await[0]["state"] == "refunded" }).await;
+        assert!(refunds_owed(&p, &reviewer).await.is_empty());
+        assert_eq!(gateway.refunds_of(&out_trade_no).len(), 1, "{method}: refunded once");
+        gateway.set_refund_mode(RefundMode::Immediate);
+    }
+}
+
+#[tokio::test]
+async fn a_refund_the_gateway_refuses_reaches_the_staff_list_and_is_not_sent_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let gateway = gateway(dir.path(), 3).await;
+    let (p, number, out_trade_no) = paid_order(&gateway, "alipay").await;
+    let reviewer = staff_client(&p, "refund-reviewer", &[StaffRole::Reviewer]).await;
+    gateway.set_refund_mode(RefundMode::Refuse);
+    assert_eq!(cancel(&p, &number).await.0, 200);
+    gateway.set_refund_mode(RefundMode::Immediate);
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+
+    let owed = refunds_owed(&p, &reviewer).await;
+    assert_eq!(owed.len(), 1, "{owed:?}");
+    assert_eq!(owed[0]["state"], "failed");
+    assert!(owed[0]["lastError"].as_str().unwrap().contains("余额不足"), "{}", owed[0]);
+    assert_eq!(owed[0]["outTradeNo"], out_trade_no.as_str());
+    assert!(gateway.refunds_of(&out_trade_no).is_empty(), "a refused refund is not retried behind staff's back");
+    assert_eq!(payment_list(&p, &number).await[0]["state"], "paid");
+    // The staff lists are the staff's.
+    let res = p.http.get(p.url("/v1/staff/refunds")).send().await.unwrap();
+    assert_eq!(res.status(), 401);
+}
+
+async fn order_state(url: &str, http: &reqwest::Client, number: &str) -> Value {
+    let order: Value = http.get(format!("{url}/v1/orders/{number}")).send().await.unwrap().json().await.unwrap();
+    order["status"].clone()
+}
+
+#[tokio::test]
+async fn a_crash_around_cancelling_leaves_nothing_half_done_and_the_refund_is_sent_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let gateway = gateway(&dir.path().join("gateway"), 3).await;
+    let data = dir.path().join("platform");
+    let config = |fault: Option<Fault>| {
+        let mut config = PlatformConfig::embedded(&data);
+        through(&gateway, if fault.is_some() { 3600.0 } else { 0.2 })(&mut config);
+        config.fault = fault;
+        config
+    };
+
+    // A failure inside the transaction, after the order's change: none of it stays.
+    let first = Platform::start(config(Some(Fault::CancelBeforeRefundRecorded))).await.unwrap();
+    let view = TestPlatformView { url: first.url(), http: authed(&first) };
+    let number = view.order_awaiting_payment().await;
+    let (_, started) =
+        post_json(&view.http, &format!("{}/v1/orders/{number}/payments", view.url), &json!({"method": "alipay"})).await;
+    let pay_url = started["payUrl"].as_str().unwrap().to_owned();
+    let out_trade_no = started["outTradeNo"].as_str().unwrap().to_owned();
+    at_cashier(&pay_url, "pay").await;
+    eventually("the payment", || {
+        let (url, http) = (view.url.clone(), view.http.clone());
+        let number = number.clone();
+        async move { order_state(&url, &http, &number).await["state"] == "pendingReview" }
+    })
+    .await;
+    let (status, _) = post_json(&view.http, &format!("{}/v1/orders/{number}/cancel", view.url), &json!({})).await;
+    assert_eq!(status, 500);
+    assert_eq!(order_state(&view.url, &view.http, &number).await["state"], "pendingReview", "not cancelled");
+    first.shutdown().await.unwrap();
+
+    // Stopped after the transaction, before the refund is sent: cancelled, the refund owed.
+    let second = Platform::start(config(Some(Fault::CancelBeforeRefundSent))).await.unwrap();
+    let view = TestPlatformView { url: second.url(), http: authed(&second) };
+    let (status, _) = post_json(&view.http, &format!("{}/v1/orders/{number}/cancel", view.url), &json!({})).await;
+    assert_eq!(status, 500);
+    assert_eq!(order_state(&view.url, &view.http, &number).await, json!({"state": "cancelled", "refundOwed": true}));
+    assert!(gateway.refunds_of(&out_trade_no).is_empty(), "nothing sent yet");
+    second.shutdown().await.unwrap();
+
+    // Started again: reconciliation sends the refund owed, once.
+    let third = Platform::start(config(None)).await.unwrap();
+    let http = authed(&third);
+    let payments = format!("{}/v1/orders/{number}/payments", third.url());
+    eventually("the refund", || {
+        let (http, payments) = (http.clone(), payments.clone());
+        async move { http.get(payments).send().await.unwrap().json::<Value>().await.unwrap()[0]["state"] == "refunded" }
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    let refunds = gateway.refunds_of(&out_trade_no);
+    assert_eq!(refunds.len(), 1, "{refunds:?}");
+    assert_eq!((refunds[0].1, refunds[0].2), (60_000, RefundState::Success));
+    let page = browser().get(&pay_url).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("data-state=\"refunded\""), "the gateway agrees");
+}
+
+#[tokio::test]
+async fn a_cancelled_counter_payment_waits_in_the_list_until_the_counter_gives_it_back() {
+    let p = spawn_platform_with(|_| {}).await;
+    let counter = staff_client(&p, "refund-counter", &[StaffRole::Counter]).await;
+    let reviewer = staff_client(&p, "refund-reviewer", &[StaffRole::Reviewer]).await;
+    let number = crate::counter_payment::order_awaiting_payment(&p).await;
+    let path = format!("/v1/staff/orders/{number}/counter-payment");
+    let (status, _) = p.post_json(&counter, &path, &json!({"method": "counterCash", "receiptNo": "R-100"})).await;
+    assert_eq!(status, 200);
+    assert_eq!(cancel(&p, &number).await.0, 200);
+
+    let owed = refunds_owed(&p, &reviewer).await;
+    assert_eq!(owed.len(), 1, "{owed:?}");
+    assert_eq!((owed[0]["method"].as_str(), owed[0]["state"].as_str()), (Some("counterCash"), Some("requested")));
+    assert_eq!(owed[0]["outRequestNo"], Value::Null, "nothing is sent anywhere for it");
+
+    let refund_path = format!("/v1/staff/orders/{number}/counter-refund");
+    let (status, _) = p.post_json(&reviewer, &refund_path, &json!({"receiptNo": "TK-1"})).await;
+    assert_eq!(status, 403, "the counter's to do");
+    let (status, _) = p.post_json(&counter, &refund_path, &json!({"receiptNo": " "})).await;
+    assert_eq!(status, 422);
+    let (status, payments) = p.post_json(&counter, &refund_path, &json!({"receiptNo": "TK-1"})).await;
+    assert_eq!(status, 200, "{payments}");
+    assert_eq!(payments[0]["state"], "refunded");
+    assert!(payments[0]["refundedAt"].is_string());
+    assert!(refunds_owed(&p, &reviewer).await.is_empty());
+    let (status, again) = p.post_json(&counter, &refund_path, &json!({"receiptNo": "TK-2"})).await;
+    assert_eq!((status, again["message"].as_str()), (409, Some("该订单没有待退还的窗口收款")));
+    let detail: Value =
+        p.http.get(p.url(&format!("/v1/orders/{number}/detail"))).send().await.unwrap().json().await.unwrap();
+    let last = detail["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["reason"], "窗口退款，凭证号 TK-1", "{last}");
+}
