@@ -9,6 +9,7 @@
 //!   the `WECHATPAY2-SHA256-RSA2048` Authorization header.
 
 pub mod alipay;
+pub mod bill;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod keys;

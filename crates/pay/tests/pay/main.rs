@@ -1,7 +1,7 @@
 //! The signers against signatures OpenSSL made (tests/vectors/README.md), and the verifiers against
 //! forged, altered and misplaced signatures.
 
-use certdesk_pay::{PayError, RsaSigner, RsaVerifier, alipay, wechat};
+use certdesk_pay::{PayError, RsaSigner, RsaVerifier, alipay, bill, wechat};
 
 fn vector(name: &str) -> String {
     std::fs::read_to_string(format!("{}/tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
@@ -456,4 +456,101 @@ fn what_the_gateway_signs_for_alipay_the_merchant_verifies_and_the_reverse() {
     assert_eq!(alipay::verify_response(&verifier(), &body, "alipay.trade.query").unwrap(), response);
     let forged = body.replace("TRADE_SUCCESS", "TRADE_FINISHED");
     assert_eq!(alipay::verify_response(&verifier(), &forged, "alipay.trade.query"), Err(PayError::BadSignature));
+}
+
+fn line(kind: bill::BillKind, out_trade_no: &str, out_request_no: Option<&str>, fen: i64) -> bill::BillLine {
+    bill::BillLine { kind, out_trade_no: out_trade_no.into(), out_request_no: out_request_no.map(Into::into), fen }
+}
+
+#[test]
+fn a_wechat_trade_bill_as_wechat_pay_writes_it_is_read_into_payments_and_refunds() {
+    use bill::BillKind::{Payment, Refund};
+    // Written by hand in the documented layout: backticks, CRLF, the totals after the rows.
+    let text = "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注\r\n\
+`2026-12-01 10:00:01,`wx8888888888888888,`1900000109,`0,`,`4200000001202612010000000001,`179616309101400P01,`oUser,`NATIVE,`SUCCESS,`OTHERS,`CNY,`600.00,`0.00,`0,`0,`0.00,`0.00,`,`,`CA数字证书,`,`3.60,`0.60%,`600.00,`0.00,`\r\n\
+`2026-12-01 11:30:00,`wx8888888888888888,`1900000109,`0,`,`4200000001202612010000000002,`179616309101400P02,`oUser,`NATIVE,`REFUND,`OTHERS,`CNY,`0.00,`0.00,`50300000012026120100000001,`179616309101400P02R,`600.00,`0.00,`ORIGINAL,`SUCCESS,`CA数字证书,`,`0.00,`0.60%,`0.00,`600.00,`\r\n\
+总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额\r\n\
+`2,`600.00,`600.00,`0.00,`3.60,`600.00,`600.00\r\n";
+    assert_eq!(
+        bill::parse_wechat_bill(text).unwrap(),
+        [
+            line(Payment, "179616309101400P01", None, 60_000),
+            line(Refund, "179616309101400P02", Some("179616309101400P02R"), 60_000)
+        ]
+    );
+    // What the sandbox writes reads back the same.
+    let lines = bill::parse_wechat_bill(text).unwrap();
+    let rows: Vec<_> = lines
+        .iter()
+        .map(|l| bill::WechatBillRow {
+            at: "2026-12-01 10:00:01",
+            app_id: "wx1",
+            merchant_id: "1900000109",
+            transaction_id: "42",
+            line: l,
+            refund_id: "503",
+            description: "CA数字证书",
+        })
+        .collect();
+    assert_eq!(bill::parse_wechat_bill(&bill::write_wechat_bill(&rows)).unwrap(), lines);
+    assert!(bill::parse_wechat_bill("").is_err());
+    assert!(bill::parse_wechat_bill("交易时间,公众账号ID,商户号\r\n`x,`y,`z\r\n").is_err(), "no 交易状态 column");
+}
+
+#[test]
+fn an_alipay_business_bill_is_read_into_payments_and_refunds() {
+    use bill::BillKind::{Payment, Refund};
+    let text = "#支付宝业务明细查询\r\n#账号：[20880000000000000156]\r\n#起始日期：[2026年12月01日 00:00:00]   终止日期：[2026年12月02日 00:00:00]\r\n\
+#-----------------------------------------业务明细列表----------------------------------------\r\n\
+支付宝交易号,商户订单号,业务类型,商品名称,创建时间,完成时间,门店编号,门店名称,操作员,终端号,对方账户,订单金额（元）,商家实收（元）,支付宝红包（元）,集分宝（元）,支付宝优惠（元）,商家优惠（元）,券核销金额（元）,券名称,商家红包消费金额（元）,卡消费金额（元）,退款批次号/请求号,服务费（元）,分润（元）,备注\r\n\
+2026120122001400000000000001\t,179616309101400P01\t,交易,CA数字证书\t,2026-12-01 10:00:00,2026-12-01 10:00:09,\t,\t,\t,\t,buyer@example.com\t,600.00,600.00,0.00,0.00,0.00,0.00,0.00,\t,0.00,0.00,\t,-3.60,0.00,\t\r\n\
+2026120122001400000000000001\t,179616309101400P01\t,退款,CA数字证书\t,2026-12-01 10:00:00,2026-12-01 15:20:00,\t,\t,\t,\t,buyer@example.com\t,-600.00,-600.00,0.00,0.00,0.00,0.00,0.00,\t,0.00,0.00,179616309101400P01R\t,3.60,0.00,\t\r\n\
+#-----------------------------------------业务明细列表结束------------------------------------\r\n#交易合计：1笔，商家实收共600.00元\r\n#退款合计：1笔，商家实收退款共-600.00元\r\n";
+    let lines = bill::parse_alipay_bill(text).unwrap();
+    assert_eq!(
+        lines,
+        [
+            line(Payment, "179616309101400P01", None, 60_000),
+            line(Refund, "179616309101400P01", Some("179616309101400P01R"), 60_000)
+        ]
+    );
+    let rows: Vec<_> = lines
+        .iter()
+        .map(|l| bill::AlipayBillRow {
+            trade_no: "2026120122001400000000000001",
+            line: l,
+            subject: "CA数字证书",
+            at: "2026-12-01 10:00:00",
+        })
+        .collect();
+    assert_eq!(bill::parse_alipay_bill(&bill::write_alipay_bill("2088", "20261201", &rows)).unwrap(), lines);
+}
+
+#[test]
+fn comparing_a_bill_with_the_platforms_records_reports_every_kind_of_difference() {
+    use bill::BillKind::{Payment, Refund};
+    use bill::Difference;
+    let bill = [
+        line(Payment, "A", None, 60_000),
+        line(Payment, "B", None, 60_000),
+        line(Payment, "C", None, 30_000),
+        line(Refund, "A", Some("AR"), 60_000),
+    ];
+    let ours = [
+        line(Payment, "A", None, 60_000),
+        line(Payment, "C", None, 60_000),
+        line(Payment, "D", None, 60_000),
+        line(Refund, "A", Some("AR"), 60_000),
+        line(Refund, "E", Some("ER"), 10_000),
+    ];
+    assert_eq!(
+        bill::compare(&bill, &ours),
+        [
+            Difference::ThereNotHere(line(Payment, "B", None, 60_000)),
+            Difference::AmountDiffers { there: line(Payment, "C", None, 30_000), here_fen: 60_000 },
+            Difference::HereNotThere(line(Payment, "D", None, 60_000)),
+            Difference::HereNotThere(line(Refund, "E", Some("ER"), 10_000)),
+        ]
+    );
+    assert!(bill::compare(&bill, &bill).is_empty());
 }
