@@ -582,3 +582,65 @@ pub struct EventQuery {
     pub after: Option<i64>,
     pub wait: Option<u32>,
 }
+
+/// `GET /v1/staff/reconciliation?date=YYYY-MM-DD`: the day's bills of every gateway compared with
+/// the platform's own payments and refunds of the day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReconciliationReport {
+    /// The Beijing day, `YYYY-MM-DD`.
+    pub date: String,
+    pub gateways: Vec<GatewayReconciliation>,
+}
+
+/// One gateway's bill against the platform's records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GatewayReconciliation {
+    pub method: PaymentMethod,
+    /// Payments and refunds in the gateway's bill, and in the platform's records.
+    pub bill_lines: u32,
+    pub our_lines: u32,
+    pub differences: Vec<ReconciliationDifference>,
+    /// Why the bill could not be had (the gateway unreachable, no bill yet); then nothing was compared.
+    pub error: Option<String>,
+}
+
+/// One difference between a bill and the platform's records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReconciliationDifference {
+    pub kind: DifferenceKind,
+    /// `payment` or `refund`.
+    pub line: BillLineKind,
+    pub out_trade_no: String,
+    pub out_request_no: Option<String>,
+    /// The amount in the bill (absent for one only the platform has).
+    pub bill_amount: Option<Money>,
+    /// The amount the platform recorded (absent for one only the bill has).
+    pub our_amount: Option<Money>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum DifferenceKind {
+    /// In the gateway's bill, not in the platform's records.
+    ThereNotHere,
+    /// In the platform's records, not in the gateway's bill.
+    HereNotThere,
+    AmountDiffers,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum BillLineKind {
+    Payment,
+    Refund,
+}
+
+/// `?date=YYYY-MM-DD`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams)]
+pub struct ReconciliationQuery {
+    /// The Beijing day to reconcile, `YYYY-MM-DD`; yesterday by default.
+    pub date: Option<String>,
+}

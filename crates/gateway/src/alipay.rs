@@ -7,7 +7,7 @@ use crate::state::{Gateway, Provider, RefundState, Refusal};
 use axum::extract::{Form, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use certdesk_pay::alipay;
+use certdesk_pay::{alipay, bill};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -158,6 +158,22 @@ fn handle(gateway: &Arc<Gateway>, params: Params) -> Response {
                 None => not_exist(gateway, &method),
             }
         }
+        // The day's bill: where to download it (the sandbox's own address; Alipay's is a signed,
+        // expiring link to its file store).
+        "alipay.data.dataservice.bill.downloadurl.query" => {
+            let Ok(day) = chrono::NaiveDate::parse_from_str(&biz_str("bill_date"), "%Y-%m-%d") else {
+                return refuse("isv.invalid-parameter", "bill_date 格式应为 yyyy-MM-dd");
+            };
+            answer(
+                gateway,
+                &method,
+                json!({
+                    "code": "10000",
+                    "msg": "Success",
+                    "bill_download_url": format!("{}/sandbox/bills/alipay/{app_id}/{}.zip", gateway.base_url, day.format("%Y%m%d")),
+                }),
+            )
+        }
         _ => refuse("isv.invalid-method", "不存在的方法名"),
     }
 }
@@ -179,6 +195,32 @@ fn answer(gateway: &Gateway, method: &str, response: Value) -> Response {
     let method = if method.is_empty() { "error" } else { method };
     match alipay::signed_response(&gateway.alipay_key, method, &response) {
         Ok(body) => ([(header::CONTENT_TYPE, "application/json;charset=utf-8")], body).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+/// `GET /sandbox/bills/alipay/{app_id}/{yyyyMMdd}.zip`: the day's 业务明细, zipped in GBK as Alipay
+/// serves it.
+pub(crate) async fn bill_file(
+    State(gateway): State<Arc<Gateway>>,
+    axum::extract::Path((app_id, file)): axum::extract::Path<(String, String)>,
+) -> Response {
+    let Some(day) = file.strip_suffix(".zip").and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y%m%d").ok()) else {
+        return (StatusCode::NOT_FOUND, "no such bill").into_response();
+    };
+    let Some(seller_id) = gateway.alipay_seller_id(&app_id) else {
+        return (StatusCode::NOT_FOUND, "no such merchant").into_response();
+    };
+    let trades = gateway.trades_of_day(Provider::Alipay, &app_id, day);
+    let lines = crate::bill::lines_of_day(&trades, day);
+    let rows: Vec<_> = lines
+        .iter()
+        .map(|(trade, line, at)| bill::AlipayBillRow { trade_no: &trade.trade_no, line, subject: &trade.subject, at })
+        .collect();
+    let compact = day.format("%Y%m%d").to_string();
+    let text = bill::write_alipay_bill(&seller_id, &compact, &rows);
+    match bill::zip_alipay_bill(&seller_id, &compact, &text) {
+        Ok(zip) => ([(header::CONTENT_TYPE, "application/zip")], zip).into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }
 }

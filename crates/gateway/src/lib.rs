@@ -11,6 +11,8 @@
 //!   notification (retried on the provider's schedule) and returns the browser to `return_url`.
 //! - `alipay.trade.fastpay.refund.query` and `GET /v3/refund/domestic/refunds/{no}`: where a refund
 //!   stands; WeChat Pay refunds also send their result to the request's `notify_url`.
+//! - The day's bill: `alipay.data.dataservice.bill.downloadurl.query` (a zip of the GBK 业务明细 at
+//!   `/sandbox/bills/alipay/…`) and `GET /v3/bill/tradebill` (the file at `/v3/billdownload/file`).
 //! - `POST /sandbox/refund-mode` (`{"mode": "immediate" | "processing" | "refuse"}`) and
 //!   `POST /sandbox/refunds/{no}/finish` (`{"outcome": "SUCCESS" | "ABNORMAL" | "CLOSED"}`): make the
 //!   next refunds take time or fail, and finish one that is processing, to walk those paths.
@@ -23,6 +25,7 @@
 //! as a real gateway tells it about an abandoned one.
 
 mod alipay;
+mod bill;
 mod cashier;
 mod keys;
 mod notify;
@@ -189,6 +192,9 @@ fn router(state: Arc<state::Gateway>) -> Router {
         .route("/v3/pay/transactions/out-trade-no/{out_trade_no}", get(wechat::query))
         .route("/v3/refund/domestic/refunds", post(wechat::refund))
         .route("/v3/refund/domestic/refunds/{out_refund_no}", get(wechat::refund_query))
+        .route("/v3/bill/tradebill", get(wechat::trade_bill))
+        .route("/v3/billdownload/file", get(wechat::bill_download))
+        .route("/sandbox/bills/alipay/{app_id}/{file}", get(alipay::bill_file))
         .route("/sandbox/refund-mode", post(refund_mode))
         .route("/sandbox/refunds/{out_request_no}/finish", post(finish_refund))
         .route("/cashier/{id}", get(cashier::page))

@@ -366,6 +366,19 @@ impl Gateway {
             .collect()
     }
 
+    /// A merchant's trades paid or refunded on `day` (Beijing time).
+    pub fn trades_of_day(&self, provider: Provider, merchant: &str, day: chrono::NaiveDate) -> Vec<Trade> {
+        lock(&self.trades)
+            .values()
+            .filter(|t| t.provider == provider && t.merchant == merchant)
+            .filter(|t| {
+                t.paid_at.is_some_and(|at| at.date_naive() == day)
+                    || t.refunds.iter().any(|r| r.finished_at.is_some_and(|at| at.date_naive() == day))
+            })
+            .cloned()
+            .collect()
+    }
+
     /// A merchant's refund by its request number, with its trade.
     pub fn find_refund(&self, provider: Provider, merchant: &str, out_request_no: &str) -> Option<(Trade, Refund)> {
         let trades = lock(&self.trades);

@@ -161,3 +161,85 @@ fn signed(gateway: &Gateway, status: StatusCode, value: Value) -> Response {
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }
 }
+
+#[derive(serde::Deserialize)]
+pub(crate) struct BillQuery {
+    bill_date: String,
+}
+
+/// `GET /v3/bill/tradebill?bill_date=…`: where the day's trade bill is, and its SHA-1.
+pub(crate) async fn trade_bill(
+    State(gateway): State<Arc<Gateway>>,
+    axum::extract::Query(query): axum::extract::Query<BillQuery>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let merchant = match authorised(&gateway, &headers, "GET", &uri, "") {
+        Ok(merchant) => merchant,
+        Err((status, code, message)) => return error(&gateway, status, code, message),
+    };
+    let Ok(day) = chrono::NaiveDate::parse_from_str(&query.bill_date, "%Y-%m-%d") else {
+        return error(&gateway, StatusCode::BAD_REQUEST, "PARAM_ERROR", "bill_date 格式应为 yyyy-MM-dd");
+    };
+    let file = bill_text(&gateway, &merchant, day);
+    let token = format!("{merchant}-{}", day.format("%Y%m%d"));
+    signed(
+        &gateway,
+        StatusCode::OK,
+        json!({
+            "hash_type": "SHA1",
+            "hash_value": certdesk_pay::bill::sha1_hex(file.as_bytes()),
+            "download_url": format!("{}/v3/billdownload/file?token={token}", gateway.base_url),
+        }),
+    )
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct DownloadQuery {
+    token: String,
+}
+
+/// `GET /v3/billdownload/file?token=…`: the bill itself (unsigned, as WeChat Pay serves files).
+pub(crate) async fn bill_download(
+    State(gateway): State<Arc<Gateway>>,
+    axum::extract::Query(query): axum::extract::Query<DownloadQuery>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let merchant = match authorised(&gateway, &headers, "GET", &uri, "") {
+        Ok(merchant) => merchant,
+        Err((status, code, message)) => return error(&gateway, status, code, message),
+    };
+    let day = query
+        .token
+        .strip_prefix(&format!("{merchant}-"))
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y%m%d").ok());
+    match day {
+        Some(day) => {
+            ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], bill_text(&gateway, &merchant, day)).into_response()
+        }
+        None => error(&gateway, StatusCode::NOT_FOUND, "RESOURCE_NOT_EXISTS", "账单不存在"),
+    }
+}
+
+fn bill_text(gateway: &Gateway, merchant: &str, day: chrono::NaiveDate) -> String {
+    let trades = gateway.trades_of_day(Provider::Wechat, merchant, day);
+    let lines = crate::bill::lines_of_day(&trades, day);
+    let rows: Vec<_> = lines
+        .iter()
+        .map(|(trade, line, at)| certdesk_pay::bill::WechatBillRow {
+            at,
+            app_id: &trade.app_id,
+            merchant_id: &trade.merchant,
+            transaction_id: &trade.trade_no,
+            line,
+            refund_id: line
+                .out_request_no
+                .as_deref()
+                .and_then(|no| trade.refund(no))
+                .map_or("", |r| r.refund_id.as_str()),
+            description: &trade.subject,
+        })
+        .collect();
+    certdesk_pay::bill::write_wechat_bill(&rows)
+}

@@ -318,3 +318,49 @@ impl Columns {
 fn malformed(what: &str) -> PayError {
     PayError::Malformed(what.to_owned())
 }
+
+/// Alipay's bill as it is downloaded: a zip holding the 业务明细 CSV in GBK (the sandbox's side).
+pub fn zip_alipay_bill(pid: &str, day: &str, text: &str) -> Result<Vec<u8>> {
+    use std::io::Write;
+    let (gbk, _, _) = encoding_rs::GBK.encode(text);
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let name = format!("{pid}_{day}_业务明细.csv");
+    zip.start_file(name, options).map_err(|e| malformed(&e.to_string()))?;
+    zip.write_all(&gbk).map_err(|e| malformed(&e.to_string()))?;
+    Ok(zip.finish().map_err(|e| malformed(&e.to_string()))?.into_inner())
+}
+
+/// The 业务明细 inside a downloaded Alipay bill (a zip of GBK CSV files; the summary file, 汇总, is
+/// passed over), read.
+pub fn unzip_alipay_bill(bytes: &[u8]) -> Result<Vec<BillLine>> {
+    use std::io::Read;
+    let mut archive =
+        zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| malformed(&format!("账单压缩包：{e}")))?;
+    for index in 0..archive.len() {
+        let mut file = archive.by_index(index).map_err(|e| malformed(&e.to_string()))?;
+        // Alipay names its files in GBK without zip's UTF-8 flag: read the raw bytes either way.
+        let raw_name = file.name_raw();
+        let name = match std::str::from_utf8(raw_name) {
+            Ok(name) => name.to_owned(),
+            Err(_) => encoding_rs::GBK.decode(raw_name).0.into_owned(),
+        };
+        if !name.contains("业务明细") || name.contains("汇总") {
+            continue;
+        }
+        let mut raw = Vec::new();
+        file.read_to_end(&mut raw).map_err(|e| malformed(&e.to_string()))?;
+        let (text, _, _) = encoding_rs::GBK.decode(&raw);
+        return parse_alipay_bill(&text);
+    }
+    Err(malformed("账单压缩包中没有业务明细"))
+}
+
+/// SHA-1 in hex, as WeChat Pay states a bill file's hash (`hash_type = SHA1`).
+pub fn sha1_hex(bytes: &[u8]) -> String {
+    ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, bytes)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

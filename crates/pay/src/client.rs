@@ -175,6 +175,28 @@ impl AlipayMerchant {
     }
 }
 
+impl AlipayMerchant {
+    /// The day's trade bill (业务明细): `alipay.data.dataservice.bill.downloadurl.query`, then the
+    /// zip it names. A day with no bill yet is an error (the bill comes the next morning).
+    pub async fn bill(&self, day: chrono::NaiveDate) -> Result<Vec<crate::bill::BillLine>> {
+        let answer = self
+            .call(
+                "alipay.data.dataservice.bill.downloadurl.query",
+                json!({ "bill_type": "trade", "bill_date": day.format("%Y-%m-%d").to_string() }),
+            )
+            .await?;
+        let text = |key: &str| answer.get(key).and_then(Value::as_str).unwrap_or("").to_owned();
+        if text("code") != "10000" {
+            return Err(PayError::Refused { code: text("sub_code"), message: text("sub_msg") });
+        }
+        let bytes = self.http.get(text("bill_download_url")).send().await.map_err(http_error)?;
+        if !bytes.status().is_success() {
+            return Err(PayError::Http(format!("账单下载失败：{}", bytes.status())));
+        }
+        crate::bill::unzip_alipay_bill(&bytes.bytes().await.map_err(http_error)?)
+    }
+}
+
 /// Where a refund stands, in the gateway's final or passing word.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RefundOutcome {
@@ -241,6 +263,14 @@ impl Refund {
     }
 }
 
+/// A request's nonce: 32 random hex characters.
+fn nonce() -> Result<String> {
+    let mut nonce = [0u8; 16];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut nonce)
+        .map_err(|_| PayError::Signing("随机数".into()))?;
+    Ok(nonce.iter().map(|b| format!("{b:02X}")).collect())
+}
+
 /// A WeChat Pay merchant: its id, app id, key and APIv3 key, and the platform's public key.
 pub struct WechatMerchant {
     /// `https://api.mch.weixin.qq.com`, or the sandbox's address.
@@ -268,10 +298,7 @@ impl WechatMerchant {
 
     /// Sends a signed request; the status and the body, its signature verified.
     async fn send(&self, method: &str, url: &str, body: &str) -> Result<(u16, String)> {
-        let mut nonce = [0u8; 16];
-        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut nonce)
-            .map_err(|_| PayError::Signing("随机数".into()))?;
-        let nonce: String = nonce.iter().map(|b| format!("{b:02X}")).collect();
+        let nonce = nonce()?;
         let timestamp = chrono::Utc::now().timestamp();
         let authorization =
             self.merchant.authorization(&SignedRequest { method, url, timestamp, nonce: &nonce, body })?;
@@ -404,6 +431,52 @@ impl WechatMerchant {
         }
     }
 
+    /// The day's trade bill (`GET /v3/bill/tradebill`, `bill_type=ALL`): the signed answer names
+    /// the file and its SHA-1; the file (unsigned, as WeChat Pay serves it) must have that hash.
+    pub async fn bill(&self, day: chrono::NaiveDate) -> Result<Vec<crate::bill::BillLine>> {
+        let url = format!("/v3/bill/tradebill?bill_date={}&bill_type=ALL", day.format("%Y-%m-%d"));
+        let (status, answer) = self.send("GET", &url, "").await?;
+        if status != 200 {
+            return Err(Self::refused(status, &answer));
+        }
+        #[derive(serde::Deserialize)]
+        struct Answer {
+            hash_type: String,
+            hash_value: String,
+            download_url: String,
+        }
+        let answer: Answer = serde_json::from_str(&answer).map_err(|e| PayError::Malformed(e.to_string()))?;
+        let download = reqwest::Url::parse(&answer.download_url).map_err(|e| PayError::Malformed(e.to_string()))?;
+        let path = match download.query() {
+            Some(query) => format!("{}?{query}", download.path()),
+            None => download.path().to_owned(),
+        };
+        let (timestamp, nonce) = (chrono::Utc::now().timestamp(), nonce()?);
+        let authorization = self.merchant.authorization(&SignedRequest {
+            method: "GET",
+            url: &path,
+            timestamp,
+            nonce: &nonce,
+            body: "",
+        })?;
+        let file = self
+            .http
+            .get(download)
+            .header("Authorization", authorization)
+            .send()
+            .await
+            .map_err(http_error)?
+            .bytes()
+            .await
+            .map_err(http_error)?;
+        if !answer.hash_type.eq_ignore_ascii_case("SHA1")
+            || crate::bill::sha1_hex(&file) != answer.hash_value.to_lowercase()
+        {
+            return Err(PayError::Malformed("账单文件的摘要不符".into()));
+        }
+        crate::bill::parse_wechat_bill(&String::from_utf8_lossy(&file))
+    }
+
     /// A payment callback, verified (signature, serial, five-minute window) and decrypted.
     pub fn open_callback(&self, headers: &CallbackHeaders<'_>, body: &str) -> Result<Transaction> {
         self.verify(headers, body)?;
@@ -488,6 +561,9 @@ pub trait PaymentProvider: Send + Sync {
         out_request_no: &'a str,
     ) -> BoxFuture<'a, Result<Option<RefundOutcome>>>;
 
+    /// The day's bill (Beijing day): every payment and refund the gateway made for this merchant.
+    fn bill(&self, day: chrono::NaiveDate) -> BoxFuture<'_, Result<Vec<crate::bill::BillLine>>>;
+
     /// Verifies a notification exactly as received (`header` looks its headers up by name) and
     /// reads it.
     fn read_notification(&self, header: &dyn Fn(&str) -> Option<String>, body: &str) -> Result<Notice>;
@@ -519,6 +595,10 @@ impl PaymentProvider for AlipayMerchant {
         out_request_no: &'a str,
     ) -> BoxFuture<'a, Result<Option<RefundOutcome>>> {
         Box::pin(AlipayMerchant::query_refund(self, out_trade_no, out_request_no))
+    }
+
+    fn bill(&self, day: chrono::NaiveDate) -> BoxFuture<'_, Result<Vec<crate::bill::BillLine>>> {
+        Box::pin(AlipayMerchant::bill(self, day))
     }
 
     /// The form body of an asynchronous notification: verified (each key once), then the app and
@@ -576,6 +656,10 @@ impl PaymentProvider for WechatMerchant {
         out_request_no: &'a str,
     ) -> BoxFuture<'a, Result<Option<RefundOutcome>>> {
         Box::pin(WechatMerchant::query_refund(self, out_trade_no, out_request_no))
+    }
+
+    fn bill(&self, day: chrono::NaiveDate) -> BoxFuture<'_, Result<Vec<crate::bill::BillLine>>> {
+        Box::pin(WechatMerchant::bill(self, day))
     }
 
     /// A callback: signature, serial and time window, decryption, then merchant and app; only

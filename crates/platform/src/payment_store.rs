@@ -546,6 +546,40 @@ impl Db {
         })
     }
 
+    /// What the platform recorded of `method` on `day` (`YYYY-MM-DD`, Beijing): the payments paid
+    /// then (those flagged for another amount included, at the amount asked) and the refunds
+    /// confirmed then, as a bill would list them.
+    pub fn day_records(&self, method: PaymentMethod, day: &str) -> Result<Vec<certdesk_pay::bill::BillLine>> {
+        use certdesk_pay::bill::{BillKind, BillLine};
+        self.with(|conn| {
+            let mut found = Vec::new();
+            let mut payments = conn.prepare(
+                "SELECT out_trade_no, amount_fen FROM payments WHERE method = ?1 AND (
+                    (state IN ('paid', 'refunded') AND substr(paid_at, 1, 10) = ?2)
+                    OR (state = 'amountMismatch' AND substr(created_at, 1, 10) = ?2))",
+            )?;
+            for row in payments.query_map(params![method.code(), day], |r| Ok((r.get(0)?, r.get(1)?)))? {
+                let (out_trade_no, fen) = row?;
+                found.push(BillLine { kind: BillKind::Payment, out_trade_no, out_request_no: None, fen });
+            }
+            let mut refunds = conn.prepare(
+                "SELECT r.out_trade_no, r.out_request_no, r.amount_fen FROM refunds r
+                 JOIN payments p ON p.out_trade_no = r.out_trade_no
+                 WHERE p.method = ?1 AND r.state = 'succeeded' AND substr(r.done_at, 1, 10) = ?2",
+            )?;
+            for row in refunds.query_map(params![method.code(), day], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))? {
+                let (out_trade_no, out_request_no, fen) = row?;
+                found.push(BillLine {
+                    kind: BillKind::Refund,
+                    out_trade_no,
+                    out_request_no: Some(out_request_no),
+                    fen,
+                });
+            }
+            Ok(found)
+        })
+    }
+
     /// Keeps a notification with what was made of it: exactly as received when its signature
     /// held, and only its size and SHA-256 when it did not (a stranger's body fills no disk).
     pub fn record_notification(&self, notification: &KeptNotification<'_>, at: &str) -> Result<()> {

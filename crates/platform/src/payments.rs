@@ -6,7 +6,7 @@ use crate::config::PaymentsConfig;
 use crate::payment_store::{KeptNotification, PaymentRow, RefundRequest, Settled};
 use crate::routes::{AppState, blocking};
 use crate::{PlatformError, Result};
-use certdesk_api::{PaymentMethod, PaymentState};
+use certdesk_api::{PaymentMethod, PaymentState, ReconciliationReport};
 use certdesk_gateway::{GatewayConfig, GatewayHandle, RegistrationRequest};
 use certdesk_pay::client::{
     AlipayMerchant, NoticeStatus, Opened, PaymentProvider, RefundOutcome, TradeQuery, TradeRequest, WechatMerchant,
@@ -24,6 +24,8 @@ pub struct Gateways {
     /// `http://host:port` the gateways send notifications to.
     notify_base: String,
     pub(crate) reconcile_every: Duration,
+    /// The last day whose bills the daily 对账 compared.
+    billed_through: std::sync::Mutex<Option<chrono::NaiveDate>>,
     expire_after: chrono::Duration,
     /// The sandbox gateway, when the platform runs it itself.
     _sandbox: Option<GatewayHandle>,
@@ -51,6 +53,7 @@ impl Gateways {
             expire_after: chrono::Duration::minutes(config.expire_after_minutes.unwrap_or(30) as i64),
             _sandbox: None,
             sandbox_url: None,
+            billed_through: std::sync::Mutex::new(None),
         };
         if let Some(sandbox) = &config.sandbox_gateway {
             let url = if sandbox == "embedded" {
@@ -199,12 +202,25 @@ impl Gateways {
             .map_err(|e| PlatformError::PaymentUnavailable(format!("退款请求未送达：{e}")))
     }
 
+    /// The methods this platform pays through, each with its gateway.
+    fn offered(&self) -> Vec<(PaymentMethod, &dyn PaymentProvider)> {
+        [(PaymentMethod::Alipay, &self.alipay), (PaymentMethod::Wechat, &self.wechat)]
+            .into_iter()
+            .filter_map(|(method, gateway)| gateway.as_deref().map(|g| (method, g)))
+            .collect()
+    }
+
     async fn query_refund(&self, refund: &RefundRequest) -> Result<Option<RefundOutcome>> {
         self.gateway(refund.method)?
             .query_refund(&refund.out_trade_no, &refund.out_request_no)
             .await
             .map_err(|e| PlatformError::PaymentUnavailable(format!("退款查询失败：{e}")))
     }
+}
+
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic elsewhere while holding it leaves a plain date behind; carry on.
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn now() -> String {
@@ -334,6 +350,81 @@ pub async fn reconcile(state: &Arc<AppState>) -> Result<()> {
     Ok(())
 }
 
+/// 对账: every gateway's bill of `day` compared with the platform's payments and refunds of the
+/// day; each difference is logged for staff and answered.
+pub async fn reconcile_bills(state: &Arc<AppState>, day: chrono::NaiveDate) -> Result<ReconciliationReport> {
+    use certdesk_api::{BillLineKind, DifferenceKind, GatewayReconciliation, ReconciliationDifference};
+    use certdesk_pay::bill::{BillKind, Difference};
+    let gateways = gateways(state)?;
+    let date = day.format("%Y-%m-%d").to_string();
+    let mut report = ReconciliationReport { date: date.clone(), gateways: Vec::new() };
+    for (method, gateway) in gateways.offered() {
+        let day_text = date.clone();
+        let ours = blocking(state, move |s| s.db.day_records(method, &day_text)).await?;
+        let mut entry = GatewayReconciliation {
+            method,
+            bill_lines: 0,
+            our_lines: ours.len() as u32,
+            differences: Vec::new(),
+            error: None,
+        };
+        match gateway.bill(day).await {
+            Err(e) => {
+                tracing::warn!(method = method.code(), %date, error = %e, "对账: the bill could not be had");
+                entry.error = Some(format!("账单无法获取：{e}"));
+            }
+            Ok(bill) => {
+                entry.bill_lines = bill.len() as u32;
+                for difference in certdesk_pay::bill::compare(&bill, &ours) {
+                    let (kind, line, bill_fen, our_fen) = match difference {
+                        Difference::ThereNotHere(line) => {
+                            (DifferenceKind::ThereNotHere, line.clone(), Some(line.fen), None)
+                        }
+                        Difference::HereNotThere(line) => {
+                            (DifferenceKind::HereNotThere, line.clone(), None, Some(line.fen))
+                        }
+                        Difference::AmountDiffers { there, here_fen } => {
+                            (DifferenceKind::AmountDiffers, there.clone(), Some(there.fen), Some(here_fen))
+                        }
+                    };
+                    tracing::warn!(method = method.code(), %date, ?kind, out_trade_no = %line.out_trade_no, "对账: a difference");
+                    entry.differences.push(ReconciliationDifference {
+                        kind,
+                        line: if line.kind == BillKind::Refund { BillLineKind::Refund } else { BillLineKind::Payment },
+                        out_trade_no: line.out_trade_no,
+                        out_request_no: line.out_request_no,
+                        bill_amount: bill_fen.map(certdesk_core::Money::from_fen),
+                        our_amount: our_fen.map(certdesk_core::Money::from_fen),
+                    });
+                }
+            }
+        }
+        report.gateways.push(entry);
+    }
+    Ok(report)
+}
+
+/// The daily 对账 of yesterday's bills, once a day from 10:00 Beijing time (the bills are ready by
+/// then), its differences in the log; staff ask for any day at `GET /v1/staff/reconciliation`.
+async fn daily_bills(state: &Arc<AppState>) {
+    let Ok(gateways) = gateways(state) else { return };
+    let now = certdesk_core::now_shanghai();
+    let Some(yesterday) = now.date_naive().pred_opt() else { return };
+    let due = now.time() >= chrono::NaiveTime::from_hms_opt(10, 0, 0).expect("a time");
+    let done = *lock(&gateways.billed_through) >= Some(yesterday);
+    if due && !done {
+        match reconcile_bills(state, yesterday).await {
+            Ok(report) if report.gateways.iter().all(|g| g.error.is_none()) => {
+                *lock(&gateways.billed_through) = Some(yesterday);
+                let differences: usize = report.gateways.iter().map(|g| g.differences.len()).sum();
+                tracing::info!(day = %report.date, differences, "对账 done");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "对账 failed"),
+        }
+    }
+}
+
 /// Reconciles at start and then every `reconcile_every`, until the platform stops.
 pub fn spawn_reconciliation(state: Arc<AppState>) -> Option<tokio::task::JoinHandle<()>> {
     let every = state.payments.as_ref()?.reconcile_every;
@@ -342,6 +433,7 @@ pub fn spawn_reconciliation(state: Arc<AppState>) -> Option<tokio::task::JoinHan
             if let Err(e) = reconcile(&state).await {
                 tracing::warn!(error = %e, "reconciliation failed");
             }
+            daily_bills(&state).await;
             tokio::time::sleep(every).await;
         }
     }))

@@ -407,3 +407,31 @@ async fn a_wechat_request_signed_with_another_key_is_refused() {
     assert!(matches!(&refused, Err(PayError::Refused { code, .. }) if code == "401 SIGN_ERROR"), "{refused:?}");
     assert_eq!(setup.wechat().query("CDP0006", 30_000).await.unwrap(), TradeQuery::NotFound);
 }
+
+#[tokio::test]
+async fn the_days_bills_list_every_payment_and_refund_of_the_merchant() {
+    use certdesk_pay::bill::{BillKind, BillLine};
+    let setup = setup(1).await;
+    let (alipay, wechat) = (setup.alipay(), setup.wechat());
+    let url = alipay.page_pay_url("CDP0011", 30_000, "CA数字证书", RETURN_URL, "http://127.0.0.1:9/n").unwrap();
+    press(&setup.gateway, &cashier_id(&open_cashier(&url).await.1), "pay").await;
+    alipay.refund("CDP0011", "CDP0011R", 30_000).await.unwrap();
+    let unpaid = alipay.page_pay_url("CDP0012", 30_000, "CA数字证书", RETURN_URL, "http://127.0.0.1:9/n").unwrap();
+    open_cashier(&unpaid).await;
+    let code_url = wechat.native("CDP0013", 60_000, "CA数字证书", "http://127.0.0.1:9/n").await.unwrap();
+    press(&setup.gateway, &cashier_id(&open_cashier(&code_url).await.1), "pay").await;
+
+    let today = certdesk_core::now_shanghai().date_naive();
+    let line = |kind, no: &str, request: Option<&str>, fen| BillLine {
+        kind,
+        out_trade_no: no.into(),
+        out_request_no: request.map(Into::into),
+        fen,
+    };
+    assert_eq!(
+        alipay.bill(today).await.unwrap(),
+        [line(BillKind::Payment, "CDP0011", None, 30_000), line(BillKind::Refund, "CDP0011", Some("CDP0011R"), 30_000)]
+    );
+    assert_eq!(wechat.bill(today).await.unwrap(), [line(BillKind::Payment, "CDP0013", None, 60_000)]);
+    assert!(alipay.bill(today.pred_opt().unwrap()).await.unwrap().is_empty(), "nothing the day before");
+}

@@ -524,6 +524,12 @@ fn an_alipay_business_bill_is_read_into_payments_and_refunds() {
         })
         .collect();
     assert_eq!(bill::parse_alipay_bill(&bill::write_alipay_bill("2088", "20261201", &rows)).unwrap(), lines);
+    // As downloaded: zipped, in GBK.
+    let zipped = bill::zip_alipay_bill("2088", "20261201", text).unwrap();
+    assert_eq!(&zipped[..2], b"PK");
+    assert!(!zipped.windows("业务类型".len()).any(|w| w == "业务类型".as_bytes()), "not UTF-8 inside");
+    assert_eq!(bill::unzip_alipay_bill(&zipped).unwrap(), lines);
+    assert!(bill::unzip_alipay_bill(b"not a zip").is_err());
 }
 
 #[test]

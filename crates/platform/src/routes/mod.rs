@@ -153,6 +153,7 @@ fn api() -> OpenApiRouter<Shared> {
         .routes(routes!(payments::payment_progress))
         .routes(routes!(payments::flagged_payments))
         .routes(routes!(payments::refunds_owed))
+        .routes(routes!(payments::reconciliation))
 }
 
 #[derive(OpenApi)]

@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use certdesk_api::{
     ApiError, CounterPayment, CounterRefund, FlaggedPayment, OrderSummary, PaymentMethod, PaymentProgress,
-    PaymentRecord, PaymentStart, RefundRecord, StartPayment,
+    PaymentRecord, PaymentStart, ReconciliationQuery, ReconciliationReport, RefundRecord, StartPayment,
 };
 use certdesk_core::{Actor, OrderEvent, OrderNumber};
 use chrono::Utc;
@@ -288,6 +288,34 @@ pub(super) async fn counter_refund(
     .await?;
     state.changed();
     Ok(Json(payments))
+}
+
+/// 对账 for a day: every gateway's bill against the platform's payments and refunds of the day.
+#[utoipa::path(
+    get,
+    path = "/v1/staff/reconciliation",
+    tag = "staff",
+    summary = "对账：支付机构的日账单与平台的付款、退款记录逐笔比对",
+    params(ReconciliationQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功", body = ReconciliationReport),
+        (status = 400, description = "日期格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 503, description = "未开通在线支付", body = ApiError)
+    )
+)]
+pub(super) async fn reconciliation(
+    State(state): State<Shared>,
+    _staff: Staff,
+    super::ApiQuery(query): super::ApiQuery<ReconciliationQuery>,
+) -> Result<Json<ReconciliationReport>> {
+    let day = match query.date.as_deref() {
+        Some(text) => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map_err(|_| PlatformError::BadRequest("日期格式应为 YYYY-MM-DD".into()))?,
+        None => certdesk_core::now_shanghai().date_naive().pred_opt().unwrap_or_default(),
+    };
+    Ok(Json(crate::payments::reconcile_bills(&state, day).await?))
 }
 
 #[cfg(test)]

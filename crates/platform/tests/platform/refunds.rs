@@ -136,8 +136,14 @@ async fn a_crash_around_cancelling_leaves_nothing_half_done_and_the_refund_is_se
     let (status, _) = post_json(&view.http, &format!("{}/v1/orders/{number}/cancel", view.url), &json!({})).await;
     assert_eq!(status, 500);
     assert_eq!(order_state(&view.url, &view.http, &number).await, json!({"state": "cancelled", "refundOwed": true}));
-    assert!(gateway.refunds_of(&out_trade_no).is_empty(), "nothing sent yet");
     second.shutdown().await.unwrap();
+    // The refund owed is on record (the stopped handler never sent it; the platform's own start-up
+    // pass of reconciliation may have, racing the request).
+    let db = rusqlite::Connection::open(data.join("platform.db")).unwrap();
+    let owed: i64 =
+        db.query_row("SELECT COUNT(*) FROM refunds WHERE out_trade_no = ?1", [&out_trade_no], |r| r.get(0)).unwrap();
+    assert_eq!(owed, 1);
+    drop(db);
 
     // Started again: reconciliation sends the refund owed, once.
     let third = Platform::start(config(None)).await.unwrap();
@@ -188,4 +194,106 @@ async fn a_cancelled_counter_payment_waits_in_the_list_until_the_counter_gives_i
         p.http.get(p.url(&format!("/v1/orders/{number}/detail"))).send().await.unwrap().json().await.unwrap();
     let last = detail["history"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["reason"], "窗口退款，凭证号 TK-1", "{last}");
+}
+
+#[tokio::test]
+async fn the_days_bills_are_compared_with_the_platforms_records_and_every_difference_is_reported() {
+    use certdesk_pay::client::AlipayMerchant;
+    use certdesk_pay::{RsaSigner, RsaVerifier};
+    let dir = tempfile::tempdir().unwrap();
+    let gateway = gateway(dir.path(), 3).await;
+    // In step: A paid with 支付宝, W paid with 微信支付 and refunded after 撤销.
+    let (p, _a, _) = paid_order(&gateway, "alipay").await;
+    let w = crate::counter_payment::order_awaiting_payment(&p).await;
+    let (_, started) = start_payment(&p, &w, "wechat").await;
+    at_cashier(started["codeUrl"].as_str().unwrap(), "pay").await;
+    eventually("the payment", || async { payment_list(&p, &w).await[0]["state"] == "paid" }).await;
+    assert_eq!(cancel(&p, &w).await.0, 200);
+    eventually("the refund", || async { payment_list(&p, &w).await[0]["state"] == "refunded" }).await;
+
+    // Paid there, never opened here: a trade under the platform's merchant the platform knows nothing of.
+    let ids = crate::payments::alipay_ids(&p, &gateway);
+    let registration_key = std::fs::read_to_string(p.data_dir().join("merchant-key.pub.pem")).unwrap();
+    let registration = gateway
+        .register(&certdesk_gateway::RegistrationRequest { name: "x".into(), public_key_pem: registration_key })
+        .unwrap();
+    let merchant = AlipayMerchant::new(
+        gateway.alipay_gateway_url(),
+        ids.app_id,
+        ids.seller_id,
+        RsaSigner::from_pkcs8_pem(&std::fs::read_to_string(p.data_dir().join("merchant-key.pem")).unwrap()).unwrap(),
+        RsaVerifier::from_public_key_pem(&registration.alipay_public_key_pem).unwrap(),
+    );
+    let stray = "999999999999999P09";
+    let url =
+        merchant.page_pay_url(stray, 12_300, "CA数字证书", "certdesk://pay/return", "http://127.0.0.1:9/n").unwrap();
+    at_cashier(&url, "pay").await;
+
+    // The platform's records changed behind its back: B's amount, and C paid here only.
+    let b = crate::counter_payment::order_awaiting_payment(&p).await;
+    let (_, started) = start_payment(&p, &b, "alipay").await;
+    let b_trade = started["outTradeNo"].as_str().unwrap().to_owned();
+    at_cashier(started["payUrl"].as_str().unwrap(), "pay").await;
+    eventually("the payment", || async { payment_list(&p, &b).await[0]["state"] == "paid" }).await;
+    let c = crate::counter_payment::order_awaiting_payment(&p).await;
+    let c_trade = format!("{c}P07");
+    let now = chrono::Utc::now().with_timezone(&certdesk_core::SHANGHAI).to_rfc3339();
+    let db = rusqlite::Connection::open(p.data_dir().join("platform.db")).unwrap();
+    db.execute("UPDATE payments SET amount_fen = 50000 WHERE out_trade_no = ?1", [&b_trade]).unwrap();
+    db.execute(
+        "INSERT INTO payments (order_no, out_trade_no, method, amount_fen, state, created_at, paid_at)
+         VALUES (?1, ?2, 'alipay', 60000, 'paid', ?3, ?3)",
+        [&c, &c_trade, &now],
+    )
+    .unwrap();
+
+    let reviewer = staff_client(&p, "bill-reviewer", &[StaffRole::Reviewer]).await;
+    let today = &now[..10];
+    let report: Value = reviewer
+        .get(p.url(&format!("/v1/staff/reconciliation?date={today}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["date"], today);
+    let of =
+        |method: &str| report["gateways"].as_array().unwrap().iter().find(|g| g["method"] == method).unwrap().clone();
+    let (alipay, wechat) = (of("alipay"), of("wechat"));
+    assert_eq!(wechat["differences"], json!([]), "{wechat}");
+    assert_eq!(
+        (wechat["billLines"].as_u64(), wechat["ourLines"].as_u64()),
+        (Some(2), Some(2)),
+        "a payment and its refund"
+    );
+    assert_eq!((alipay["billLines"].as_u64(), alipay["ourLines"].as_u64()), (Some(3), Some(3)), "{alipay}");
+    let mut differences: Vec<(String, String, Value, Value)> = alipay["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            assert_eq!(d["line"], "payment");
+            (
+                d["kind"].as_str().unwrap().into(),
+                d["outTradeNo"].as_str().unwrap().into(),
+                d["billAmount"].clone(),
+                d["ourAmount"].clone(),
+            )
+        })
+        .collect();
+    differences.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    let mut expected = vec![
+        ("amountDiffers".to_owned(), b_trade.clone(), json!(60_000), json!(50_000)),
+        ("hereNotThere".to_owned(), c_trade.clone(), Value::Null, json!(60_000)),
+        ("thereNotHere".to_owned(), stray.to_owned(), json!(12_300), Value::Null),
+    ];
+    expected.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    assert_eq!(differences, expected);
+
+    let bad = reviewer.get(p.url("/v1/staff/reconciliation?date=2026-13-01")).send().await.unwrap();
+    assert_eq!(bad.status(), 400);
+    let nothing = reviewer.get(p.url("/v1/staff/reconciliation?date=2020-01-01")).send().await.unwrap();
+    let nothing: Value = nothing.json().await.unwrap();
+    assert!(nothing["gateways"].as_array().unwrap().iter().all(|g| g["differences"] == json!([])));
 }
