@@ -20,6 +20,12 @@ pub use config::{APP_RETURN_URL, AlipayConfig, Fault, PaymentsConfig, PlatformCo
 pub use error::{PlatformError, Result};
 pub use routes::openapi;
 
+/// SHA-256 in lowercase hex: how tokens, photos and notification bodies are kept.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The OpenAPI document as pretty JSON: what `docs/openapi.json` holds.
 pub fn openapi_json() -> String {
     openapi().to_pretty_json().expect("the OpenAPI document serialises")

@@ -596,7 +596,7 @@ impl Db {
                     n.verified,
                     n.verified.then_some(n.body),
                     n.body.len() as i64,
-                    hex_sha256(n.body.as_bytes()),
+                    crate::sha256_hex(n.body.as_bytes()),
                     n.outcome
                 ],
             )?;
@@ -620,9 +620,4 @@ pub struct KeptNotification<'a> {
     pub verified: bool,
     pub body: &'a str,
     pub outcome: &'a str,
-}
-
-fn hex_sha256(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -8,7 +8,6 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use certdesk_core::SHANGHAI;
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{OptionalExtension, params};
-use sha2::{Digest, Sha256};
 
 /// How long a login lasts: one working day and a bit.
 const SESSION_HOURS: i64 = 12;
@@ -69,7 +68,7 @@ pub fn verify_password<T>(found: Option<T>, hash_of: impl Fn(&T) -> &String, pas
 }
 
 fn hash_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    crate::sha256_hex(token.as_bytes())
 }
 
 /// Opens a session for `subject_id`; returns the token and when it expires (RFC 3339, Shanghai).

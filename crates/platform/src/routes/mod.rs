@@ -30,7 +30,6 @@ use certdesk_core::{
 };
 use certdesk_vault::Sealer;
 use chrono::{DateTime, NaiveDate, Utc};
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use tower_governor::GovernorError;
 use tower_governor::governor::GovernorConfigBuilder;
@@ -1161,7 +1160,7 @@ async fn face_attempt(
         return Err(PlatformError::BadRequest("请上传人脸照片（JPEG）".into()));
     }
     let organisation = caller.applicant.organisation_id;
-    let image_sha256: String = Sha256::digest(&photo).iter().map(|b| format!("{b:02x}")).collect();
+    let image_sha256 = crate::sha256_hex(&photo);
     let now = Utc::now().with_timezone(&certdesk_core::SHANGHAI);
     let provider = state.face.name();
     let (form, (attempt_id, attempts)) = {

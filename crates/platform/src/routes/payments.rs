@@ -17,6 +17,24 @@ use chrono::Utc;
 /// The largest notification body: the providers' are a few KiB.
 pub const NOTIFY_BODY_LIMIT: usize = 16 * 1024;
 
+/// Money in and out at the counter is the counter's to record: `step` is refused to other roles.
+fn counter_only(staff: &Staff, step: &str) -> Result<()> {
+    if staff.member.actor_for(&OrderEvent::PaymentConfirmed) != Some(Actor::Counter) {
+        return Err(PlatformError::Forbidden(format!("您的角色无权登记{step}")));
+    }
+    Ok(())
+}
+
+/// A counter receipt's number (`label` as the form names it), trimmed: required, at most 64
+/// characters.
+fn receipt_number(text: &str, label: &str) -> Result<String> {
+    let receipt = text.trim();
+    if receipt.is_empty() || receipt.chars().count() > 64 {
+        return Err(PlatformError::Unprocessable(format!("请填写{label}（不超过64个字符）")));
+    }
+    Ok(receipt.to_owned())
+}
+
 /// Whether `candidate` is one of the `allowed` return addresses: parsed, and compared exactly on
 /// scheme, host, port and path, with no user info, query or fragment (so `http://localhost:@evil/`
 /// and `certdesk://pay/return@evil` are refused, whatever their text begins with).
@@ -59,17 +77,12 @@ pub(super) async fn counter_payment(
     ApiJson(payment): ApiJson<CounterPayment>,
 ) -> Result<Json<OrderSummary>> {
     let order_no = OrderNumber::parse(&order_no)?;
-    if staff.member.actor_for(&OrderEvent::PaymentConfirmed) != Some(Actor::Counter) {
-        return Err(PlatformError::Forbidden("您的角色无权登记窗口收款".into()));
-    }
+    counter_only(&staff, "窗口收款")?;
     if !matches!(payment.method, PaymentMethod::CounterCash | PaymentMethod::CounterCard | PaymentMethod::CounterQrCode)
     {
         return Err(PlatformError::Unprocessable("窗口收款的方式只能是现金、刷卡或扫码".into()));
     }
-    let receipt = payment.receipt_no.trim();
-    if receipt.is_empty() || receipt.chars().count() > 64 {
-        return Err(PlatformError::Unprocessable("请填写收据号（不超过64个字符）".into()));
-    }
+    receipt_number(&payment.receipt_no, "收据号")?;
     let at = Utc::now().with_timezone(&certdesk_core::SHANGHAI).to_rfc3339();
     let staff_id = staff.member.id;
     let order = blocking(&state, move |s| s.db.record_counter_payment(&order_no, &payment, staff_id, &at)).await?;
@@ -271,14 +284,8 @@ pub(super) async fn counter_refund(
     ApiJson(refund): ApiJson<CounterRefund>,
 ) -> Result<Json<Vec<PaymentRecord>>> {
     let order_no = OrderNumber::parse(&order_no)?;
-    // Money in and out at the counter is the counter's to record.
-    if staff.member.actor_for(&OrderEvent::PaymentConfirmed) != Some(Actor::Counter) {
-        return Err(PlatformError::Forbidden("您的角色无权登记窗口退款".into()));
-    }
-    let receipt = refund.receipt_no.trim().to_owned();
-    if receipt.is_empty() || receipt.chars().count() > 64 {
-        return Err(PlatformError::Unprocessable("请填写退款凭证号（不超过64个字符）".into()));
-    }
+    counter_only(&staff, "窗口退款")?;
+    let receipt = receipt_number(&refund.receipt_no, "退款凭证号")?;
     let at = Utc::now().with_timezone(&certdesk_core::SHANGHAI).to_rfc3339();
     let staff_id = staff.member.id;
     let payments = blocking(&state, move |s| {
