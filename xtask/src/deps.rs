@@ -25,14 +25,25 @@ const BUILD_PACKAGES: &[&str] = &[
 
 /// And what driving the real app in the end-to-end tests needs.
 // dbus-daemon: the end-to-end run gives the app a session bus of its own, over which a second start
-// (the payment gateway's certdesk:// return) reaches the running app.
+// (the payment gateway's certdesk:// return) reaches the running app. postgresql: the platform's
+// suite runs a second time on a server of its own (certdesk-testpg).
 const TEST_PACKAGES: &[&str] =
-    &["xvfb", "xauth", "webkit2gtk-driver", "fonts-noto-cjk", "poppler-utils", "dbus-daemon"];
+    &["xvfb", "xauth", "webkit2gtk-driver", "fonts-noto-cjk", "poppler-utils", "dbus-daemon", "postgresql"];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
     Build,
     Test,
+}
+
+/// Whether a PostgreSQL server can be started for the tests (Debian's layout, or initdb on PATH).
+pub fn postgres_available() -> bool {
+    std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|version| version.path().join("bin/initdb").exists())
+        || on_path("initdb")
 }
 
 /// Installs missing Debian packages; returns whether the end-to-end tests can run on this OS.

@@ -99,6 +99,17 @@ fn test() -> Result<()> {
         "warnings",
     ]))?;
     Step::new("Rust tests (workspace)").run(Command::new("cargo").current_dir(root()).args(["test", "--workspace"]))?;
+    if deps::postgres_available() {
+        // The same platform suite, each test on a fresh database of a PostgreSQL server it starts.
+        Step::new("platform tests on PostgreSQL").run(
+            Command::new("cargo")
+                .current_dir(root())
+                .args(["test", "-p", "certdesk-platform", "--test", "platform"])
+                .env("CERTDESK_TEST_DATABASE", "postgres"),
+        )?;
+    } else {
+        println!("xtask: the platform tests on PostgreSQL were skipped: no PostgreSQL server is installed");
+    }
     Step::new("UI tests (Vitest)").run(Command::new("npm").current_dir(root().join("ui")).args(["test"]))?;
     if e2e {
         let display = deps::virtual_display()?;

@@ -333,7 +333,7 @@ impl Desk {
                 let platform_config = PlatformConfig::embedded(config.data_dir.join("platform"));
                 let handle = Platform::start(platform_config).await?;
                 // The embedded platform's demo organisation is signed in without a password.
-                let session = handle.demo_session()?;
+                let session = handle.demo_session().await?;
                 let account = AccountView { demo: true, ..account_of(&session) };
                 (PlatformClient::new(handle.url())?.with_session(session.token), Some(handle), Some(account))
             }

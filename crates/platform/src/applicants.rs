@@ -1,13 +1,12 @@
 //! Applicant accounts: one per organisation (申领单位), identified by its 统一社会信用代码. An
 //! applicant sees and changes only its organisation's orders.
 
-use crate::db::Db;
 use crate::sessions::{self, SessionKind};
+use crate::store::{Db, params};
 use crate::{PlatformError, Result};
 use certdesk_api::{ApplicantRegistration, ApplicantSession};
 use certdesk_core::{CreditCode, FieldError, FormField, OrganisationName};
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
 
 /// The applicant behind a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,40 +45,41 @@ pub(crate) fn register(db: &Db, registration: &ApplicantRegistration, now: DateT
 }
 
 fn create(db: &Db, name: &str, code: &str, username: &str, hash: &str, now: DateTime<Utc>) -> Result<i64> {
-    db.with(|conn| {
-        let tx = conn.transaction()?;
+    db.write(|conn| {
         let taken: bool =
-            tx.query_row("SELECT EXISTS (SELECT 1 FROM organisations WHERE credit_code = ?1)", [code], |r| r.get(0))?;
+            conn.query_one("SELECT EXISTS (SELECT 1 FROM organisations WHERE credit_code = ?1)", params![code], |r| {
+                r.get(0)
+            })?;
         if taken {
             return Err(PlatformError::Conflict("该统一社会信用代码已注册，请直接登录".into()));
         }
         let user_taken: bool =
-            tx.query_row("SELECT EXISTS (SELECT 1 FROM applicants WHERE username = ?1)", [username], |r| r.get(0))?;
+            conn.query_one("SELECT EXISTS (SELECT 1 FROM applicants WHERE username = ?1)", params![username], |r| {
+                r.get(0)
+            })?;
         if user_taken {
             return Err(PlatformError::Conflict(format!("用户名“{username}”已存在")));
         }
-        tx.execute(
-            "INSERT INTO organisations (name, credit_code, created_at) VALUES (?1, ?2, ?3)",
+        let organisation_id: i64 = conn.query_one(
+            "INSERT INTO organisations (name, credit_code, created_at) VALUES (?1, ?2, ?3) RETURNING id",
             params![name, code, now.to_rfc3339()],
+            |r| r.get(0),
         )?;
-        let organisation_id = tx.last_insert_rowid();
-        tx.execute(
-            "INSERT INTO applicants (organisation_id, username, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+        let id: i64 = conn.query_one(
+            "INSERT INTO applicants (organisation_id, username, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)
+             RETURNING id",
             params![organisation_id, username, hash, now.to_rfc3339()],
+            |r| r.get(0),
         )?;
-        let id = tx.last_insert_rowid();
-        tx.commit()?;
         Ok(id)
     })
 }
 
 pub(crate) fn log_in(db: &Db, username: &str, password: &str, now: DateTime<Utc>) -> Result<ApplicantSession> {
-    let found: Option<(i64, String)> = db.with(|conn| {
-        Ok(conn
-            .query_row("SELECT id, password_hash FROM applicants WHERE username = ?1", [username.trim()], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .optional()?)
+    let found: Option<(i64, String)> = db.read(|conn| {
+        conn.query_opt("SELECT id, password_hash FROM applicants WHERE username = ?1", params![username.trim()], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
     })?;
     let (id, _) = sessions::verify_password(found, |(_, hash)| hash, password)?;
     session_for(db, id, now)
@@ -98,11 +98,11 @@ fn session_for(db: &Db, id: i64, now: DateTime<Utc>) -> Result<ApplicantSession>
 }
 
 fn by_id(db: &Db, id: i64) -> Result<Applicant> {
-    db.with(|conn| {
-        Ok(conn.query_row(
+    db.read(|conn| {
+        conn.query_one(
             "SELECT a.id, o.id, o.name, o.credit_code, a.username
              FROM applicants a JOIN organisations o ON o.id = a.organisation_id WHERE a.id = ?1",
-            [id],
+            params![id],
             |r| {
                 Ok(Applicant {
                     id: r.get(0)?,
@@ -112,7 +112,7 @@ fn by_id(db: &Db, id: i64) -> Result<Applicant> {
                     username: r.get(4)?,
                 })
             },
-        )?)
+        )
     })
 }
 
@@ -124,9 +124,10 @@ pub(crate) fn authenticate(db: &Db, token: &str, now: DateTime<Utc>) -> Result<A
 /// Seeds the demo organisation's account. Its password is random and never kept: the embedded app
 /// signs in through [`demo_session`] instead.
 pub(crate) fn seed_demo(db: &Db, now: DateTime<Utc>) -> Result<()> {
-    let exists: bool = db.with(|conn| {
-        Ok(conn
-            .query_row("SELECT EXISTS (SELECT 1 FROM applicants WHERE username = ?1)", [DEMO_USERNAME], |r| r.get(0))?)
+    let exists: bool = db.read(|conn| {
+        conn.query_one("SELECT EXISTS (SELECT 1 FROM applicants WHERE username = ?1)", params![DEMO_USERNAME], |r| {
+            r.get(0)
+        })
     })?;
     if exists {
         return Ok(());
@@ -141,9 +142,8 @@ pub(crate) fn seed_demo(db: &Db, now: DateTime<Utc>) -> Result<()> {
 
 /// A session for the demo organisation, for the app that embeds this platform.
 pub(crate) fn demo_session(db: &Db, now: DateTime<Utc>) -> Result<ApplicantSession> {
-    let id: i64 = db.with(|conn| {
-        conn.query_row("SELECT id FROM applicants WHERE username = ?1", [DEMO_USERNAME], |r| r.get(0))
-            .optional()?
+    let id: i64 = db.read(|conn| {
+        conn.query_opt("SELECT id FROM applicants WHERE username = ?1", params![DEMO_USERNAME], |r| r.get(0))?
             .ok_or_else(|| PlatformError::Internal("no demo account: demo_data is off".into()))
     })?;
     session_for(db, id, now)

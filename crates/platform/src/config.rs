@@ -10,8 +10,11 @@ use std::path::PathBuf;
 pub struct PlatformConfig {
     /// Address to listen on; port 0 picks a free port (the embedded default).
     pub listen: SocketAddr,
-    /// Folder for `platform.db`.
+    /// Folder for `platform.db` (SQLite), `personal-data.key` and the embedded sandbox's files.
     pub data_dir: PathBuf,
+    /// `postgres://user@host:port/dbname`: keep orders in PostgreSQL instead of the SQLite file,
+    /// so that several instances can share them.
+    pub database_url: Option<String>,
     /// Seed the clearly-labelled demo CA providers when the database has none.
     pub demo_data: bool,
     /// The most certificates one application may ask for (申领数量).
@@ -130,6 +133,7 @@ impl Default for PlatformConfig {
         PlatformConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("platform-data"),
+            database_url: None,
             demo_data: true,
             max_quantity: certdesk_core::DEFAULT_MAX_QUANTITY,
             // The address the guide gives; a deployment configures its own.

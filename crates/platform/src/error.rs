@@ -41,6 +41,8 @@ pub enum PlatformError {
     NoFont(String),
     #[error("database: {0}")]
     Database(#[from] rusqlite::Error),
+    #[error("database: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
     #[error("migration: {0}")]
     Migration(#[from] rusqlite_migration::Error),
     #[error("io: {0}")]
@@ -110,6 +112,7 @@ impl PlatformError {
                 (StatusCode::SERVICE_UNAVAILABLE, ApiError::new(ErrorCode::Unavailable, message.clone()))
             }
             PlatformError::Database(_)
+            | PlatformError::Postgres(_)
             | PlatformError::Migration(_)
             | PlatformError::Io(_)
             | PlatformError::Internal(_)

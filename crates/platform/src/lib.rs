@@ -7,14 +7,15 @@
 mod applicants;
 mod config;
 pub mod cover_sheet;
-mod db;
 mod error;
 pub mod face;
-mod payment_store;
 mod payments;
 mod routes;
 mod sessions;
 pub mod staff;
+/// The storage boundary; public for the tests, which look at what is stored.
+#[doc(hidden)]
+pub mod store;
 
 pub use config::{APP_RETURN_URL, AlipayConfig, Fault, PaymentsConfig, PlatformConfig, WechatConfig};
 pub use error::{PlatformError, Result};
@@ -45,6 +46,8 @@ pub struct PlatformHandle {
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     /// The reconciliation of pending payments, stopped with the server.
     reconciliation: Option<tokio::task::JoinHandle<()>>,
+    /// On PostgreSQL, the wake-up of this instance's event feeds by every instance's changes.
+    listener: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl PlatformHandle {
@@ -59,8 +62,8 @@ impl PlatformHandle {
 
     /// A session of the demo organisation (晨安入驻供应商（演示）), for the app embedding this platform
     /// with demo data: it is signed in without a password, which exists nowhere.
-    pub fn demo_session(&self) -> Result<certdesk_api::ApplicantSession> {
-        self.state.demo_session()
+    pub async fn demo_session(&self) -> Result<certdesk_api::ApplicantSession> {
+        routes::blocking(&self.state, |s| s.demo_session()).await
     }
 
     /// The sandbox payment gateway's address (`http://127.0.0.1:PORT`) when payments go through
@@ -69,9 +72,19 @@ impl PlatformHandle {
         self.state.payments.as_ref().and_then(|g| g.sandbox_url()).map(str::to_owned)
     }
 
+    /// Runs `f` on the platform's database on a blocking thread: for tests, which set up what has
+    /// no endpoint and look at what is stored.
+    #[doc(hidden)]
+    pub async fn with_db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&store::Db) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        routes::blocking(&self.state, move |s| f(&s.db)).await
+    }
+
     pub async fn shutdown(mut self) -> Result<()> {
-        if let Some(reconciliation) = self.reconciliation.take() {
-            reconciliation.abort();
+        for task in [self.reconciliation.take(), self.listener.take()].into_iter().flatten() {
+            task.abort();
         }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -92,8 +105,8 @@ impl PlatformHandle {
 
 impl Drop for PlatformHandle {
     fn drop(&mut self) {
-        if let Some(reconciliation) = self.reconciliation.take() {
-            reconciliation.abort();
+        for task in [self.reconciliation.take(), self.listener.take()].into_iter().flatten() {
+            task.abort();
         }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -108,12 +121,21 @@ impl Platform {
     /// `config.listen` and serves in the background of the current tokio runtime.
     pub async fn start(config: PlatformConfig) -> Result<PlatformHandle> {
         std::fs::create_dir_all(&config.data_dir)?;
-        let db = db::Db::open(&config.data_dir.join("platform.db"))?;
+        let (data_dir, database_url, demo_data) =
+            (config.data_dir.clone(), config.database_url.clone(), config.demo_data);
+        // The database is only ever used from the blocking threads (see `store`).
+        let (db, last_order) = tokio::task::spawn_blocking(move || {
+            let db = store::Db::open(database_url.as_deref(), &data_dir.join("platform.db"))?;
+            if demo_data {
+                db.seed_demo_providers()?;
+                applicants::seed_demo(&db, chrono::Utc::now())?;
+            }
+            let last_order = db.last_order_number()?;
+            Ok::<_, PlatformError>((db, last_order))
+        })
+        .await
+        .map_err(|e| PlatformError::Internal(e.to_string()))??;
         let sealer = certdesk_vault::Sealer::load_or_create(&config.data_dir.join("personal-data.key"))?;
-        if config.demo_data {
-            db.seed_demo_providers()?;
-            applicants::seed_demo(&db, chrono::Utc::now())?;
-        }
         // Parsed once here: a broken file stops the start, and requests use the parsed calendar.
         let calendar_text = match &config.calendar {
             Some(path) => std::fs::read_to_string(path)?,
@@ -127,8 +149,10 @@ impl Platform {
         let addr = listener.local_addr()?;
         let payments =
             payments::Gateways::from_config(&config.payments, &config.data_dir, &format!("http://{addr}")).await?;
-        let state = Arc::new(routes::AppState::new(db, sealer, &config, calendar_text, calendar, payments)?);
+        let state =
+            Arc::new(routes::AppState::new(db, last_order, sealer, &config, calendar_text, calendar, payments)?);
         let reconciliation = payments::spawn_reconciliation(Arc::clone(&state));
+        let wake_ups = spawn_listener(Arc::clone(&state));
         let (stop, stopped) = oneshot::channel::<()>();
         let app = routes::router(Arc::clone(&state));
         let task = tokio::spawn(async move {
@@ -140,6 +164,24 @@ impl Platform {
                 .await
         });
         tracing::info!(%addr, "platform listening");
-        Ok(PlatformHandle { addr, state, stop: Some(stop), task: Some(task), reconciliation })
+        Ok(PlatformHandle { addr, state, stop: Some(stop), task: Some(task), reconciliation, listener: wake_ups })
     }
+}
+
+/// On PostgreSQL, listens for the history rows any instance stores and wakes this instance's
+/// event feeds; connects again when the connection drops (and wakes them then too, as a
+/// notification may have been missed meanwhile).
+fn spawn_listener(state: Arc<routes::AppState>) -> Option<tokio::task::JoinHandle<()>> {
+    state.db.postgres()?;
+    Some(tokio::spawn(async move {
+        loop {
+            let Some(pg) = state.db.postgres() else { return };
+            let woken = Arc::clone(&state);
+            if let Err(e) = pg.listen(store::ORDER_EVENTS_CHANNEL, move || woken.changed()).await {
+                tracing::warn!(error = %e, "cannot listen for other instances' changes");
+            }
+            state.changed();
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    }))
 }

@@ -3,8 +3,8 @@
 //! notification or the platform's own query of the gateway moves an order.
 
 use crate::config::PaymentsConfig;
-use crate::payment_store::{KeptNotification, PaymentRow, RefundRequest, Settled};
 use crate::routes::{AppState, blocking};
+use crate::store::{KeptNotification, PaymentRow, RefundRequest, Settled};
 use crate::{PlatformError, Result};
 use certdesk_api::{PaymentMethod, PaymentState, ReconciliationReport};
 use certdesk_gateway::{GatewayConfig, GatewayHandle, RegistrationRequest};
@@ -425,15 +425,36 @@ async fn daily_bills(state: &Arc<AppState>) {
     }
 }
 
+/// The advisory lock of the reconciliation job (any number the platform uses for nothing else).
+const RECONCILIATION_LOCK: i64 = 7_284_002;
+
 /// Reconciles at start and then every `reconcile_every`, until the platform stops.
 pub fn spawn_reconciliation(state: Arc<AppState>) -> Option<tokio::task::JoinHandle<()>> {
     let every = state.payments.as_ref()?.reconcile_every;
     Some(tokio::spawn(async move {
         loop {
+            // Several instances on one PostgreSQL: one of them reconciles at a time.
+            let lock = match state.db.postgres() {
+                None => None,
+                Some(pg) => match pg.try_job_lock(RECONCILIATION_LOCK).await {
+                    Ok(Some(lock)) => Some(lock),
+                    Ok(None) => {
+                        tracing::debug!("another instance is reconciling");
+                        tokio::time::sleep(every).await;
+                        continue;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "reconciliation: cannot take its lock");
+                        tokio::time::sleep(every).await;
+                        continue;
+                    }
+                },
+            };
             if let Err(e) = reconcile(&state).await {
                 tracing::warn!(error = %e, "reconciliation failed");
             }
             daily_bills(&state).await;
+            drop(lock);
             tokio::time::sleep(every).await;
         }
     }))

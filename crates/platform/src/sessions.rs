@@ -1,13 +1,12 @@
 //! Logging in, for staff and applicants alike: argon2 password hashes, opaque random tokens stored
 //! only as SHA-256 hashes, sessions that expire.
 
-use crate::db::Db;
+use crate::store::{Db, params};
 use crate::{PlatformError, Result};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use certdesk_core::SHANGHAI;
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{OptionalExtension, params};
 
 /// How long a login lasts: one working day and a bit.
 const SESSION_HOURS: i64 = 12;
@@ -77,8 +76,8 @@ pub fn open(db: &Db, kind: SessionKind, subject_id: i64, now: DateTime<Utc>) -> 
     getrandom::fill(&mut bytes).map_err(|e| PlatformError::Internal(format!("no randomness: {e}")))?;
     let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     let expires = now + Duration::hours(SESSION_HOURS);
-    db.with(|conn| {
-        conn.execute("DELETE FROM sessions WHERE expires_at < ?1", [now.to_rfc3339()])?;
+    db.write(|conn| {
+        conn.execute("DELETE FROM sessions WHERE expires_at < ?1", params![now.to_rfc3339()])?;
         conn.execute(
             "INSERT INTO sessions (token_hash, kind, subject_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
             params![hash_token(&token), kind.as_str(), subject_id, expires.to_rfc3339()],
@@ -90,14 +89,12 @@ pub fn open(db: &Db, kind: SessionKind, subject_id: i64, now: DateTime<Utc>) -> 
 
 /// The subject of a live session of `kind`.
 pub fn subject(db: &Db, token: &str, kind: SessionKind, now: DateTime<Utc>) -> Result<i64> {
-    let found: Option<(i64, String)> = db.with(|conn| {
-        Ok(conn
-            .query_row(
-                "SELECT subject_id, expires_at FROM sessions WHERE token_hash = ?1 AND kind = ?2",
-                params![hash_token(token), kind.as_str()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?)
+    let found: Option<(i64, String)> = db.read(|conn| {
+        conn.query_opt(
+            "SELECT subject_id, expires_at FROM sessions WHERE token_hash = ?1 AND kind = ?2",
+            params![hash_token(token), kind.as_str()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
     })?;
     let Some((id, expires_at)) = found else {
         return Err(PlatformError::Unauthorized("请先登录".into()));
@@ -110,10 +107,8 @@ pub fn subject(db: &Db, token: &str, kind: SessionKind, now: DateTime<Utc>) -> R
 
 /// Which kind of session `token` is, if it is one.
 pub fn kind_of(db: &Db, token: &str) -> Result<Option<SessionKind>> {
-    let kind: Option<String> = db.with(|conn| {
-        Ok(conn
-            .query_row("SELECT kind FROM sessions WHERE token_hash = ?1", [hash_token(token)], |r| r.get(0))
-            .optional()?)
+    let kind: Option<String> = db.read(|conn| {
+        conn.query_opt("SELECT kind FROM sessions WHERE token_hash = ?1", params![hash_token(token)], |r| r.get(0))
     })?;
     Ok(match kind.as_deref() {
         Some("staff") => Some(SessionKind::Staff),
@@ -123,8 +118,8 @@ pub fn kind_of(db: &Db, token: &str) -> Result<Option<SessionKind>> {
 }
 
 pub fn close(db: &Db, token: &str) -> Result<()> {
-    db.with(|conn| {
-        conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [hash_token(token)])?;
+    db.write(|conn| {
+        conn.execute("DELETE FROM sessions WHERE token_hash = ?1", params![hash_token(token)])?;
         Ok(())
     })
 }

@@ -1,12 +1,11 @@
 //! Staff accounts (审核, 制证, 现场办理, admin): who they are and which process steps their roles allow.
 
-use crate::db::Db;
 use crate::sessions::{self, SessionKind};
+use crate::store::{Db, params};
 use crate::{PlatformError, Result};
 use certdesk_api::{StaffRole, StaffSession};
 use certdesk_core::Actor;
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
 use std::path::Path;
 
 /// A staff account to create (`certdesk-platform staff add`).
@@ -80,11 +79,15 @@ fn roles_text(roles: &[StaffRole]) -> String {
     roles.iter().map(|r| role_name(*r)).collect::<Vec<_>>().join(",")
 }
 
-/// Creates a staff account in the platform database under `data_dir` (the platform may be running).
-pub fn add_staff(data_dir: &Path, staff: &NewStaff) -> Result<i64> {
+/// Creates a staff account in the platform's database: the PostgreSQL one `database_url` names,
+/// or else the SQLite file under `data_dir` (the platform may be running). Callable from anywhere,
+/// an async test included: the database is opened on a thread and runtime of its own.
+pub fn add_staff(data_dir: &Path, database_url: Option<&str>, staff: &NewStaff) -> Result<i64> {
     std::fs::create_dir_all(data_dir)?;
-    let db = Db::open(&data_dir.join("platform.db"))?;
-    add_staff_to(&db, staff)
+    crate::store::outside_runtime(|| {
+        let db = Db::open(database_url, &data_dir.join("platform.db"))?;
+        add_staff_to(&db, staff)
+    })
 }
 
 pub(crate) fn add_staff_to(db: &Db, staff: &NewStaff) -> Result<i64> {
@@ -100,31 +103,28 @@ pub(crate) fn add_staff_to(db: &Db, staff: &NewStaff) -> Result<i64> {
         return Err(PlatformError::BadRequest("至少需要一个角色".into()));
     }
     let hash = sessions::hash_password(&staff.password)?;
-    db.with(|conn| {
-        let inserted = conn.execute(
-            "INSERT INTO staff (username, display_name, password_hash, roles, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    db.write(|conn| {
+        let inserted = conn.query_one(
+            "INSERT INTO staff (username, display_name, password_hash, roles, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             RETURNING id",
             params![username, staff.display_name.trim(), hash, roles_text(&staff.roles), Utc::now().to_rfc3339()],
+            |r| r.get(0),
         );
         match inserted {
-            Ok(_) => Ok(conn.last_insert_rowid()),
-            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
-                Err(PlatformError::Conflict(format!("用户名“{username}”已存在")))
-            }
-            Err(e) => Err(e.into()),
+            Err(e) if e.is_unique_violation() => Err(PlatformError::Conflict(format!("用户名“{username}”已存在"))),
+            other => other,
         }
     })
 }
 
 /// Checks the password and opens a session. Unknown user and wrong password get the same answer.
 pub(crate) fn log_in(db: &Db, username: &str, password: &str, now: DateTime<Utc>) -> Result<StaffSession> {
-    let found: Option<(i64, String, String, String)> = db.with(|conn| {
-        Ok(conn
-            .query_row(
-                "SELECT id, display_name, password_hash, roles FROM staff WHERE username = ?1",
-                [username.trim()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
-            .optional()?)
+    let found: Option<(i64, String, String, String)> = db.read(|conn| {
+        conn.query_opt(
+            "SELECT id, display_name, password_hash, roles FROM staff WHERE username = ?1",
+            params![username.trim()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
     })?;
     let (id, display_name, _, roles) = sessions::verify_password(found, |(_, _, hash, _)| hash, password)?;
     let (token, expires) = sessions::open(db, SessionKind::Staff, id, now)?;
@@ -134,9 +134,10 @@ pub(crate) fn log_in(db: &Db, username: &str, password: &str, now: DateTime<Utc>
 /// The staff member whose session `token` is, if it has not expired.
 pub(crate) fn authenticate(db: &Db, token: &str, now: DateTime<Utc>) -> Result<StaffMember> {
     let id = sessions::subject(db, token, SessionKind::Staff, now)?;
-    let (display_name, roles): (String, String) = db.with(|conn| {
-        Ok(conn
-            .query_row("SELECT display_name, roles FROM staff WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))?)
+    let (display_name, roles): (String, String) = db.read(|conn| {
+        conn.query_one("SELECT display_name, roles FROM staff WHERE id = ?1", params![id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
     })?;
     Ok(StaffMember { id, display_name, roles: parse_roles(&roles)? })
 }

@@ -223,7 +223,7 @@ impl Reviewer {
             password: "correct-horse-battery".into(),
             roles: vec![certdesk_api::StaffRole::Reviewer],
         };
-        certdesk_platform::staff::add_staff(platform_dir, &staff).unwrap();
+        certdesk_platform::staff::add_staff(platform_dir, None, &staff).unwrap();
         let http = reqwest::Client::new();
         let session: serde_json::Value = http
             .post(format!("{}/v1/staff/sessions", platform.url()))

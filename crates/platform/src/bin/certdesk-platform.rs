@@ -51,6 +51,9 @@ enum StaffCommand {
         /// The platform's data folder (default ./platform-data).
         #[arg(long, default_value = "platform-data")]
         data_dir: PathBuf,
+        /// The platform's PostgreSQL database (`database_url` in platform.toml), when it has one.
+        #[arg(long, env = "CERTDESK_DATABASE_URL")]
+        database_url: Option<String>,
     },
 }
 
@@ -60,7 +63,7 @@ async fn main() -> anyhow::Result<()> {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
     match Cli::parse().command {
-        Command::Staff { command: StaffCommand::Add { username, name, roles, data_dir } } => {
+        Command::Staff { command: StaffCommand::Add { username, name, roles, data_dir, database_url } } => {
             let roles = staff::parse_roles(&roles)?;
             let password = match std::env::var("CERTDESK_STAFF_PASSWORD") {
                 Ok(password) => password,
@@ -72,8 +75,9 @@ async fn main() -> anyhow::Result<()> {
                 }
             };
             let staff = staff::NewStaff { username: username.clone(), display_name: name, password, roles };
-            let id = staff::add_staff(&data_dir, &staff)?;
-            println!("staff account {username} created (id {id}) in {}", data_dir.display());
+            let id = staff::add_staff(&data_dir, database_url.as_deref(), &staff)?;
+            let place = database_url.as_deref().map_or_else(|| data_dir.display().to_string(), redact_password);
+            println!("staff account {username} created (id {id}) in {place}");
             Ok(())
         }
         Command::Openapi => {
@@ -99,5 +103,16 @@ async fn main() -> anyhow::Result<()> {
             handle.serve_until_signal().await?;
             Ok(())
         }
+    }
+}
+
+/// `postgres://user:secret@host/db` without its secret, for printing.
+fn redact_password(url: &str) -> String {
+    match url.parse::<reqwest::Url>() {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
     }
 }

@@ -5,10 +5,10 @@ mod payments;
 
 use crate::PlatformConfig;
 use crate::applicants::{self, Applicant};
-use crate::db::{Db, EventRow, Inserted, OrderFilter, SealedApplication};
 use crate::face::{FaceCheck, FaceVerdict, FaceVerifier};
 use crate::sessions::{self, SessionKind};
 use crate::staff::{self, StaffMember};
+use crate::store::{Db, EventRow, Inserted, OrderFilter, SealedApplication};
 use crate::{PlatformError, Result};
 use axum::extract::{FromRequest, FromRequestParts, Path, State};
 use axum::http::HeaderMap;
@@ -63,13 +63,14 @@ pub struct AppState {
 impl AppState {
     pub fn new(
         db: Db,
+        last_order: Option<OrderNumber>,
         sealer: Sealer,
         config: &PlatformConfig,
         calendar_text: String,
         work_calendar: WorkCalendar,
         payments: Option<crate::payments::Gateways>,
     ) -> Result<Self> {
-        let numbers = OrderNumberGenerator::starting_after(db.last_order_number()?.as_ref());
+        let numbers = OrderNumberGenerator::starting_after(last_order.as_ref());
         let version = work_calendar.version().to_owned();
         Ok(AppState {
             db,
@@ -1057,22 +1058,34 @@ impl AppState {
         }
         let fee = fee_for(provider.unit_fee, application.quantity, &application.credit_code, &self.fees)
             .ok_or_else(|| PlatformError::Internal("fee overflow".into()))?;
-        let order_no = self.numbers.next();
-        let order = OrderSummary {
-            submitted_at: order_no.issued_at().to_rfc3339(),
-            order_no,
-            provider_id: provider.id,
-            provider_name: provider.name,
-            organisation_name: application.organisation_name.to_string(),
-            applicant_name: application.applicant_name.to_string(),
-            quantity: application.quantity.get(),
-            fee,
-            status: OrderState::submitted(fee).status,
-        };
-        let sealed = self.seal(form, &application, &order.order_no)?;
         let request_hash = idempotency_key.map(|_| request_fingerprint(&self.sealer, form));
         let idempotency = idempotency_key.zip(request_hash.as_deref());
-        match self.db.insert_order(&order, &application, applicant.organisation_id, &sealed, idempotency)? {
+        // Another instance on the same database may have given the same number in the same
+        // millisecond: the primary key refuses the second, which takes the next number.
+        let mut tries = 0;
+        let (order, inserted) = loop {
+            tries += 1;
+            let order_no = self.numbers.next();
+            let order = OrderSummary {
+                submitted_at: order_no.issued_at().to_rfc3339(),
+                order_no,
+                provider_id: provider.id.clone(),
+                provider_name: provider.name.clone(),
+                organisation_name: application.organisation_name.to_string(),
+                applicant_name: application.applicant_name.to_string(),
+                quantity: application.quantity.get(),
+                fee,
+                status: OrderState::submitted(fee).status,
+            };
+            let sealed = self.seal(form, &application, &order.order_no)?;
+            match self.db.insert_order(&order, &application, applicant.organisation_id, &sealed, idempotency) {
+                Err(e) if e.is_unique_violation() && tries < 5 => {
+                    tracing::debug!(order_no = %order.order_no, "order number taken by another instance");
+                }
+                other => break (order, other?),
+            }
+        };
+        match inserted {
             Inserted::New => {
                 tracing::info!(order_no = %order.order_no, applicant_id = %application.id_number, "order submitted");
                 Ok((true, order))

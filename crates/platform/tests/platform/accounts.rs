@@ -93,16 +93,12 @@ async fn an_organisation_sees_only_its_own_orders_and_staff_see_all() {
         assert_eq!(res.status(), 404, "another organisation's order is not there for me: {path}");
     }
 
-    certdesk_platform::staff::add_staff(
-        p.data_dir(),
-        &certdesk_platform::staff::NewStaff {
-            username: "reviewer".into(),
-            display_name: "审核".into(),
-            password: "correct-horse-battery".into(),
-            roles: vec![certdesk_api::StaffRole::Reviewer],
-        },
-    )
-    .unwrap();
+    p.add_staff(&certdesk_platform::staff::NewStaff {
+        username: "reviewer".into(),
+        display_name: "审核".into(),
+        password: "correct-horse-battery".into(),
+        roles: vec![certdesk_api::StaffRole::Reviewer],
+    });
     let staff_session: Value = reqwest::Client::new()
         .post(p.url("/v1/staff/sessions"))
         .json(&json!({"username": "reviewer", "password": "correct-horse-battery"}))

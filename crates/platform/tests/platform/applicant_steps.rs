@@ -2,7 +2,7 @@
 
 use crate::{TestPlatform, register, spawn_platform, valid_order};
 use certdesk_api::StaffRole;
-use certdesk_platform::staff::{NewStaff, add_staff};
+use certdesk_platform::staff::NewStaff;
 use serde_json::{Value, json};
 
 async fn post(p: &TestPlatform, http: &reqwest::Client, path: &str, body: Value) -> (u16, Value) {
@@ -24,7 +24,7 @@ async fn staff_client(p: &TestPlatform) -> reqwest::Client {
         password: "correct-horse-battery".into(),
         roles: vec![StaffRole::Counter, StaffRole::Producer],
     };
-    add_staff(p.data_dir(), &new).unwrap();
+    p.add_staff(&new);
     let (_, session) = post(
         p,
         &reqwest::Client::new(),

@@ -33,8 +33,10 @@ async fn merchant_credentials_are_read_at_start_and_a_bad_one_stops_it() {
             dir = dir.path().display()
         )
     };
+    let database_url = crate::fresh_database();
     let start = |text: String| {
         let mut config: PlatformConfig = toml::from_str(&text).unwrap();
+        config.database_url = database_url.clone();
         config.listen = "127.0.0.1:0".parse().unwrap();
         config.data_dir = dir.path().join("data");
         certdesk_platform::Platform::start(config)

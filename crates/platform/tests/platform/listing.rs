@@ -113,6 +113,7 @@ async fn a_configured_calendar_file_replaces_the_shipped_one_and_a_broken_one_st
     std::fs::write(&file, "version test-2027\nyear 2027\nholiday 2027-01-01 元旦\n").unwrap();
     let config = certdesk_platform::PlatformConfig {
         calendar: Some(file.clone()),
+        database_url: crate::fresh_database(),
         ..certdesk_platform::PlatformConfig::embedded(dir.path())
     };
     let platform = certdesk_platform::Platform::start(config.clone()).await.unwrap();

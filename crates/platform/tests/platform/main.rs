@@ -1,4 +1,6 @@
-//! The platform over real HTTP on port 0 with a fresh database each.
+//! The platform over real HTTP on port 0 with a fresh database each: a SQLite file, or with
+//! `CERTDESK_TEST_DATABASE=postgres` a database on the PostgreSQL server this test binary starts
+//! (`cargo xtask test` runs the suite both ways).
 
 mod accounts;
 mod applicant_steps;
@@ -9,6 +11,7 @@ mod events;
 mod every_endpoint;
 mod face;
 mod idempotency;
+mod instances;
 mod listing;
 mod openapi;
 mod orders;
@@ -17,6 +20,7 @@ mod payments;
 mod providers;
 mod refunds;
 mod resubmission;
+mod schema;
 mod staff;
 
 use certdesk_platform::{Platform, PlatformConfig, PlatformHandle};
@@ -25,6 +29,17 @@ pub struct TestPlatform {
     pub handle: PlatformHandle,
     pub http: reqwest::Client,
     dir: tempfile::TempDir,
+    database_url: Option<String>,
+}
+
+/// Whether this run keeps the platform's data in PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var("CERTDESK_TEST_DATABASE").is_ok_and(|v| v == "postgres")
+}
+
+/// A fresh database for one platform: `None` (its SQLite file) or a new PostgreSQL database.
+pub fn fresh_database() -> Option<String> {
+    on_postgres().then(|| certdesk_testpg::Server::shared().database())
 }
 
 impl TestPlatform {
@@ -46,6 +61,40 @@ impl TestPlatform {
     pub fn data_dir(&self) -> &std::path::Path {
         self.dir.path()
     }
+
+    pub fn database_url(&self) -> Option<&str> {
+        self.database_url.as_deref()
+    }
+
+    /// Creates a staff account in this platform's database.
+    pub fn add_staff(&self, staff: &certdesk_platform::staff::NewStaff) -> i64 {
+        certdesk_platform::staff::add_staff(self.data_dir(), self.database_url(), staff).unwrap()
+    }
+
+    /// Runs `f` on the platform's database: to set up what has no endpoint, or to look at what is
+    /// stored. SQL in the dialect both backends take (see `store`).
+    pub async fn db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&certdesk_platform::store::Db) -> certdesk_platform::Result<T> + Send + 'static,
+    ) -> T {
+        self.handle.with_db(f).await.unwrap()
+    }
+
+    /// Every file the database keeps its data in, flushed: the SQLite file and its WAL, or the
+    /// PostgreSQL server's cluster after a checkpoint.
+    pub fn database_files(&self) -> Vec<std::path::PathBuf> {
+        match self.database_url() {
+            None => every_file(self.data_dir())
+                .into_iter()
+                .filter(|f| f.to_string_lossy().contains("platform.db"))
+                .collect(),
+            Some(_) => {
+                let server = certdesk_testpg::Server::shared();
+                server.psql("postgres", "CHECKPOINT").unwrap();
+                every_file(server.cluster_dir())
+            }
+        }
+    }
 }
 
 /// A platform on port 0 with a fresh database; `http` is signed in as the demo organisation, whose
@@ -58,15 +107,17 @@ pub async fn spawn_platform() -> TestPlatform {
 pub async fn spawn_platform_with(configure: impl FnOnce(&mut PlatformConfig)) -> TestPlatform {
     let dir = tempfile::tempdir().unwrap();
     let mut config = PlatformConfig::embedded(dir.path());
+    config.database_url = fresh_database();
     configure(&mut config);
+    let database_url = config.database_url.clone();
     let handle = Platform::start(config).await.unwrap();
-    let http = authed(&handle);
-    TestPlatform { handle, http, dir }
+    let http = authed(&handle).await;
+    TestPlatform { handle, http, dir, database_url }
 }
 
 /// An HTTP client that sends the demo organisation's session with every request.
-pub fn authed(handle: &PlatformHandle) -> reqwest::Client {
-    bearer_client(&handle.demo_session().unwrap().token)
+pub async fn authed(handle: &PlatformHandle) -> reqwest::Client {
+    bearer_client(&handle.demo_session().await.unwrap().token)
 }
 
 pub fn bearer_client(token: &str) -> reqwest::Client {
@@ -121,12 +172,24 @@ pub fn fixture_jpeg(name: &str) -> Vec<u8> {
     jpeg
 }
 
+/// A file's bytes, or `None` when it went away after it was listed (the database server's own
+/// temporary files do).
+pub fn read_if_there(path: &std::path::Path) -> Option<Vec<u8>> {
+    match std::fs::read(path) {
+        Ok(bytes) => Some(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => panic!("{}: {e}", path.display()),
+    }
+}
+
 /// Every file under `dir`, in its folders too (the platform's data folder holds the embedded
 /// sandbox gateway's).
 pub fn every_file(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
+    // A folder may go away while it is walked (the database server's temporary ones).
+    let Ok(entries) = std::fs::read_dir(dir) else { return files };
+    for entry in entries.flatten() {
+        let path = entry.path();
         if path.is_dir() { files.extend(every_file(&path)) } else { files.push(path) }
     }
     files

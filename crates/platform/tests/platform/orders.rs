@@ -72,8 +72,9 @@ async fn an_unknown_or_malformed_order_number_is_refused() {
 #[tokio::test]
 async fn orders_survive_a_restart_and_new_numbers_stay_above_old_ones() {
     let dir = tempfile::tempdir().unwrap();
-    let first = Platform::start(PlatformConfig::embedded(dir.path())).await.unwrap();
-    let http = crate::authed(&first);
+    let config = PlatformConfig { database_url: crate::fresh_database(), ..PlatformConfig::embedded(dir.path()) };
+    let first = Platform::start(config.clone()).await.unwrap();
+    let http = crate::authed(&first).await;
     let old: Value = http
         .post(format!("{}/v1/orders", first.url()))
         .json(&valid_order())
@@ -85,7 +86,7 @@ async fn orders_survive_a_restart_and_new_numbers_stay_above_old_ones() {
         .unwrap();
     first.shutdown().await.unwrap();
 
-    let second = Platform::start(PlatformConfig::embedded(dir.path())).await.unwrap();
+    let second = Platform::start(config).await.unwrap();
     let number = old["orderNo"].as_str().unwrap();
     let again = http.get(format!("{}/v1/orders/{number}", second.url())).send().await.unwrap();
     assert_eq!(again.status(), 200);
@@ -124,6 +125,7 @@ async fn a_configured_waiver_makes_the_order_free() {
     let dir = tempfile::tempdir().unwrap();
     let config = PlatformConfig {
         fees: certdesk_core::FeeSchedule { waived_authorities: vec!['1'], ..Default::default() },
+        database_url: crate::fresh_database(),
         ..PlatformConfig::embedded(dir.path())
     };
     let platform = Platform::start(config).await.unwrap();
@@ -133,15 +135,15 @@ async fn a_configured_waiver_makes_the_order_free() {
     let orders_url = format!("{}/v1/orders", platform.url());
     let (_, order) = crate::post_json(&institution_http, &orders_url, &institution).await;
     assert_eq!(order["fee"], 0);
-    let (_, company) = crate::post_json(&crate::authed(&platform), &orders_url, &valid_order()).await;
+    let (_, company) = crate::post_json(&crate::authed(&platform).await, &orders_url, &valid_order()).await;
     assert_eq!(company["fee"], 60000);
 }
 
 #[tokio::test]
 async fn the_detail_shows_the_history_and_the_review_eta_in_working_days() {
-    let dir = tempfile::tempdir().unwrap();
-    let platform = Platform::start(PlatformConfig::embedded(dir.path())).await.unwrap();
-    let http = crate::authed(&platform);
+    let p = crate::spawn_platform().await;
+    let platform = &p.handle;
+    let http = crate::authed(platform).await;
     let order: Value = http
         .post(format!("{}/v1/orders", platform.url()))
         .json(&valid_order())
@@ -165,15 +167,22 @@ async fn the_detail_shows_the_history_and_the_review_eta_in_working_days() {
 
     // Stand in for the review transition (its endpoint comes with staff accounts): the order entered
     // 待审核 on the eve of the 2026 National Day break.
-    let db = rusqlite::Connection::open(dir.path().join("platform.db")).unwrap();
-    let reviewing = r#"{"state":"pendingReview","verification":"verified"}"#;
-    db.execute("UPDATE orders SET status = ?1, status_code = 'pendingReview' WHERE order_no = ?2", [reviewing, number])
-        .unwrap();
-    db.execute(
-        "INSERT INTO order_events (order_no, at, actor, from_status, to_status) VALUES (?1, '2026-09-30T10:00:00+08:00', 'system', '{\"state\":\"pendingVerification\"}', ?2)",
-        [number, reviewing],
-    )
-    .unwrap();
+    let number_ = number.to_owned();
+    p.db(move |db| {
+        db.write(|c| {
+            let reviewing = r#"{"state":"pendingReview","verification":"verified"}"#;
+            c.execute(
+                "UPDATE orders SET status = ?1, status_code = 'pendingReview' WHERE order_no = ?2",
+                certdesk_platform::params![reviewing, number_],
+            )?;
+            c.execute(
+                "INSERT INTO order_events (order_no, at, actor, from_status, to_status)
+                 VALUES (?1, '2026-09-30T10:00:00+08:00', 'system', '{\"state\":\"pendingVerification\"}', ?2)",
+                certdesk_platform::params![number_, reviewing],
+            )
+        })
+    })
+    .await;
     let detail: Value = http.get(&detail_url).send().await.unwrap().json().await.unwrap();
     assert_eq!(detail["history"].as_array().unwrap().len(), 2);
     assert_eq!(detail["history"][1]["actor"], "system");

@@ -90,12 +90,17 @@ async fn the_notify_endpoints_refuse_large_bodies_and_strangers_at_speed_and_kee
     let marker = "stranger-body-marker";
     let forged = format!("out_trade_no={marker}&total_amount=1.00&sign=AAAA");
     assert_eq!(http.post(&url).body(forged.clone()).send().await.unwrap().text().await.unwrap(), "fail");
-    let db = rusqlite::Connection::open(p.data_dir().join("platform.db")).unwrap();
-    let (raw, size, digest): (Option<String>, i64, String) = db
-        .query_row("SELECT raw, body_size, body_sha256 FROM payment_notifications ORDER BY id DESC LIMIT 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    let (raw, size, digest): (Option<String>, i64, String) = p
+        .db(|db| {
+            db.read(|c| {
+                c.query_one(
+                    "SELECT raw, body_size, body_sha256 FROM payment_notifications ORDER BY id DESC LIMIT 1",
+                    certdesk_platform::params![],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+            })
         })
-        .unwrap();
+        .await;
     assert_eq!(raw, None, "an unverified body is not kept");
     assert_eq!(size, forged.len() as i64);
     assert_eq!(digest.len(), 64);
@@ -108,7 +113,13 @@ async fn the_notify_endpoints_refuse_large_bodies_and_strangers_at_speed_and_kee
     }
     let statuses = racing.join_all().await;
     assert!(statuses.contains(&429), "some refused: {statuses:?}");
-    let kept: i64 = db.query_row("SELECT COUNT(*) FROM payment_notifications", [], |r| r.get(0)).unwrap();
+    let kept: i64 = p
+        .db(|db| {
+            db.read(|c| {
+                c.query_one("SELECT COUNT(*) FROM payment_notifications", certdesk_platform::params![], |r| r.get(0))
+            })
+        })
+        .await;
     assert!(kept < 300, "the refused ones are not recorded: {kept}");
 }
 
@@ -171,9 +182,19 @@ async fn the_submit_fingerprint_and_the_masked_id_number_no_longer_give_the_id_n
     form["idNumber"] = secret.into();
     let res = p.http.post(p.url("/v1/orders")).header("Idempotency-Key", "k-1").json(&form).send().await.unwrap();
     assert_eq!(res.status(), 201);
-    let db = rusqlite::Connection::open(p.data_dir().join("platform.db")).unwrap();
-    let stored: String = db.query_row("SELECT request_hash FROM idempotency_keys", [], |r| r.get(0)).unwrap();
-    let masked: String = db.query_row("SELECT id_number_masked FROM orders", [], |r| r.get(0)).unwrap();
+    let (stored, masked): (String, String) = p
+        .db(|db| {
+            db.read(|c| {
+                let stored =
+                    c.query_one("SELECT request_hash FROM idempotency_keys", certdesk_platform::params![], |r| {
+                        r.get(0)
+                    })?;
+                let masked =
+                    c.query_one("SELECT id_number_masked FROM orders", certdesk_platform::params![], |r| r.get(0))?;
+                Ok((stored, masked))
+            })
+        })
+        .await;
     assert!(secret.starts_with(&masked[..3]) && secret.ends_with(&masked[masked.len() - 4..]));
 
     // The attacker has the database and the rest of the form: every candidate that fits the mask,
@@ -210,14 +231,19 @@ async fn contact_details_are_not_in_the_database_in_clear() {
     assert_eq!(status, 201, "{order}");
     let number = order["orderNo"].as_str().unwrap();
 
-    let db = rusqlite::Connection::open(p.data_dir().join("platform.db")).unwrap();
-    let (mobile, email): (String, String) =
-        db.query_row("SELECT mobile, email FROM orders", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    let (mobile, email): (String, String) = p
+        .db(|db| {
+            db.read(|c| {
+                c.query_one("SELECT mobile, email FROM orders", certdesk_platform::params![], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+            })
+        })
+        .await;
     assert_eq!((mobile.as_str(), email.as_str()), ("139****5678", "c***@supplier-example.cn"));
-    drop(db);
-    // Nowhere in the database's files (the WAL included) is any of them in clear.
-    for file in crate::every_file(p.data_dir()).iter().filter(|f| f.to_string_lossy().contains("platform.db")) {
-        let bytes = std::fs::read(file).unwrap();
+    // Nowhere in the database's files (SQLite's WAL, PostgreSQL's cluster) is any of them in clear.
+    for file in &p.database_files() {
+        let Some(bytes) = crate::read_if_there(file) else { continue };
         for secret in ["13912345678", "chen.chen@", "欧阳收件", "13787654321", "文三路九十九号", "330102198001010018"]
         {
             let found = bytes.windows(secret.len()).any(|w| w == secret.as_bytes());

@@ -328,13 +328,15 @@ async fn a_payment_made_while_the_platform_was_down_is_found_by_reconciliation()
     // One attempt only: the notification is lost for good.
     let gateway = gateway(&dir.path().join("gateway"), 1).await;
     let data = dir.path().join("platform");
+    let database_url = crate::fresh_database();
     let config = |reconcile: f64| {
         let mut config = PlatformConfig::embedded(&data);
+        config.database_url = database_url.clone();
         through(&gateway, reconcile)(&mut config);
         config
     };
     let first = Platform::start(config(3600.0)).await.unwrap();
-    let http = authed(&first);
+    let http = authed(&first).await;
     let p = TestPlatformView { url: first.url(), http: http.clone() };
     let number = p.order_awaiting_payment().await;
     let (_, started) =
@@ -346,7 +348,7 @@ async fn a_payment_made_while_the_platform_was_down_is_found_by_reconciliation()
     assert_eq!(at_cashier(&pay_url, "pay").await.status(), 303);
 
     let second = Platform::start(config(0.2)).await.unwrap();
-    let http = authed(&second);
+    let http = authed(&second).await;
     let url = format!("{}/v1/orders/{number}", second.url());
     eventually("reconciliation", || {
         let (http, url) = (http.clone(), url.clone());

@@ -103,8 +103,10 @@ async fn a_crash_around_cancelling_leaves_nothing_half_done_and_the_refund_is_se
     let dir = tempfile::tempdir().unwrap();
     let gateway = gateway(&dir.path().join("gateway"), 3).await;
     let data = dir.path().join("platform");
+    let database_url = crate::fresh_database();
     let config = |fault: Option<Fault>| {
         let mut config = PlatformConfig::embedded(&data);
+        config.database_url = database_url.clone();
         through(&gateway, if fault.is_some() { 3600.0 } else { 0.2 })(&mut config);
         config.fault = fault;
         config
@@ -112,7 +114,7 @@ async fn a_crash_around_cancelling_leaves_nothing_half_done_and_the_refund_is_se
 
     // A failure inside the transaction, after the order's change: none of it stays.
     let first = Platform::start(config(Some(Fault::CancelBeforeRefundRecorded))).await.unwrap();
-    let view = TestPlatformView { url: first.url(), http: authed(&first) };
+    let view = TestPlatformView { url: first.url(), http: authed(&first).await };
     let number = view.order_awaiting_payment().await;
     let (_, started) =
         post_json(&view.http, &format!("{}/v1/orders/{number}/payments", view.url), &json!({"method": "alipay"})).await;
@@ -132,22 +134,30 @@ async fn a_crash_around_cancelling_leaves_nothing_half_done_and_the_refund_is_se
 
     // Stopped after the transaction, before the refund is sent: cancelled, the refund owed.
     let second = Platform::start(config(Some(Fault::CancelBeforeRefundSent))).await.unwrap();
-    let view = TestPlatformView { url: second.url(), http: authed(&second) };
+    let view = TestPlatformView { url: second.url(), http: authed(&second).await };
     let (status, _) = post_json(&view.http, &format!("{}/v1/orders/{number}/cancel", view.url), &json!({})).await;
     assert_eq!(status, 500);
     assert_eq!(order_state(&view.url, &view.http, &number).await, json!({"state": "cancelled", "refundOwed": true}));
     second.shutdown().await.unwrap();
     // The refund owed is on record (the stopped handler never sent it; the platform's own start-up
     // pass of reconciliation may have, racing the request).
-    let db = rusqlite::Connection::open(data.join("platform.db")).unwrap();
-    let owed: i64 =
-        db.query_row("SELECT COUNT(*) FROM refunds WHERE out_trade_no = ?1", [&out_trade_no], |r| r.get(0)).unwrap();
+    let trade = out_trade_no.clone();
+    let owed: i64 = certdesk_platform::store::outside_runtime(|| {
+        let db = certdesk_platform::store::Db::open(database_url.as_deref(), &data.join("platform.db"))?;
+        db.read(|c| {
+            c.query_one(
+                "SELECT COUNT(*) FROM refunds WHERE out_trade_no = ?1",
+                certdesk_platform::params![trade],
+                |r| r.get(0),
+            )
+        })
+    })
+    .unwrap();
     assert_eq!(owed, 1);
-    drop(db);
 
     // Started again: reconciliation sends the refund owed, once.
     let third = Platform::start(config(None)).await.unwrap();
-    let http = authed(&third);
+    let http = authed(&third).await;
     let payments = format!("{}/v1/orders/{number}/payments", third.url());
     eventually("the refund", || {
         let (http, payments) = (http.clone(), payments.clone());
@@ -238,14 +248,21 @@ async fn the_days_bills_are_compared_with_the_platforms_records_and_every_differ
     let c = crate::counter_payment::order_awaiting_payment(&p).await;
     let c_trade = format!("{c}P07");
     let now = chrono::Utc::now().with_timezone(&certdesk_core::SHANGHAI).to_rfc3339();
-    let db = rusqlite::Connection::open(p.data_dir().join("platform.db")).unwrap();
-    db.execute("UPDATE payments SET amount_fen = 50000 WHERE out_trade_no = ?1", [&b_trade]).unwrap();
-    db.execute(
-        "INSERT INTO payments (order_no, out_trade_no, method, amount_fen, state, created_at, paid_at)
-         VALUES (?1, ?2, 'alipay', 60000, 'paid', ?3, ?3)",
-        [&c, &c_trade, &now],
-    )
-    .unwrap();
+    let (b_, c_, c_trade_, now_) = (b_trade.clone(), c.clone(), c_trade.clone(), now.clone());
+    p.db(move |db| {
+        db.write(|conn| {
+            conn.execute(
+                "UPDATE payments SET amount_fen = 50000 WHERE out_trade_no = ?1",
+                certdesk_platform::params![b_],
+            )?;
+            conn.execute(
+                "INSERT INTO payments (order_no, out_trade_no, method, amount_fen, state, created_at, paid_at)
+                 VALUES (?1, ?2, 'alipay', 60000, 'paid', ?3, ?3)",
+                certdesk_platform::params![c_, c_trade_, now_],
+            )
+        })
+    })
+    .await;
 
     let reviewer = staff_client(&p, "bill-reviewer", &[StaffRole::Reviewer]).await;
     let today = &now[..10];

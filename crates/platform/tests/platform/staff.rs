@@ -3,6 +3,7 @@
 use crate::{TestPlatform, spawn_platform, valid_order};
 use certdesk_api::StaffRole;
 use certdesk_platform::staff::{NewStaff, add_staff};
+
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "correct-horse-battery";
@@ -14,7 +15,7 @@ pub fn staff(p: &TestPlatform, username: &str, roles: &[StaffRole]) {
         password: PASSWORD.into(),
         roles: roles.to_vec(),
     };
-    add_staff(p.data_dir(), &new).unwrap();
+    p.add_staff(&new);
 }
 
 pub async fn log_in(p: &TestPlatform, username: &str) -> String {
@@ -35,13 +36,17 @@ async fn order_in_review(p: &TestPlatform, verification: &str) -> String {
     let order: Value =
         p.http.post(p.url("/v1/orders")).json(&valid_order()).send().await.unwrap().json().await.unwrap();
     let number = order["orderNo"].as_str().unwrap().to_owned();
-    let db = rusqlite::Connection::open(p.data_dir().join("platform.db")).unwrap();
     let status = format!(r#"{{"state":"pendingReview","verification":"{verification}"}}"#);
-    db.execute(
-        "UPDATE orders SET status = ?1, status_code = 'pendingReview', paid = 1 WHERE order_no = ?2",
-        [status.as_str(), number.as_str()],
-    )
-    .unwrap();
+    let number_ = number.clone();
+    p.db(move |db| {
+        db.write(|c| {
+            c.execute(
+                "UPDATE orders SET status = ?1, status_code = 'pendingReview', paid = TRUE WHERE order_no = ?2",
+                certdesk_platform::params![status, number_],
+            )
+        })
+    })
+    .await;
     number
 }
 
@@ -181,8 +186,12 @@ async fn an_expired_session_is_refused() {
     let p = spawn_platform().await;
     staff(&p, "reviewer", &[StaffRole::Reviewer]);
     let token = log_in(&p, "reviewer").await;
-    let db = rusqlite::Connection::open(p.data_dir().join("platform.db")).unwrap();
-    db.execute("UPDATE sessions SET expires_at = '2020-01-01T00:00:00+00:00'", []).unwrap();
+    p.db(|db| {
+        db.write(|c| {
+            c.execute("UPDATE sessions SET expires_at = '2020-01-01T00:00:00+00:00'", certdesk_platform::params![])
+        })
+    })
+    .await;
     let res = p.http.get(p.url("/v1/staff/review-queue")).bearer_auth(&token).send().await.unwrap();
     assert_eq!(res.status(), 401);
     assert_eq!(res.json::<Value>().await.unwrap()["message"], "登录已过期，请重新登录");
@@ -191,17 +200,22 @@ async fn an_expired_session_is_refused() {
 #[test]
 fn weak_passwords_bad_usernames_and_duplicates_are_refused() {
     let dir = tempfile::tempdir().unwrap();
+    let database_url = crate::fresh_database();
     let base = NewStaff {
         username: "wang".into(),
         display_name: "王".into(),
         password: PASSWORD.into(),
         roles: vec![StaffRole::Reviewer],
     };
-    add_staff(dir.path(), &base).unwrap();
-    let duplicate = add_staff(dir.path(), &base).unwrap_err();
+    add_staff(dir.path(), database_url.as_deref(), &base).unwrap();
+    let duplicate = add_staff(dir.path(), database_url.as_deref(), &base).unwrap_err();
     assert_eq!(duplicate.to_string(), "用户名“wang”已存在");
-    let weak = add_staff(dir.path(), &NewStaff { username: "li".into(), password: "short".into(), ..base.clone() });
+    let weak = add_staff(
+        dir.path(),
+        database_url.as_deref(),
+        &NewStaff { username: "li".into(), password: "short".into(), ..base.clone() },
+    );
     assert!(weak.unwrap_err().to_string().contains("密码至少10位"));
-    let odd = add_staff(dir.path(), &NewStaff { username: "li si".into(), ..base.clone() });
+    let odd = add_staff(dir.path(), database_url.as_deref(), &NewStaff { username: "li si".into(), ..base.clone() });
     assert!(odd.unwrap_err().to_string().contains("用户名应为"));
 }

@@ -2,12 +2,12 @@
 //! transaction as the payment's own change, so a payment is applied to its order exactly once
 //! however many notifications, queries and retries race for it.
 
-use crate::db::{Db, apply_event};
+use super::orders::apply_event;
+use super::{Conn, Db, params};
 use crate::{Fault, PlatformError, Result};
 use certdesk_api::{FlaggedPayment, OrderSummary, PaymentMethod, PaymentState, RefundRecord, RefundState};
 use certdesk_core::{Actor, Money, OrderEvent, OrderNumber, OrderState, OrderStatus};
 use certdesk_pay::client::RefundOutcome;
-use rusqlite::{OptionalExtension, params};
 
 /// A payment as the gateway code needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,10 +64,10 @@ fn row_method(text: &str) -> Result<PaymentMethod> {
     PaymentMethod::from_code(text).ok_or_else(|| PlatformError::Internal(format!("payment method {text}")))
 }
 
-/// A refund of the whole of `out_trade_no`, requested in `tx` (once: the request number is the
+/// A refund of the whole of `out_trade_no`, requested in `conn` (once: the request number is the
 /// trade's own plus `R`).
 fn request_refund(
-    tx: &rusqlite::Transaction<'_>,
+    conn: &Conn<'_>,
     out_trade_no: &str,
     method: PaymentMethod,
     amount_fen: i64,
@@ -75,9 +75,9 @@ fn request_refund(
     at: &str,
 ) -> Result<RefundRequest> {
     let out_request_no = format!("{out_trade_no}R");
-    tx.execute(
-        "INSERT OR IGNORE INTO refunds (out_trade_no, out_request_no, amount_fen, reason, state, created_at)
-         VALUES (?1, ?2, ?3, ?4, 'requested', ?5)",
+    conn.execute(
+        "INSERT INTO refunds (out_trade_no, out_request_no, amount_fen, reason, state, created_at)
+         VALUES (?1, ?2, ?3, ?4, 'requested', ?5) ON CONFLICT DO NOTHING",
         params![out_trade_no, out_request_no, amount_fen, reason, at],
     )?;
     Ok(RefundRequest { out_trade_no: out_trade_no.to_owned(), out_request_no, method, amount_fen })
@@ -94,15 +94,12 @@ impl Db {
         method: PaymentMethod,
         at: &str,
     ) -> Result<(String, OrderSummary)> {
-        self.with(|conn| {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let found: Option<(String, i64, bool)> = tx
-                .query_row(
-                    "SELECT status, fee_fen, paid FROM orders WHERE order_no = ?1 AND organisation_id = ?2",
-                    params![order_no.as_str(), organisation_id],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )
-                .optional()?;
+        self.write(|conn| {
+            let found: Option<(String, i64, bool)> = conn.query_opt(
+                "SELECT status, fee_fen, paid FROM orders WHERE order_no = ?1 AND organisation_id = ?2",
+                params![order_no.as_str(), organisation_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
             let (status, fee, paid) = found.ok_or_else(|| PlatformError::NotFound("订单不存在".into()))?;
             let status: OrderStatus =
                 serde_json::from_str(&status).map_err(|e| PlatformError::Internal(format!("stored status: {e}")))?;
@@ -113,14 +110,15 @@ impl Db {
                 &OrderEvent::PaymentConfirmed,
             )?;
             let count: i64 =
-                tx.query_row("SELECT COUNT(*) FROM payments WHERE order_no = ?1", [order_no.as_str()], |r| r.get(0))?;
+                conn.query_one("SELECT COUNT(*) FROM payments WHERE order_no = ?1", params![order_no.as_str()], |r| {
+                    r.get(0)
+                })?;
             let out_trade_no = format!("{order_no}P{:02}", count + 1);
-            tx.execute(
+            conn.execute(
                 "INSERT INTO payments (order_no, out_trade_no, method, amount_fen, state, created_at)
                  VALUES (?1, ?2, ?3, ?4, 'pending', ?5)",
                 params![order_no.as_str(), out_trade_no, method.code(), fee, at],
             )?;
-            tx.commit()?;
             Ok(out_trade_no)
         })
         .and_then(|out_trade_no| {
@@ -130,14 +128,12 @@ impl Db {
     }
 
     pub fn payment(&self, out_trade_no: &str) -> Result<Option<PaymentRow>> {
-        self.with(|conn| {
-            let found: Option<(String, String, i64, String, String)> = conn
-                .query_row(
-                    "SELECT order_no, method, amount_fen, state, created_at FROM payments WHERE out_trade_no = ?1",
-                    [out_trade_no],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-                )
-                .optional()?;
+        self.read(|conn| {
+            let found: Option<(String, String, i64, String, String)> = conn.query_opt(
+                "SELECT order_no, method, amount_fen, state, created_at FROM payments WHERE out_trade_no = ?1",
+                params![out_trade_no],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )?;
             found
                 .map(|(order_no, method, amount_fen, state, created_at)| {
                     Ok(PaymentRow {
@@ -155,15 +151,13 @@ impl Db {
     /// The gateway says `out_trade_no` is paid (a verified notification or query): record it and
     /// move the order, once.
     pub fn settle_payment(&self, out_trade_no: &str, gateway_trade_no: &str, at: &str) -> Result<Settled> {
-        let settled = self.with(|conn| {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let (order_no, method, amount_fen, state): (String, String, i64, String) = tx
-                .query_row(
+        let settled = self.write(|conn| {
+            let (order_no, method, amount_fen, state): (String, String, i64, String) = conn
+                .query_opt(
                     "SELECT order_no, method, amount_fen, state FROM payments WHERE out_trade_no = ?1",
-                    [out_trade_no],
+                    params![out_trade_no],
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                )
-                .optional()?
+                )?
                 .ok_or_else(|| PlatformError::NotFound(format!("付款 {out_trade_no} 不存在")))?;
             let method = row_method(&method)?;
             // Ok(order): this call paid it; Err(settled): anything else.
@@ -177,7 +171,7 @@ impl Db {
                     let label = if method == PaymentMethod::Wechat { "微信支付" } else { "支付宝" };
                     let note = format!("{label}付款，交易号 {gateway_trade_no}");
                     match apply_event(
-                        &tx,
+                        conn,
                         &order_no,
                         None,
                         Actor::PaymentGateway,
@@ -186,19 +180,19 @@ impl Db {
                         Some(&note),
                     ) {
                         Ok(_) => {
-                            tx.execute(
+                            conn.execute(
                                 "UPDATE payments SET state = 'paid', gateway_trade_no = ?2, paid_at = ?3 WHERE out_trade_no = ?1",
                                 params![out_trade_no, gateway_trade_no, at],
                             )?;
                             Ok(order_no)
                         }
                         Err(PlatformError::Transition(_)) => {
-                            tx.execute(
+                            conn.execute(
                                 "UPDATE payments SET gateway_trade_no = ?2 WHERE out_trade_no = ?1",
                                 params![out_trade_no, gateway_trade_no],
                             )?;
                             Err(Settled::Surplus(request_refund(
-                                &tx,
+                                conn,
                                 out_trade_no,
                                 method,
                                 amount_fen,
@@ -210,7 +204,6 @@ impl Db {
                     }
                 }
             };
-            tx.commit()?;
             Ok(settled)
         })?;
         match settled {
@@ -223,23 +216,23 @@ impl Db {
 
     /// The gateway closed (or never had) the trade: a pending payment becomes closed.
     pub fn close_payment(&self, out_trade_no: &str) -> Result<bool> {
-        self.with(|conn| {
+        self.write(|conn| {
             Ok(conn.execute(
                 "UPDATE payments SET state = 'closed' WHERE out_trade_no = ?1 AND state = 'pending'",
-                [out_trade_no],
+                params![out_trade_no],
             )? == 1)
         })
     }
 
     /// Payments opened at a gateway and not settled: what reconciliation asks about.
     pub fn pending_payments(&self) -> Result<Vec<(String, PaymentRow)>> {
-        self.with(|conn| {
-            let mut stmt = conn.prepare(
+        self.read(|conn| {
+            let rows = conn.query_map(
                 "SELECT out_trade_no, order_no, method, amount_fen, state, created_at FROM payments
                  WHERE state = 'pending' ORDER BY id",
+                params![],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
             )?;
-            let rows =
-                stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?;
             let mut found = Vec::new();
             for row in rows {
                 let (out_trade_no, order_no, method, amount_fen, state, created_at): (
@@ -249,7 +242,7 @@ impl Db {
                     i64,
                     String,
                     String,
-                ) = row?;
+                ) = row;
                 found.push((
                     out_trade_no,
                     PaymentRow {
@@ -269,7 +262,7 @@ impl Db {
     /// amount: the payment is flagged for staff (never paid, never left pending). `false` when it
     /// was already settled one way or another.
     pub fn flag_amount_mismatch(&self, out_trade_no: &str, notified_fen: i64, gateway_trade_no: &str) -> Result<bool> {
-        self.with(|conn| {
+        self.write(|conn| {
             Ok(conn.execute(
                 "UPDATE payments SET state = 'amountMismatch', notified_amount_fen = ?2, gateway_trade_no = ?3
                  WHERE out_trade_no = ?1 AND state IN ('pending', 'closed', 'failed')",
@@ -280,26 +273,27 @@ impl Db {
 
     /// The payments staff must see to, oldest first.
     pub fn flagged_payments(&self) -> Result<Vec<FlaggedPayment>> {
-        self.with(|conn| {
-            let mut stmt = conn.prepare(
+        self.read(|conn| {
+            let rows = conn.query_map(
                 "SELECT order_no, out_trade_no, method, amount_fen, notified_amount_fen, state, gateway_trade_no,
                     created_at FROM payments WHERE state = 'amountMismatch' ORDER BY id",
+                params![],
+                |r| {
+                    Ok((
+                        r.get::<String>(0)?,
+                        r.get::<String>(1)?,
+                        r.get::<String>(2)?,
+                        r.get::<i64>(3)?,
+                        r.get::<Option<i64>>(4)?,
+                        r.get::<String>(5)?,
+                        r.get::<Option<String>>(6)?,
+                        r.get::<String>(7)?,
+                    ))
+                },
             )?;
-            let rows = stmt.query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, Option<i64>>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, Option<String>>(6)?,
-                    r.get::<_, String>(7)?,
-                ))
-            })?;
             let mut found = Vec::new();
             for row in rows {
-                let (order_no, out_trade_no, method, amount, notified, state, gateway_trade_no, created_at) = row?;
+                let (order_no, out_trade_no, method, amount, notified, state, gateway_trade_no, created_at) = row;
                 found.push(FlaggedPayment {
                     order_no: OrderNumber::parse(&order_no)?,
                     out_trade_no,
@@ -326,28 +320,25 @@ impl Db {
         at: &str,
         fault: Option<Fault>,
     ) -> Result<Option<RefundRequest>> {
-        self.with(|conn| {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        self.write(|conn| {
             let after =
-                apply_event(&tx, order_no, Some(organisation_id), Actor::Applicant, &OrderEvent::Cancelled, at, None)?;
+                apply_event(conn, order_no, Some(organisation_id), Actor::Applicant, &OrderEvent::Cancelled, at, None)?;
             if fault == Some(Fault::CancelBeforeRefundRecorded) {
                 return Err(PlatformError::Internal("injected fault: before the refund was recorded".into()));
             }
             let mut refund = None;
             if let OrderStatus::Cancelled { refund_owed: true } = after.status {
-                let paid: (String, String, i64) = tx
-                    .query_row(
+                let paid: (String, String, i64) = conn
+                    .query_opt(
                         "SELECT out_trade_no, method, amount_fen FROM payments WHERE order_no = ?1 AND state = 'paid'",
-                        [order_no.as_str()],
+                        params![order_no.as_str()],
                         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                    )
-                    .optional()?
+                    )?
                     .ok_or_else(|| PlatformError::Internal(format!("{order_no} is paid with no paid payment")))?;
                 let method = row_method(&paid.1)?;
-                let owed = request_refund(&tx, &paid.0, method, paid.2, "订单已撤销，退回付款", at)?;
+                let owed = request_refund(conn, &paid.0, method, paid.2, "订单已撤销，退回付款", at)?;
                 refund = matches!(method, PaymentMethod::Alipay | PaymentMethod::Wechat).then_some(owed);
             }
-            tx.commit()?;
             Ok(refund)
         })
     }
@@ -363,16 +354,17 @@ impl Db {
     }
 
     fn refunds_in(&self, state: &str) -> Result<Vec<RefundRequest>> {
-        self.with(|conn| {
-            let mut stmt = conn.prepare(
+        self.read(|conn| {
+            let rows = conn.query_map(
                 "SELECT r.out_trade_no, r.out_request_no, p.method, r.amount_fen FROM refunds r
                  JOIN payments p ON p.out_trade_no = r.out_trade_no
                  WHERE r.state = ?1 AND p.method IN ('alipay', 'wechat') ORDER BY r.id",
+                params![state],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get::<String>(2)?, r.get(3)?)),
             )?;
-            let rows = stmt.query_map([state], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, String>(2)?, r.get(3)?)))?;
             let mut found = Vec::new();
             for row in rows {
-                let (out_trade_no, out_request_no, method, amount_fen) = row?;
+                let (out_trade_no, out_request_no, method, amount_fen) = row;
                 found.push(RefundRequest { out_trade_no, out_request_no, method: row_method(&method)?, amount_fen });
             }
             Ok(found)
@@ -381,15 +373,13 @@ impl Db {
 
     /// A refund by its request number, as sent.
     pub fn refund_request(&self, out_request_no: &str) -> Result<Option<RefundRequest>> {
-        self.with(|conn| {
-            let found: Option<(String, String, String, i64)> = conn
-                .query_row(
-                    "SELECT r.out_trade_no, r.out_request_no, p.method, r.amount_fen FROM refunds r
+        self.read(|conn| {
+            let found: Option<(String, String, String, i64)> = conn.query_opt(
+                "SELECT r.out_trade_no, r.out_request_no, p.method, r.amount_fen FROM refunds r
                      JOIN payments p ON p.out_trade_no = r.out_trade_no WHERE r.out_request_no = ?1",
-                    [out_request_no],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                )
-                .optional()?;
+                params![out_request_no],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )?;
             found
                 .map(|(out_trade_no, out_request_no, method, amount_fen)| {
                     Ok(RefundRequest { out_trade_no, out_request_no, method: row_method(&method)?, amount_fen })
@@ -402,47 +392,45 @@ impl Db {
     /// confirmed, and one that failed is not made processing again by a late answer. Confirmed,
     /// its payment is refunded in the same transaction.
     pub fn record_refund_outcome(&self, refund: &RefundRequest, outcome: &RefundOutcome, at: &str) -> Result<()> {
-        self.with(|conn| {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        self.write(|conn| {
             let no = &refund.out_request_no;
             match outcome {
                 RefundOutcome::Processing => {
-                    tx.execute(
+                    conn.execute(
                         "UPDATE refunds SET state = 'processing', last_error = NULL
                          WHERE out_request_no = ?1 AND state = 'requested'",
-                        [no],
+                        params![no],
                     )?;
                 }
                 RefundOutcome::Succeeded => {
-                    let changed = tx.execute(
+                    let changed = conn.execute(
                         "UPDATE refunds SET state = 'succeeded', done_at = ?2, last_error = NULL
                          WHERE out_request_no = ?1 AND state <> 'succeeded'",
                         params![no, at],
                     )?;
                     if changed == 1 {
-                        tx.execute(
+                        conn.execute(
                             "UPDATE payments SET state = 'refunded' WHERE out_trade_no = ?1",
-                            [&refund.out_trade_no],
+                            params![&refund.out_trade_no],
                         )?;
                     }
                 }
                 RefundOutcome::Failed(why) | RefundOutcome::Abnormal(why) => {
                     let state = if matches!(outcome, RefundOutcome::Failed(_)) { "failed" } else { "abnormal" };
-                    tx.execute(
+                    conn.execute(
                         "UPDATE refunds SET state = ?2, last_error = ?3
                          WHERE out_request_no = ?1 AND state IN ('requested', 'processing')",
                         params![no, state, why],
                     )?;
                 }
             }
-            tx.commit()?;
             Ok(())
         })
     }
 
     /// Sending failed (no answer): the refund stays owed, with why, and is sent again.
     pub fn refund_not_sent(&self, refund: &RefundRequest, error: &str) -> Result<()> {
-        self.with(|conn| {
+        self.write(|conn| {
             conn.execute(
                 "UPDATE refunds SET last_error = ?2 WHERE out_request_no = ?1",
                 params![refund.out_request_no, error],
@@ -454,11 +442,11 @@ impl Db {
     /// The gateway has no record of a refund it was sent: owed again, to be sent under the same
     /// number.
     pub fn refund_unknown_to_gateway(&self, refund: &RefundRequest) -> Result<()> {
-        self.with(|conn| {
+        self.write(|conn| {
             conn.execute(
                 "UPDATE refunds SET state = 'requested', last_error = '支付网关没有这笔退款，将重新发送'
                  WHERE out_request_no = ?1 AND state = 'processing'",
-                [&refund.out_request_no],
+                params![&refund.out_request_no],
             )?;
             Ok(())
         })
@@ -467,23 +455,24 @@ impl Db {
     /// Every refund not yet made (owed at the counter, at a gateway, or refused there), oldest
     /// first: the staff list of refunds owed.
     pub fn refunds_owed(&self) -> Result<Vec<RefundRecord>> {
-        self.with(|conn| {
-            let mut stmt = conn.prepare(
+        self.read(|conn| {
+            let rows = conn.query_map(
                 "SELECT p.order_no, r.out_trade_no, p.method, r.out_request_no, r.amount_fen, r.state, r.reason,
                     r.last_error, r.receipt_no, r.created_at, r.done_at
                  FROM refunds r JOIN payments p ON p.out_trade_no = r.out_trade_no
                  WHERE r.state <> 'succeeded' ORDER BY r.id",
+                params![],
+                |r| {
+                    Ok((
+                        (r.get::<String>(0)?, r.get::<String>(1)?, r.get::<String>(2)?, r.get::<String>(3)?),
+                        (r.get::<i64>(4)?, r.get::<String>(5)?, r.get::<String>(6)?),
+                        (r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?),
+                    ))
+                },
             )?;
-            let rows = stmt.query_map([], |r| {
-                Ok((
-                    (r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?),
-                    (r.get::<_, i64>(4)?, r.get::<_, String>(5)?, r.get::<_, String>(6)?),
-                    (r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?),
-                ))
-            })?;
             let mut found = Vec::new();
             for row in rows {
-                let ((order_no, out_trade_no, method, out_request_no), (amount, state, reason), rest) = row?;
+                let ((order_no, out_trade_no, method, out_request_no), (amount, state, reason), rest) = row;
                 let (last_error, receipt_no, created_at, done_at) = rest;
                 let method = row_method(&method)?;
                 found.push(RefundRecord {
@@ -516,32 +505,28 @@ impl Db {
         staff_id: i64,
         at: &str,
     ) -> Result<()> {
-        self.with(|conn| {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let owed: Option<(String, String)> = tx
-                .query_row(
-                    "SELECT r.out_request_no, r.out_trade_no FROM refunds r
+        self.write(|conn| {
+            let owed: Option<(String, String)> = conn.query_opt(
+                "SELECT r.out_request_no, r.out_trade_no FROM refunds r
                      JOIN payments p ON p.out_trade_no = r.out_trade_no
                      WHERE p.order_no = ?1 AND p.method LIKE 'counter%' AND r.state = 'requested'",
-                    [order_no.as_str()],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
+                params![order_no.as_str()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
             let (out_request_no, out_trade_no) =
                 owed.ok_or_else(|| PlatformError::Conflict("该订单没有待退还的窗口收款".into()))?;
-            tx.execute(
+            conn.execute(
                 "UPDATE refunds SET state = 'succeeded', done_at = ?2, receipt_no = ?3, refunded_by_staff = ?4
                  WHERE out_request_no = ?1",
                 params![out_request_no, at, receipt_no, staff_id],
             )?;
-            tx.execute("UPDATE payments SET state = 'refunded' WHERE out_trade_no = ?1", [out_trade_no])?;
+            conn.execute("UPDATE payments SET state = 'refunded' WHERE out_trade_no = ?1", params![out_trade_no])?;
             let note = format!("窗口退款，凭证号 {receipt_no}");
-            tx.execute(
+            conn.execute(
                 "INSERT INTO order_events (order_no, at, actor, from_status, to_status, reason)
                  SELECT order_no, ?2, 'counter', status, status, ?3 FROM orders WHERE order_no = ?1",
                 params![order_no.as_str(), at, note],
             )?;
-            tx.commit()?;
             Ok(())
         })
     }
@@ -551,24 +536,26 @@ impl Db {
     /// confirmed then, as a bill would list them.
     pub fn day_records(&self, method: PaymentMethod, day: &str) -> Result<Vec<certdesk_pay::bill::BillLine>> {
         use certdesk_pay::bill::{BillKind, BillLine};
-        self.with(|conn| {
+        self.read(|conn| {
             let mut found = Vec::new();
-            let mut payments = conn.prepare(
+            for row in conn.query_map(
                 "SELECT out_trade_no, amount_fen FROM payments WHERE method = ?1 AND (
                     (state IN ('paid', 'refunded') AND substr(paid_at, 1, 10) = ?2)
                     OR (state = 'amountMismatch' AND substr(created_at, 1, 10) = ?2))",
-            )?;
-            for row in payments.query_map(params![method.code(), day], |r| Ok((r.get(0)?, r.get(1)?)))? {
-                let (out_trade_no, fen) = row?;
+                params![method.code(), day],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )? {
+                let (out_trade_no, fen) = row;
                 found.push(BillLine { kind: BillKind::Payment, out_trade_no, out_request_no: None, fen });
             }
-            let mut refunds = conn.prepare(
+            for row in conn.query_map(
                 "SELECT r.out_trade_no, r.out_request_no, r.amount_fen FROM refunds r
                  JOIN payments p ON p.out_trade_no = r.out_trade_no
                  WHERE p.method = ?1 AND r.state = 'succeeded' AND substr(r.done_at, 1, 10) = ?2",
-            )?;
-            for row in refunds.query_map(params![method.code(), day], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))? {
-                let (out_trade_no, out_request_no, fen) = row?;
+                params![method.code(), day],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )? {
+                let (out_trade_no, out_request_no, fen) = row;
                 found.push(BillLine {
                     kind: BillKind::Refund,
                     out_trade_no,
@@ -584,7 +571,7 @@ impl Db {
     /// held, and only its size and SHA-256 when it did not (a stranger's body fills no disk).
     pub fn record_notification(&self, notification: &KeptNotification<'_>, at: &str) -> Result<()> {
         let n = notification;
-        self.with(|conn| {
+        self.write(|conn| {
             conn.execute(
                 "INSERT INTO payment_notifications
                     (provider, out_trade_no, received_at, verified, raw, body_size, body_sha256, outcome)
@@ -606,8 +593,12 @@ impl Db {
 
     /// Forgets the digests of unverified notifications received before `before`.
     pub fn prune_unverified_notifications(&self, before: &str) -> Result<usize> {
-        self.with(|conn| {
-            Ok(conn.execute("DELETE FROM payment_notifications WHERE verified = 0 AND received_at < ?1", [before])?)
+        self.write(|conn| {
+            let pruned = conn.execute(
+                "DELETE FROM payment_notifications WHERE verified = FALSE AND received_at < ?1",
+                params![before],
+            )?;
+            Ok(pruned as usize)
         })
     }
 }
