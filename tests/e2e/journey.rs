@@ -31,7 +31,7 @@ impl Staff {
             password: "correct-horse-battery".into(),
             roles: vec![StaffRole::Reviewer, StaffRole::Producer, StaffRole::Counter],
         };
-        certdesk_platform::staff::add_staff(data_dir, &new)?;
+        certdesk_platform::staff::add_staff(data_dir, None, &new)?;
         let http = reqwest::Client::new();
         let session: Value = http
             .post(format!("{}/v1/staff/sessions", platform.url()))

@@ -1,7 +1,8 @@
 //! `cargo xtask`: the developer tasks. Each installs what it needs first and says what it is doing.
 //!
 //! - `cargo xtask run`: build the UI and the app, open CertDesk on the embedded platform (demo data).
-//! - `cargo xtask test`: every test: the workspace's cargo tests, the UI's Vitest tests, and the
+//! - `cargo xtask test`: every test: the workspace's cargo tests (the platform's suite a second time
+//!   on PostgreSQL), the UI's Vitest tests, and the
 //!   WebDriver end-to-end tests against the real app under Xvfb.
 //! - `cargo xtask bindings`: regenerate `ui/src/api/bindings.ts` from the Rust commands and
 //!   `docs/openapi.json` from the platform's routes.

@@ -75,14 +75,25 @@ fn create(db: &Db, name: &str, code: &str, username: &str, hash: &str, now: Date
     })
 }
 
-pub(crate) fn log_in(db: &Db, username: &str, password: &str, now: DateTime<Utc>) -> Result<ApplicantSession> {
-    let found: Option<(i64, String)> = db.read(|conn| {
-        conn.query_opt("SELECT id, password_hash FROM applicants WHERE username = ?1", params![username.trim()], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-    })?;
-    let (id, _) = sessions::verify_password(found, |(_, hash)| hash, password)?;
-    session_for(db, id, now)
+pub(crate) fn log_in(
+    db: &Db,
+    username: &str,
+    password: &str,
+    client: std::net::IpAddr,
+    now: DateTime<Utc>,
+) -> Result<ApplicantSession> {
+    let attempt = sessions::Attempt { kind: SessionKind::Applicant, username, client };
+    sessions::throttled(db, &attempt, now, || {
+        let found: Option<(i64, String)> = db.read(|conn| {
+            conn.query_opt(
+                "SELECT id, password_hash FROM applicants WHERE username = ?1",
+                params![username.trim()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+        })?;
+        let (id, _) = sessions::verify_password(found, |(_, hash)| hash, password)?;
+        session_for(db, id, now)
+    })
 }
 
 fn session_for(db: &Db, id: i64, now: DateTime<Utc>) -> Result<ApplicantSession> {

@@ -17,6 +17,13 @@ pub struct PlatformConfig {
     pub database_url: Option<String>,
     /// Seed the clearly-labelled demo CA providers when the database has none.
     pub demo_data: bool,
+    /// Serve demo data, the sandbox face verifier or the sandbox payment gateway on an address
+    /// other than loopback on purpose (a public demonstration). Without it such a start is refused:
+    /// anyone reaching the platform could pass 人脸认证 or "pay" for nothing.
+    pub public_demo: bool,
+    /// The reverse proxies in front of the platform: only a request from one of these may name
+    /// the client's address in `X-Forwarded-For` (the last address there, the proxy's own addition).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The most certificates one application may ask for (申领数量).
     pub max_quantity: u32,
     /// Where applicants mail paper documents (邮寄纸质资料) when face verification is not possible.
@@ -134,6 +141,8 @@ impl Default for PlatformConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("platform-data"),
             database_url: None,
+            public_demo: false,
+            trusted_proxies: Vec::new(),
             demo_data: true,
             max_quantity: certdesk_core::DEFAULT_MAX_QUANTITY,
             // The address the guide gives; a deployment configures its own.
@@ -158,5 +167,31 @@ impl PlatformConfig {
             payments: PaymentsConfig { sandbox_gateway: Some("embedded".into()), ..PaymentsConfig::default() },
             ..PlatformConfig::default()
         }
+    }
+
+    /// Refuses what only a demonstration may run beyond loopback, unless `public_demo` says so.
+    pub(crate) fn check_exposure(&self) -> crate::Result<()> {
+        if self.listen.ip().is_loopback() || self.public_demo {
+            return Ok(());
+        }
+        let mut demo = Vec::new();
+        if self.demo_data {
+            demo.push("演示数据（demo_data = true）");
+        }
+        if matches!(self.face, FaceProviderConfig::Sandbox { .. }) {
+            demo.push("沙箱人脸认证（[face] provider = \"sandbox\"）");
+        }
+        if self.payments.sandbox_gateway.is_some() {
+            demo.push("沙箱支付网关（[payments] sandbox_gateway）");
+        }
+        if demo.is_empty() {
+            return Ok(());
+        }
+        Err(crate::PlatformError::Config(format!(
+            "平台监听 {} 而非本机地址，却启用了{}：任何能访问平台的人都可借此通过认证或免费“付款”。\
+             请改用正式配置，或确属公开演示时设置 public_demo = true",
+            self.listen,
+            demo.join("、")
+        )))
     }
 }

@@ -5,14 +5,17 @@
 //! `certdesk-platform serve`. State lives in SQLite; the HTTP contract is `certdesk-api`.
 
 mod applicants;
+mod client_address;
 mod config;
 pub mod cover_sheet;
 mod error;
 pub mod face;
+mod gateways;
 mod payments;
 mod routes;
 mod sessions;
 pub mod staff;
+mod state;
 /// The storage boundary; public for the tests, which look at what is stored.
 #[doc(hidden)]
 pub mod store;
@@ -41,7 +44,7 @@ use tokio::sync::oneshot;
 /// and waits for requests in flight to finish.
 pub struct PlatformHandle {
     addr: SocketAddr,
-    state: Arc<routes::AppState>,
+    state: Arc<state::AppState>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     /// The reconciliation of pending payments, stopped with the server.
@@ -63,7 +66,7 @@ impl PlatformHandle {
     /// A session of the demo organisation (晨安入驻供应商（演示）), for the app embedding this platform
     /// with demo data: it is signed in without a password, which exists nowhere.
     pub async fn demo_session(&self) -> Result<certdesk_api::ApplicantSession> {
-        routes::blocking(&self.state, |s| s.demo_session()).await
+        state::blocking(&self.state, |s| s.demo_session()).await
     }
 
     /// The sandbox payment gateway's address (`http://127.0.0.1:PORT`) when payments go through
@@ -79,7 +82,7 @@ impl PlatformHandle {
         &self,
         f: impl FnOnce(&store::Db) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        routes::blocking(&self.state, move |s| f(&s.db)).await
+        state::blocking(&self.state, move |s| f(&s.db)).await
     }
 
     pub async fn shutdown(mut self) -> Result<()> {
@@ -120,6 +123,7 @@ impl Platform {
     /// Opens (or creates) the database under `config.data_dir`, seeds demo data when asked, binds
     /// `config.listen` and serves in the background of the current tokio runtime.
     pub async fn start(config: PlatformConfig) -> Result<PlatformHandle> {
+        config.check_exposure()?;
         std::fs::create_dir_all(&config.data_dir)?;
         let (data_dir, database_url, demo_data) =
             (config.data_dir.clone(), config.database_url.clone(), config.demo_data);
@@ -148,9 +152,8 @@ impl Platform {
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         let payments =
-            payments::Gateways::from_config(&config.payments, &config.data_dir, &format!("http://{addr}")).await?;
-        let state =
-            Arc::new(routes::AppState::new(db, last_order, sealer, &config, calendar_text, calendar, payments)?);
+            gateways::Gateways::from_config(&config.payments, &config.data_dir, &format!("http://{addr}")).await?;
+        let state = Arc::new(state::AppState::new(db, last_order, sealer, &config, calendar_text, calendar, payments)?);
         let reconciliation = payments::spawn_reconciliation(Arc::clone(&state));
         let wake_ups = spawn_listener(Arc::clone(&state));
         let (stop, stopped) = oneshot::channel::<()>();
@@ -171,7 +174,7 @@ impl Platform {
 /// On PostgreSQL, listens for the history rows any instance stores and wakes this instance's
 /// event feeds; connects again when the connection drops (and wakes them then too, as a
 /// notification may have been missed meanwhile).
-fn spawn_listener(state: Arc<routes::AppState>) -> Option<tokio::task::JoinHandle<()>> {
+fn spawn_listener(state: Arc<state::AppState>) -> Option<tokio::task::JoinHandle<()>> {
     state.db.postgres()?;
     Some(tokio::spawn(async move {
         loop {

@@ -70,6 +70,37 @@ fn hash_token(token: &str) -> String {
     crate::sha256_hex(token.as_bytes())
 }
 
+/// Who is trying to log in, for the throttle.
+pub struct Attempt<'a> {
+    pub kind: SessionKind,
+    pub username: &'a str,
+    pub client: std::net::IpAddr,
+}
+
+/// Runs `check` (the password check and the session it opens) as one throttled attempt: refused
+/// when the account or the client failed too often lately; a wrong password counts, a right one
+/// clears the account's failures, anything else does not count.
+pub fn throttled<T>(
+    db: &Db,
+    attempt: &Attempt<'_>,
+    now: DateTime<Utc>,
+    check: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    let account = format!("{}:{}", attempt.kind.as_str(), attempt.username.trim());
+    let id = db.reserve_login_attempt(&account, &attempt.client.to_string(), now)?;
+    match check() {
+        Ok(value) => {
+            db.forget_login_failures(&account)?;
+            Ok(value)
+        }
+        Err(refused @ PlatformError::Unauthorized(_)) => Err(refused),
+        Err(other) => {
+            db.release_login_attempt(id)?;
+            Err(other)
+        }
+    }
+}
+
 /// Opens a session for `subject_id`; returns the token and when it expires (RFC 3339, Shanghai).
 pub fn open(db: &Db, kind: SessionKind, subject_id: i64, now: DateTime<Utc>) -> Result<(String, String)> {
     let mut bytes = [0u8; 32];

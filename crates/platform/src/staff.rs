@@ -118,17 +118,26 @@ pub(crate) fn add_staff_to(db: &Db, staff: &NewStaff) -> Result<i64> {
 }
 
 /// Checks the password and opens a session. Unknown user and wrong password get the same answer.
-pub(crate) fn log_in(db: &Db, username: &str, password: &str, now: DateTime<Utc>) -> Result<StaffSession> {
-    let found: Option<(i64, String, String, String)> = db.read(|conn| {
-        conn.query_opt(
-            "SELECT id, display_name, password_hash, roles FROM staff WHERE username = ?1",
-            params![username.trim()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-    })?;
-    let (id, display_name, _, roles) = sessions::verify_password(found, |(_, _, hash, _)| hash, password)?;
-    let (token, expires) = sessions::open(db, SessionKind::Staff, id, now)?;
-    Ok(StaffSession { token, expires_at: expires, display_name, roles: parse_roles(&roles)? })
+pub(crate) fn log_in(
+    db: &Db,
+    username: &str,
+    password: &str,
+    client: std::net::IpAddr,
+    now: DateTime<Utc>,
+) -> Result<StaffSession> {
+    let attempt = sessions::Attempt { kind: SessionKind::Staff, username, client };
+    sessions::throttled(db, &attempt, now, || {
+        let found: Option<(i64, String, String, String)> = db.read(|conn| {
+            conn.query_opt(
+                "SELECT id, display_name, password_hash, roles FROM staff WHERE username = ?1",
+                params![username.trim()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+        })?;
+        let (id, display_name, _, roles) = sessions::verify_password(found, |(_, _, hash, _)| hash, password)?;
+        let (token, expires) = sessions::open(db, SessionKind::Staff, id, now)?;
+        Ok(StaffSession { token, expires_at: expires, display_name, roles: parse_roles(&roles)? })
+    })
 }
 
 /// The staff member whose session `token` is, if it has not expired.

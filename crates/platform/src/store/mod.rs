@@ -11,6 +11,7 @@
 //! PostgreSQL), `RETURNING id`, `ON CONFLICT DO NOTHING`, `TRUE`/`FALSE`, text timestamps in RFC
 //! 3339 at +08:00 (which compare as they sort), integers as 64-bit.
 
+mod login_attempts;
 mod orders;
 mod payments;
 mod postgres;

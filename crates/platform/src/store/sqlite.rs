@@ -297,4 +297,15 @@ const MIGRATIONS: &[M<'static>] = &[
         mailing = NULL;
     DELETE FROM idempotency_keys;",
     ),
+    // Log-in attempts, counted per account and per client address across every instance.
+    M::up(
+        "CREATE TABLE login_attempts (
+        id INTEGER PRIMARY KEY,
+        account TEXT NOT NULL,
+        client TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX login_attempts_by_account ON login_attempts(account, at);
+    CREATE INDEX login_attempts_by_client ON login_attempts(client, at);",
+    ),
 ];

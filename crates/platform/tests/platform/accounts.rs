@@ -128,14 +128,118 @@ async fn guessing_passwords_at_speed_is_answered_429_in_the_platform_shape() {
         let body: Value = res.json().await.unwrap();
         if status == 429 {
             assert_eq!(body["code"], "tooManyRequests");
-            assert!(body["message"].as_str().unwrap().starts_with("尝试过于频繁"), "{body}");
+            let message = body["message"].as_str().unwrap();
+            assert!(message.starts_with("该账号密码错误次数过多") || message.starts_with("尝试过于频繁"), "{body}");
         }
         statuses.push(status);
     }
-    // The burst is 10: those are judged (wrong password), the rest refused before any hashing.
-    assert_eq!(statuses[..10], [401; 10], "{statuses:?}");
-    assert_eq!(statuses[10..], [429, 429], "{statuses:?}");
+    // Five wrong passwords lock the account for a while (counted in the database); past the burst
+    // of 10 the client is refused before anything is read.
+    assert_eq!(statuses[..5], [401; 5], "{statuses:?}");
+    assert_eq!(statuses[5..], [429; 7], "{statuses:?}");
     // Logging out is not limited, and other endpoints are not affected.
     let res = p.http.get(p.url("/v1/orders")).send().await.unwrap();
     assert_eq!(res.status(), 200);
+}
+
+/// Logs in as `username` with `password`, through a proxy that says the client is `client`.
+async fn log_in_from(p: &TestPlatform, client: &str, username: &str, password: &str) -> (u16, Value) {
+    let res = reqwest::Client::new()
+        .post(p.url("/v1/sessions"))
+        .header("x-forwarded-for", format!("198.51.100.200, {client}"))
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
+/// Failures `client` made lately, as the throttle counts them (stored directly: twenty real ones
+/// would take the per-instance speed limit's time).
+async fn earlier_failures(p: &TestPlatform, client: &'static str, count: usize) {
+    let now = chrono::Utc::now().with_timezone(&certdesk_core::SHANGHAI).to_rfc3339();
+    p.db(move |db| {
+        db.write(|c| {
+            for i in 0..count {
+                c.execute(
+                    "INSERT INTO login_attempts (account, client, at) VALUES (?1, ?2, ?3)",
+                    certdesk_platform::params![format!("applicant:someone-{i}"), client, now],
+                )?;
+            }
+            Ok(())
+        })
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn five_wrong_passwords_lock_the_account_from_every_address_until_the_window_passes() {
+    let p = crate::spawn_platform_with(|c| c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await;
+    crate::register(&p.handle.url(), "加锁机构", OTHER_CODE, "locked-org").await;
+    crate::register(&p.handle.url(), "旁边机构", "123300004700012347", "next-door").await;
+    for i in 0..5 {
+        let (status, _) = log_in_from(&p, &format!("203.0.113.{i}"), "locked-org", "wrong-password").await;
+        assert_eq!(status, 401);
+    }
+    // The right password, from yet another address: the account is locked, not the address.
+    let (status, body) = log_in_from(&p, "203.0.113.50", "locked-org", "a-long-password").await;
+    assert_eq!((status, body["message"].as_str()), (429, Some("该账号密码错误次数过多，请15分钟后再试")), "{body}");
+    assert_eq!(log_in_from(&p, "203.0.113.0", "next-door", "a-long-password").await.0, 200);
+
+    // Fifteen minutes on, the right password opens it, and the failures are forgotten.
+    p.db(|db| {
+        db.write(|c| {
+            c.execute("UPDATE login_attempts SET at = '2020-01-01T00:00:00+08:00'", certdesk_platform::params![])
+        })
+    })
+    .await;
+    assert_eq!(log_in_from(&p, "203.0.113.50", "locked-org", "a-long-password").await.0, 200);
+    let left: i64 = p
+        .db(|db| {
+            db.read(|c| {
+                c.query_one(
+                    "SELECT COUNT(*) FROM login_attempts WHERE account = 'applicant:locked-org'",
+                    certdesk_platform::params![],
+                    |r| r.get(0),
+                )
+            })
+        })
+        .await;
+    assert_eq!(left, 0);
+}
+
+#[tokio::test]
+async fn parallel_guesses_are_counted_as_they_come() {
+    let p = spawn_platform().await;
+    crate::register(&p.handle.url(), "并发机构", OTHER_CODE, "racing-org").await;
+    let mut guesses = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let url = p.url("/v1/sessions");
+        guesses.spawn(async move {
+            let body = json!({"username": "racing-org", "password": "wrong-password"});
+            reqwest::Client::new().post(url).json(&body).send().await.unwrap().status().as_u16()
+        });
+    }
+    let statuses = guesses.join_all().await;
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 5, "only five are judged: {statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn a_client_with_twenty_failures_is_refused_and_only_a_trusted_proxy_may_name_the_client() {
+    // Behind a configured proxy: the forwarded address is the client.
+    let p = crate::spawn_platform_with(|c| c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await;
+    crate::register(&p.handle.url(), "客户端机构", OTHER_CODE, "client-org").await;
+    earlier_failures(&p, "203.0.113.9", 19).await;
+    assert_eq!(log_in_from(&p, "203.0.113.9", "nobody", "wrong-password").await.0, 401, "the twentieth");
+    let (status, body) = log_in_from(&p, "203.0.113.9", "client-org", "a-long-password").await;
+    assert_eq!((status, body["message"].as_str()), (429, Some("登录失败次数过多，请15分钟后再试")), "{body}");
+    assert_eq!(log_in_from(&p, "203.0.113.10", "client-org", "a-long-password").await.0, 200, "another client");
+
+    // Without a configured proxy the header is the client's own words: the peer is the client.
+    let p = spawn_platform().await;
+    crate::register(&p.handle.url(), "客户端机构", OTHER_CODE, "client-org").await;
+    earlier_failures(&p, "127.0.0.1", 20).await;
+    let (status, body) = log_in_from(&p, "203.0.113.77", "client-org", "a-long-password").await;
+    assert_eq!((status, body["message"].as_str()), (429, Some("登录失败次数过多，请15分钟后再试")), "{body}");
 }

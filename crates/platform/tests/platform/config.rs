@@ -59,3 +59,30 @@ fn an_unknown_key_is_refused_rather_than_ignored() {
     let error = toml::from_str::<PlatformConfig>("[face]\nprovider = \"tencent\"\nsecret_id = \"x\"").unwrap_err();
     assert!(error.to_string().contains("secret_key"), "{error}");
 }
+
+#[tokio::test]
+async fn beyond_loopback_the_demo_parts_are_refused_unless_the_demo_is_public_on_purpose() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = PlatformConfig {
+        listen: "0.0.0.0:0".parse().unwrap(),
+        database_url: crate::fresh_database(),
+        ..PlatformConfig::embedded(dir.path())
+    };
+    let Err(refused) = certdesk_platform::Platform::start(config.clone()).await else {
+        panic!("demo data, the sandbox face verifier and payments were served on every address")
+    };
+    let message = refused.to_string();
+    for part in ["0.0.0.0", "演示数据", "沙箱人脸认证", "沙箱支付网关", "public_demo = true"] {
+        assert!(message.contains(part), "{part} not named in: {message}");
+    }
+    // Only what is still a demo is named.
+    config.demo_data = false;
+    config.payments.sandbox_gateway = None;
+    let Err(refused) = certdesk_platform::Platform::start(config.clone()).await else {
+        panic!("the sandbox face verifier was served")
+    };
+    assert!(refused.to_string().contains("沙箱人脸认证") && !refused.to_string().contains("演示数据"), "{refused}");
+    // A public demonstration on purpose starts.
+    config.public_demo = true;
+    certdesk_platform::Platform::start(config).await.unwrap().shutdown().await.unwrap();
+}

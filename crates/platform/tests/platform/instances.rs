@@ -181,3 +181,18 @@ async fn the_same_notification_delivered_to_both_instances_is_applied_once() {
     assert_eq!(by_gateway, 1, "the order moved once: {detail}");
     assert_eq!(detail["order"]["status"]["state"], "pendingReview");
 }
+
+#[tokio::test]
+async fn wrong_passwords_on_one_instance_lock_the_account_on_the_other() {
+    let Some(pair) = two_instances().await else { return };
+    crate::register(&pair.a.url(), "两实例机构", "91350100M000100Y43", "two-instances").await;
+    let log_in = |base: String, password: &'static str| async move {
+        let body = json!({"username": "two-instances", "password": password});
+        reqwest::Client::new().post(format!("{base}/v1/sessions")).json(&body).send().await.unwrap().status().as_u16()
+    };
+    for i in 0..5 {
+        assert_eq!(log_in(pair.instance(i).url(), "wrong-password").await, 401);
+    }
+    assert_eq!(log_in(pair.b.url(), "a-long-password").await, 429, "B knows of the failures on A");
+    assert_eq!(log_in(pair.a.url(), "a-long-password").await, 429);
+}

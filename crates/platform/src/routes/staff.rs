@@ -1,0 +1,188 @@
+//! The staff's steps: the review queue, 纸质资料已收到, 审核通过 / 审核不通过, 邮寄, 现场发证.
+
+use super::extract::{ApiJson, Staff};
+use crate::state::{Shared, blocking};
+use crate::{PlatformError, Result};
+use axum::Json;
+use axum::extract::{Path, State};
+use certdesk_api::{ApiError, OrderSummary, Rejection, ReviewItem, Shipment};
+use certdesk_core::{OrderEvent, OrderNumber};
+use chrono::{DateTime, Utc};
+
+/// 待审核 orders, oldest first, with the working days each has waited against the guide's 1–2.
+#[utoipa::path(
+    get,
+    path = "/v1/staff/review-queue",
+    tag = "staff",
+    summary = "审核队列：待审核订单，最早在前，含已等待工作日",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功", body = Vec<ReviewItem>),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 403, description = "角色无权操作", body = ApiError)
+    )
+)]
+pub(crate) async fn review_queue(State(state): State<Shared>, staff: Staff) -> Result<Json<Vec<ReviewItem>>> {
+    if staff.member.actor_for(&OrderEvent::Approved).is_none() {
+        return Err(PlatformError::Forbidden("您的角色无权查看审核队列".into()));
+    }
+    let queue = blocking(&state, |s| s.db.review_queue()).await?;
+    let calendar = &state.work_calendar;
+    let now = Utc::now().fixed_offset();
+    Ok(Json(
+        queue
+            .into_iter()
+            .map(|(order, since)| {
+                let waited =
+                    DateTime::parse_from_rfc3339(&since).map(|t| calendar.working_days_between(&t, &now)).unwrap_or(0);
+                ReviewItem { order, waiting_since: since, working_days_waited: waited, overdue: waited > 2 }
+            })
+            .collect(),
+    ))
+}
+
+/// Applies a staff member's step to an order, in the first of their roles that the process allows.
+pub(crate) async fn staff_event(
+    state: &Shared,
+    staff: Staff,
+    order_no: &str,
+    event: OrderEvent,
+) -> Result<Json<OrderSummary>> {
+    let order_no = OrderNumber::parse(order_no)?;
+    let actor = staff
+        .member
+        .actor_for(&event)
+        .ok_or_else(|| PlatformError::Forbidden(format!("您的角色无权{}", event.label_zh())))?;
+    let at = Utc::now().with_timezone(&certdesk_core::SHANGHAI).to_rfc3339();
+    let order = blocking(state, move |s| s.db.transition(&order_no, None, actor, &event, &at)).await?;
+    state.changed();
+    tracing::info!(order_no = %order.order_no, staff = staff.member.id, ?actor, status = order.status.code(), "staff step");
+    Ok(Json(order))
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/staff/orders/{order_no}/materials-received",
+    tag = "staff",
+    summary = "登记纸质资料已收到",
+    params(("order_no" = String, Path, description = "订单编号（15位数字）")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功", body = OrderSummary),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 403, description = "角色无权操作", body = ApiError),
+        (status = 404, description = "订单不存在或不属于本机构", body = ApiError),
+        (status = 409, description = "订单当前状态不允许此操作", body = ApiError)
+    )
+)]
+pub(crate) async fn materials_received(
+    State(s): State<Shared>,
+    staff: Staff,
+    Path(no): Path<String>,
+) -> Result<Json<OrderSummary>> {
+    staff_event(&s, staff, &no, OrderEvent::MaterialsReceived).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/staff/orders/{order_no}/approve",
+    tag = "staff",
+    summary = "审核通过",
+    params(("order_no" = String, Path, description = "订单编号（15位数字）")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功", body = OrderSummary),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 403, description = "角色无权操作", body = ApiError),
+        (status = 404, description = "订单不存在或不属于本机构", body = ApiError),
+        (status = 409, description = "订单当前状态不允许此操作", body = ApiError)
+    )
+)]
+pub(crate) async fn approve(
+    State(s): State<Shared>,
+    staff: Staff,
+    Path(no): Path<String>,
+) -> Result<Json<OrderSummary>> {
+    staff_event(&s, staff, &no, OrderEvent::Approved).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/staff/orders/{order_no}/reject",
+    tag = "staff",
+    summary = "审核不通过（附不通过理由）",
+    params(("order_no" = String, Path, description = "订单编号（15位数字）")),
+    request_body = Rejection,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功", body = OrderSummary),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 403, description = "角色无权操作", body = ApiError),
+        (status = 404, description = "订单不存在或不属于本机构", body = ApiError),
+        (status = 409, description = "订单当前状态不允许此操作", body = ApiError),
+        (status = 422, description = "字段不符合规则，fields 逐项说明", body = ApiError)
+    )
+)]
+pub(crate) async fn reject(
+    State(s): State<Shared>,
+    staff: Staff,
+    Path(no): Path<String>,
+    ApiJson(body): ApiJson<Rejection>,
+) -> Result<Json<OrderSummary>> {
+    staff_event(&s, staff, &no, OrderEvent::Rejected { reason: body.reason }).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/staff/orders/{order_no}/ship",
+    tag = "staff",
+    summary = "制证完成并邮寄（快递公司与运单号）",
+    params(("order_no" = String, Path, description = "订单编号（15位数字）")),
+    request_body = Shipment,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功", body = OrderSummary),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 403, description = "角色无权操作", body = ApiError),
+        (status = 404, description = "订单不存在或不属于本机构", body = ApiError),
+        (status = 409, description = "订单当前状态不允许此操作", body = ApiError),
+        (status = 422, description = "字段不符合规则，fields 逐项说明", body = ApiError)
+    )
+)]
+pub(crate) async fn ship(
+    State(s): State<Shared>,
+    staff: Staff,
+    Path(no): Path<String>,
+    ApiJson(body): ApiJson<Shipment>,
+) -> Result<Json<OrderSummary>> {
+    staff_event(&s, staff, &no, OrderEvent::ProducedAndShipped { courier: body.courier, tracking_no: body.tracking_no })
+        .await
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/staff/orders/{order_no}/issue-on-site",
+    tag = "staff",
+    summary = "现场发证",
+    params(("order_no" = String, Path, description = "订单编号（15位数字）")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功", body = OrderSummary),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 403, description = "角色无权操作", body = ApiError),
+        (status = 404, description = "订单不存在或不属于本机构", body = ApiError),
+        (status = 409, description = "订单当前状态不允许此操作", body = ApiError)
+    )
+)]
+pub(crate) async fn issue_on_site(
+    State(s): State<Shared>,
+    staff: Staff,
+    Path(no): Path<String>,
+) -> Result<Json<OrderSummary>> {
+    staff_event(&s, staff, &no, OrderEvent::IssuedOnSite).await
+}
