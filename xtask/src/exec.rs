@@ -23,6 +23,19 @@ impl Step {
         }
         Ok(())
     }
+
+    /// Runs the step and returns what it printed (its errors go to the terminal).
+    pub fn output(self, command: &mut Command) -> Result<Vec<u8>> {
+        println!("\n==> xtask: {}\n    $ {}", self.0, describe(command));
+        let out = command
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .with_context(|| format!("could not start `{}`", describe(command)))?;
+        if !out.status.success() {
+            bail!("{} failed ({})", self.0, out.status);
+        }
+        Ok(out.stdout)
+    }
 }
 
 fn describe(command: &Command) -> String {

@@ -102,10 +102,11 @@ fn test() -> Result<()> {
     Step::new("Rust tests (workspace)").run(Command::new("cargo").current_dir(root()).args(["test", "--workspace"]))?;
     if deps::postgres_available() {
         // The same platform suite, each test on a fresh database of a PostgreSQL server it starts.
+        // `--workspace` keeps the workspace run's features, so nothing is built again.
         Step::new("platform tests on PostgreSQL").run(
             Command::new("cargo")
                 .current_dir(root())
-                .args(["test", "-p", "certdesk-platform", "--test", "platform"])
+                .args(["test", "--workspace", "--test", "platform"])
                 .env("CERTDESK_TEST_DATABASE", "postgres"),
         )?;
     } else {

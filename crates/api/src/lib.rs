@@ -151,6 +151,17 @@ pub struct OrderQuery {
     pub page_size: Option<u32>,
 }
 
+/// `GET /v1/staff/review-queue` paging: the queue is oldest first, so page 1 is the most urgent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase", default)]
+#[into_params(parameter_in = Query)]
+pub struct ReviewQueueQuery {
+    /// 1-based page number; default 1.
+    pub page: Option<u32>,
+    /// 1 to 100; default 50.
+    pub page_size: Option<u32>,
+}
+
 /// One page of orders and how many match in all (共有 N 条).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -2,7 +2,7 @@
 //! applicant sees and changes only its organisation's orders.
 
 use crate::sessions::{self, SessionKind};
-use crate::store::{Db, params};
+use crate::store::{Conn, Db, params};
 use crate::{PlatformError, Result};
 use certdesk_api::{ApplicantRegistration, ApplicantSession};
 use certdesk_core::{CreditCode, FieldError, FormField, OrganisationName};
@@ -109,27 +109,31 @@ fn session_for(db: &Db, id: i64, now: DateTime<Utc>) -> Result<ApplicantSession>
 }
 
 fn by_id(db: &Db, id: i64) -> Result<Applicant> {
-    db.read(|conn| {
-        conn.query_one(
-            "SELECT a.id, o.id, o.name, o.credit_code, a.username
+    db.read(|conn| by_id_on(conn, id))
+}
+
+fn by_id_on(conn: &Conn<'_>, id: i64) -> Result<Applicant> {
+    conn.query_one(
+        "SELECT a.id, o.id, o.name, o.credit_code, a.username
              FROM applicants a JOIN organisations o ON o.id = a.organisation_id WHERE a.id = ?1",
-            params![id],
-            |r| {
-                Ok(Applicant {
-                    id: r.get(0)?,
-                    organisation_id: r.get(1)?,
-                    organisation_name: r.get(2)?,
-                    credit_code: r.get(3)?,
-                    username: r.get(4)?,
-                })
-            },
-        )
-    })
+        params![id],
+        |r| {
+            Ok(Applicant {
+                id: r.get(0)?,
+                organisation_id: r.get(1)?,
+                organisation_name: r.get(2)?,
+                credit_code: r.get(3)?,
+                username: r.get(4)?,
+            })
+        },
+    )
 }
 
 pub(crate) fn authenticate(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Applicant> {
-    let id = sessions::subject(db, token, SessionKind::Applicant, now)?;
-    by_id(db, id)
+    db.read(|conn| {
+        let id = sessions::subject(conn, token, SessionKind::Applicant, now)?;
+        by_id_on(conn, id)
+    })
 }
 
 /// Seeds the demo organisation's account. Its password is random and never kept: the embedded app

@@ -1,7 +1,7 @@
 //! Logging in, for staff and applicants alike: argon2 password hashes, opaque random tokens stored
 //! only as SHA-256 hashes, sessions that expire.
 
-use crate::store::{Db, params};
+use crate::store::{Conn, Db, params};
 use crate::{PlatformError, Result};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -118,15 +118,14 @@ pub fn open(db: &Db, kind: SessionKind, subject_id: i64, now: DateTime<Utc>) -> 
     Ok((token, expires.with_timezone(&SHANGHAI).to_rfc3339()))
 }
 
-/// The subject of a live session of `kind`.
-pub fn subject(db: &Db, token: &str, kind: SessionKind, now: DateTime<Utc>) -> Result<i64> {
-    let found: Option<(i64, String)> = db.read(|conn| {
-        conn.query_opt(
-            "SELECT subject_id, expires_at FROM sessions WHERE token_hash = ?1 AND kind = ?2",
-            params![hash_token(token), kind.as_str()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-    })?;
+/// The subject of a live session of `kind`, read on `conn` (with the rest of who is calling: one
+/// connection per request's authentication).
+pub fn subject(conn: &Conn<'_>, token: &str, kind: SessionKind, now: DateTime<Utc>) -> Result<i64> {
+    let found: Option<(i64, String)> = conn.query_opt(
+        "SELECT subject_id, expires_at FROM sessions WHERE token_hash = ?1 AND kind = ?2",
+        params![hash_token(token), kind.as_str()],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     let Some((id, expires_at)) = found else {
         return Err(PlatformError::Unauthorized("请先登录".into()));
     };

@@ -142,10 +142,10 @@ pub(crate) fn log_in(
 
 /// The staff member whose session `token` is, if it has not expired.
 pub(crate) fn authenticate(db: &Db, token: &str, now: DateTime<Utc>) -> Result<StaffMember> {
-    let id = sessions::subject(db, token, SessionKind::Staff, now)?;
-    let (display_name, roles): (String, String) = db.read(|conn| {
+    let (id, display_name, roles): (i64, String, String) = db.read(|conn| {
+        let id = sessions::subject(conn, token, SessionKind::Staff, now)?;
         conn.query_one("SELECT display_name, roles FROM staff WHERE id = ?1", params![id], |r| {
-            Ok((r.get(0)?, r.get(1)?))
+            Ok((id, r.get(0)?, r.get(1)?))
         })
     })?;
     Ok(StaffMember { id, display_name, roles: parse_roles(&roles)? })

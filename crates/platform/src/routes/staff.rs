@@ -1,11 +1,11 @@
 //! The staff's steps: the review queue, 纸质资料已收到, 审核通过 / 审核不通过, 邮寄, 现场发证.
 
-use super::extract::{ApiJson, Staff};
+use super::extract::{ApiJson, ApiQuery, Staff};
 use crate::state::{Shared, blocking};
 use crate::{PlatformError, Result};
 use axum::Json;
 use axum::extract::{Path, State};
-use certdesk_api::{ApiError, OrderSummary, Rejection, ReviewItem, Shipment};
+use certdesk_api::{ApiError, OrderSummary, Rejection, ReviewItem, ReviewQueueQuery, Shipment};
 use certdesk_core::{OrderEvent, OrderNumber};
 use chrono::{DateTime, Utc};
 
@@ -15,18 +15,29 @@ use chrono::{DateTime, Utc};
     path = "/v1/staff/review-queue",
     tag = "staff",
     summary = "审核队列：待审核订单，最早在前，含已等待工作日",
+    params(ReviewQueueQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "成功", body = Vec<ReviewItem>),
+        (status = 400, description = "请求格式错误", body = ApiError),
         (status = 401, description = "未登录或会话已过期", body = ApiError),
         (status = 403, description = "角色无权操作", body = ApiError)
     )
 )]
-pub(crate) async fn review_queue(State(state): State<Shared>, staff: Staff) -> Result<Json<Vec<ReviewItem>>> {
+pub(crate) async fn review_queue(
+    State(state): State<Shared>,
+    staff: Staff,
+    ApiQuery(query): ApiQuery<ReviewQueueQuery>,
+) -> Result<Json<Vec<ReviewItem>>> {
     if staff.member.actor_for(&OrderEvent::Approved).is_none() {
         return Err(PlatformError::Forbidden("您的角色无权查看审核队列".into()));
     }
-    let queue = blocking(&state, |s| s.db.review_queue()).await?;
+    let (page, page_size) = (query.page.unwrap_or(1), query.page_size.unwrap_or(50));
+    if page == 0 || !(1..=100).contains(&page_size) {
+        return Err(PlatformError::BadRequest("页码从1开始，每页1至100条".into()));
+    }
+    let offset = (page - 1).saturating_mul(page_size);
+    let queue = blocking(&state, move |s| s.db.review_queue(page_size, offset)).await?;
     let calendar = &state.work_calendar;
     let now = Utc::now().fixed_offset();
     Ok(Json(

@@ -124,8 +124,8 @@ impl Db {
             conn.execute(
                 "INSERT INTO orders (order_no, provider_id, organisation_name, credit_code, applicant_name,
                     id_number_masked, mobile, email, mailing, quantity, fee_fen, status, status_code, submitted_at,
-                    organisation_id, application_sealed, id_number_digest)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                    organisation_id, application_sealed, id_number_digest, status_since)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?14)",
                 params![
                     order.order_no.as_str(),
                     order.provider_id,
@@ -451,13 +451,15 @@ impl Db {
     }
 
     /// Orders waiting for review, oldest first, with when each entered its current state.
-    pub fn review_queue(&self) -> Result<Vec<(OrderSummary, String)>> {
+    /// A page of them: `orders_in_state` keeps the order by when each entered its state.
+    pub fn review_queue(&self, limit: u32, offset: u32) -> Result<Vec<(OrderSummary, String)>> {
         self.read(|conn| {
             let rows = conn.query_map(
                 &format!(
-                    "{SELECT_SUMMARY_WITH_SINCE} WHERE o.status_code = 'pendingReview' ORDER BY since, o.order_no"
+                    "{SELECT_SUMMARY_WITH_SINCE} WHERE o.status_code = 'pendingReview'
+                     ORDER BY o.status_since, o.order_no LIMIT ?1 OFFSET ?2"
                 ),
-                params![],
+                params![i64::from(limit), i64::from(offset)],
                 |r| Ok((summary_from_row(r)?, r.get::<String>(9)?)),
             )?;
             Ok(rows)
@@ -554,8 +556,8 @@ pub(crate) fn apply_event(
     let after = certdesk_core::apply(&before, actor, event)?;
     let after_json = serde_json::to_string(&after.status).expect("status serialises");
     conn.execute(
-        "UPDATE orders SET status = ?1, status_code = ?2, paid = ?3 WHERE order_no = ?4",
-        params![after_json, after.status.code(), after.paid, order_no.as_str()],
+        "UPDATE orders SET status = ?1, status_code = ?2, paid = ?3, status_since = ?5 WHERE order_no = ?4",
+        params![after_json, after.status.code(), after.paid, order_no.as_str(), at],
     )?;
     let actor_name = serde_json::to_value(actor).expect("actor serialises");
     conn.execute(
@@ -581,8 +583,7 @@ const SELECT_SUMMARY: &str = "SELECT o.order_no, o.provider_id, p.name, o.organi
 /// The summary columns and, tenth, when the order entered its current state.
 const SELECT_SUMMARY_WITH_SINCE: &str =
     "SELECT o.order_no, o.provider_id, p.name, o.organisation_name, o.applicant_name,
-        o.quantity, o.fee_fen, o.status, o.submitted_at,
-        (SELECT e.at FROM order_events e WHERE e.order_no = o.order_no ORDER BY e.id DESC LIMIT 1) AS since
+        o.quantity, o.fee_fen, o.status, o.submitted_at, o.status_since
     FROM orders o JOIN providers p ON p.id = o.provider_id";
 
 fn summary_from_row(r: &Row<'_>) -> Result<OrderSummary> {

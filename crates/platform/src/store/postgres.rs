@@ -420,4 +420,10 @@ CREATE TABLE login_attempts (
 CREATE INDEX login_attempts_by_account ON login_attempts(account, at);
 CREATE INDEX login_attempts_by_client ON login_attempts(client, at);
 "#,
+    r#"
+ALTER TABLE orders ADD COLUMN status_since TEXT;
+UPDATE orders SET status_since = COALESCE(
+    (SELECT e.at FROM order_events e WHERE e.order_no = orders.order_no ORDER BY e.id DESC LIMIT 1), submitted_at);
+CREATE INDEX orders_in_state ON orders(status_code, status_since, order_no);
+"#,
 ];

@@ -219,3 +219,49 @@ fn weak_passwords_bad_usernames_and_duplicates_are_refused() {
     let odd = add_staff(dir.path(), database_url.as_deref(), &NewStaff { username: "li si".into(), ..base.clone() });
     assert!(odd.unwrap_err().to_string().contains("用户名应为"));
 }
+
+#[tokio::test]
+async fn the_review_queue_pages_oldest_first_by_when_each_order_entered_review() {
+    let p = spawn_platform().await;
+    staff(&p, "reviewer", &[StaffRole::Reviewer]);
+    let reviewer = log_in(&p, "reviewer").await;
+    let numbers = [
+        order_in_review(&p, "verified").await,
+        order_in_review(&p, "verified").await,
+        order_in_review(&p, "verified").await,
+    ];
+    // The first one went back and came in again last: it now waits the shortest.
+    let first = numbers[0].clone();
+    p.db(move |db| {
+        db.write(|c| {
+            c.execute(
+                "UPDATE orders SET status_since = '2099-01-01T00:00:00+08:00' WHERE order_no = ?1",
+                certdesk_platform::params![first],
+            )
+        })
+    })
+    .await;
+    let page = |query: &'static str| {
+        let (http, url, token) = (p.http.clone(), p.url(&format!("/v1/staff/review-queue{query}")), reviewer.clone());
+        async move {
+            let res = http.get(url).bearer_auth(token).send().await.unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.unwrap())
+        }
+    };
+    let numbers_of = |body: &Value| -> Vec<String> {
+        body.as_array().unwrap().iter().map(|item| item["order"]["orderNo"].as_str().unwrap().to_owned()).collect()
+    };
+    let (status, one) = page("?pageSize=2").await;
+    assert_eq!(status, 200);
+    assert_eq!(numbers_of(&one), [numbers[1].clone(), numbers[2].clone()]);
+    let (_, two) = page("?page=2&pageSize=2").await;
+    assert_eq!(numbers_of(&two), [numbers[0].clone()]);
+    assert_eq!(two[0]["waitingSince"], "2099-01-01T00:00:00+08:00");
+    let (status, refused) = page("?pageSize=101").await;
+    assert_eq!(
+        (status, refused["message"].as_str()),
+        (400, Some("请求格式错误：页码从1开始，每页1至100条")),
+        "{refused}"
+    );
+}
