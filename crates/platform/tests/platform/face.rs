@@ -155,7 +155,7 @@ async fn the_photo_is_never_kept_only_its_hash() {
     assert_eq!((hash, outcome.as_str()), (expected, "passed"));
     // No file the platform wrote (its database server's included) holds any 256-byte run of the photo.
     let probe = &photo[photo.len() / 2..photo.len() / 2 + 256];
-    for path in crate::every_file(p.data_dir()).into_iter().chain(p.database_files()) {
+    for path in crate::every_file(p.data_dir()).into_iter().chain(p.database_files().await) {
         let Some(bytes) = crate::read_if_there(&path) else { continue };
         assert!(!bytes.windows(probe.len()).any(|w| w == probe), "photo bytes in {}", path.display());
     }

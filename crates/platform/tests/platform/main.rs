@@ -80,18 +80,32 @@ impl TestPlatform {
         self.handle.with_db(f).await.unwrap()
     }
 
-    /// Every file the database keeps its data in, flushed: the SQLite file and its WAL, or the
-    /// PostgreSQL server's cluster after a checkpoint.
-    pub fn database_files(&self) -> Vec<std::path::PathBuf> {
+    /// Every file the database keeps this platform's data in, flushed: the SQLite file and its
+    /// WAL, or on PostgreSQL this database's folder and the server's WAL after a checkpoint.
+    pub async fn database_files(&self) -> Vec<std::path::PathBuf> {
         match self.database_url() {
             None => every_file(self.data_dir())
                 .into_iter()
                 .filter(|f| f.to_string_lossy().contains("platform.db"))
                 .collect(),
             Some(_) => {
+                let oid: i64 = self
+                    .db(|db| {
+                        db.read(|c| {
+                            c.query_one(
+                                "SELECT CAST(oid AS BIGINT) FROM pg_database WHERE datname = current_database()",
+                                certdesk_platform::params![],
+                                |r| r.get(0),
+                            )
+                        })
+                    })
+                    .await;
                 let server = certdesk_testpg::Server::shared();
                 server.psql("postgres", "CHECKPOINT").unwrap();
-                every_file(server.cluster_dir())
+                let cluster = server.cluster_dir();
+                let mut files = every_file(&cluster.join("base").join(oid.to_string()));
+                files.extend(every_file(&cluster.join("pg_wal")));
+                files
             }
         }
     }
@@ -180,6 +194,11 @@ pub fn read_if_there(path: &std::path::Path) -> Option<Vec<u8>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => panic!("{}: {e}", path.display()),
     }
+}
+
+/// Whether `text` appears in `bytes` (a fast search: the files are the size of a database).
+pub fn holds(bytes: &[u8], text: &str) -> bool {
+    String::from_utf8_lossy(bytes).contains(text)
 }
 
 /// Every file under `dir`, in its folders too (the platform's data folder holds the embedded
