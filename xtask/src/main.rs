@@ -115,17 +115,25 @@ fn test() -> Result<()> {
     Step::new("UI tests (Vitest)").run(Command::new("npm").current_dir(root().join("ui")).args(["test"]))?;
     if e2e {
         let display = deps::virtual_display()?;
+        let webview_data = std::env::temp_dir().join(format!("certdesk-e2e-data-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&webview_data);
+        std::fs::create_dir_all(&webview_data)?;
         let mut command = Command::new("cargo");
         command
             .current_dir(root())
             .args(["test", "-p", "certdesk", "--test", "e2e", "--", "--ignored", "--test-threads=1", "--nocapture"])
+            // The webview's own storage (the language chosen, in localStorage) starts empty each run,
+            // as on a fresh machine, instead of carrying over from an earlier run on this one.
+            .env("XDG_DATA_HOME", &webview_data)
             // WebKitGTK's DMA-BUF renderer draws nothing under Xvfb; the shared-memory path does.
             .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
             .env("LIBGL_ALWAYS_SOFTWARE", "1");
         if let Some(display) = &display {
             command.env("DISPLAY", display.name());
         }
-        Step::new("end-to-end tests (the real app over WebDriver)").run(&mut command)?;
+        let outcome = Step::new("end-to-end tests (the real app over WebDriver)").run(&mut command);
+        let _ = std::fs::remove_dir_all(&webview_data);
+        outcome?;
         drop(display);
     } else {
         println!("xtask: the end-to-end tests were skipped: {}", deps::e2e_unsupported_reason());
