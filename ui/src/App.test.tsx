@@ -106,7 +106,7 @@ describe('申领状态更新', () => {
       });
       expect(
         await screen.findByText('订单 179594631257600：审核未通过 (材料已收)，不通过理由：申领人手机号码无法接通', undefined, {
-          timeout: 200,
+          timeout: 1000,
         }),
       ).toBeTruthy();
     });

@@ -1,3 +1,9 @@
+import { configure } from '@testing-library/react';
+
+// A loaded CI machine renders antd far slower than a desk: findBy/waitFor wait up to 15 s, not 1 s.
+// (They return as soon as the condition holds, so a fast machine is not slowed.)
+configure({ asyncUtilTimeout: 15_000 });
+
 // jsdom lacks these browser APIs that antd uses for responsive layout and scrolling.
 Object.defineProperty(window, 'matchMedia', {
   writable: true,
