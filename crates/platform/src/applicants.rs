@@ -112,7 +112,8 @@ fn by_id(db: &Db, id: i64) -> Result<Applicant> {
     db.read(|conn| by_id_on(conn, id))
 }
 
-fn by_id_on(conn: &Conn<'_>, id: i64) -> Result<Applicant> {
+/// The applicant `id`, read on `conn`.
+pub(crate) fn by_id_on(conn: &Conn<'_>, id: i64) -> Result<Applicant> {
     conn.query_one(
         "SELECT a.id, o.id, o.name, o.credit_code, a.username
              FROM applicants a JOIN organisations o ON o.id = a.organisation_id WHERE a.id = ?1",

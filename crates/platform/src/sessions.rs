@@ -121,30 +121,32 @@ pub fn open(db: &Db, kind: SessionKind, subject_id: i64, now: DateTime<Utc>) -> 
 /// The subject of a live session of `kind`, read on `conn` (with the rest of who is calling: one
 /// connection per request's authentication).
 pub fn subject(conn: &Conn<'_>, token: &str, kind: SessionKind, now: DateTime<Utc>) -> Result<i64> {
-    let found: Option<(i64, String)> = conn.query_opt(
-        "SELECT subject_id, expires_at FROM sessions WHERE token_hash = ?1 AND kind = ?2",
-        params![hash_token(token), kind.as_str()],
-        |r| Ok((r.get(0)?, r.get(1)?)),
+    match live(conn, token, now)? {
+        (found, id) if found == kind => Ok(id),
+        _ => Err(PlatformError::Unauthorized("请先登录".into())),
+    }
+}
+
+/// Which kind of live session `token` is, and whose: one query, so a request that serves either
+/// kind of caller authenticates on one connection.
+pub fn live(conn: &Conn<'_>, token: &str, now: DateTime<Utc>) -> Result<(SessionKind, i64)> {
+    let found: Option<(String, i64, String)> = conn.query_opt(
+        "SELECT kind, subject_id, expires_at FROM sessions WHERE token_hash = ?1",
+        params![hash_token(token)],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
-    let Some((id, expires_at)) = found else {
+    let Some((kind, id, expires_at)) = found else {
         return Err(PlatformError::Unauthorized("请先登录".into()));
+    };
+    let kind = match kind.as_str() {
+        "staff" => SessionKind::Staff,
+        "applicant" => SessionKind::Applicant,
+        _ => return Err(PlatformError::Unauthorized("请先登录".into())),
     };
     if DateTime::parse_from_rfc3339(&expires_at).map_or(true, |t| t <= now) {
         return Err(PlatformError::Unauthorized("登录已过期，请重新登录".into()));
     }
-    Ok(id)
-}
-
-/// Which kind of session `token` is, if it is one.
-pub fn kind_of(db: &Db, token: &str) -> Result<Option<SessionKind>> {
-    let kind: Option<String> = db.read(|conn| {
-        conn.query_opt("SELECT kind FROM sessions WHERE token_hash = ?1", params![hash_token(token)], |r| r.get(0))
-    })?;
-    Ok(match kind.as_deref() {
-        Some("staff") => Some(SessionKind::Staff),
-        Some("applicant") => Some(SessionKind::Applicant),
-        _ => None,
-    })
+    Ok((kind, id))
 }
 
 pub fn close(db: &Db, token: &str) -> Result<()> {

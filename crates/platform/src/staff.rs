@@ -1,7 +1,7 @@
 //! Staff accounts (审核, 制证, 现场办理, admin): who they are and which process steps their roles allow.
 
 use crate::sessions::{self, SessionKind};
-use crate::store::{Db, params};
+use crate::store::{Conn, Db, params};
 use crate::{PlatformError, Result};
 use certdesk_api::{StaffRole, StaffSession};
 use certdesk_core::Actor;
@@ -142,12 +142,18 @@ pub(crate) fn log_in(
 
 /// The staff member whose session `token` is, if it has not expired.
 pub(crate) fn authenticate(db: &Db, token: &str, now: DateTime<Utc>) -> Result<StaffMember> {
-    let (id, display_name, roles): (i64, String, String) = db.read(|conn| {
+    db.read(|conn| {
         let id = sessions::subject(conn, token, SessionKind::Staff, now)?;
+        member_on(conn, id)
+    })
+}
+
+/// The staff member `id`, read on `conn`.
+pub(crate) fn member_on(conn: &Conn<'_>, id: i64) -> Result<StaffMember> {
+    let (display_name, roles): (String, String) =
         conn.query_one("SELECT display_name, roles FROM staff WHERE id = ?1", params![id], |r| {
-            Ok((id, r.get(0)?, r.get(1)?))
-        })
-    })?;
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
     Ok(StaffMember { id, display_name, roles: parse_roles(&roles)? })
 }
 

@@ -114,11 +114,12 @@ impl FromRequestParts<Shared> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self> {
         let token = bearer(parts)?;
-        blocking(state, move |s| match sessions::kind_of(&s.db, &token)? {
-            Some(SessionKind::Staff) => staff::authenticate(&s.db, &token, Utc::now()).map(|_| Caller::Staff),
-            Some(SessionKind::Applicant) | None => {
-                applicants::authenticate(&s.db, &token, Utc::now()).map(Caller::Applicant)
-            }
+        // One connection for the whole lookup: which kind of session, then whose.
+        blocking(state, move |s| {
+            s.db.read(|conn| match sessions::live(conn, &token, Utc::now())? {
+                (SessionKind::Staff, id) => staff::member_on(conn, id).map(|_| Caller::Staff),
+                (SessionKind::Applicant, id) => applicants::by_id_on(conn, id).map(Caller::Applicant),
+            })
         })
         .await
     }
