@@ -5,6 +5,7 @@
 mod commands;
 mod follow;
 mod pay_return;
+mod workbench;
 
 use certdesk_desk::{Desk, DeskConfig};
 use tauri::Manager;
@@ -48,6 +49,18 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::start_payment,
             commands::reopen_pay_page,
             commands::payment_progress,
+            workbench::staff_account,
+            workbench::demo_staff,
+            workbench::staff_log_in,
+            workbench::staff_log_out,
+            workbench::forget_staff_session,
+            workbench::review_queue,
+            workbench::production_queue,
+            workbench::staff_order,
+            workbench::mark_materials_received,
+            workbench::approve_order,
+            workbench::reject_order,
+            workbench::ship_order,
         ])
         .events(tauri_specta::collect_events![follow::OrderStatusChanged, pay_return::PayReturned])
         // Money is i64 fen; any real amount is far below 2^53, so a JS number is exact.

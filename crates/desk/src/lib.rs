@@ -7,10 +7,12 @@
 
 mod drafts;
 mod face;
+mod staff;
 
 pub use certdesk_camera::{DeviceInfo, SourceConfig};
 pub use drafts::{DraftInput, DraftSummary, DraftView};
 pub use face::{CaptureSink, CaptureStatus, FaceAttemptView};
+pub use staff::{DemoStaffAccount, DemoStaffView, QueueRow, StaffAccountView, StaffOrderView};
 
 use certdesk_api::{
     ApiError, ApplicantSession, ErrorCode, OrderSummary, PaymentMethod, PaymentStart, PaymentState, Provider,
@@ -191,6 +193,19 @@ pub struct HistoryRow {
     pub reason: Option<String>,
 }
 
+impl From<certdesk_api::OrderEventRecord> for HistoryRow {
+    fn from(event: certdesk_api::OrderEventRecord) -> HistoryRow {
+        HistoryRow {
+            at_text: beijing_text(&event.at),
+            actor_zh: event.actor.label_zh().to_owned(),
+            actor_en: event.actor.label_en().to_owned(),
+            status_zh: event.to.label_zh(),
+            status_en: event.to.label_en(),
+            reason: event.reason,
+        }
+    }
+}
+
 /// 查看: the order as listed, its timeline, and the ETA of its next step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
@@ -281,6 +296,9 @@ pub struct Desk {
     capture: face::CaptureSlot,
     /// Kept so the embedded platform lives as long as the app.
     embedded: Option<PlatformHandle>,
+    /// The staff member's session (工作台), beside the organisation's.
+    staff_client: PlatformClient,
+    staff: Mutex<Option<StaffAccountView>>,
     /// The gateway pages of the payments opened here, by trade number.
     pay_pages: Mutex<std::collections::HashMap<String, String>>,
     /// The sandbox gateway whose http pages 去支付 may open.
@@ -340,6 +358,9 @@ impl Desk {
         };
         let sandbox_gateway =
             embedded.as_ref().and_then(|h| h.sandbox_gateway_url()).or_else(|| config.sandbox_gateway.clone());
+        let staff_client = PlatformClient::new(client.base_url())?;
+        let platform_key = if embedded.is_some() { "embedded".to_owned() } else { client.base_url().to_owned() };
+        let staff = staff::restore(&store, &sealer, &platform_key, &staff_client)?;
         tracing::info!(platform = %client.base_url(), embedded = embedded.is_some(), signed_in = account.is_some(), "desk started");
         Ok(Desk {
             store: Mutex::new(store),
@@ -351,6 +372,8 @@ impl Desk {
             camera: config.camera.clone(),
             capture: face::CaptureSlot::default(),
             embedded,
+            staff_client,
+            staff: Mutex::new(staff),
             pay_pages: Mutex::default(),
             sandbox_gateway,
         })
@@ -366,8 +389,7 @@ impl Desk {
     fn owner(&self) -> Result<String, ApiError> {
         let account = self.account().ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "请先登录"))?;
         // The embedded platform listens on a new port at every start; its data stays the same.
-        let platform = if self.embedded.is_some() { "embedded" } else { self.client.base_url() };
-        Ok(format!("{platform}/{}", account.credit_code))
+        Ok(format!("{}/{}", self.platform_key(), account.credit_code))
     }
 
     /// Keeps what the platform reported and announces a status it changed since the last look.
@@ -555,21 +577,7 @@ impl Desk {
             }
             Err(e) => return Err(DeskError::from(e).into()),
         };
-        let history = detail
-            .history
-            .into_iter()
-            .map(|event| {
-                let at_text = beijing_text(&event.at);
-                HistoryRow {
-                    at_text,
-                    actor_zh: event.actor.label_zh().to_owned(),
-                    actor_en: event.actor.label_en().to_owned(),
-                    status_zh: event.to.label_zh(),
-                    status_en: event.to.label_en(),
-                    reason: event.reason,
-                }
-            })
-            .collect();
+        let history = detail.history.into_iter().map(HistoryRow::from).collect();
         Ok(OrderDetailView { row: detail.order.into(), history, eta: detail.eta, offline })
     }
 

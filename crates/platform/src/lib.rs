@@ -23,6 +23,7 @@ pub mod store;
 pub use config::{APP_RETURN_URL, AlipayConfig, Fault, PaymentsConfig, PlatformConfig, WechatConfig};
 pub use error::{PlatformError, Result};
 pub use routes::openapi;
+pub use staff::{DEMO_STAFF, DEMO_STAFF_PASSWORD, DemoStaff};
 
 /// SHA-256 in lowercase hex: how tokens, photos and notification bodies are kept.
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
@@ -133,6 +134,7 @@ impl Platform {
             if demo_data {
                 db.seed_demo_providers()?;
                 applicants::seed_demo(&db, chrono::Utc::now())?;
+                staff::seed_demo(&db, chrono::Utc::now())?;
             }
             let last_order = db.last_order_number()?;
             Ok::<_, PlatformError>((db, last_order))

@@ -117,6 +117,72 @@ pub(crate) fn add_staff_to(db: &Db, staff: &NewStaff) -> Result<i64> {
     })
 }
 
+/// A staff account the platform seeds with its demo data (`demo_data = true`): the embedded
+/// platform's staff, so one computer can walk an order through 审核, 制证 and 发证.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoStaff {
+    pub username: &'static str,
+    pub display_name: &'static str,
+    pub roles: &'static [StaffRole],
+}
+
+/// The demo staff: one per role, and a 综合窗口 with every role.
+pub const DEMO_STAFF: &[DemoStaff] = &[
+    DemoStaff { username: "demo-reviewer", display_name: "演示审核员", roles: &[StaffRole::Reviewer] },
+    DemoStaff { username: "demo-producer", display_name: "演示制证员", roles: &[StaffRole::Producer] },
+    DemoStaff { username: "demo-counter", display_name: "演示窗口员", roles: &[StaffRole::Counter] },
+    DemoStaff { username: "demo-admin", display_name: "演示管理员", roles: &[StaffRole::Admin] },
+    DemoStaff {
+        username: "demo-desk",
+        display_name: "综合窗口（演示）",
+        roles: &[StaffRole::Reviewer, StaffRole::Producer, StaffRole::Counter, StaffRole::Admin],
+    },
+];
+
+/// The demo staff's password: shown on the app's 员工登录 form. Demo data is refused anywhere but
+/// loopback unless the configuration says the platform is a demo on purpose (`public_demo`).
+pub const DEMO_STAFF_PASSWORD: &str = "certdesk-demo";
+
+/// Seeds the demo staff that are missing (an account someone changed is left as it is).
+pub(crate) fn seed_demo(db: &Db, now: DateTime<Utc>) -> Result<()> {
+    // One hash for all of them, once per process: argon2 is slow by design.
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let missing: Vec<&DemoStaff> = db.read(|conn| {
+        let mut missing = Vec::new();
+        for demo in DEMO_STAFF {
+            let exists: bool = conn.query_one(
+                "SELECT EXISTS (SELECT 1 FROM staff WHERE username = ?1)",
+                params![demo.username],
+                |r| r.get(0),
+            )?;
+            if !exists {
+                missing.push(demo);
+            }
+        }
+        Ok(missing)
+    })?;
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let hash = match HASH.get() {
+        Some(hash) => hash.clone(),
+        None => HASH.get_or_init(|| sessions::hash_password(DEMO_STAFF_PASSWORD).unwrap_or_default()).clone(),
+    };
+    if hash.is_empty() {
+        return Err(PlatformError::Internal("the demo staff's password could not be hashed".into()));
+    }
+    db.write(|conn| {
+        for demo in &missing {
+            conn.execute(
+                "INSERT INTO staff (username, display_name, password_hash, roles, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT DO NOTHING",
+                params![demo.username, demo.display_name, hash.as_str(), roles_text(demo.roles), now.to_rfc3339()],
+            )?;
+        }
+        Ok(())
+    })
+}
+
 /// Checks the password and opens a session. Unknown user and wrong password get the same answer.
 pub(crate) fn log_in(
     db: &Db,

@@ -53,6 +53,18 @@ export const commands = {
 	reopenPayPage: (outTradeNo: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("reopen_pay_page", { outTradeNo })),
 	/**  Where a payment stands: the platform asks the gateway. What the app polls while waiting. */
 	paymentProgress: (orderNo: string, outTradeNo: string) => typedError<PaymentProgressView, ApiError_Serialize>(__TAURI_INVOKE("payment_progress", { orderNo, outTradeNo })),
+	staffAccount: () => __TAURI_INVOKE<StaffAccountView | null>("staff_account"),
+	demoStaff: () => __TAURI_INVOKE<DemoStaffView_Serialize>("demo_staff"),
+	staffLogIn: (username: string, password: string) => typedError<StaffAccountView, ApiError_Serialize>(__TAURI_INVOKE("staff_log_in", { username, password })),
+	staffLogOut: () => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("staff_log_out")),
+	forgetStaffSession: () => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("forget_staff_session")),
+	reviewQueue: (page: number, pageSize: number) => typedError<QueueRow[], ApiError_Serialize>(__TAURI_INVOKE("review_queue", { page, pageSize })),
+	productionQueue: (page: number, pageSize: number) => typedError<QueueRow[], ApiError_Serialize>(__TAURI_INVOKE("production_queue", { page, pageSize })),
+	staffOrder: (orderNo: string) => typedError<StaffOrderView_Serialize, ApiError_Serialize>(__TAURI_INVOKE("staff_order", { orderNo })),
+	markMaterialsReceived: (orderNo: string) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("mark_materials_received", { orderNo })),
+	approveOrder: (orderNo: string) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("approve_order", { orderNo })),
+	rejectOrder: (orderNo: string, reason: string) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("reject_order", { orderNo, reason })),
+	shipOrder: (orderNo: string, courier: string, trackingNo: string) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("ship_order", { orderNo, courier, trackingNo })),
 };
 
 /** Events */
@@ -197,6 +209,37 @@ export type Delivery =
  *  in person at the platform's service counter (现场办理).
  */
 export type DeliveryMethod = "mail" | "counter";
+
+/**  One of the embedded platform's demo staff accounts. */
+export type DemoStaffAccount = {
+	username: string,
+	displayName: string,
+	roles: StaffRole[],
+};
+
+/**
+ *  The embedded platform's demo staff accounts and their shared password, shown on the 员工登录
+ *  form; empty on a real platform.
+ */
+export type DemoStaffView = DemoStaffView_Serialize | DemoStaffView_Deserialize;
+
+/**
+ *  The embedded platform's demo staff accounts and their shared password, shown on the 员工登录
+ *  form; empty on a real platform.
+ */
+export type DemoStaffView_Deserialize = {
+	accounts: DemoStaffAccount[],
+	password?: string | null,
+};
+
+/**
+ *  The embedded platform's demo staff accounts and their shared password, shown on the 员工登录
+ *  form; empty on a real platform.
+ */
+export type DemoStaffView_Serialize = {
+	accounts: DemoStaffAccount[],
+	password: string | null,
+};
 
 /**  Shown in the UI's footer so that the user (and support) can see which platform is in use. */
 export type DeskInfo = {
@@ -528,6 +571,45 @@ export type PaymentProgressView = {
 	row: OrderRow,
 };
 
+/**  A payment of an order, as staff and the applicant see it. */
+export type PaymentRecord = PaymentRecord_Serialize | PaymentRecord_Deserialize;
+
+/**  A payment of an order, as staff and the applicant see it. */
+export type PaymentRecord_Deserialize = {
+	/**  The platform's trade number for the payment, unique across all payments. */
+	outTradeNo: string,
+	method: PaymentMethod,
+	amount: Money,
+	state: PaymentState,
+	receiptNo?: string | null,
+	createdAt: string,
+	paidAt?: string | null,
+	/**  The gateway's own number for the trade (支付宝交易号, 微信支付订单号). */
+	gatewayTradeNo?: string | null,
+	/**  How many notifications the gateway sent for it (each kept as received). */
+	notifications: number,
+	/**  When the gateway confirmed its refund. */
+	refundedAt?: string | null,
+};
+
+/**  A payment of an order, as staff and the applicant see it. */
+export type PaymentRecord_Serialize = {
+	/**  The platform's trade number for the payment, unique across all payments. */
+	outTradeNo: string,
+	method: PaymentMethod,
+	amount: Money,
+	state: PaymentState,
+	receiptNo: string | null,
+	createdAt: string,
+	paidAt: string | null,
+	/**  The gateway's own number for the trade (支付宝交易号, 微信支付订单号). */
+	gatewayTradeNo: string | null,
+	/**  How many notifications the gateway sent for it (each kept as received). */
+	notifications: number,
+	/**  When the gateway confirmed its refund. */
+	refundedAt: string | null,
+};
+
 /**  A payment opened at the gateway: where to pay it. */
 export type PaymentStart = PaymentStart_Serialize | PaymentStart_Deserialize;
 
@@ -590,6 +672,16 @@ export type Provider = {
 	demo: boolean,
 };
 
+/**  A line of the review or production queue. */
+export type QueueRow = {
+	row: OrderRow,
+	/**  When the order entered the state it waits in, Beijing time (`2026-12-01 09:30:00`). */
+	waitingSinceText: string,
+	workingDaysWaited: number,
+	/**  Past the guide's promise (审核 1–2 working days, 制证 1). */
+	overdue: boolean,
+};
+
 /**  注册: the organisation's applicant account. */
 export type Registration = {
 	organisationName: string,
@@ -597,6 +689,55 @@ export type Registration = {
 	username: string,
 	password: string,
 };
+
+/**  The staff member signed in on this computer; `None` means the 员工登录 form. */
+export type StaffAccountView = {
+	username: string,
+	displayName: string,
+	/**  What the workbench's menu offers; the platform checks every step again. */
+	roles: StaffRole[],
+};
+
+/**
+ *  An order in full for the staff: the order, the application as submitted (ID number masked),
+ *  its payments and its history (face attempts, documents, reviews).
+ */
+export type StaffOrderView = StaffOrderView_Serialize | StaffOrderView_Deserialize;
+
+/**
+ *  An order in full for the staff: the order, the application as submitted (ID number masked),
+ *  its payments and its history (face attempts, documents, reviews).
+ */
+export type StaffOrderView_Deserialize = {
+	row: OrderRow,
+	application: ApplicationForm,
+	payments: PaymentRecord_Deserialize[],
+	history: HistoryRow_Deserialize[],
+	eta?: EtaView_Deserialize | null,
+};
+
+/**
+ *  An order in full for the staff: the order, the application as submitted (ID number masked),
+ *  its payments and its history (face attempts, documents, reviews).
+ */
+export type StaffOrderView_Serialize = {
+	row: OrderRow,
+	application: ApplicationForm,
+	payments: PaymentRecord_Serialize[],
+	history: HistoryRow_Serialize[],
+	eta: EtaView_Serialize | null,
+};
+
+/**  A staff member's role; each allows the process steps of that job. */
+export type StaffRole = 
+/**  审核: review, reject with a reason, register received paper documents. */
+"reviewer" | 
+/**  制证: produce and mail certificates. */
+"producer" | 
+/**  现场办理: everything a walk-in applicant needs at the counter, including issuing on site. */
+"counter" | 
+/**  Manages staff accounts. */
+"admin";
 
 /**
  *  An order whose status the platform changed (a review, production, mailing): what the desktop

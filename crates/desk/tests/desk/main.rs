@@ -4,6 +4,8 @@ use certdesk_api::{ErrorCode, SubmitOrder};
 use certdesk_core::{DeliveryMethod, OrderStatus};
 use certdesk_desk::{Desk, DeskConfig, SourceConfig};
 
+mod workbench;
+
 fn form() -> SubmitOrder {
     SubmitOrder {
         provider_id: "zjhx".into(),

@@ -58,6 +58,7 @@ fn api(trusted_proxies: &Arc<[IpAddr]>) -> OpenApiRouter<Shared> {
                 .layer(login_rate_limit(trusted_proxies)),
         )
         .routes(routes!(staff::review_queue))
+        .routes(routes!(staff::production_queue))
         .routes(routes!(staff::materials_received))
         .routes(routes!(staff::approve))
         .routes(routes!(staff::reject))

@@ -450,16 +450,16 @@ impl Db {
         })
     }
 
-    /// Orders waiting for review, oldest first, with when each entered its current state.
-    /// A page of them: `orders_in_state` keeps the order by when each entered its state.
-    pub fn review_queue(&self, limit: u32, offset: u32) -> Result<Vec<(OrderSummary, String)>> {
+    /// A page of the orders in one state (`pendingReview` for 审核, `approved` for 制证), oldest
+    /// first, with when each entered it: `orders_in_state` keeps them in that order.
+    pub fn queue(&self, status_code: &str, limit: u32, offset: u32) -> Result<Vec<(OrderSummary, String)>> {
         self.read(|conn| {
             let rows = conn.query_map(
                 &format!(
-                    "{SELECT_SUMMARY_WITH_SINCE} WHERE o.status_code = 'pendingReview'
+                    "{SELECT_SUMMARY_WITH_SINCE} WHERE o.status_code = ?3
                      ORDER BY o.status_since, o.order_no LIMIT ?1 OFFSET ?2"
                 ),
-                params![i64::from(limit), i64::from(offset)],
+                params![i64::from(limit), i64::from(offset), status_code],
                 |r| Ok((summary_from_row(r)?, r.get::<String>(9)?)),
             )?;
             Ok(rows)

@@ -265,3 +265,83 @@ async fn the_review_queue_pages_oldest_first_by_when_each_order_entered_review()
         "{refused}"
     );
 }
+
+#[tokio::test]
+async fn the_production_queue_holds_approved_orders_for_producers_only() {
+    let p = spawn_platform().await;
+    staff(&p, "reviewer", &[StaffRole::Reviewer]);
+    staff(&p, "producer", &[StaffRole::Producer]);
+    let (reviewer, producer) = (log_in(&p, "reviewer").await, log_in(&p, "producer").await);
+    let waiting = order_in_review(&p, "verified").await;
+    let approved = order_in_review(&p, "verified").await;
+    assert_eq!(step(&p, &reviewer, &approved, "approve", json!({})).await.0, 200);
+    let queue = |token: String| {
+        let (http, url) = (p.http.clone(), p.url("/v1/staff/production-queue"));
+        async move {
+            let res = http.get(url).bearer_auth(token).send().await.unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, body) = queue(producer.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    let numbers: Vec<&str> = body.as_array().unwrap().iter().map(|i| i["order"]["orderNo"].as_str().unwrap()).collect();
+    assert_eq!(numbers, [approved.as_str()], "only the approved one, not {waiting}");
+    assert_eq!(body[0]["order"]["status"]["state"], "approved");
+    assert_eq!((body[0]["workingDaysWaited"].as_u64(), body[0]["overdue"].as_bool()), (Some(0), Some(false)));
+    // A reviewer does not produce: the queue is refused, as the producer's review queue is.
+    let (status, refused) = queue(reviewer).await;
+    assert_eq!((status, refused["message"].as_str()), (403, Some("您的角色无权查看制证队列")));
+    let res = p.http.get(p.url("/v1/staff/review-queue")).bearer_auth(&producer).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    // Shipped, it leaves the queue.
+    let shipped =
+        step(&p, &producer, &approved, "ship", json!({"courier": "EMS", "trackingNo": "EA123456789CN"})).await;
+    assert_eq!(shipped.0, 200, "{}", shipped.1);
+    assert_eq!(queue(producer).await.1, json!([]));
+}
+
+#[tokio::test]
+async fn demo_data_seeds_the_demo_staff_once_and_only_with_demo_data() {
+    let p = spawn_platform().await;
+    let log_in_as = |username: &'static str| {
+        let (http, url) = (p.http.clone(), p.url("/v1/staff/sessions"));
+        async move {
+            let res = http
+                .post(url)
+                .json(&json!({"username": username, "password": certdesk_platform::DEMO_STAFF_PASSWORD}))
+                .send()
+                .await
+                .unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        }
+    };
+    for demo in certdesk_platform::DEMO_STAFF {
+        let (status, session) = log_in_as(demo.username).await;
+        assert_eq!(status, 200, "{}: {session}", demo.username);
+        assert_eq!(session["displayName"], demo.display_name);
+        assert_eq!(session["roles"].as_array().unwrap().len(), demo.roles.len());
+    }
+    let (_, desk) = log_in_as("demo-desk").await;
+    assert_eq!(desk["roles"], json!(["reviewer", "producer", "counter", "admin"]));
+    // Exactly the demo staff, each once.
+    let count = p
+        .db(|db| {
+            db.read(|c| c.query_one("SELECT COUNT(*) FROM staff", certdesk_platform::params![], |r| r.get::<i64>(0)))
+        })
+        .await;
+    assert_eq!(count, certdesk_platform::DEMO_STAFF.len() as i64);
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = certdesk_platform::PlatformConfig::embedded(dir.path());
+    config.database_url = crate::fresh_database();
+    config.demo_data = false;
+    let plain = certdesk_platform::Platform::start(config).await.unwrap();
+    let res = reqwest::Client::new()
+        .post(format!("{}/v1/staff/sessions", plain.url()))
+        .json(&json!({"username": "demo-desk", "password": certdesk_platform::DEMO_STAFF_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401, "no demo staff without demo data");
+    plain.shutdown().await.unwrap();
+}

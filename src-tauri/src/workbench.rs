@@ -1,0 +1,86 @@
+//! The staff workbench's commands (员工登录, 审核, 制证): each one line over `Desk`.
+
+use certdesk_api::ApiError;
+use certdesk_desk::{DemoStaffView, Desk, OrderRow, QueueRow, StaffAccountView, StaffOrderView};
+use tauri::State;
+
+#[tauri::command]
+#[specta::specta]
+pub fn staff_account(desk: State<'_, Desk>) -> Option<StaffAccountView> {
+    desk.staff_account()
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn demo_staff(desk: State<'_, Desk>) -> DemoStaffView {
+    desk.demo_staff()
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn staff_log_in(
+    desk: State<'_, Desk>,
+    username: String,
+    password: String,
+) -> Result<StaffAccountView, ApiError> {
+    desk.staff_log_in(&username, &password).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn staff_log_out(desk: State<'_, Desk>) -> Result<(), ApiError> {
+    desk.staff_log_out().await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn forget_staff_session(desk: State<'_, Desk>) -> Result<(), ApiError> {
+    desk.forget_staff_session()
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn review_queue(desk: State<'_, Desk>, page: u32, page_size: u32) -> Result<Vec<QueueRow>, ApiError> {
+    desk.review_queue(page, page_size).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn production_queue(desk: State<'_, Desk>, page: u32, page_size: u32) -> Result<Vec<QueueRow>, ApiError> {
+    desk.production_queue(page, page_size).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn staff_order(desk: State<'_, Desk>, order_no: String) -> Result<StaffOrderView, ApiError> {
+    desk.staff_order(&order_no).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn mark_materials_received(desk: State<'_, Desk>, order_no: String) -> Result<OrderRow, ApiError> {
+    desk.mark_materials_received(&order_no).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn approve_order(desk: State<'_, Desk>, order_no: String) -> Result<OrderRow, ApiError> {
+    desk.approve(&order_no).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn reject_order(desk: State<'_, Desk>, order_no: String, reason: String) -> Result<OrderRow, ApiError> {
+    desk.reject(&order_no, &reason).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn ship_order(
+    desk: State<'_, Desk>,
+    order_no: String,
+    courier: String,
+    tracking_no: String,
+) -> Result<OrderRow, ApiError> {
+    desk.ship(&order_no, &courier, &tracking_no).await
+}
