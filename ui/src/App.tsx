@@ -1,5 +1,5 @@
 import { QueryCache, QueryClient, QueryClientProvider, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { App as AntApp, Breadcrumb, Button, ConfigProvider, Layout, Menu, Select, Space, Spin, Tag, Typography } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
@@ -9,6 +9,8 @@ import { api, CommandError, onOrderStatusChanged } from './api';
 import { setLocale, useLocale, type Locale } from './i18n';
 import LoginPage, { accountKey } from './pages/account/LoginPage';
 import ApplyListPage from './pages/ca/apply';
+import { staffKeys } from './pages/staff/service';
+import Workbench from './pages/staff/workbench';
 
 const { Header, Sider, Content } = Layout;
 
@@ -17,8 +19,12 @@ export function createQueryClient() {
     defaultOptions: { queries: { retry: false, refetchOnWindowFocus: true } },
     // The platform ended the session (expired, or logged out elsewhere): back to the login screen.
     queryCache: new QueryCache({
-      onError: (error) => {
-        if (error instanceof CommandError && error.code === 'unauthorized') {
+      onError: (error, query) => {
+        if (!(error instanceof CommandError && error.code === 'unauthorized')) return;
+        // A staff query refused forgets the staff session only; the organisation stays signed in.
+        if (query.queryKey[0] === staffKeys.all[0]) {
+          void api.forgetStaffSession().finally(() => client.setQueryData(staffKeys.account, null));
+        } else {
           void api.forgetSession().finally(() => client.setQueryData(accountKey, null));
         }
       },
@@ -130,6 +136,8 @@ export function Shell() {
   const { t } = useLocale();
   const account = useQuery({ queryKey: accountKey, queryFn: api.account });
   const info = useQuery({ queryKey: ['app-info'], queryFn: api.appInfo, staleTime: Infinity });
+  // The organisation's side (申领) or the staff's (工作台): both sessions stay signed in.
+  const [side, setSide] = useState<'apply' | 'staff'>('apply');
   return (
     <Layout style={{ minHeight: '100vh' }}>
       <Header style={{ display: 'flex', alignItems: 'center', gap: 16 }}>
@@ -138,14 +146,19 @@ export function Shell() {
         </Typography.Title>
         <Typography.Text style={{ color: 'rgba(255,255,255,0.75)' }}>{t('shell.subtitle')}</Typography.Text>
         <Space style={{ marginLeft: 'auto' }}>
-          <AccountBar />
+          {side === 'apply' ? <AccountBar /> : null}
+          <Button size="small" id="switch-side" onClick={() => setSide(side === 'apply' ? 'staff' : 'apply')}>
+            {side === 'apply' ? t('staff.workbench') : t('staff.backToApply')}
+          </Button>
           <LanguageSwitch />
         </Space>
       </Header>
-      {account.isLoading ? (
+      {side === 'staff' ? (
+        <Workbench />
+      ) : account.isLoading ? (
         <Spin style={{ marginTop: 64 }} />
       ) : !account.data ? (
-        <LoginPage platformUrl={info.data?.platformUrl} />
+        <LoginPage platformUrl={info.data?.platformUrl} onStaffSignedIn={() => setSide('staff')} />
       ) : (
         <Layout>
           <Sider width={200} theme="light">

@@ -7,11 +7,13 @@ import type {
   ApiError,
   ApplicationForm,
   CaptureStatus,
+  DemoStaffView,
   DeskInfo,
   ErrorCode,
   FieldError,
   PaymentMethod,
   Registration,
+  StaffAccountView,
   StatusChange,
 } from './bindings';
 
@@ -40,6 +42,13 @@ export type {
   PaymentProgressView,
   PaymentStart,
   PaymentState,
+  QueueRow,
+  StaffAccountView,
+  StaffOrderView,
+  StaffRole,
+  DemoStaffView,
+  PaymentRecord,
+  HistoryRow,
 } from './bindings';
 
 /** A command refused or failed: `code` for branching, `message` in Chinese for the user. */
@@ -144,6 +153,24 @@ export const api = {
   /** Where a payment stands: the platform asks the gateway. */
   paymentProgress: (orderNo: string, outTradeNo: string) =>
     unwrap(() => commands.paymentProgress(orderNo, outTradeNo)),
+
+  // The staff workbench (工作台): a staff session beside the organisation's.
+  /** The staff member signed in here; `null` shows the 员工登录 form. */
+  staffAccount: (): Promise<StaffAccountView | null> => commands.staffAccount(),
+  /** The embedded platform's demo staff and their password (none on a real platform). */
+  demoStaff: (): Promise<DemoStaffView> => commands.demoStaff(),
+  staffLogIn: (username: string, password: string) => unwrap(() => commands.staffLogIn(username, password)),
+  staffLogOut: () => unwrap(() => commands.staffLogOut()),
+  /** The platform refused the staff session: forget it here too (the organisation stays signed in). */
+  forgetStaffSession: () => unwrap(() => commands.forgetStaffSession()),
+  reviewQueue: (page: number, pageSize: number) => unwrap(() => commands.reviewQueue(page, pageSize)),
+  productionQueue: (page: number, pageSize: number) => unwrap(() => commands.productionQueue(page, pageSize)),
+  staffOrder: (orderNo: string) => unwrap(() => commands.staffOrder(orderNo)),
+  markMaterialsReceived: (orderNo: string) => unwrap(() => commands.markMaterialsReceived(orderNo)),
+  approveOrder: (orderNo: string) => unwrap(() => commands.approveOrder(orderNo)),
+  rejectOrder: (orderNo: string, reason: string) => unwrap(() => commands.rejectOrder(orderNo, reason)),
+  shipOrder: (orderNo: string, courier: string, trackingNo: string) =>
+    unwrap(() => commands.shipOrder(orderNo, courier, trackingNo)),
 };
 
 /** Calls `onReturn` with the trade number whenever the gateway's page sends the browser back. */

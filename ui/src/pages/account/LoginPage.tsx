@@ -3,14 +3,22 @@ import { Alert, App, Button, Card, Form, Input, Tabs, Typography } from 'antd';
 import { useState } from 'react';
 import { api, CommandError, errorMessage, type AccountView, type Registration } from '../../api';
 import { useLocale } from '../../i18n';
+import StaffLoginForm from '../staff/login/StaffLoginForm';
 
 export const accountKey = ['account'] as const;
 
 type LoginValues = { username: string; password: string };
 type RegisterValues = Registration & { confirm: string };
 
-/** 登录 / 注册: the organisation's account on the platform. The session is kept sealed by the app. */
-export default function LoginPage({ platformUrl }: { platformUrl?: string }) {
+/** 登录 / 注册: the organisation's account on the platform; 员工登录 for the platform's staff. Sessions
+ * are kept sealed by the app. */
+export default function LoginPage({
+  platformUrl,
+  onStaffSignedIn,
+}: {
+  platformUrl?: string;
+  onStaffSignedIn?: () => void;
+}) {
   const client = useQueryClient();
   const { message } = App.useApp();
   const { t } = useLocale();
@@ -135,6 +143,11 @@ export default function LoginPage({ platformUrl }: { platformUrl?: string }) {
                   </Button>
                 </Form>
               ),
+            },
+            {
+              key: 'staff',
+              label: t('staff.tabLogin'),
+              children: <StaffLoginForm onSignedIn={onStaffSignedIn} />,
             },
           ]}
         />

@@ -1,0 +1,221 @@
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AppProviders, createQueryClient, Shell } from '../../../App';
+import type { QueueRow, StaffAccountView, StaffOrderView, StaffRole } from '../../../api';
+import { account, appInfo, orderRow } from '../../../test/fixtures';
+
+const reviewQueue: QueueRow[] = [
+  {
+    row: orderRow({ state: 'pendingReview', verification: 'verified' }, { statusZh: '待审核 (已认证)', statusEn: 'Pending review (verified)' }),
+    waitingSinceText: '2026-11-26 09:30:00',
+    workingDaysWaited: 3,
+    overdue: true,
+  },
+];
+
+const approvedRow = orderRow(
+  { state: 'approved', verification: 'verified' },
+  { statusZh: '审核通过, 待制证 (已认证)', statusEn: 'Approved, in production (verified)' },
+);
+
+const fullOrder: StaffOrderView = {
+  row: reviewQueue[0].row,
+  application: {
+    providerId: 'zjhx',
+    quantity: 1,
+    organisationName: '测试供应商',
+    creditCode: '91350100M000100Y43',
+    applicantName: '陈晨',
+    idNumber: '330***********0018',
+    mobile: '138****8000',
+    email: 'invoice@example.com',
+    delivery: 'mail',
+    recipient: '陈晨',
+    recipientMobile: '13800138000',
+    address: '浙江省杭州市西湖区文三路1号',
+  },
+  payments: [],
+  history: [
+    { atText: '2026-11-26 09:00:00', actorZh: '申领人', actorEn: 'Applicant', statusZh: '待认证', statusEn: 'Pending verification', reason: null },
+  ],
+  eta: null,
+};
+
+/** A fake app with the organisation signed in and the staff signed out until `staff_log_in`. */
+function mockApp(roles: StaffRole[] = ['reviewer'], options: { staffRefused?: boolean } = {}) {
+  const calls: { cmd: string; args: Record<string, unknown> }[] = [];
+  let staff: StaffAccountView | null = null;
+  let orgSignedIn = true;
+  mockIPC((cmd, args) => {
+    const a = (args ?? {}) as Record<string, unknown>;
+    calls.push({ cmd, args: a });
+    switch (cmd) {
+      case 'account':
+        return orgSignedIn ? account : null;
+      case 'app_info':
+        return { ...appInfo, embedded: true };
+      case 'sync_orders':
+      case 'list_drafts':
+      case 'list_providers':
+        return [];
+      case 'staff_account':
+        return staff;
+      case 'demo_staff':
+        return {
+          accounts: [
+            { username: 'demo-reviewer', displayName: '演示审核员', roles: ['reviewer'] },
+            { username: 'demo-producer', displayName: '演示制证员', roles: ['producer'] },
+          ],
+          password: 'certdesk-demo',
+        };
+      case 'staff_log_in':
+        if (a.password !== 'certdesk-demo') throw { code: 'unauthorized', message: '用户名或密码错误' };
+        staff = { username: String(a.username), displayName: '演示审核员', roles };
+        return staff;
+      case 'staff_log_out':
+      case 'forget_staff_session':
+        staff = null;
+        return null;
+      case 'forget_session':
+        orgSignedIn = false;
+        return null;
+      case 'review_queue':
+        if (options.staffRefused) throw { code: 'unauthorized', message: '登录已过期，请重新登录' };
+        return reviewQueue;
+      case 'production_queue':
+        return [{ row: approvedRow, waitingSinceText: '2026-12-01 10:00:00', workingDaysWaited: 0, overdue: false }];
+      case 'staff_order':
+        return fullOrder;
+      case 'reject_order':
+        return orderRow(
+          { state: 'rejected', verification: 'verified', reason: String(a.reason) },
+          { statusZh: '审核未通过 (已认证)', statusEn: 'Rejected (verified)' },
+        );
+      case 'approve_order':
+        return approvedRow;
+      case 'ship_order':
+        return orderRow(
+          { state: 'issued', verification: 'verified', delivery: { method: 'mailed', courier: String(a.courier), trackingNo: String(a.trackingNo) }, invoice: { state: 'notRequested' } } as never,
+          { statusZh: '审核通过, 已发证 (已认证)', statusEn: 'Approved, issued (verified)' },
+        );
+      default:
+        throw new Error(`unexpected command ${cmd}`);
+    }
+  });
+  return { calls, called: (cmd: string) => calls.filter((c) => c.cmd === cmd) };
+}
+
+function renderShell() {
+  return render(
+    <AppProviders queryClient={createQueryClient()}>
+      <Shell />
+    </AppProviders>,
+  );
+}
+
+async function signInAsStaff(user: ReturnType<typeof userEvent.setup>) {
+  await user.click(await screen.findByRole('button', { name: '员工工作台' }, { timeout: 10_000 }));
+  // The demo accounts are listed with their password; 使用 fills the form.
+  expect(await screen.findByText('演示账号（密码均为 certdesk-demo）：')).toBeTruthy();
+  await user.click(document.querySelector('.use-demo-demo-reviewer') as HTMLElement);
+  await user.click(screen.getByRole('button', { name: '登录工作台' }));
+}
+
+afterEach(() => {
+  cleanup();
+  clearMocks();
+});
+
+describe('员工工作台', () => {
+  it('signs a demo reviewer in beside the organisation and offers only the review queue', async () => {
+    const app = mockApp(['reviewer']);
+    const user = userEvent.setup({ delay: null, pointerEventsCheck: 0 });
+    renderShell();
+    await signInAsStaff(user);
+    expect(app.called('staff_log_in')[0].args).toEqual({ username: 'demo-reviewer', password: 'certdesk-demo' });
+    const menu = await screen.findByRole('menu');
+    expect(within(menu).getByText('审核队列')).toBeTruthy();
+    expect(within(menu).queryByText('制证队列')).toBeNull();
+    const queue = await screen.findByText('159110370124321');
+    const row = queue.closest('tr') as HTMLElement;
+    expect(within(row).getByText('3 个工作日')).toBeTruthy();
+    expect(within(row).getByText('已超时')).toBeTruthy();
+    expect(within(row).getByText('待审核 (已认证)')).toBeTruthy();
+
+    // 返回机构申领: the organisation is still signed in.
+    await user.click(screen.getByRole('button', { name: '返回机构申领' }));
+    expect(await screen.findByRole('button', { name: 'CA在线申领' })).toBeTruthy();
+    expect(app.called('forget_session')).toHaveLength(0);
+  });
+
+  it('rejects with a common reason, and sends nothing without one', async () => {
+    const app = mockApp(['reviewer']);
+    const user = userEvent.setup({ delay: null, pointerEventsCheck: 0 });
+    renderShell();
+    await signInAsStaff(user);
+    await user.click(await screen.findByRole('button', { name: /^办\s*理$/ }));
+    // The order in full, with the ID number masked as the platform sent it.
+    expect(await screen.findByText('330***********0018')).toBeTruthy();
+    expect(screen.getByText('暂无付款记录')).toBeTruthy();
+    expect(screen.getByText('2026-11-26 09:00:00 · 申领人 · 待认证')).toBeTruthy();
+
+    await user.click(screen.getByRole('button', { name: '审核不通过' }));
+    const dialog = (await screen.findByText('审核不通过（订单 159110370124321）')).closest('.ant-modal') as HTMLElement;
+    // Without a reason nothing is sent.
+    await user.click(within(dialog).getByRole('button', { name: '审核不通过' }));
+    expect(await within(dialog).findByText('请填写或选择不通过理由')).toBeTruthy();
+    expect(app.called('reject_order')).toHaveLength(0);
+    await user.click(within(dialog).getByRole('combobox'));
+    await user.click(await screen.findByTitle('申领人手机号码无法接通'));
+    await user.click(within(dialog).getByRole('button', { name: '审核不通过' }));
+    await waitFor(() => expect(app.called('reject_order')).toHaveLength(1));
+    expect(app.called('reject_order')[0].args).toEqual({ orderNo: '159110370124321', reason: '申领人手机号码无法接通' });
+    expect(await screen.findByText('已办理：订单 159110370124321，审核未通过 (已认证)')).toBeTruthy();
+  });
+
+  it('approves after confirming', async () => {
+    const app = mockApp(['reviewer']);
+    const user = userEvent.setup({ delay: null, pointerEventsCheck: 0 });
+    renderShell();
+    await signInAsStaff(user);
+    await user.click(await screen.findByRole('button', { name: /^办\s*理$/ }));
+    await user.click(await screen.findByRole('button', { name: '审核通过' }));
+    expect(await screen.findByText('确定审核通过订单 159110370124321 吗？')).toBeTruthy();
+    expect(app.called('approve_order')).toHaveLength(0);
+    // antd spaces two-character button labels: 确 定.
+    await user.click(await screen.findByRole('button', { name: /^确\s*定$/ }));
+    await waitFor(() => expect(app.called('approve_order')).toHaveLength(1));
+    expect(app.called('approve_order')[0].args).toEqual({ orderNo: '159110370124321' });
+  });
+
+  it('mails an approved order with the courier and tracking number', async () => {
+    const app = mockApp(['producer']);
+    const user = userEvent.setup({ delay: null, pointerEventsCheck: 0 });
+    renderShell();
+    await signInAsStaff(user);
+    const menu = await screen.findByRole('menu');
+    expect(within(menu).queryByText('审核队列')).toBeNull();
+    await user.click(await screen.findByRole('button', { name: /^邮\s*寄$/ }));
+    const dialog = (await screen.findByText('制证并邮寄（订单 159110370124321）')).closest('.ant-modal') as HTMLElement;
+    expect(await within(dialog).findByText('浙江省杭州市西湖区文三路1号')).toBeTruthy();
+    await user.click(within(dialog).getByRole('combobox'));
+    await user.click(await screen.findByTitle('顺丰速运'));
+    fireEvent.change(within(dialog).getByLabelText('运单号'), { target: { value: 'SF1234567890' } });
+    await user.click(within(dialog).getByRole('button', { name: /^邮\s*寄$/ }));
+    await waitFor(() => expect(app.called('ship_order')).toHaveLength(1));
+    expect(app.called('ship_order')[0].args).toEqual({ orderNo: '159110370124321', courier: '顺丰速运', trackingNo: 'SF1234567890' });
+    expect(await screen.findByText('已办理：订单 159110370124321，审核通过, 已发证 (已认证)')).toBeTruthy();
+  });
+
+  it('a refused staff session shows 员工登录 again and leaves the organisation signed in', async () => {
+    const app = mockApp(['reviewer'], { staffRefused: true });
+    const user = userEvent.setup({ delay: null, pointerEventsCheck: 0 });
+    renderShell();
+    await signInAsStaff(user);
+    await waitFor(() => expect(app.called('forget_staff_session')).toHaveLength(1));
+    expect(await screen.findByRole('button', { name: '登录工作台' })).toBeTruthy();
+    expect(app.called('forget_session')).toHaveLength(0);
+  });
+});
