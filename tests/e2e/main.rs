@@ -9,3 +9,4 @@ mod face;
 mod journey;
 mod pay;
 mod support;
+mod workbench;

@@ -4,6 +4,7 @@ import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppProviders, createQueryClient, Shell } from '../../App';
 import { account, appInfo } from '../../test/fixtures';
+import { button } from '../../test/dom';
 
 
 /** A fake app that is signed out until `log_in` with the right password. */
@@ -64,14 +65,14 @@ describe('登录', () => {
     const card = document.getElementById('login')!;
     fireEvent.change(within(card).getByLabelText('用户名'), { target: { value: 'supplier' } });
     fireEvent.change(within(card).getByLabelText('密码'), { target: { value: 'wrong-password' } });
-    await user.click(within(card).getByRole('button', { name: '登 录' }));
+    await user.click(await button('登录', card));
     expect(await screen.findByText('用户名或密码错误')).toBeTruthy();
     fireEvent.change(within(card).getByLabelText('密码'), { target: { value: 'a-long-password' } });
-    await user.click(within(card).getByRole('button', { name: '登 录' }));
+    await user.click(await button('登录', card));
     expect(await screen.findByText('测试供应商（supplier）')).toBeTruthy();
-    expect(await screen.findByRole('button', { name: 'CA在线申领' })).toBeTruthy();
+    expect(await button('CA在线申领')).toBeTruthy();
     // 退出登录 goes back to the login screen.
-    await user.click(screen.getByRole('button', { name: '退出登录' }));
+    await user.click(await button('退出登录'));
     await waitFor(() => expect(document.getElementById('login')).toBeTruthy());
   });
 

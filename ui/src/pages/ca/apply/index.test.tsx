@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AppProviders, createQueryClient } from '../../../App';
 import type { ApplicationForm, OrderRow } from '../../../api';
 import ApplyListPage from '.';
+import { button, openDialog } from '../../../test/dom';
 
 const providers = [
   { id: 'zjhx', name: '浙江汇信CA', unitFee: 30000, demo: true },
@@ -148,7 +149,7 @@ function renderPage() {
 }
 
 async function fillApplication() {
-  const dialog = await screen.findByRole('dialog');
+  const dialog = await openDialog();
   // One change event per field: what a paste does, and far faster than typing in jsdom.
   const fill = async (label: string, text: string) => {
     fireEvent.change(within(dialog).getByLabelText(label), { target: { value: text } });
@@ -185,7 +186,7 @@ describe('CA证书申领', () => {
     const app = mockApp();
     const user = userEvent.setup({ delay: null });
     renderPage();
-    await user.click(screen.getByRole('button', { name: 'CA在线申领' }));
+    await user.click(await button('CA在线申领'));
     const dialog = await fillApplication();
     await user.click(within(dialog).getByText('下一步'));
     // 核对信息: what was typed, to check before 提交.
@@ -229,8 +230,8 @@ describe('CA证书申领', () => {
     });
     const user = userEvent.setup({ delay: null });
     renderPage();
-    await user.click(screen.getByRole('button', { name: 'CA在线申领' }));
-    const dialog = await screen.findByRole('dialog');
+    await user.click(await button('CA在线申领'));
+    const dialog = await openDialog();
     await user.click(within(dialog).getByLabelText('统一社会信用代码'));
     await user.paste('91330106MA27XY812E');
     expect(await within(dialog).findByText('统一社会信用代码校验位错误，请核对后重新输入')).toBeTruthy();
@@ -250,7 +251,7 @@ describe('CA证书申领', () => {
     expect(await screen.findByText('确定撤销该申领吗？')).toBeTruthy();
     expect(app.cancelled).toHaveLength(0);
     // antd spaces out two-character button labels.
-    await user.click(screen.getByRole('button', { name: '撤 销' }));
+    await user.click(await button('撤销'));
     await waitFor(() => expect(app.cancelled).toEqual(['159110370124321']));
     expect(await within(table).findByText('已撤销')).toBeTruthy();
     expect(within(table).queryByText('撤销')).toBeNull();
@@ -271,11 +272,11 @@ describe('CA证书申领', () => {
     expect(await within(table).findByText('乙公司')).toBeTruthy();
     expect(screen.queryByLabelText('CA服务商')).toBeNull();
 
-    await user.click(screen.getByRole('button', { name: '展开' }));
+    await user.click(await button('展开'));
     const provider = await screen.findByLabelText('CA服务商');
     fireEvent.mouseDown(provider);
     await user.click(await screen.findByTitle('演示CA（免缴费）'));
-    await user.click(screen.getByRole('button', { name: '搜 索' }));
+    await user.click(await button('搜索'));
     await waitFor(() => expect(within(table).queryByText('甲公司')).toBeNull());
     expect(within(table).getByText('乙公司')).toBeTruthy();
   });
@@ -284,7 +285,7 @@ describe('CA证书申领', () => {
     const app = mockApp({ refuse: true });
     const user = userEvent.setup({ delay: null });
     renderPage();
-    await user.click(screen.getByRole('button', { name: 'CA在线申领' }));
+    await user.click(await button('CA在线申领'));
     const dialog = await fillApplication();
     await user.click(within(dialog).getByText('下一步'));
     await user.click(await within(dialog).findByText('提 交'));
@@ -299,8 +300,8 @@ describe('CA证书申领', () => {
     const app = mockApp();
     const user = userEvent.setup({ delay: null });
     renderPage();
-    await user.click(screen.getByRole('button', { name: 'CA在线申领' }));
-    const dialog = await screen.findByRole('dialog');
+    await user.click(await button('CA在线申领'));
+    const dialog = await openDialog();
     fireEvent.change(within(dialog).getByLabelText('机构名称'), { target: { value: '晨安入驻供应商' } });
     fireEvent.change(within(dialog).getByLabelText('手机号码'), { target: { value: '13800138000' } });
     await waitFor(() => expect(app.drafts).toHaveLength(1));
@@ -311,7 +312,7 @@ describe('CA证书申领', () => {
     const box = await screen.findByText('草稿箱（1）');
     expect(box).toBeTruthy();
     await user.click(screen.getByText('继续填写'));
-    const reopened = await screen.findByRole('dialog');
+    const reopened = await openDialog();
     await waitFor(() =>
       expect((within(reopened).getByLabelText('手机号码') as HTMLInputElement).value).toBe('13800138000'),
     );
@@ -328,7 +329,7 @@ describe('CA证书申领', () => {
     renderPage();
     const table = document.getElementById('orders')!;
     await user.click(await within(table).findByText('编辑'));
-    const dialog = await screen.findByRole('dialog');
+    const dialog = await openDialog();
     expect(await within(dialog).findByText('不通过理由：手机号码无法接通')).toBeTruthy();
     await waitFor(() =>
       expect((within(dialog).getByLabelText('身份证号') as HTMLInputElement).value).toBe('330***********0018'),
@@ -337,7 +338,7 @@ describe('CA证书申领', () => {
     fireEvent.change(within(dialog).getByLabelText('手机号码'), { target: { value: '13900139000' } });
     expect(await within(dialog).findByText('已修改')).toBeTruthy();
     await user.click(within(dialog).getByText('下一步'));
-    await user.click(await within(dialog).findByRole('button', { name: '重新提交' }));
+    await user.click(await button('重新提交', dialog));
     await waitFor(() => expect(app.resubmitted).toHaveLength(1));
     expect(app.resubmitted[0]).toMatchObject({
       orderNo: '159110370124321',
@@ -369,7 +370,7 @@ describe('CA证书申领', () => {
     await user.click(within(table).getByText('发票申请'));
     expect(await screen.findByText('确定申请电子发票吗？')).toBeTruthy();
     expect(app.invoiced).toHaveLength(0);
-    await user.click(screen.getByRole('button', { name: '申 请' }));
+    await user.click(await button('申请'));
     await waitFor(() => expect(app.invoiced).toEqual(['159110370124322']));
     expect(await within(table).findByText('已申请发票')).toBeTruthy();
     expect(within(table).queryByText('发票申请')).toBeNull();

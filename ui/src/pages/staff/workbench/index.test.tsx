@@ -4,6 +4,7 @@ import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppProviders, createQueryClient, Shell } from '../../../App';
 import type { QueueRow, StaffAccountView, StaffOrderView, StaffRole } from '../../../api';
+import { button, byId } from '../../../test/dom';
 import { account, appInfo, orderRow } from '../../../test/fixtures';
 
 const reviewQueue: QueueRow[] = [
@@ -116,11 +117,11 @@ function renderShell() {
 }
 
 async function signInAsStaff(user: ReturnType<typeof userEvent.setup>) {
-  await user.click(await screen.findByRole('button', { name: '员工工作台' }, { timeout: 10_000 }));
+  await user.click(await button('员工工作台'));
   // The demo accounts are listed with their password; 使用 fills the form.
   expect(await screen.findByText('演示账号（密码均为 certdesk-demo）：')).toBeTruthy();
   await user.click(document.querySelector('.use-demo-demo-reviewer') as HTMLElement);
-  await user.click(screen.getByRole('button', { name: '登录工作台' }));
+  await user.click(await byId('staff-login-submit'));
 }
 
 afterEach(() => {
@@ -135,7 +136,7 @@ describe('员工工作台', () => {
     renderShell();
     await signInAsStaff(user);
     expect(app.called('staff_log_in')[0].args).toEqual({ username: 'demo-reviewer', password: 'certdesk-demo' });
-    const menu = await screen.findByRole('menu');
+    const menu = await byId('staff-menu');
     expect(within(menu).getByText('审核队列')).toBeTruthy();
     expect(within(menu).queryByText('制证队列')).toBeNull();
     const queue = await screen.findByText('159110370124321');
@@ -145,8 +146,8 @@ describe('员工工作台', () => {
     expect(within(row).getByText('待审核 (已认证)')).toBeTruthy();
 
     // 返回机构申领: the organisation is still signed in.
-    await user.click(screen.getByRole('button', { name: '返回机构申领' }));
-    expect(await screen.findByRole('button', { name: 'CA在线申领' })).toBeTruthy();
+    await user.click(await byId('switch-side'));
+    expect(await button('CA在线申领')).toBeTruthy();
     expect(app.called('forget_session')).toHaveLength(0);
   });
 
@@ -155,21 +156,21 @@ describe('员工工作台', () => {
     const user = userEvent.setup({ delay: null, pointerEventsCheck: 0 });
     renderShell();
     await signInAsStaff(user);
-    await user.click(await screen.findByRole('button', { name: /^办\s*理$/ }));
+    await user.click(await button('办理'));
     // The order in full, with the ID number masked as the platform sent it.
     expect(await screen.findByText('330***********0018')).toBeTruthy();
     expect(screen.getByText('暂无付款记录')).toBeTruthy();
     expect(screen.getByText('2026-11-26 09:00:00 · 申领人 · 待认证')).toBeTruthy();
 
-    await user.click(screen.getByRole('button', { name: '审核不通过' }));
+    await user.click(await byId('reject'));
     const dialog = (await screen.findByText('审核不通过（订单 159110370124321）')).closest('.ant-modal') as HTMLElement;
     // Without a reason nothing is sent.
-    await user.click(within(dialog).getByRole('button', { name: '审核不通过' }));
+    await user.click(await byId('reject-submit'));
     expect(await within(dialog).findByText('请填写或选择不通过理由')).toBeTruthy();
     expect(app.called('reject_order')).toHaveLength(0);
     await user.click(within(dialog).getByRole('combobox'));
     await user.click(await screen.findByTitle('申领人手机号码无法接通'));
-    await user.click(within(dialog).getByRole('button', { name: '审核不通过' }));
+    await user.click(await byId('reject-submit'));
     await waitFor(() => expect(app.called('reject_order')).toHaveLength(1));
     expect(app.called('reject_order')[0].args).toEqual({ orderNo: '159110370124321', reason: '申领人手机号码无法接通' });
     expect(await screen.findByText('已办理：订单 159110370124321，审核未通过 (已认证)')).toBeTruthy();
@@ -180,12 +181,12 @@ describe('员工工作台', () => {
     const user = userEvent.setup({ delay: null, pointerEventsCheck: 0 });
     renderShell();
     await signInAsStaff(user);
-    await user.click(await screen.findByRole('button', { name: /^办\s*理$/ }));
-    await user.click(await screen.findByRole('button', { name: '审核通过' }));
+    await user.click(await button('办理'));
+    await user.click(await byId('approve'));
     expect(await screen.findByText('确定审核通过订单 159110370124321 吗？')).toBeTruthy();
     expect(app.called('approve_order')).toHaveLength(0);
     // antd spaces two-character button labels: 确 定.
-    await user.click(await screen.findByRole('button', { name: /^确\s*定$/ }));
+    await user.click(await button('确定'));
     await waitFor(() => expect(app.called('approve_order')).toHaveLength(1));
     expect(app.called('approve_order')[0].args).toEqual({ orderNo: '159110370124321' });
   });
@@ -195,15 +196,15 @@ describe('员工工作台', () => {
     const user = userEvent.setup({ delay: null, pointerEventsCheck: 0 });
     renderShell();
     await signInAsStaff(user);
-    const menu = await screen.findByRole('menu');
+    const menu = await byId('staff-menu');
     expect(within(menu).queryByText('审核队列')).toBeNull();
-    await user.click(await screen.findByRole('button', { name: /^邮\s*寄$/ }));
+    await user.click(await button('邮寄'));
     const dialog = (await screen.findByText('制证并邮寄（订单 159110370124321）')).closest('.ant-modal') as HTMLElement;
     expect(await within(dialog).findByText('浙江省杭州市西湖区文三路1号')).toBeTruthy();
     await user.click(within(dialog).getByRole('combobox'));
     await user.click(await screen.findByTitle('顺丰速运'));
     fireEvent.change(within(dialog).getByLabelText('运单号'), { target: { value: 'SF1234567890' } });
-    await user.click(within(dialog).getByRole('button', { name: /^邮\s*寄$/ }));
+    await user.click(await byId('ship-submit'));
     await waitFor(() => expect(app.called('ship_order')).toHaveLength(1));
     expect(app.called('ship_order')[0].args).toEqual({ orderNo: '159110370124321', courier: '顺丰速运', trackingNo: 'SF1234567890' });
     expect(await screen.findByText('已办理：订单 159110370124321，审核通过, 已发证 (已认证)')).toBeTruthy();
@@ -215,7 +216,7 @@ describe('员工工作台', () => {
     renderShell();
     await signInAsStaff(user);
     await waitFor(() => expect(app.called('forget_staff_session')).toHaveLength(1));
-    expect(await screen.findByRole('button', { name: '登录工作台' })).toBeTruthy();
+    expect(await byId('staff-login-submit')).toBeTruthy();
     expect(app.called('forget_session')).toHaveLength(0);
   });
 });

@@ -145,6 +145,7 @@ export default function ReviewOrder({ orderNo, onClose }: { orderNo: string | nu
       >
         <Form
           form={rejectForm}
+          name="rejection"
           layout="vertical"
           preserve={false}
           onFinish={({ reason }) =>

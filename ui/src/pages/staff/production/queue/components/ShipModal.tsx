@@ -61,10 +61,9 @@ export default function ShipModal({ orderNo, onClose }: { orderNo: string | null
           <Descriptions.Item label={t('field.address')}>{app.address}</Descriptions.Item>
         </Descriptions>
       )}
-      <Form form={form} layout="vertical" preserve={false} onFinish={(v) => ship.mutate(v)}>
+      <Form form={form} name="shipment" layout="vertical" preserve={false} onFinish={(v) => ship.mutate(v)}>
         <Form.Item name="courier" label={t('staff.courier')} rules={[{ required: true, message: t('staff.enterCourier') }]}>
           <Select
-            id="courier"
             options={COURIERS.map((c) => ({ value: c.zh, label: locale === 'en-US' ? c.en : c.zh }))}
           />
         </Form.Item>

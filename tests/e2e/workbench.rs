@@ -1,0 +1,157 @@
+//! The whole process on one computer with the embedded platform and nothing else: the demo
+//! organisation applies, and the demo staff do every staff step in the app's 员工工作台 — 纸质资料已收到,
+//! 审核不通过 with a reason, (the organisation edits and 重新提交), 审核通过, then 制证 and 邮寄 by
+//! the producer — until the organisation's own list says 已发证. The test makes no HTTP calls.
+
+use crate::apply::{fill_application, review_and_submit};
+use crate::support::{App, Launch, screenshots_dir, step};
+use anyhow::{Result, bail};
+
+const DEMO_ORGANISATION: &str = "晨安入驻供应商";
+const DEMO_CREDIT_CODE: &str = "91330106MA27XY812F";
+
+/// The 状态 of `order_no` in the organisation's list, once it shows `expected`.
+async fn wait_for_status(app: &App, order_no: &str, expected: &str) -> Result<()> {
+    for _ in 0..60 {
+        app.click_css("#refresh-orders").await?;
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        if app.order_rows().await?.iter().any(|r| r[1] == order_no && r[5] == expected) {
+            return Ok(());
+        }
+    }
+    bail!("order {order_no} never showed {expected}")
+}
+
+/// 员工登录 with one of the demo accounts the form lists (使用 fills it in).
+async fn staff_log_in(app: &App, username: &str) -> Result<()> {
+    app.wait_for_text("#demo-staff", "certdesk-demo").await?;
+    app.click_css(&format!(".use-demo-{username}")).await?;
+    app.click_css("#staff-login-submit").await?;
+    app.wait_for_text("#staff-account", username).await?;
+    Ok(())
+}
+
+#[tokio::test]
+#[ignore = "drives the real app: needs a display, tauri-driver and WebKitWebDriver (`cargo xtask test`)"]
+async fn an_order_goes_from_the_application_to_issued_with_every_staff_step_in_the_workbench() -> Result<()> {
+    let data = tempfile::tempdir()?;
+    let app = App::launch(Launch { data_dir: data.path(), platform_url: None }).await?;
+
+    step("the demo organisation applies and mails its documents");
+    let outcome = app
+        .stretch(150, "workbench-apply-failed.png", async {
+            app.wait_for_text("#orders", "暂无申领记录").await?;
+            fill_application(&app, DEMO_ORGANISATION, DEMO_CREDIT_CODE).await?;
+            app.mouse_down_css("#apply_providerId").await?;
+            app.click_css(".ant-select-item-option[title^='演示CA（免缴费）']").await?;
+            app.wait_for_text("#apply-total", "¥0.00").await?;
+            review_and_submit(&app, false).await?;
+            app.click_css("#wizard-paper").await?;
+            app.click_css("#paper-confirm").await?;
+            app.wait_for_text("#orders", "待审核 (待收材料)").await?;
+            Ok(app.order_rows().await?[0][1].clone())
+        })
+        .await;
+    let order_no = outcome?;
+
+    step("员工工作台: the demo reviewer receives the documents and rejects with a common reason");
+    let outcome = app
+        .stretch(150, "workbench-reject-failed.png", async {
+            app.click_css("#switch-side").await?;
+            app.wait_for("#staff-login").await?;
+            app.screenshot(&screenshots_dir().join("30-staff-login.png")).await?;
+            staff_log_in(&app, "demo-reviewer").await?;
+            app.wait_for_text("#review-queue", &order_no).await?;
+            // A reviewer's menu has the review queue only.
+            app.wait_for_text("#staff-menu", "审核队列").await?;
+            let menu = app.wait_for("#staff-menu").await?.text().await?;
+            if menu.contains("制证队列") {
+                bail!("a reviewer was offered the production queue: {menu}");
+            }
+            app.screenshot(&screenshots_dir().join("31-review-queue.png")).await?;
+            app.click_css("#review-queue .queue-handle").await?;
+            app.wait_for_text("#staff-application", "330***********0018").await?;
+            app.click_css("#materials-received").await?;
+            app.wait_for_text("#staff-application", "待审核 (材料已收)").await?;
+            app.screenshot(&screenshots_dir().join("32-review-order.png")).await?;
+            app.click_css("#reject").await?;
+            app.mouse_down_css("#common-reason").await?;
+            app.click_css(".ant-select-item-option[title='申领人手机号码无法接通']").await?;
+            app.screenshot(&screenshots_dir().join("33-review-reject.png")).await?;
+            app.click_css("#reject-submit").await?;
+            app.wait_for_text(".ant-message", "审核未通过 (材料已收)").await?;
+            app.wait_for_text("#review-queue", "队列中暂无订单").await?;
+            Ok(())
+        })
+        .await;
+    outcome?;
+
+    step("back to the organisation: 编辑 shows the reason; correct and 重新提交");
+    let outcome = app
+        .stretch(150, "workbench-edit-failed.png", async {
+            app.click_css("#switch-side").await?;
+            wait_for_status(&app, &order_no, "审核未通过 (材料已收)").await?;
+            app.click_text("#orders", "编辑").await?;
+            app.wait_for_text("#rejection-reason", "申领人手机号码无法接通").await?;
+            for _ in 0..40 {
+                if app.value_of("#apply_idNumber").await? == "330***********0018" {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            }
+            app.replace_value("#apply_mobile", "13900139000").await?;
+            app.wait_for_text(".apply-wizard", "已修改").await?;
+            app.click_css("#apply-next").await?;
+            app.wait_for_text("#apply-review", "13900139000").await?;
+            app.click_css("#apply-submit").await?;
+            app.wait_for_text(".apply-wizard", "已重新提交").await?;
+            app.click_css("#wizard-done").await?;
+            wait_for_status(&app, &order_no, "待审核 (材料已收)").await
+        })
+        .await;
+    outcome?;
+
+    step("the reviewer approves; the demo producer takes over and mails the certificate");
+    let outcome = app
+        .stretch(180, "workbench-ship-failed.png", async {
+            app.click_css("#switch-side").await?;
+            app.click_css(".queue-refresh").await?;
+            app.wait_for_text("#review-queue", &order_no).await?;
+            app.click_css("#review-queue .queue-handle").await?;
+            app.wait_for_text("#staff-application", "13900139000").await?;
+            app.click_css("#approve").await?;
+            app.click_css(".ant-popconfirm .ant-btn-primary").await?;
+            app.wait_for_text(".ant-message", "审核通过, 待制证 (材料已收)").await?;
+            app.click_css("#staff-log-out").await?;
+            staff_log_in(&app, "demo-producer").await?;
+            app.wait_for_text("#production-queue", &order_no).await?;
+            app.screenshot(&screenshots_dir().join("34-production-queue.png")).await?;
+            app.click_css("#production-queue .queue-ship").await?;
+            app.wait_for_text("#ship-to", "浙江省杭州市西湖区文三路1号").await?;
+            app.mouse_down_css("#shipment_courier").await?;
+            app.click_css(".ant-select-item-option[title='顺丰速运']").await?;
+            app.type_into("#shipment_trackingNo", "SF1234567890").await?;
+            app.screenshot(&screenshots_dir().join("35-ship.png")).await?;
+            app.click_css("#ship-submit").await?;
+            app.wait_for_text(".ant-message", "审核通过, 已发证 (材料已收)").await?;
+            app.wait_for_text("#production-queue", "队列中暂无订单").await?;
+            Ok(())
+        })
+        .await;
+    outcome?;
+
+    step("the organisation's own list says 已发证, and 查看 shows the tracking number");
+    let outcome = app
+        .stretch(120, "workbench-issued-failed.png", async {
+            app.click_css("#switch-side").await?;
+            wait_for_status(&app, &order_no, "审核通过, 已发证 (材料已收)").await?;
+            app.click_text("#orders", "查看").await?;
+            app.wait_for_text("#detail-tracking", "SF1234567890").await?;
+            app.wait_for_text(".order-detail", "重新提交，修改了：手机号码").await?;
+            Ok(())
+        })
+        .await;
+    outcome?;
+    app.quit().await?;
+    Ok(())
+}
