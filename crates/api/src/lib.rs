@@ -206,6 +206,10 @@ pub struct OrderEventRecord {
     pub from: Option<OrderStatus>,
     pub to: OrderStatus,
     pub reason: Option<String>,
+    /// The staff member who took the step (their name then), shown to staff only: an applicant
+    /// sees the role (审核人员), never who.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff_name: Option<String>,
 }
 
 /// When the order's next step is due, in working days (Asia/Shanghai dates, `YYYY-MM-DD`).

@@ -191,6 +191,8 @@ pub struct HistoryRow {
     pub status_zh: String,
     pub status_en: String,
     pub reason: Option<String>,
+    /// Who on the platform's staff, for the staff's workbench; `None` for the organisation's view.
+    pub staff_name: Option<String>,
 }
 
 impl From<certdesk_api::OrderEventRecord> for HistoryRow {
@@ -202,6 +204,7 @@ impl From<certdesk_api::OrderEventRecord> for HistoryRow {
             status_zh: event.to.label_zh(),
             status_en: event.to.label_en(),
             reason: event.reason,
+            staff_name: event.staff_name,
         }
     }
 }

@@ -26,6 +26,8 @@ pub struct PlatformConfig {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The most certificates one application may ask for (申领数量).
     pub max_quantity: u32,
+    /// How many distinct reviewers must approve an order (四眼审核 with 2); one rejection rejects.
+    pub approvals_required: u32,
     /// Where applicants mail paper documents (邮寄纸质资料) when face verification is not possible.
     pub paper_documents_address: String,
     /// A working-day calendar file replacing the one CertDesk ships (format: `certdesk-core`'s
@@ -145,6 +147,7 @@ impl Default for PlatformConfig {
             trusted_proxies: Vec::new(),
             demo_data: true,
             max_quantity: certdesk_core::DEFAULT_MAX_QUANTITY,
+            approvals_required: 1,
             // The address the guide gives; a deployment configures its own.
             paper_documents_address: "杭州市西湖区转塘街道鲤鱼山街鹏辉科技园1号楼政采云有限公司".into(),
             calendar: None,
@@ -167,6 +170,17 @@ impl PlatformConfig {
             payments: PaymentsConfig { sandbox_gateway: Some("embedded".into()), ..PaymentsConfig::default() },
             ..PlatformConfig::default()
         }
+    }
+
+    /// Refuses settings that cannot work, before anything starts.
+    pub(crate) fn check(&self) -> crate::Result<()> {
+        if !(1..=5).contains(&self.approvals_required) {
+            return Err(crate::PlatformError::Config(format!(
+                "approvals_required = {} 无效：审核通过所需的审核人员数应为 1 至 5",
+                self.approvals_required
+            )));
+        }
+        self.check_exposure()
     }
 
     /// Refuses what only a demonstration may run beyond loopback, unless `public_demo` says so.

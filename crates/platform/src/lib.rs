@@ -124,7 +124,7 @@ impl Platform {
     /// Opens (or creates) the database under `config.data_dir`, seeds demo data when asked, binds
     /// `config.listen` and serves in the background of the current tokio runtime.
     pub async fn start(config: PlatformConfig) -> Result<PlatformHandle> {
-        config.check_exposure()?;
+        config.check()?;
         std::fs::create_dir_all(&config.data_dir)?;
         let (data_dir, database_url, demo_data) =
             (config.data_dir.clone(), config.database_url.clone(), config.demo_data);

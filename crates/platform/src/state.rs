@@ -20,6 +20,8 @@ pub struct AppState {
     pub(crate) face: Arc<dyn FaceVerifier>,
     pub(crate) numbers: OrderNumberGenerator,
     pub(crate) max_quantity: u32,
+    /// `approvals_required`: distinct reviewers an approval needs.
+    pub(crate) approvals_required: u32,
     pub(crate) fees: FeeSchedule,
     pub(crate) paper_documents_address: String,
     pub(crate) cover_sheet_font: Option<(std::path::PathBuf, u32)>,
@@ -55,6 +57,7 @@ impl AppState {
             face: config.face.build(),
             numbers,
             max_quantity: config.max_quantity,
+            approvals_required: config.approvals_required,
             fees: config.fees.clone(),
             paper_documents_address: config.paper_documents_address.clone(),
             cover_sheet_font: config.cover_sheet_font.as_deref().map(crate::cover_sheet::parse_font_setting),

@@ -429,6 +429,8 @@ export type HistoryRow_Deserialize = {
 	statusZh: string,
 	statusEn: string,
 	reason?: string | null,
+	/**  Who on the platform's staff, for the staff's workbench; `None` for the organisation's view. */
+	staffName?: string | null,
 };
 
 /**  One line of the 查看 timeline, ready to show. */
@@ -442,6 +444,8 @@ export type HistoryRow_Serialize = {
 	statusZh: string,
 	statusEn: string,
 	reason: string | null,
+	/**  Who on the platform's staff, for the staff's workbench; `None` for the organisation's view. */
+	staffName: string | null,
 };
 
 /**  The electronic invoice (电子发票) of an issued order. */

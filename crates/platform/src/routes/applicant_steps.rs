@@ -20,7 +20,8 @@ pub(crate) async fn applicant_event(
     let organisation = caller.applicant.organisation_id;
     let at = Utc::now().with_timezone(&certdesk_core::SHANGHAI).to_rfc3339();
     let order =
-        blocking(state, move |s| s.db.transition(&order_no, Some(organisation), Actor::Applicant, &event, &at)).await?;
+        blocking(state, move |s| s.db.transition(&order_no, Some(organisation), Actor::Applicant, None, &event, &at))
+            .await?;
     state.changed();
     tracing::info!(order_no = %order.order_no, applicant = caller.applicant.id, status = order.status.code(), "applicant step");
     Ok(Json(order))

@@ -50,7 +50,11 @@ impl AppState {
             .events_after(after, organisation_id)?
             .into_iter()
             .map(|(id, order_no, row)| {
-                Ok(FeedEvent { id, order_no: OrderNumber::parse(&order_no)?, event: event_record(row)? })
+                Ok(FeedEvent {
+                    id,
+                    order_no: OrderNumber::parse(&order_no)?,
+                    event: event_record(row, organisation_id.is_none())?,
+                })
             })
             .collect::<Result<Vec<_>>>()?;
         let last_id = events.last().map_or(after, |e| e.id);

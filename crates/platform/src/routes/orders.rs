@@ -85,7 +85,8 @@ pub(crate) async fn list_orders(
 }
 
 /// A stored history row as the API shows it.
-pub(crate) fn event_record(row: EventRow) -> Result<OrderEventRecord> {
+/// A history row for the wire; `for_staff` keeps the staff member's name, which applicants never see.
+pub(crate) fn event_record(row: EventRow, for_staff: bool) -> Result<OrderEventRecord> {
     let decode = |json: &str| {
         serde_json::from_str::<OrderStatus>(json).map_err(|e| PlatformError::Internal(format!("stored status: {e}")))
     };
@@ -96,6 +97,7 @@ pub(crate) fn event_record(row: EventRow) -> Result<OrderEventRecord> {
         to: decode(&row.to)?,
         reason: row.reason,
         at: row.at,
+        staff_name: if for_staff { row.staff_name } else { None },
     })
 }
 
@@ -203,7 +205,12 @@ impl AppState {
     pub(crate) fn detail(&self, order_no: &OrderNumber, organisation_id: Option<i64>) -> Result<OrderDetail> {
         let order =
             self.db.order_of(order_no, organisation_id)?.ok_or_else(|| PlatformError::NotFound("订单不存在".into()))?;
-        let history = self.db.order_events(order_no)?.into_iter().map(event_record).collect::<Result<Vec<_>>>()?;
+        let history = self
+            .db
+            .order_events(order_no)?
+            .into_iter()
+            .map(|e| event_record(e, organisation_id.is_none()))
+            .collect::<Result<Vec<_>>>()?;
         // The ETA counts from when the order entered its current state.
         let since = history.last().and_then(|e| DateTime::parse_from_rfc3339(&e.at).ok());
         let calendar = &self.work_calendar;

@@ -3,6 +3,7 @@
 //! their own protocols, outside the OpenAPI document).
 
 use super::{ApiJson, ApplicantCaller, Caller, Shared, Staff, blocking};
+use crate::store::ByStaff;
 use crate::{PlatformError, Result};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -84,8 +85,11 @@ pub(super) async fn counter_payment(
     }
     receipt_number(&payment.receipt_no, "收据号")?;
     let at = Utc::now().with_timezone(&certdesk_core::SHANGHAI).to_rfc3339();
-    let staff_id = staff.member.id;
-    let order = blocking(&state, move |s| s.db.record_counter_payment(&order_no, &payment, staff_id, &at)).await?;
+    let (staff_id, name) = (staff.member.id, staff.member.display_name.clone());
+    let order = blocking(&state, move |s| {
+        s.db.record_counter_payment(&order_no, &payment, ByStaff { id: staff_id, name: &name }, &at)
+    })
+    .await?;
     state.changed();
     tracing::info!(order_no = %order.order_no, staff = staff_id, "counter payment recorded");
     Ok(Json(order))

@@ -2,6 +2,7 @@
 
 use super::extract::{ApiJson, ApiQuery, Staff};
 use crate::state::{Shared, blocking};
+use crate::store::{Approval, ByStaff};
 use crate::{PlatformError, Result};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -107,7 +108,11 @@ pub(crate) async fn staff_event(
         .actor_for(&event)
         .ok_or_else(|| PlatformError::Forbidden(format!("您的角色无权{}", event.label_zh())))?;
     let at = Utc::now().with_timezone(&certdesk_core::SHANGHAI).to_rfc3339();
-    let order = blocking(state, move |s| s.db.transition(&order_no, None, actor, &event, &at)).await?;
+    let (id, name) = (staff.member.id, staff.member.display_name.clone());
+    let order = blocking(state, move |s| {
+        s.db.transition(&order_no, None, actor, Some(ByStaff { id, name: &name }), &event, &at)
+    })
+    .await?;
     state.changed();
     tracing::info!(order_no = %order.order_no, staff = staff.member.id, ?actor, status = order.status.code(), "staff step");
     Ok(Json(order))
@@ -154,11 +159,29 @@ pub(crate) async fn materials_received(
     )
 )]
 pub(crate) async fn approve(
-    State(s): State<Shared>,
+    State(state): State<Shared>,
     staff: Staff,
     Path(no): Path<String>,
 ) -> Result<Json<OrderSummary>> {
-    staff_event(&s, staff, &no, OrderEvent::Approved).await
+    let order_no = OrderNumber::parse(&no)?;
+    let actor = staff
+        .member
+        .actor_for(&OrderEvent::Approved)
+        .ok_or_else(|| PlatformError::Forbidden(format!("您的角色无权{}", OrderEvent::Approved.label_zh())))?;
+    let at = Utc::now().with_timezone(&certdesk_core::SHANGHAI).to_rfc3339();
+    let (id, name, required) = (staff.member.id, staff.member.display_name.clone(), state.approvals_required);
+    let approval =
+        blocking(&state, move |s| s.db.approve(&order_no, actor, ByStaff { id, name: &name }, required, &at)).await?;
+    state.changed();
+    let order = match approval {
+        Approval::Approved(order) => order,
+        Approval::Recorded { order, given, required } => {
+            tracing::info!(order_no = %order.order_no, staff = id, given, required, "approval recorded, review continues");
+            order
+        }
+    };
+    tracing::info!(order_no = %order.order_no, staff = id, status = order.status.code(), "staff step");
+    Ok(Json(order))
 }
 
 #[utoipa::path(

@@ -11,13 +11,15 @@
 //! PostgreSQL), `RETURNING id`, `ON CONFLICT DO NOTHING`, `TRUE`/`FALSE`, text timestamps in RFC
 //! 3339 at +08:00 (which compare as they sort), integers as 64-bit.
 
+mod approvals;
 mod login_attempts;
 mod orders;
 mod payments;
 mod postgres;
 mod sqlite;
 
-pub use orders::{EventRow, Inserted, OrderFilter, SealedApplication};
+pub use approvals::Approval;
+pub use orders::{ByStaff, EventRow, Inserted, OrderFilter, SealedApplication};
 pub use payments::{KeptNotification, PaymentRow, RefundRequest, Settled};
 
 use crate::{PlatformError, Result};

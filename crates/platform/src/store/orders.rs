@@ -208,6 +208,7 @@ impl Db {
         order_no: &OrderNumber,
         organisation_id: Option<i64>,
         actor: Actor,
+        by: Option<ByStaff<'_>>,
         event: &OrderEvent,
         at: &str,
     ) -> Result<OrderSummary> {
@@ -216,7 +217,7 @@ impl Db {
             _ => None,
         };
         self.write(|conn| {
-            apply_event(conn, order_no, organisation_id, actor, event, at, reason.as_deref())?;
+            apply_event(conn, order_no, organisation_id, actor, by, event, at, reason.as_deref())?;
             Ok(())
         })?;
         self.order(order_no)?.ok_or_else(|| PlatformError::Internal("order vanished".into()))
@@ -255,7 +256,7 @@ impl Db {
         let contact = MaskedContact::of(application);
         self.write(|conn| {
             let event = OrderEvent::Resubmitted { identity_changed };
-            apply_event(conn, order_no, Some(organisation_id), Actor::Applicant, &event, at, Some(changes))?;
+            apply_event(conn, order_no, Some(organisation_id), Actor::Applicant, None, &event, at, Some(changes))?;
             conn.execute(
                 "UPDATE orders SET organisation_name = ?1, applicant_name = ?2, id_number_masked = ?3, mobile = ?4,
                     email = ?5, mailing = ?6, application_sealed = ?7, id_number_digest = ?8
@@ -370,7 +371,7 @@ impl Db {
                 None => (OrderEvent::FaceVerificationPassed, None),
                 Some(why) => (OrderEvent::FaceVerificationFailed, Some(format!("人脸认证未通过：{why}"))),
             };
-            match apply_event(conn, order_no, None, Actor::System, &event, at, reason.as_deref()) {
+            match apply_event(conn, order_no, None, Actor::System, None, &event, at, reason.as_deref()) {
                 Ok(_) => {}
                 // Cancelled while the provider was deciding: keep the verdict, leave the order be.
                 Err(PlatformError::Transition(refusal)) => {
@@ -389,13 +390,14 @@ impl Db {
         &self,
         order_no: &OrderNumber,
         payment: &CounterPayment,
-        staff_id: i64,
+        by: ByStaff<'_>,
         at: &str,
     ) -> Result<OrderSummary> {
+        let staff_id = by.id;
         self.write(|conn| {
             let note = format!("窗口收款，收据号 {}", payment.receipt_no.trim());
-            let after =
-                apply_event(conn, order_no, None, Actor::Counter, &OrderEvent::PaymentConfirmed, at, Some(&note))?;
+            let event = OrderEvent::PaymentConfirmed;
+            let after = apply_event(conn, order_no, None, Actor::Counter, Some(by), &event, at, Some(&note))?;
             conn.execute(
                 "INSERT INTO payments (order_no, out_trade_no, method, amount_fen, state, receipt_no,
                     recorded_by_staff, created_at, paid_at)
@@ -470,7 +472,7 @@ impl Db {
     pub fn events_after(&self, after: i64, organisation_id: Option<i64>) -> Result<Vec<(i64, String, EventRow)>> {
         self.read(|conn| {
             let rows = conn.query_map(
-                "SELECT e.id, e.order_no, e.at, e.actor, e.from_status, e.to_status, e.reason
+                "SELECT e.id, e.order_no, e.at, e.actor, e.from_status, e.to_status, e.reason, e.staff_name
                  FROM order_events e JOIN orders o ON o.order_no = e.order_no
                  WHERE e.id > ?1 AND (CAST(?2 AS BIGINT) IS NULL OR o.organisation_id = ?2)
                  ORDER BY e.id LIMIT 100",
@@ -479,7 +481,14 @@ impl Db {
                     Ok((
                         r.get(0)?,
                         r.get(1)?,
-                        EventRow { at: r.get(2)?, actor: r.get(3)?, from: r.get(4)?, to: r.get(5)?, reason: r.get(6)? },
+                        EventRow {
+                            at: r.get(2)?,
+                            actor: r.get(3)?,
+                            from: r.get(4)?,
+                            to: r.get(5)?,
+                            reason: r.get(6)?,
+                            staff_name: r.get(7)?,
+                        },
                     ))
                 },
             )?;
@@ -491,9 +500,19 @@ impl Db {
     pub fn order_events(&self, order_no: &OrderNumber) -> Result<Vec<EventRow>> {
         self.read(|conn| {
             let rows = conn.query_map(
-                "SELECT at, actor, from_status, to_status, reason FROM order_events WHERE order_no = ?1 ORDER BY id",
+                "SELECT at, actor, from_status, to_status, reason, staff_name FROM order_events WHERE order_no = ?1
+                 ORDER BY id",
                 params![order_no.as_str()],
-                |r| Ok(EventRow { at: r.get(0)?, actor: r.get(1)?, from: r.get(2)?, to: r.get(3)?, reason: r.get(4)? }),
+                |r| {
+                    Ok(EventRow {
+                        at: r.get(0)?,
+                        actor: r.get(1)?,
+                        from: r.get(2)?,
+                        to: r.get(3)?,
+                        reason: r.get(4)?,
+                        staff_name: r.get(5)?,
+                    })
+                },
             )?;
             Ok(rows)
         })
@@ -534,37 +553,85 @@ fn face_attempts_in(conn: &Conn<'_>, digest: &str, now: &DateTime<FixedOffset>) 
 }
 
 /// Applies `event` inside `conn`: the order's state through `core::apply`, then its history row.
+/// A staff member taking a step, as their history row names them.
+#[derive(Debug, Clone, Copy)]
+pub struct ByStaff<'a> {
+    pub id: i64,
+    pub name: &'a str,
+}
+
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn apply_event(
     conn: &Conn<'_>,
     order_no: &OrderNumber,
     organisation_id: Option<i64>,
     actor: Actor,
+    by: Option<ByStaff<'_>>,
     event: &OrderEvent,
     at: &str,
     reason: Option<&str>,
 ) -> Result<OrderState> {
-    let found: Option<(String, i64, bool)> = conn
-        .query_opt(
-            "SELECT status, fee_fen, paid FROM orders WHERE order_no = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR organisation_id = ?2)",
-            params![order_no.as_str(), organisation_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?;
-    let (status_json, fee, paid) = found.ok_or_else(|| PlatformError::NotFound("订单不存在".into()))?;
-    let status: OrderStatus =
-        serde_json::from_str(&status_json).map_err(|e| PlatformError::Internal(format!("stored status: {e}")))?;
-    let before = OrderState { status, fee: Money::from_fen(fee), paid };
+    let (before, status_json) = order_state(conn, order_no, organisation_id)?;
     let after = certdesk_core::apply(&before, actor, event)?;
     let after_json = serde_json::to_string(&after.status).expect("status serialises");
     conn.execute(
         "UPDATE orders SET status = ?1, status_code = ?2, paid = ?3, status_since = ?5 WHERE order_no = ?4",
         params![after_json, after.status.code(), after.paid, order_no.as_str(), at],
     )?;
+    // A review round ends when the order leaves 待审核: approvals given in it do not carry over.
+    if after.status.code() != "pendingReview" {
+        conn.execute("DELETE FROM order_approvals WHERE order_no = ?1", params![order_no.as_str()])?;
+    }
+    history_row(conn, order_no, actor, by, Some(&status_json), &after_json, at, reason)?;
+    Ok(after)
+}
+
+/// The order's state as stored (and its status as the stored JSON text), for `organisation_id`
+/// or, with `None`, for staff.
+pub(crate) fn order_state(
+    conn: &Conn<'_>,
+    order_no: &OrderNumber,
+    organisation_id: Option<i64>,
+) -> Result<(OrderState, String)> {
+    let found: Option<(String, i64, bool)> = conn.query_opt(
+        "SELECT status, fee_fen, paid FROM orders WHERE order_no = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR organisation_id = ?2)",
+        params![order_no.as_str(), organisation_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let (status_json, fee, paid) = found.ok_or_else(|| PlatformError::NotFound("订单不存在".into()))?;
+    let status: OrderStatus =
+        serde_json::from_str(&status_json).map_err(|e| PlatformError::Internal(format!("stored status: {e}")))?;
+    Ok((OrderState { status, fee: Money::from_fen(fee), paid }, status_json))
+}
+
+/// Appends a history row (the history is append-only).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn history_row(
+    conn: &Conn<'_>,
+    order_no: &OrderNumber,
+    actor: Actor,
+    by: Option<ByStaff<'_>>,
+    from_json: Option<&str>,
+    to_json: &str,
+    at: &str,
+    reason: Option<&str>,
+) -> Result<()> {
     let actor_name = serde_json::to_value(actor).expect("actor serialises");
     conn.execute(
-        "INSERT INTO order_events (order_no, at, actor, from_status, to_status, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![order_no.as_str(), at, actor_name.as_str(), status_json, after_json, reason],
+        "INSERT INTO order_events (order_no, at, actor, from_status, to_status, reason, staff_id, staff_name)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            order_no.as_str(),
+            at,
+            actor_name.as_str(),
+            from_json,
+            to_json,
+            reason,
+            by.map(|b| b.id),
+            by.map(|b| b.name)
+        ],
     )?;
-    Ok(after)
+    Ok(())
 }
 
 /// One stored history row (statuses still as JSON text, decoded by the caller).
@@ -574,6 +641,7 @@ pub struct EventRow {
     pub from: Option<String>,
     pub to: String,
     pub reason: Option<String>,
+    pub staff_name: Option<String>,
 }
 
 const SELECT_SUMMARY: &str = "SELECT o.order_no, o.provider_id, p.name, o.organisation_name, o.applicant_name,

@@ -175,6 +175,7 @@ impl Db {
                         &order_no,
                         None,
                         Actor::PaymentGateway,
+                        None,
                         &OrderEvent::PaymentConfirmed,
                         at,
                         Some(&note),
@@ -321,8 +322,16 @@ impl Db {
         fault: Option<Fault>,
     ) -> Result<Option<RefundRequest>> {
         self.write(|conn| {
-            let after =
-                apply_event(conn, order_no, Some(organisation_id), Actor::Applicant, &OrderEvent::Cancelled, at, None)?;
+            let after = apply_event(
+                conn,
+                order_no,
+                Some(organisation_id),
+                Actor::Applicant,
+                None,
+                &OrderEvent::Cancelled,
+                at,
+                None,
+            )?;
             if fault == Some(Fault::CancelBeforeRefundRecorded) {
                 return Err(PlatformError::Internal("injected fault: before the refund was recorded".into()));
             }

@@ -426,4 +426,17 @@ UPDATE orders SET status_since = COALESCE(
     (SELECT e.at FROM order_events e WHERE e.order_no = orders.order_no ORDER BY e.id DESC LIMIT 1), submitted_at);
 CREATE INDEX orders_in_state ON orders(status_code, status_since, order_no);
 "#,
+    r#"
+ALTER TABLE order_events ADD COLUMN staff_id BIGINT;
+ALTER TABLE order_events ADD COLUMN staff_name TEXT;
+"#,
+    r#"
+CREATE TABLE order_approvals (
+    order_no TEXT NOT NULL REFERENCES orders(order_no),
+    staff_id BIGINT NOT NULL,
+    staff_name TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (order_no, staff_id)
+);
+"#,
 ];

@@ -316,4 +316,19 @@ const MIGRATIONS: &[M<'static>] = &[
         (SELECT e.at FROM order_events e WHERE e.order_no = orders.order_no ORDER BY e.id DESC LIMIT 1), submitted_at);
     CREATE INDEX orders_in_state ON orders(status_code, status_since, order_no);",
     ),
+    // Every staff step names the person (their id, and their name as it was then).
+    M::up(
+        "ALTER TABLE order_events ADD COLUMN staff_id INTEGER;
+    ALTER TABLE order_events ADD COLUMN staff_name TEXT;",
+    ),
+    // Four-eyes review: who approved an order in its current review round.
+    M::up(
+        "CREATE TABLE order_approvals (
+        order_no TEXT NOT NULL REFERENCES orders(order_no),
+        staff_id INTEGER NOT NULL,
+        staff_name TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (order_no, staff_id)
+    );",
+    ),
 ];

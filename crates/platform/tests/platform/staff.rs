@@ -345,3 +345,111 @@ async fn demo_data_seeds_the_demo_staff_once_and_only_with_demo_data() {
     assert_eq!(res.status(), 401, "no demo staff without demo data");
     plain.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn each_staff_step_names_the_member_for_staff_and_only_the_role_for_the_applicant() {
+    let p = spawn_platform().await;
+    staff(&p, "reviewer", &[StaffRole::Reviewer]);
+    let reviewer = log_in(&p, "reviewer").await;
+    let number = order_in_review(&p, "verified").await;
+    let (status, body) = step(&p, &reviewer, &number, "reject", json!({"reason": "申领人手机号码无法接通"})).await;
+    assert_eq!(status, 200, "{body}");
+    let detail = |http: reqwest::Client| {
+        let url = p.url(&format!("/v1/orders/{number}/detail"));
+        async move { http.get(url).send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let as_staff = detail(crate::bearer_client(&reviewer)).await;
+    let rejected = as_staff["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (rejected["actor"].as_str(), rejected["staffName"].as_str()),
+        (Some("reviewer"), Some("reviewer（测试）"))
+    );
+    // The organisation sees 审核人员, never who.
+    let as_applicant = detail(p.http.clone()).await;
+    let seen = as_applicant["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(seen["actor"], "reviewer");
+    assert!(seen.get("staffName").is_none(), "{seen}");
+    // Nor does the organisation's events feed.
+    let feed: Value = p.http.get(p.url("/v1/events?after=0")).send().await.unwrap().json().await.unwrap();
+    assert!(feed["events"].as_array().unwrap().iter().all(|e| e["event"].get("staffName").is_none()), "{feed}");
+    // Kept in the database with the member's id.
+    let kept = p
+        .db(move |db| {
+            db.read(|c| {
+                c.query_one(
+                    "SELECT staff_id, staff_name FROM order_events WHERE order_no = ?1 ORDER BY id DESC LIMIT 1",
+                    certdesk_platform::params![number],
+                    |r| Ok((r.get::<Option<i64>>(0)?, r.get::<Option<String>>(1)?)),
+                )
+            })
+        })
+        .await;
+    assert!(kept.0.is_some());
+    assert_eq!(kept.1.as_deref(), Some("reviewer（测试）"));
+}
+
+#[tokio::test]
+async fn with_four_eyes_review_an_approval_needs_two_distinct_reviewers_and_one_rejection_rejects() {
+    let p = crate::spawn_platform_with(|config| config.approvals_required = 2).await;
+    staff(&p, "zhang", &[StaffRole::Reviewer]);
+    staff(&p, "li", &[StaffRole::Reviewer]);
+    let (zhang, li) = (log_in(&p, "zhang").await, log_in(&p, "li").await);
+    let number = order_in_review(&p, "verified").await;
+
+    let (status, first) = step(&p, &zhang, &number, "approve", json!({})).await;
+    assert_eq!((status, first["status"]["state"].as_str()), (200, Some("pendingReview")), "{first}");
+    // The same reviewer cannot make the second pair of eyes.
+    let (status, again) = step(&p, &zhang, &number, "approve", json!({})).await;
+    assert_eq!((status, again["message"].as_str()), (409, Some("您已审核通过该订单，需另一位审核人员复核")), "{again}");
+    let (status, second) = step(&p, &li, &number, "approve", json!({})).await;
+    assert_eq!((status, second["status"]["state"].as_str()), (200, Some("approved")), "{second}");
+    let detail: Value = crate::bearer_client(&li)
+        .get(p.url(&format!("/v1/orders/{number}/detail")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rows: Vec<(Option<&str>, Option<&str>)> = detail["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["staffName"].as_str(), r["reason"].as_str()))
+        .filter(|(who, _)| who.is_some())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (Some("zhang（测试）"), Some("审核通过（1/2），待另一位审核人员复核")),
+            (Some("li（测试）"), Some("审核通过（2/2）"))
+        ]
+    );
+
+    // One rejection rejects, even after an approval; the approvals do not carry into the next round.
+    let other = order_in_review(&p, "verified").await;
+    assert_eq!(step(&p, &zhang, &other, "approve", json!({})).await.0, 200);
+    let (status, rejected) = step(&p, &li, &other, "reject", json!({"reason": "营业执照照片模糊"})).await;
+    assert_eq!((status, rejected["status"]["state"].as_str()), (200, Some("rejected")), "{rejected}");
+    let left = p
+        .db(move |db| {
+            db.read(|c| {
+                c.query_one(
+                    "SELECT COUNT(*) FROM order_approvals WHERE order_no = ?1",
+                    certdesk_platform::params![other],
+                    |r| r.get::<i64>(0),
+                )
+            })
+        })
+        .await;
+    assert_eq!(left, 0);
+}
+
+#[tokio::test]
+async fn approvals_required_outside_one_to_five_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = certdesk_platform::PlatformConfig::embedded(dir.path());
+    config.approvals_required = 0;
+    let refused = certdesk_platform::Platform::start(config).await.err().expect("refused");
+    assert!(refused.to_string().contains("approvals_required = 0 无效"), "{refused}");
+}

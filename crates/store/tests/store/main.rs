@@ -219,6 +219,7 @@ fn the_detail_is_kept_for_offline_viewing_by_its_owner_only() {
             from: None,
             to: OrderStatus::PendingVerification,
             reason: None,
+            staff_name: None,
         }],
         eta: None,
     };

@@ -39,7 +39,16 @@ const fullOrder: StaffOrderView = {
   },
   payments: [],
   history: [
-    { atText: '2026-11-26 09:00:00', actorZh: '申领人', actorEn: 'Applicant', statusZh: '待认证', statusEn: 'Pending verification', reason: null },
+    { atText: '2026-11-26 09:00:00', actorZh: '申领人', actorEn: 'Applicant', statusZh: '待认证', statusEn: 'Pending verification', reason: null, staffName: null },
+    {
+      atText: '2026-11-26 10:00:00',
+      actorZh: '审核人员',
+      actorEn: 'Reviewer',
+      statusZh: '待审核 (材料已收)',
+      statusEn: 'Pending review (documents received)',
+      reason: null,
+      staffName: '演示审核员',
+    },
   ],
   eta: null,
 };
@@ -161,6 +170,8 @@ describe('员工工作台', () => {
     expect(await screen.findByText('330***********0018')).toBeTruthy();
     expect(screen.getByText('暂无付款记录')).toBeTruthy();
     expect(screen.getByText('2026-11-26 09:00:00 · 申领人 · 待认证')).toBeTruthy();
+    // Staff see who took each step.
+    expect(screen.getByText('2026-11-26 10:00:00 · 审核人员（演示审核员） · 待审核 (材料已收)')).toBeTruthy();
 
     await user.click(await byId('reject'));
     const dialog = (await screen.findByText('审核不通过（订单 159110370124321）')).closest('.ant-modal') as HTMLElement;

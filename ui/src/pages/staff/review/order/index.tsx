@@ -124,7 +124,8 @@ export default function ReviewOrder({ orderNo, onClose }: { orderNo: string | nu
               content: (
                 <>
                   <div>
-                    {h.atText} · {h.actorZh} · {h.statusZh}
+                    {h.atText} · {h.actorZh}
+                    {h.staffName ? `（${h.staffName}）` : ''} · {h.statusZh}
                   </div>
                   {h.reason && <Typography.Text type="secondary">{t('detail.historyReason', { reason: h.reason })}</Typography.Text>}
                 </>
