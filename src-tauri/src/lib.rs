@@ -61,6 +61,11 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             workbench::approve_order,
             workbench::reject_order,
             workbench::ship_order,
+            workbench::staff_members,
+            workbench::add_staff_member,
+            workbench::set_staff_roles,
+            workbench::set_staff_disabled,
+            workbench::reset_staff_password,
         ])
         .events(tauri_specta::collect_events![follow::OrderStatusChanged, pay_return::PayReturned])
         // Money is i64 fen; any real amount is far below 2^53, so a JS number is exact.

@@ -1,6 +1,6 @@
 //! The staff workbench's commands (员工登录, 审核, 制证): each one line over `Desk`.
 
-use certdesk_api::ApiError;
+use certdesk_api::{ApiError, NewStaffMember, ReviewQueueQuery, StaffMemberView, StaffRole};
 use certdesk_desk::{DemoStaffView, Desk, OrderRow, QueueRow, StaffAccountView, StaffOrderView};
 use tauri::State;
 
@@ -40,14 +40,14 @@ pub fn forget_staff_session(desk: State<'_, Desk>) -> Result<(), ApiError> {
 
 #[tauri::command]
 #[specta::specta]
-pub async fn review_queue(desk: State<'_, Desk>, page: u32, page_size: u32) -> Result<Vec<QueueRow>, ApiError> {
-    desk.review_queue(page, page_size).await
+pub async fn review_queue(desk: State<'_, Desk>, query: ReviewQueueQuery) -> Result<Vec<QueueRow>, ApiError> {
+    desk.review_queue(&query).await
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn production_queue(desk: State<'_, Desk>, page: u32, page_size: u32) -> Result<Vec<QueueRow>, ApiError> {
-    desk.production_queue(page, page_size).await
+pub async fn production_queue(desk: State<'_, Desk>, query: ReviewQueueQuery) -> Result<Vec<QueueRow>, ApiError> {
+    desk.production_queue(&query).await
 }
 
 #[tauri::command]
@@ -83,4 +83,42 @@ pub async fn ship_order(
     tracking_no: String,
 ) -> Result<OrderRow, ApiError> {
     desk.ship(&order_no, &courier, &tracking_no).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn staff_members(desk: State<'_, Desk>) -> Result<Vec<StaffMemberView>, ApiError> {
+    desk.staff_members().await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn add_staff_member(desk: State<'_, Desk>, member: NewStaffMember) -> Result<StaffMemberView, ApiError> {
+    desk.add_staff_member(member).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_staff_roles(
+    desk: State<'_, Desk>,
+    id: i64,
+    roles: Vec<StaffRole>,
+) -> Result<StaffMemberView, ApiError> {
+    desk.set_staff_roles(id, roles).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_staff_disabled(desk: State<'_, Desk>, id: i64, disabled: bool) -> Result<StaffMemberView, ApiError> {
+    desk.set_staff_disabled(id, disabled).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn reset_staff_password(
+    desk: State<'_, Desk>,
+    id: i64,
+    password: String,
+) -> Result<StaffMemberView, ApiError> {
+    desk.reset_staff_password(id, password).await
 }

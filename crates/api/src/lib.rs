@@ -151,11 +151,21 @@ pub struct OrderQuery {
     pub page_size: Option<u32>,
 }
 
-/// `GET /v1/staff/review-queue` paging: the queue is oldest first, so page 1 is the most urgent.
+/// `GET /v1/staff/review-queue` (and `production-queue`) filters and paging: the queue is oldest
+/// first, so page 1 is the most urgent. All optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase", default)]
 #[into_params(parameter_in = Query)]
 pub struct ReviewQueueQuery {
+    /// CA服务商.
+    pub provider_id: Option<String>,
+    /// How the applicant was verified: `verified` (人脸认证), `awaitingMaterials` (待收材料) or
+    /// `materialsReceived` (材料已收).
+    pub verification: Option<String>,
+    /// 申领时间 from this date (`YYYY-MM-DD`, Asia/Shanghai), inclusive.
+    pub submitted_from: Option<String>,
+    /// 申领时间 up to this date, inclusive.
+    pub submitted_to: Option<String>,
     /// 1-based page number; default 1.
     pub page: Option<u32>,
     /// 1 to 100; default 50.
@@ -262,6 +272,45 @@ pub struct FaceAttemptResult {
 #[serde(rename_all = "camelCase")]
 pub struct StaffLogin {
     pub username: String,
+    pub password: String,
+}
+
+/// A staff account as 管理 lists it (no password, no hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StaffMemberView {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<StaffRole>,
+    /// 已停用: the member cannot sign in, and their sessions ended when it was set.
+    pub disabled: bool,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+/// `POST /v1/staff/members`: a new staff account (管理).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NewStaffMember {
+    pub username: String,
+    pub display_name: String,
+    /// At least 10 characters.
+    pub password: String,
+    pub roles: Vec<StaffRole>,
+}
+
+/// `PUT /v1/staff/members/{id}/roles`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StaffRoles {
+    pub roles: Vec<StaffRole>,
+}
+
+/// `POST /v1/staff/members/{id}/password`: 重置密码; the member's sessions end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordReset {
     pub password: String,
 }
 

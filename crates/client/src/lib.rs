@@ -3,9 +3,10 @@
 
 use certdesk_api::{
     ApiError, ApplicantLogin, ApplicantRegistration, ApplicantSession, CalendarDocument, ErrorCode, EventFeed,
-    FaceAttemptResult, FaceAttemptsView, IDEMPOTENCY_KEY, OrderDetail, OrderPage, OrderQuery, OrderSummary,
-    PaymentProgress, PaymentRecord, PaymentStart, PlatformSettings, Provider, Rejection, ReviewItem, ReviewQueueQuery,
-    Shipment, StaffLogin, StaffSession, StartPayment, SubmitOrder,
+    FaceAttemptResult, FaceAttemptsView, IDEMPOTENCY_KEY, NewStaffMember, OrderDetail, OrderPage, OrderQuery,
+    OrderSummary, PasswordReset, PaymentProgress, PaymentRecord, PaymentStart, PlatformSettings, Provider, Rejection,
+    ReviewItem, ReviewQueueQuery, Shipment, StaffLogin, StaffMemberView, StaffRoles, StaffSession, StartPayment,
+    SubmitOrder,
 };
 use certdesk_core::OrderNumber;
 use reqwest::{Method, RequestBuilder};
@@ -272,6 +273,30 @@ impl PlatformClient {
     /// 制证 and 邮寄: the courier and its tracking number.
     pub async fn ship(&self, order_no: &OrderNumber, shipment: &Shipment) -> Result<OrderSummary> {
         self.staff_step(order_no, "ship", shipment).await
+    }
+
+    // 管理: staff accounts.
+
+    pub async fn staff_members(&self) -> Result<Vec<StaffMemberView>> {
+        send(self.request(Method::GET, "/v1/staff/members")).await
+    }
+
+    pub async fn add_staff_member(&self, member: &NewStaffMember) -> Result<StaffMemberView> {
+        send(self.request(Method::POST, "/v1/staff/members").json(member)).await
+    }
+
+    pub async fn set_staff_roles(&self, id: i64, roles: &StaffRoles) -> Result<StaffMemberView> {
+        send(self.request(Method::PUT, &format!("/v1/staff/members/{id}/roles")).json(roles)).await
+    }
+
+    /// 停用 (`disable`) or 启用 (`enable`).
+    pub async fn set_staff_disabled(&self, id: i64, disabled: bool) -> Result<StaffMemberView> {
+        let action = if disabled { "disable" } else { "enable" };
+        send(self.request(Method::POST, &format!("/v1/staff/members/{id}/{action}")).json(&serde_json::json!({}))).await
+    }
+
+    pub async fn reset_staff_password(&self, id: i64, reset: &PasswordReset) -> Result<StaffMemberView> {
+        send(self.request(Method::POST, &format!("/v1/staff/members/{id}/password")).json(reset)).await
     }
 
     /// 现场发证.

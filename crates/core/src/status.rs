@@ -13,6 +13,17 @@ pub enum Verification {
 }
 
 impl Verification {
+    /// The wire and storage name (`verified`, `awaitingMaterials`, `materialsReceived`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Verification::Verified => "verified",
+            Verification::AwaitingMaterials => "awaitingMaterials",
+            Verification::MaterialsReceived => "materialsReceived",
+        }
+    }
+
+    pub const CODES: [&'static str; 3] = ["verified", "awaitingMaterials", "materialsReceived"];
+
     pub fn label_zh(self) -> &'static str {
         match self {
             Verification::Verified => "已认证",

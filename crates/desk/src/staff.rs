@@ -5,8 +5,8 @@
 
 use crate::{Desk, DeskError, HistoryRow, OrderRow, beijing_text, lock};
 use certdesk_api::{
-    ApiError, ErrorCode, OrderSummary, PaymentRecord, Rejection, ReviewItem, ReviewQueueQuery, Shipment, StaffLogin,
-    StaffRole, StaffSession, SubmitOrder,
+    ApiError, ErrorCode, NewStaffMember, OrderSummary, PasswordReset, PaymentRecord, Rejection, ReviewItem,
+    ReviewQueueQuery, Shipment, StaffLogin, StaffMemberView, StaffRole, StaffRoles, StaffSession, SubmitOrder,
 };
 use certdesk_client::PlatformClient;
 use certdesk_core::OrderNumber;
@@ -184,17 +184,16 @@ impl Desk {
         }
     }
 
-    /// 审核队列: 待审核 orders, oldest first, with the working days each has waited.
-    pub async fn review_queue(&self, page: u32, page_size: u32) -> Result<Vec<QueueRow>, ApiError> {
-        let query = ReviewQueueQuery { page: Some(page), page_size: Some(page_size) };
-        let items = self.signed_in_staff()?.review_queue(&query).await.map_err(DeskError::from)?;
+    /// 审核队列: 待审核 orders, oldest first, with the working days each has waited; `query` filters
+    /// (CA服务商, verification, 申领时间) and pages.
+    pub async fn review_queue(&self, query: &ReviewQueueQuery) -> Result<Vec<QueueRow>, ApiError> {
+        let items = self.signed_in_staff()?.review_queue(query).await.map_err(DeskError::from)?;
         Ok(items.into_iter().map(QueueRow::from).collect())
     }
 
     /// 制证队列: 审核通过, 待制证 orders, oldest first.
-    pub async fn production_queue(&self, page: u32, page_size: u32) -> Result<Vec<QueueRow>, ApiError> {
-        let query = ReviewQueueQuery { page: Some(page), page_size: Some(page_size) };
-        let items = self.signed_in_staff()?.production_queue(&query).await.map_err(DeskError::from)?;
+    pub async fn production_queue(&self, query: &ReviewQueueQuery) -> Result<Vec<QueueRow>, ApiError> {
+        let items = self.signed_in_staff()?.production_queue(query).await.map_err(DeskError::from)?;
         Ok(items.into_iter().map(QueueRow::from).collect())
     }
 
@@ -238,6 +237,37 @@ impl Desk {
         let number = parse(order_no)?;
         let shipment = Shipment { courier: courier.trim().to_owned(), tracking_no: tracking_no.trim().to_owned() };
         staff_answer(self.signed_in_staff()?.ship(&number, &shipment).await)
+    }
+}
+
+impl Desk {
+    // 管理: staff accounts, for an administrator (the platform refuses anyone else).
+
+    pub async fn staff_members(&self) -> Result<Vec<StaffMemberView>, ApiError> {
+        Ok(self.signed_in_staff()?.staff_members().await.map_err(DeskError::from)?)
+    }
+
+    pub async fn add_staff_member(&self, member: NewStaffMember) -> Result<StaffMemberView, ApiError> {
+        let member = NewStaffMember {
+            username: member.username.trim().to_owned(),
+            display_name: member.display_name.trim().to_owned(),
+            ..member
+        };
+        Ok(self.signed_in_staff()?.add_staff_member(&member).await.map_err(DeskError::from)?)
+    }
+
+    pub async fn set_staff_roles(&self, id: i64, roles: Vec<StaffRole>) -> Result<StaffMemberView, ApiError> {
+        Ok(self.signed_in_staff()?.set_staff_roles(id, &StaffRoles { roles }).await.map_err(DeskError::from)?)
+    }
+
+    /// 停用 or 启用; a disabled member's sessions end at once on the platform.
+    pub async fn set_staff_disabled(&self, id: i64, disabled: bool) -> Result<StaffMemberView, ApiError> {
+        Ok(self.signed_in_staff()?.set_staff_disabled(id, disabled).await.map_err(DeskError::from)?)
+    }
+
+    pub async fn reset_staff_password(&self, id: i64, password: String) -> Result<StaffMemberView, ApiError> {
+        let reset = PasswordReset { password };
+        Ok(self.signed_in_staff()?.reset_staff_password(id, &reset).await.map_err(DeskError::from)?)
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::sessions::{self, SessionKind};
 use crate::store::{Conn, Db, params};
 use crate::{PlatformError, Result};
-use certdesk_api::{StaffRole, StaffSession};
+use certdesk_api::{NewStaffMember, StaffMemberView, StaffRole, StaffSession};
 use certdesk_core::Actor;
 use chrono::{DateTime, Utc};
 use std::path::Path;
@@ -193,14 +193,19 @@ pub(crate) fn log_in(
 ) -> Result<StaffSession> {
     let attempt = sessions::Attempt { kind: SessionKind::Staff, username, client };
     sessions::throttled(db, &attempt, now, || {
-        let found: Option<(i64, String, String, String)> = db.read(|conn| {
+        let found: Option<(i64, String, String, String, bool)> = db.read(|conn| {
             conn.query_opt(
-                "SELECT id, display_name, password_hash, roles FROM staff WHERE username = ?1",
+                "SELECT id, display_name, password_hash, roles, disabled FROM staff WHERE username = ?1",
                 params![username.trim()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
         })?;
-        let (id, display_name, _, roles) = sessions::verify_password(found, |(_, _, hash, _)| hash, password)?;
+        let (id, display_name, _, roles, disabled) =
+            sessions::verify_password(found, |(_, _, hash, _, _)| hash, password)?;
+        // Only after the password: the answer tells a guesser nothing about the account.
+        if disabled {
+            return Err(PlatformError::Unauthorized(DISABLED.into()));
+        }
         let (token, expires) = sessions::open(db, SessionKind::Staff, id, now)?;
         Ok(StaffSession { token, expires_at: expires, display_name, roles: parse_roles(&roles)? })
     })
@@ -214,13 +219,115 @@ pub(crate) fn authenticate(db: &Db, token: &str, now: DateTime<Utc>) -> Result<S
     })
 }
 
-/// The staff member `id`, read on `conn`.
+/// The staff member `id`, read on `conn`; a disabled member is refused (their sessions ended
+/// when they were disabled, and this holds even for one that slipped through).
 pub(crate) fn member_on(conn: &Conn<'_>, id: i64) -> Result<StaffMember> {
-    let (display_name, roles): (String, String) =
-        conn.query_one("SELECT display_name, roles FROM staff WHERE id = ?1", params![id], |r| {
-            Ok((r.get(0)?, r.get(1)?))
+    let (display_name, roles, disabled): (String, String, bool) =
+        conn.query_one("SELECT display_name, roles, disabled FROM staff WHERE id = ?1", params![id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?;
+    if disabled {
+        return Err(PlatformError::Unauthorized(DISABLED.into()));
+    }
     Ok(StaffMember { id, display_name, roles: parse_roles(&roles)? })
+}
+
+const DISABLED: &str = "该员工账号已停用，请联系管理员";
+
+// 管理: staff accounts. Every change that takes access away ends the member's sessions in the same
+// transaction, so it holds at once on every instance.
+
+fn member_view_on(conn: &Conn<'_>, id: i64) -> Result<StaffMemberView> {
+    conn.query_opt(
+        "SELECT id, username, display_name, roles, disabled, created_at FROM staff WHERE id = ?1",
+        params![id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<String>(3)?, r.get(4)?, r.get(5)?)),
+    )?
+    .ok_or_else(|| PlatformError::NotFound("员工账号不存在".into()))
+    .and_then(|(id, username, display_name, roles, disabled, created_at)| {
+        Ok(StaffMemberView { id, username, display_name, roles: parse_roles(&roles)?, disabled, created_at })
+    })
+}
+
+/// Every staff account, by username.
+pub(crate) fn members(db: &Db) -> Result<Vec<StaffMemberView>> {
+    db.read(|conn| {
+        let ids: Vec<i64> = conn.query_map("SELECT id FROM staff ORDER BY username", params![], |r| r.get(0))?;
+        ids.into_iter().map(|id| member_view_on(conn, id)).collect()
+    })
+}
+
+pub(crate) fn create_member(db: &Db, new: &NewStaffMember) -> Result<StaffMemberView> {
+    let staff = NewStaff {
+        username: new.username.clone(),
+        display_name: new.display_name.clone(),
+        password: new.password.clone(),
+        roles: new.roles.clone(),
+    };
+    let id = add_staff_to(db, &staff)?;
+    db.read(|conn| member_view_on(conn, id))
+}
+
+fn end_sessions(conn: &Conn<'_>, id: i64) -> Result<()> {
+    conn.execute("DELETE FROM sessions WHERE kind = 'staff' AND subject_id = ?1", params![id])?;
+    Ok(())
+}
+
+/// Sets `id`'s roles; an administrator cannot take 管理 from themselves (nobody would be left to
+/// give it back).
+pub(crate) fn set_roles(db: &Db, acting: i64, id: i64, roles: &[StaffRole]) -> Result<StaffMemberView> {
+    if roles.is_empty() {
+        return Err(PlatformError::BadRequest("至少需要一个角色".into()));
+    }
+    if acting == id && !roles.contains(&StaffRole::Admin) {
+        return Err(PlatformError::Conflict("不能取消自己的管理角色".into()));
+    }
+    let text = roles_text(&dedup(roles));
+    db.write(|conn| {
+        if conn.execute("UPDATE staff SET roles = ?1 WHERE id = ?2", params![text.as_str(), id])? == 0 {
+            return Err(PlatformError::NotFound("员工账号不存在".into()));
+        }
+        member_view_on(conn, id)
+    })
+}
+
+/// 停用 (their sessions end at once) or 启用 a member; nobody disables themselves.
+pub(crate) fn set_disabled(db: &Db, acting: i64, id: i64, disabled: bool) -> Result<StaffMemberView> {
+    if acting == id && disabled {
+        return Err(PlatformError::Conflict("不能停用自己的账号".into()));
+    }
+    db.write(|conn| {
+        if conn.execute("UPDATE staff SET disabled = ?1 WHERE id = ?2", params![disabled, id])? == 0 {
+            return Err(PlatformError::NotFound("员工账号不存在".into()));
+        }
+        if disabled {
+            end_sessions(conn, id)?;
+        }
+        member_view_on(conn, id)
+    })
+}
+
+/// 重置密码: a new password; the member's sessions end, so whoever knew the old one is out.
+pub(crate) fn reset_password(db: &Db, id: i64, password: &str) -> Result<StaffMemberView> {
+    sessions::check_password_strength(password)?;
+    let hash = sessions::hash_password(password)?;
+    db.write(|conn| {
+        if conn.execute("UPDATE staff SET password_hash = ?1 WHERE id = ?2", params![hash.as_str(), id])? == 0 {
+            return Err(PlatformError::NotFound("员工账号不存在".into()));
+        }
+        end_sessions(conn, id)?;
+        member_view_on(conn, id)
+    })
+}
+
+fn dedup(roles: &[StaffRole]) -> Vec<StaffRole> {
+    let mut unique = Vec::new();
+    for role in roles {
+        if !unique.contains(role) {
+            unique.push(*role);
+        }
+    }
+    unique
 }
 
 #[cfg(test)]

@@ -58,13 +58,18 @@ export const commands = {
 	staffLogIn: (username: string, password: string) => typedError<StaffAccountView, ApiError_Serialize>(__TAURI_INVOKE("staff_log_in", { username, password })),
 	staffLogOut: () => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("staff_log_out")),
 	forgetStaffSession: () => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("forget_staff_session")),
-	reviewQueue: (page: number, pageSize: number) => typedError<QueueRow[], ApiError_Serialize>(__TAURI_INVOKE("review_queue", { page, pageSize })),
-	productionQueue: (page: number, pageSize: number) => typedError<QueueRow[], ApiError_Serialize>(__TAURI_INVOKE("production_queue", { page, pageSize })),
+	reviewQueue: (query: ReviewQueueQuery_Deserialize) => typedError<QueueRow[], ApiError_Serialize>(__TAURI_INVOKE("review_queue", { query })),
+	productionQueue: (query: ReviewQueueQuery_Deserialize) => typedError<QueueRow[], ApiError_Serialize>(__TAURI_INVOKE("production_queue", { query })),
 	staffOrder: (orderNo: string) => typedError<StaffOrderView_Serialize, ApiError_Serialize>(__TAURI_INVOKE("staff_order", { orderNo })),
 	markMaterialsReceived: (orderNo: string) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("mark_materials_received", { orderNo })),
 	approveOrder: (orderNo: string) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("approve_order", { orderNo })),
 	rejectOrder: (orderNo: string, reason: string) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("reject_order", { orderNo, reason })),
 	shipOrder: (orderNo: string, courier: string, trackingNo: string) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("ship_order", { orderNo, courier, trackingNo })),
+	staffMembers: () => typedError<StaffMemberView[], ApiError_Serialize>(__TAURI_INVOKE("staff_members")),
+	addStaffMember: (member: NewStaffMember) => typedError<StaffMemberView, ApiError_Serialize>(__TAURI_INVOKE("add_staff_member", { member })),
+	setStaffRoles: (id: number, roles: StaffRole[]) => typedError<StaffMemberView, ApiError_Serialize>(__TAURI_INVOKE("set_staff_roles", { id, roles })),
+	setStaffDisabled: (id: number, disabled: boolean) => typedError<StaffMemberView, ApiError_Serialize>(__TAURI_INVOKE("set_staff_disabled", { id, disabled })),
+	resetStaffPassword: (id: number, password: string) => typedError<StaffMemberView, ApiError_Serialize>(__TAURI_INVOKE("reset_staff_password", { id, password })),
 };
 
 /** Events */
@@ -460,6 +465,15 @@ export type Invoice =
 /**  An amount of money in integer fen (分). Never a float: ¥300.00 is `Money::from_fen(30000)`. */
 export type Money = number;
 
+/**  `POST /v1/staff/members`: a new staff account (管理). */
+export type NewStaffMember = {
+	username: string,
+	displayName: string,
+	/**  At least 10 characters. */
+	password: string,
+	roles: StaffRole[],
+};
+
 /**  查看: the order as listed, its timeline, and the ETA of its next step. */
 export type OrderDetailView = OrderDetailView_Serialize | OrderDetailView_Deserialize;
 
@@ -694,12 +708,74 @@ export type Registration = {
 	password: string,
 };
 
+/**
+ *  `GET /v1/staff/review-queue` (and `production-queue`) filters and paging: the queue is oldest
+ *  first, so page 1 is the most urgent. All optional.
+ */
+export type ReviewQueueQuery = ReviewQueueQuery_Serialize | ReviewQueueQuery_Deserialize;
+
+/**
+ *  `GET /v1/staff/review-queue` (and `production-queue`) filters and paging: the queue is oldest
+ *  first, so page 1 is the most urgent. All optional.
+ */
+export type ReviewQueueQuery_Deserialize = {
+	/**  CA服务商. */
+	providerId?: string | null,
+	/**
+	 *  How the applicant was verified: `verified` (人脸认证), `awaitingMaterials` (待收材料) or
+	 *  `materialsReceived` (材料已收).
+	 */
+	verification?: string | null,
+	/**  申领时间 from this date (`YYYY-MM-DD`, Asia/Shanghai), inclusive. */
+	submittedFrom?: string | null,
+	/**  申领时间 up to this date, inclusive. */
+	submittedTo?: string | null,
+	/**  1-based page number; default 1. */
+	page?: number | null,
+	/**  1 to 100; default 50. */
+	pageSize?: number | null,
+};
+
+/**
+ *  `GET /v1/staff/review-queue` (and `production-queue`) filters and paging: the queue is oldest
+ *  first, so page 1 is the most urgent. All optional.
+ */
+export type ReviewQueueQuery_Serialize = {
+	/**  CA服务商. */
+	providerId: string | null,
+	/**
+	 *  How the applicant was verified: `verified` (人脸认证), `awaitingMaterials` (待收材料) or
+	 *  `materialsReceived` (材料已收).
+	 */
+	verification: string | null,
+	/**  申领时间 from this date (`YYYY-MM-DD`, Asia/Shanghai), inclusive. */
+	submittedFrom: string | null,
+	/**  申领时间 up to this date, inclusive. */
+	submittedTo: string | null,
+	/**  1-based page number; default 1. */
+	page: number | null,
+	/**  1 to 100; default 50. */
+	pageSize: number | null,
+};
+
 /**  The staff member signed in on this computer; `None` means the 员工登录 form. */
 export type StaffAccountView = {
 	username: string,
 	displayName: string,
 	/**  What the workbench's menu offers; the platform checks every step again. */
 	roles: StaffRole[],
+};
+
+/**  A staff account as 管理 lists it (no password, no hash). */
+export type StaffMemberView = {
+	id: number,
+	username: string,
+	displayName: string,
+	roles: StaffRole[],
+	/**  已停用: the member cannot sign in, and their sessions ended when it was set. */
+	disabled: boolean,
+	/**  RFC 3339. */
+	createdAt: string,
 };
 
 /**

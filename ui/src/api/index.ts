@@ -14,6 +14,7 @@ import type {
   PaymentMethod,
   Registration,
   StaffAccountView,
+  StaffRole,
   StatusChange,
 } from './bindings';
 
@@ -49,7 +50,18 @@ export type {
   DemoStaffView,
   PaymentRecord,
   HistoryRow,
+  StaffMemberView,
 } from './bindings';
+
+/** A staff queue's filters and page (every filter optional). */
+export type QueueQuery = {
+  providerId: string | null;
+  verification: 'verified' | 'awaitingMaterials' | 'materialsReceived' | null;
+  submittedFrom: string | null;
+  submittedTo: string | null;
+  page: number;
+  pageSize: number;
+};
 
 /** A command refused or failed: `code` for branching, `message` in Chinese for the user. */
 export class CommandError extends Error {
@@ -163,14 +175,21 @@ export const api = {
   staffLogOut: () => unwrap(() => commands.staffLogOut()),
   /** The platform refused the staff session: forget it here too (the organisation stays signed in). */
   forgetStaffSession: () => unwrap(() => commands.forgetStaffSession()),
-  reviewQueue: (page: number, pageSize: number) => unwrap(() => commands.reviewQueue(page, pageSize)),
-  productionQueue: (page: number, pageSize: number) => unwrap(() => commands.productionQueue(page, pageSize)),
+  reviewQueue: (query: QueueQuery) => unwrap(() => commands.reviewQueue(query)),
+  productionQueue: (query: QueueQuery) => unwrap(() => commands.productionQueue(query)),
   staffOrder: (orderNo: string) => unwrap(() => commands.staffOrder(orderNo)),
   markMaterialsReceived: (orderNo: string) => unwrap(() => commands.markMaterialsReceived(orderNo)),
   approveOrder: (orderNo: string) => unwrap(() => commands.approveOrder(orderNo)),
   rejectOrder: (orderNo: string, reason: string) => unwrap(() => commands.rejectOrder(orderNo, reason)),
   shipOrder: (orderNo: string, courier: string, trackingNo: string) =>
     unwrap(() => commands.shipOrder(orderNo, courier, trackingNo)),
+  // 管理 (administrators): staff accounts.
+  staffMembers: () => unwrap(() => commands.staffMembers()),
+  addStaffMember: (member: { username: string; displayName: string; password: string; roles: StaffRole[] }) =>
+    unwrap(() => commands.addStaffMember(member)),
+  setStaffRoles: (id: number, roles: StaffRole[]) => unwrap(() => commands.setStaffRoles(id, roles)),
+  setStaffDisabled: (id: number, disabled: boolean) => unwrap(() => commands.setStaffDisabled(id, disabled)),
+  resetStaffPassword: (id: number, password: string) => unwrap(() => commands.resetStaffPassword(id, password)),
 };
 
 /** Calls `onReturn` with the trade number whenever the gateway's page sends the browser back. */

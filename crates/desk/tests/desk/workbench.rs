@@ -2,9 +2,13 @@
 //! sealed beside the organisation's, and 审核 → 制证 → 邮寄 through the desk alone.
 
 use super::{form, registration, standalone_platform};
-use certdesk_api::{ErrorCode, StaffRole, SubmitOrder};
+use certdesk_api::{ErrorCode, ReviewQueueQuery, StaffRole, SubmitOrder};
 use certdesk_core::{DeliveryMethod, OrderStatus};
 use certdesk_desk::{Desk, DeskConfig, SourceConfig};
+
+fn page(page: u32) -> ReviewQueueQuery {
+    ReviewQueueQuery { page: Some(page), page_size: Some(10), ..Default::default() }
+}
 
 fn mailed() -> SubmitOrder {
     SubmitOrder {
@@ -34,18 +38,21 @@ async fn the_embedded_platforms_demo_staff_review_produce_and_mail_an_order_thro
 
     // Nobody on the staff side yet.
     assert_eq!(desk.staff_account(), None);
-    let refused = desk.review_queue(1, 10).await.unwrap_err();
+    let refused = desk.review_queue(&page(1)).await.unwrap_err();
     assert_eq!((refused.code, refused.message.as_str()), (ErrorCode::Unauthorized, "请先以员工账号登录"));
     let wrong = desk.staff_log_in("demo-reviewer", "not-the-password").await.unwrap_err();
     assert_eq!(wrong.code, ErrorCode::Unauthorized);
 
     let reviewer = desk.staff_log_in("demo-reviewer", &password).await.unwrap();
     assert_eq!((reviewer.display_name.as_str(), reviewer.roles.as_slice()), ("演示审核员", &[StaffRole::Reviewer][..]));
-    let queue = desk.review_queue(1, 10).await.unwrap();
+    let queue = desk.review_queue(&page(1)).await.unwrap();
     let item = queue.iter().find(|q| q.row.order.order_no.as_str() == number).expect("the order waits for review");
     assert_eq!(item.row.status_zh, "待审核 (待收材料)");
     assert_eq!((item.working_days_waited, item.overdue), (0, false));
     assert_eq!(item.waiting_since_text.len(), "2026-12-01 09:30:00".len());
+    // Filtered by verification: a face-verified filter leaves it out.
+    let faced = ReviewQueueQuery { verification: Some("verified".into()), ..page(1) };
+    assert!(!desk.review_queue(&faced).await.unwrap().iter().any(|q| q.row.order.order_no.as_str() == number));
 
     // The order in full: the application with the ID number masked, no payments for a free one.
     let full = desk.staff_order(&number).await.unwrap();
@@ -61,20 +68,20 @@ async fn the_embedded_platforms_demo_staff_review_produce_and_mail_an_order_thro
     assert_eq!(desk.approve(&number).await.unwrap().status_zh, "审核通过, 待制证 (材料已收)");
 
     // A reviewer has no production queue; the platform says so.
-    let not_mine = desk.production_queue(1, 10).await.unwrap_err();
+    let not_mine = desk.production_queue(&page(1)).await.unwrap_err();
     assert_eq!((not_mine.code, not_mine.message.as_str()), (ErrorCode::Forbidden, "您的角色无权查看制证队列"));
 
     // The producer takes over on the same computer: one staff session at a time.
     desk.staff_log_in("demo-producer", &password).await.unwrap();
     assert_eq!(desk.staff_account().unwrap().username, "demo-producer");
-    let queue = desk.production_queue(1, 10).await.unwrap();
+    let queue = desk.production_queue(&page(1)).await.unwrap();
     assert!(queue.iter().any(|q| q.row.order.order_no.as_str() == number));
-    assert_eq!(desk.review_queue(1, 10).await.unwrap_err().code, ErrorCode::Forbidden);
+    assert_eq!(desk.review_queue(&page(1)).await.unwrap_err().code, ErrorCode::Forbidden);
     let blank = desk.ship(&number, "顺丰速运", "  ").await.unwrap_err();
     assert_eq!(blank.code, ErrorCode::Validation, "{}", blank.message);
     let shipped = desk.ship(&number, "顺丰速运", "SF1234567890").await.unwrap();
     assert_eq!(shipped.status_zh, "审核通过, 已发证 (材料已收)");
-    assert!(!desk.production_queue(1, 10).await.unwrap().iter().any(|q| q.row.order.order_no.as_str() == number));
+    assert!(!desk.production_queue(&page(1)).await.unwrap().iter().any(|q| q.row.order.order_no.as_str() == number));
 
     // The organisation's own list says 已发证 after it syncs.
     let mine = desk.sync().await.unwrap();
@@ -97,7 +104,7 @@ async fn the_staff_session_is_kept_sealed_across_restarts_beside_the_organisatio
     let desk = Desk::start(&config).await.unwrap();
     assert_eq!(desk.staff_account(), Some(staff));
     assert!(desk.account().is_some(), "the organisation stays signed in too");
-    desk.review_queue(1, 10).await.unwrap();
+    desk.review_queue(&page(1)).await.unwrap();
     // The token is kept sealed: what the table holds is not the 64 hex digits the platform issued.
     let local = rusqlite::Connection::open(dir.path().join("app/certdesk.db")).unwrap();
     let sealed: Vec<u8> = local.query_row("SELECT token_sealed FROM staff_session", [], |r| r.get(0)).unwrap();
@@ -109,5 +116,5 @@ async fn the_staff_session_is_kept_sealed_across_restarts_beside_the_organisatio
     desk.shutdown().await.unwrap();
     let desk = Desk::start(&config).await.unwrap();
     assert_eq!(desk.staff_account(), None);
-    assert_eq!(desk.review_queue(1, 10).await.unwrap_err().code, ErrorCode::Unauthorized);
+    assert_eq!(desk.review_queue(&page(1)).await.unwrap_err().code, ErrorCode::Unauthorized);
 }

@@ -27,6 +27,11 @@ impl<S: Send + Sync> FromRequest<S> for ApiBytes {
 #[from_request(via(axum::extract::Query), rejection(PlatformError))]
 pub(crate) struct ApiQuery<T>(pub(crate) T);
 
+/// `axum::extract::Path`, with a malformed path parameter answered in the `{code, message}` shape.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(PlatformError))]
+pub(crate) struct ApiPath<T>(pub(crate) T);
+
 /// `axum::Json`, with malformed bodies answered in the platform's `{code, message}` shape.
 #[derive(FromRequest)]
 #[from_request(via(axum::Json), rejection(PlatformError))]

@@ -13,6 +13,7 @@ mod orders;
 mod payments;
 mod reference;
 mod staff;
+mod staff_members;
 
 pub(crate) use crate::state::{Shared, blocking};
 use extract::*;
@@ -64,6 +65,11 @@ fn api(trusted_proxies: &Arc<[IpAddr]>) -> OpenApiRouter<Shared> {
         .routes(routes!(staff::reject))
         .routes(routes!(staff::ship))
         .routes(routes!(staff::issue_on_site))
+        .routes(routes!(staff_members::list_members, staff_members::add_member))
+        .routes(routes!(staff_members::set_roles))
+        .routes(routes!(staff_members::disable_member))
+        .routes(routes!(staff_members::enable_member))
+        .routes(routes!(staff_members::reset_password))
         .routes(routes!(payments::counter_payment))
         .routes(routes!(payments::counter_refund))
         .routes(routes!(payments::payments, payments::start_payment))

@@ -136,6 +136,7 @@ pub(crate) fn order_filter(query: &OrderQuery) -> Result<OrderFilter> {
         provider_id: trimmed(&query.provider_id),
         submitted_from: from,
         submitted_before: to.and_then(|d| d.succ_opt()),
+        verification: None,
         limit: page_size,
         offset: (page - 1).saturating_mul(page_size),
     })

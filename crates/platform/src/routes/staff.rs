@@ -2,12 +2,12 @@
 
 use super::extract::{ApiJson, ApiQuery, Staff};
 use crate::state::{Shared, blocking};
-use crate::store::{Approval, ByStaff};
+use crate::store::{Approval, ByStaff, OrderFilter};
 use crate::{PlatformError, Result};
 use axum::Json;
 use axum::extract::{Path, State};
-use certdesk_api::{ApiError, OrderSummary, Rejection, ReviewItem, ReviewQueueQuery, Shipment};
-use certdesk_core::{OrderEvent, OrderNumber};
+use certdesk_api::{ApiError, OrderQuery, OrderSummary, Rejection, ReviewItem, ReviewQueueQuery, Shipment};
+use certdesk_core::{OrderEvent, OrderNumber, Verification};
 use chrono::{DateTime, Utc};
 
 /// 待审核 orders, oldest first, with the working days each has waited against the guide's 1–2.
@@ -63,6 +63,25 @@ pub(crate) async fn production_queue(
     queue(&state, "approved", PRODUCTION_DAYS, query).await
 }
 
+/// A queue's query as the list's filter (the same checks and messages), in `status_code`, 50 a page
+/// unless asked otherwise.
+fn queue_filter(query: ReviewQueueQuery, status_code: &str) -> Result<OrderFilter> {
+    let verification = query.verification.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+    if verification.as_deref().is_some_and(|v| !Verification::CODES.contains(&v)) {
+        return Err(PlatformError::BadRequest("认证方式不存在".into()));
+    }
+    let list = OrderQuery {
+        order_no: None,
+        status: Some(status_code.to_owned()),
+        provider_id: query.provider_id,
+        submitted_from: query.submitted_from,
+        submitted_to: query.submitted_to,
+        page: query.page,
+        page_size: Some(query.page_size.unwrap_or(50)),
+    };
+    Ok(OrderFilter { verification, ..super::orders::order_filter(&list)? })
+}
+
 /// The guide: 审核 within 1–2 working days; the certificate produced within 1.
 const REVIEW_DAYS: u32 = 2;
 const PRODUCTION_DAYS: u32 = 1;
@@ -75,12 +94,8 @@ async fn queue(
     promised_days: u32,
     query: ReviewQueueQuery,
 ) -> Result<Json<Vec<ReviewItem>>> {
-    let (page, page_size) = (query.page.unwrap_or(1), query.page_size.unwrap_or(50));
-    if page == 0 || !(1..=100).contains(&page_size) {
-        return Err(PlatformError::BadRequest("页码从1开始，每页1至100条".into()));
-    }
-    let offset = (page - 1).saturating_mul(page_size);
-    let queue = blocking(state, move |s| s.db.queue(status_code, page_size, offset)).await?;
+    let filter = queue_filter(query, status_code)?;
+    let queue = blocking(state, move |s| s.db.queue(&filter)).await?;
     let calendar = &state.work_calendar;
     let now = Utc::now().fixed_offset();
     Ok(Json(

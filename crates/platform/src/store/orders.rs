@@ -162,6 +162,24 @@ impl Db {
 
     /// A page of orders matching `filter`, newest first, and how many match in all.
     pub fn list_orders(&self, filter: &OrderFilter) -> Result<(Vec<OrderSummary>, u32)> {
+        let (clause, values) = filter.clause();
+        self.read(|conn| {
+            let params: Vec<&dyn Param> = values.iter().map(|v| v.as_ref()).collect();
+            let total: u32 =
+                conn.query_one(&format!("SELECT COUNT(*) FROM orders o {clause}"), &params, |r| r.get(0))?;
+            let sql = format!(
+                "{SELECT_SUMMARY} {clause} ORDER BY o.order_no DESC LIMIT {} OFFSET {}",
+                filter.limit, filter.offset
+            );
+            Ok((conn.query_map(&sql, &params, summary_from_row)?, total))
+        })
+    }
+}
+
+impl OrderFilter {
+    /// The filter as a `WHERE` clause with its typed values (`?1`, `?2`, … in order).
+    fn clause(&self) -> (String, Vec<Box<dyn Param>>) {
+        let filter = self;
         let mut conditions = Vec::new();
         // Typed values: an INTEGER column compared with a TEXT parameter cannot use its index.
         let mut values: Vec<Box<dyn Param>> = Vec::new();
@@ -187,19 +205,15 @@ impl Db {
         if let Some(before) = &filter.submitted_before {
             add("o.submitted_at < ?", Box::new(before.to_string()));
         }
+        if let Some(verification) = &filter.verification {
+            add("o.verification = ?", Box::new(verification.clone()));
+        }
         let clause = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
-        self.read(|conn| {
-            let params: Vec<&dyn Param> = values.iter().map(|v| v.as_ref()).collect();
-            let total: u32 =
-                conn.query_one(&format!("SELECT COUNT(*) FROM orders o {clause}"), &params, |r| r.get(0))?;
-            let sql = format!(
-                "{SELECT_SUMMARY} {clause} ORDER BY o.order_no DESC LIMIT {} OFFSET {}",
-                filter.limit, filter.offset
-            );
-            Ok((conn.query_map(&sql, &params, summary_from_row)?, total))
-        })
+        (clause, values)
     }
+}
 
+impl Db {
     /// Applies `event` by `actor` to the order through the core's state machine, storing the new state
     /// and its history row in one transaction. The refusal comes back when the machine refuses.
     /// With `organisation_id`, only that organisation's order is found (an applicant's step).
@@ -452,16 +466,19 @@ impl Db {
         })
     }
 
-    /// A page of the orders in one state (`pendingReview` for 审核, `approved` for 制证), oldest
-    /// first, with when each entered it: `orders_in_state` keeps them in that order.
-    pub fn queue(&self, status_code: &str, limit: u32, offset: u32) -> Result<Vec<(OrderSummary, String)>> {
+    /// A page of the orders `filter` names in one state (its `status_code`: `pendingReview` for 审核,
+    /// `approved` for 制证), oldest first, with when each entered it: `orders_in_state` keeps them
+    /// in that order.
+    pub fn queue(&self, filter: &OrderFilter) -> Result<Vec<(OrderSummary, String)>> {
+        let (clause, values) = filter.clause();
         self.read(|conn| {
+            let params: Vec<&dyn Param> = values.iter().map(|v| v.as_ref()).collect();
             let rows = conn.query_map(
                 &format!(
-                    "{SELECT_SUMMARY_WITH_SINCE} WHERE o.status_code = ?3
-                     ORDER BY o.status_since, o.order_no LIMIT ?1 OFFSET ?2"
+                    "{SELECT_SUMMARY_WITH_SINCE} {clause} ORDER BY o.status_since, o.order_no LIMIT {} OFFSET {}",
+                    filter.limit, filter.offset
                 ),
-                params![i64::from(limit), i64::from(offset), status_code],
+                &params,
                 |r| Ok((summary_from_row(r)?, r.get::<String>(9)?)),
             )?;
             Ok(rows)
@@ -575,8 +592,16 @@ pub(crate) fn apply_event(
     let after = certdesk_core::apply(&before, actor, event)?;
     let after_json = serde_json::to_string(&after.status).expect("status serialises");
     conn.execute(
-        "UPDATE orders SET status = ?1, status_code = ?2, paid = ?3, status_since = ?5 WHERE order_no = ?4",
-        params![after_json, after.status.code(), after.paid, order_no.as_str(), at],
+        "UPDATE orders SET status = ?1, status_code = ?2, paid = ?3, status_since = ?5, verification = ?6
+         WHERE order_no = ?4",
+        params![
+            after_json,
+            after.status.code(),
+            after.paid,
+            order_no.as_str(),
+            at,
+            after.status.verification().map(|v| v.code())
+        ],
     )?;
     // A review round ends when the order leaves 待审核: approvals given in it do not carry over.
     if after.status.code() != "pendingReview" {
@@ -682,6 +707,8 @@ pub struct OrderFilter {
     /// `YYYY-MM-DD`: RFC 3339 texts in +08:00 compare correctly against a date prefix.
     pub submitted_from: Option<chrono::NaiveDate>,
     pub submitted_before: Option<chrono::NaiveDate>,
+    /// By [`certdesk_core::Verification::code`].
+    pub verification: Option<String>,
     pub limit: u32,
     pub offset: u32,
 }

@@ -439,4 +439,9 @@ CREATE TABLE order_approvals (
     PRIMARY KEY (order_no, staff_id)
 );
 "#,
+    r#"
+ALTER TABLE orders ADD COLUMN verification TEXT;
+UPDATE orders SET verification = (status::jsonb)->>'verification';
+"#,
+    "ALTER TABLE staff ADD COLUMN disabled BOOLEAN NOT NULL DEFAULT FALSE;",
 ];

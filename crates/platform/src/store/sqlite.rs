@@ -331,4 +331,11 @@ const MIGRATIONS: &[M<'static>] = &[
         PRIMARY KEY (order_no, staff_id)
     );",
     ),
+    // How the applicant was verified, kept beside the status for the review queue's filter.
+    M::up(
+        "ALTER TABLE orders ADD COLUMN verification TEXT;
+    UPDATE orders SET verification = json_extract(status, '$.verification');",
+    ),
+    // 管理: a staff account can be disabled (停用).
+    M::up("ALTER TABLE staff ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;"),
 ];

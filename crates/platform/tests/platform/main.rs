@@ -22,6 +22,7 @@ mod refunds;
 mod resubmission;
 mod schema;
 mod staff;
+mod staff_members;
 
 use certdesk_platform::{Platform, PlatformConfig, PlatformHandle};
 

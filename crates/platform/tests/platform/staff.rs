@@ -37,12 +37,13 @@ async fn order_in_review(p: &TestPlatform, verification: &str) -> String {
         p.http.post(p.url("/v1/orders")).json(&valid_order()).send().await.unwrap().json().await.unwrap();
     let number = order["orderNo"].as_str().unwrap().to_owned();
     let status = format!(r#"{{"state":"pendingReview","verification":"{verification}"}}"#);
-    let number_ = number.clone();
+    let (number_, verification) = (number.clone(), verification.to_owned());
     p.db(move |db| {
         db.write(|c| {
             c.execute(
-                "UPDATE orders SET status = ?1, status_code = 'pendingReview', paid = TRUE WHERE order_no = ?2",
-                certdesk_platform::params![status, number_],
+                "UPDATE orders SET status = ?1, status_code = 'pendingReview', paid = TRUE, verification = ?3
+                 WHERE order_no = ?2",
+                certdesk_platform::params![status, number_, verification],
             )
         })
     })
@@ -452,4 +453,42 @@ async fn approvals_required_outside_one_to_five_is_refused_at_start() {
     config.approvals_required = 0;
     let refused = certdesk_platform::Platform::start(config).await.err().expect("refused");
     assert!(refused.to_string().contains("approvals_required = 0 无效"), "{refused}");
+}
+
+#[tokio::test]
+async fn the_review_queue_filters_by_provider_verification_and_submission_date() {
+    let p = spawn_platform().await;
+    staff(&p, "reviewer", &[StaffRole::Reviewer]);
+    let reviewer = log_in(&p, "reviewer").await;
+    let faced = order_in_review(&p, "verified").await;
+    let mailed = order_in_review(&p, "awaitingMaterials").await;
+    let queue = |query: &'static str| {
+        let (http, url, token) = (p.http.clone(), p.url(&format!("/v1/staff/review-queue?{query}")), reviewer.clone());
+        async move {
+            let res = http.get(url).bearer_auth(token).send().await.unwrap();
+            let status = res.status().as_u16();
+            let body = res.json::<Value>().await.unwrap();
+            let numbers: Vec<String> = body
+                .as_array()
+                .map(|items| items.iter().map(|i| i["order"]["orderNo"].as_str().unwrap().to_owned()).collect())
+                .unwrap_or_default();
+            (status, numbers, body)
+        }
+    };
+    assert_eq!(queue("").await.1, [faced.clone(), mailed.clone()]);
+    assert_eq!(queue("verification=awaitingMaterials").await.1, vec![mailed]);
+    assert_eq!(queue("verification=verified").await.1, vec![faced]);
+    // Both are 浙江汇信CA's (valid_order's provider).
+    let (status, by_provider, _) = queue("providerId=zjhx").await;
+    assert_eq!((status, by_provider.len()), (200, 2));
+    assert!(queue("providerId=nobody").await.1.is_empty());
+    let today = chrono::Utc::now().with_timezone(&certdesk_core::SHANGHAI).format("%Y-%m-%d").to_string();
+    assert!(queue("submittedTo=2000-01-01").await.1.is_empty());
+    let from_today = p.url(&format!("/v1/staff/review-queue?submittedFrom={today}&submittedTo={today}"));
+    let res = p.http.get(from_today).bearer_auth(&reviewer).send().await.unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap().as_array().unwrap().len(), 2);
+    let (status, _, refused) = queue("verification=bogus").await;
+    assert_eq!((status, refused["message"].as_str()), (400, Some("请求格式错误：认证方式不存在")), "{refused}");
+    let (status, _, refused) = queue("submittedFrom=yesterday").await;
+    assert_eq!(status, 400, "{refused}");
 }

@@ -1,14 +1,15 @@
 import { useQuery } from '@tanstack/react-query';
-import { api, type StaffRole } from '../../api';
+import { api, type QueueQuery, type StaffRole } from '../../api';
 
 /** The staff's queries live under `staff`: a refused staff session forgets only the staff side. */
 export const staffKeys = {
   all: ['staff'] as const,
   account: ['staff', 'account'] as const,
   demo: ['staff', 'demo'] as const,
-  reviewQueue: (page: number, pageSize: number) => ['staff', 'review-queue', page, pageSize] as const,
-  productionQueue: (page: number, pageSize: number) => ['staff', 'production-queue', page, pageSize] as const,
+  reviewQueue: (query: QueueQuery) => ['staff', 'review-queue', query] as const,
+  productionQueue: (query: QueueQuery) => ['staff', 'production-queue', query] as const,
   order: (orderNo: string) => ['staff', 'order', orderNo] as const,
+  members: ['staff', 'members'] as const,
 };
 
 export function useStaffAccount() {
@@ -16,15 +17,17 @@ export function useStaffAccount() {
 }
 
 /** What each role opens in the workbench's menu; the platform checks every step again. */
-export const roleMenus: Record<StaffRole, ('review' | 'production')[]> = {
+export type StaffMenu = 'review' | 'production' | 'admin';
+
+export const roleMenus: Record<StaffRole, StaffMenu[]> = {
   reviewer: ['review'],
   producer: ['production'],
   counter: [],
-  admin: [],
+  admin: ['admin'],
 };
 
 /** The menu entries the member's roles allow, in the process's order. */
-export function menusFor(roles: StaffRole[]): ('review' | 'production')[] {
+export function menusFor(roles: StaffRole[]): StaffMenu[] {
   const allowed = new Set(roles.flatMap((role) => roleMenus[role]));
-  return (['review', 'production'] as const).filter((menu) => allowed.has(menu));
+  return (['review', 'production', 'admin'] as const).filter((menu) => allowed.has(menu));
 }

@@ -1,15 +1,21 @@
 import { useQuery } from '@tanstack/react-query';
-import { Button, Space, Table, Tag, Typography } from 'antd';
+import { Button, DatePicker, Form, Select, Space, Table, Tag, Typography } from 'antd';
+import type { Dayjs } from 'dayjs';
 import { useState } from 'react';
-import type { QueueRow } from '../../../api';
+import { api, type QueueQuery, type QueueRow } from '../../../api';
 import { useLocale } from '../../../i18n';
 
 const PAGE_SIZE = 10;
 
+type Filters = Pick<QueueQuery, 'providerId' | 'verification' | 'submittedFrom' | 'submittedTo'>;
+const NO_FILTERS: Filters = { providerId: null, verification: null, submittedFrom: null, submittedTo: null };
+
+type FilterValues = { providerId?: string; verification?: QueueQuery['verification']; submitted?: [Dayjs, Dayjs] | null };
+
 /**
- * A staff queue (审核, 制证): oldest first, the working days each order has waited, overdue marked.
- * The platform pages it without a total (the queue moves while it is worked), so the pager is
- * 上一页 / 下一页.
+ * A staff queue (审核, 制证): oldest first, the working days each order has waited, overdue marked,
+ * filtered by CA服务商, verification and 申领时间. The platform pages it without a total (the queue
+ * moves while it is worked), so the pager is 上一页 / 下一页.
  */
 export default function QueueTable({
   id,
@@ -19,21 +25,66 @@ export default function QueueTable({
   action,
 }: {
   id: string;
-  queryKey: (page: number, pageSize: number) => readonly unknown[];
-  fetch: (page: number, pageSize: number) => Promise<QueueRow[]>;
+  queryKey: (query: QueueQuery) => readonly unknown[];
+  fetch: (query: QueueQuery) => Promise<QueueRow[]>;
   promise: string;
   action: (row: QueueRow) => React.ReactNode;
 }) {
   const { t, status } = useLocale();
   const [page, setPage] = useState(1);
-  const queue = useQuery({
-    queryKey: queryKey(page, PAGE_SIZE),
-    queryFn: () => fetch(page, PAGE_SIZE),
-    refetchInterval: 30_000,
-  });
+  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
+  const [form] = Form.useForm<FilterValues>();
+  const query: QueueQuery = { ...filters, page, pageSize: PAGE_SIZE };
+  const queue = useQuery({ queryKey: queryKey(query), queryFn: () => fetch(query), refetchInterval: 30_000 });
+  const providers = useQuery({ queryKey: ['providers'], queryFn: api.listProviders, staleTime: 5 * 60_000 });
   const rows = queue.data ?? [];
+  const search = (values: FilterValues) => {
+    setFilters({
+      providerId: values.providerId ?? null,
+      verification: values.verification ?? null,
+      submittedFrom: values.submitted?.[0]?.format('YYYY-MM-DD') ?? null,
+      submittedTo: values.submitted?.[1]?.format('YYYY-MM-DD') ?? null,
+    });
+    setPage(1);
+  };
   return (
     <div id={id}>
+      <Form form={form} name={`${id}-filter`} layout="inline" onFinish={search} style={{ marginBottom: 12, rowGap: 8 }}>
+        <Form.Item name="providerId" label={t('field.provider')}>
+          <Select
+            allowClear
+            style={{ width: 180 }}
+            options={(providers.data ?? []).map((p) => ({ value: p.id, label: p.name }))}
+          />
+        </Form.Item>
+        <Form.Item name="verification" label={t('staff.verification')}>
+          <Select
+            allowClear
+            style={{ width: 140 }}
+            options={[
+              { value: 'verified', label: t('staff.verified') },
+              { value: 'awaitingMaterials', label: t('staff.awaitingMaterialsShort') },
+              { value: 'materialsReceived', label: t('staff.materialsReceivedShort') },
+            ]}
+          />
+        </Form.Item>
+        <Form.Item name="submitted" label={t('staff.submittedBetween')}>
+          <DatePicker.RangePicker />
+        </Form.Item>
+        <Space>
+          <Button
+            onClick={() => {
+              form.resetFields();
+              search({});
+            }}
+          >
+            {t('staff.reset')}
+          </Button>
+          <Button type="primary" htmlType="submit" className="queue-search">
+            {t('staff.search')}
+          </Button>
+        </Space>
+      </Form>
       <Space style={{ marginBottom: 12 }}>
         <Typography.Text type="secondary">{promise}</Typography.Text>
         <Button size="small" onClick={() => void queue.refetch()} loading={queue.isFetching} className="queue-refresh">

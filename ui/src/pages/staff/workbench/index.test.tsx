@@ -160,6 +160,25 @@ describe('员工工作台', () => {
     expect(app.called('forget_session')).toHaveLength(0);
   });
 
+  it('filters the review queue by verification and starts again at page 1', async () => {
+    const app = mockApp(['reviewer']);
+    const user = userEvent.setup({ delay: null, pointerEventsCheck: 0 });
+    renderShell();
+    await signInAsStaff(user);
+    await screen.findByText('159110370124321');
+    expect(app.called('review_queue')[0].args).toEqual({
+      query: { providerId: null, verification: null, submittedFrom: null, submittedTo: null, page: 1, pageSize: 10 },
+    });
+    await user.click(document.getElementById('review-queue-filter_verification')!);
+    await user.click(await screen.findByTitle('待收材料'));
+    await user.click(await button('搜索'));
+    await waitFor(() =>
+      expect(app.called('review_queue').slice(-1)[0]?.args).toEqual({
+        query: { providerId: null, verification: 'awaitingMaterials', submittedFrom: null, submittedTo: null, page: 1, pageSize: 10 },
+      }),
+    );
+  });
+
   it('rejects with a common reason, and sends nothing without one', async () => {
     const app = mockApp(['reviewer']);
     const user = userEvent.setup({ delay: null, pointerEventsCheck: 0 });

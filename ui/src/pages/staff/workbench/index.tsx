@@ -4,9 +4,10 @@ import { useState } from 'react';
 import { api, errorMessage, type StaffRole } from '../../../api';
 import { useLocale } from '../../../i18n';
 import StaffLoginForm from '../login/StaffLoginForm';
+import StaffMembersPage from '../admin/members';
 import ProductionQueuePage from '../production/queue';
 import ReviewQueuePage from '../review/queue';
-import { menusFor, staffKeys, useStaffAccount } from '../service';
+import { menusFor, staffKeys, useStaffAccount, type StaffMenu } from '../service';
 
 const { Sider, Content } = Layout;
 
@@ -16,7 +17,7 @@ export default function Workbench() {
   const { message } = App.useApp();
   const client = useQueryClient();
   const account = useStaffAccount();
-  const [chosen, setChosen] = useState<'review' | 'production' | null>(null);
+  const [chosen, setChosen] = useState<StaffMenu | null>(null);
   const roleName: Record<StaffRole, string> = {
     reviewer: t('staff.roleReviewer'),
     producer: t('staff.roleProducer'),
@@ -36,7 +37,11 @@ export default function Workbench() {
   }
   const menus = menusFor(account.data.roles);
   const current = chosen && menus.includes(chosen) ? chosen : menus[0];
-  const label = { review: t('staff.menuReview'), production: t('staff.menuProduction') };
+  const label: Record<StaffMenu, string> = {
+    review: t('staff.menuReview'),
+    production: t('staff.menuProduction'),
+    admin: t('staff.menuAdmin'),
+  };
   return (
     <Layout>
       <Sider width={200} theme="light">
@@ -44,7 +49,7 @@ export default function Workbench() {
           id="staff-menu"
           mode="inline"
           selectedKeys={current ? [current] : []}
-          onClick={({ key }) => setChosen(key as 'review' | 'production')}
+          onClick={({ key }) => setChosen(key as StaffMenu)}
           items={menus.map((menu) => ({ key: menu, label: label[menu] }))}
         />
       </Sider>
@@ -79,6 +84,7 @@ export default function Workbench() {
         </Space>
         {current === 'review' && <ReviewQueuePage />}
         {current === 'production' && <ProductionQueuePage />}
+        {current === 'admin' && <StaffMembersPage />}
         {!current && <Result status="info" title={t('staff.noMenu')} />}
       </Content>
     </Layout>
