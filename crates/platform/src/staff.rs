@@ -91,13 +91,7 @@ pub fn add_staff(data_dir: &Path, database_url: Option<&str>, staff: &NewStaff) 
 }
 
 pub(crate) fn add_staff_to(db: &Db, staff: &NewStaff) -> Result<i64> {
-    let username = staff.username.trim();
-    if username.is_empty()
-        || username.len() > 64
-        || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
-    {
-        return Err(PlatformError::BadRequest("用户名应为1至64位字母、数字或 . _ -".into()));
-    }
+    let username = sessions::check_username(&staff.username)?;
     sessions::check_password_strength(&staff.password)?;
     if staff.roles.is_empty() {
         return Err(PlatformError::BadRequest("至少需要一个角色".into()));
