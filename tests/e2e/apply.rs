@@ -37,6 +37,48 @@ pub async fn review_and_submit(app: &App, screenshots: bool) -> Result<()> {
     Ok(())
 }
 
+/// Waits until the list shows `expected` as the 状态 of `order_no`, refreshing as a user would.
+pub async fn wait_for_status(app: &App, order_no: &str, expected: &str) -> Result<()> {
+    for _ in 0..60 {
+        app.click_css("#refresh-orders").await?;
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        if app.order_rows().await?.iter().any(|r| r[1] == order_no && r[5] == expected) {
+            return Ok(());
+        }
+    }
+    anyhow::bail!("order {order_no} never showed {expected}")
+}
+
+/// 编辑 a rejected order: the 不通过理由 `reason` shown, the kept ID number masked, the mobile
+/// corrected to 13900139000 (marked 已修改), then 重新提交; ends when the list says `resubmitted`.
+pub async fn correct_mobile_and_resubmit(
+    app: &App,
+    order_no: &str,
+    reason: &str,
+    resubmitted: &str,
+    screenshots: bool,
+) -> Result<()> {
+    app.click_text("#orders", "编辑").await?;
+    app.wait_for_text("#rejection-reason", reason).await?;
+    for _ in 0..40 {
+        if app.value_of("#apply_idNumber").await? == "330***********0018" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    app.replace_value("#apply_mobile", "13900139000").await?;
+    app.wait_for_text(".apply-wizard", "已修改").await?;
+    if screenshots {
+        app.screenshot(&screenshots_dir().join("07-edit-rejected.png")).await?;
+    }
+    app.click_css("#apply-next").await?;
+    app.wait_for_text("#apply-review", "13900139000").await?;
+    app.click_css("#apply-submit").await?;
+    app.wait_for_text(".apply-wizard", "已重新提交").await?;
+    app.click_css("#wizard-done").await?;
+    wait_for_status(app, order_no, resubmitted).await
+}
+
 #[tokio::test]
 #[ignore = "drives the real app: needs a display, tauri-driver and WebKitWebDriver (`cargo xtask test`)"]
 async fn a_zero_fee_application_goes_through_the_wizard_to_paper_documents_and_is_cancelled_in_review() -> Result<()> {

@@ -4,7 +4,7 @@
 //! 重新提交 → approved, produced and mailed → 发票申请; search and pagination over 26 orders; and the
 //! list offline after the platform stops.
 
-use crate::apply::{fill_application, review_and_submit};
+use crate::apply::{correct_mobile_and_resubmit, fill_application, review_and_submit, wait_for_status};
 use crate::support::{App, Launch, screenshots_dir, step};
 use anyhow::{Context, Result, bail};
 use certdesk_api::StaffRole;
@@ -109,19 +109,6 @@ async fn register_in_the_app(app: &App) -> Result<()> {
     Ok(())
 }
 
-/// The 状态 cell of the row of `order_no`, once the list shows `expected` for it.
-async fn wait_for_status(app: &App, order_no: &str, expected: &str) -> Result<()> {
-    for _ in 0..60 {
-        app.click_css("#refresh-orders").await?;
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-        let rows = app.order_rows().await?;
-        if rows.iter().any(|r| r[1] == order_no && r[5] == expected) {
-            return Ok(());
-        }
-    }
-    bail!("order {order_no} never showed {expected}")
-}
-
 #[tokio::test]
 #[ignore = "drives the real app: needs a display, tauri-driver and WebKitWebDriver (`cargo xtask test`)"]
 async fn the_whole_journey_against_a_platform_of_its_own_then_offline() -> Result<()> {
@@ -161,24 +148,7 @@ async fn the_whole_journey_against_a_platform_of_its_own_then_offline() -> Resul
             app.wait_for_text(".status-change-notice", "不通过理由：申领人手机号码无法接通").await?;
             app.screenshot(&screenshots_dir().join("06b-status-notice.png")).await?;
             wait_for_status(&app, &order_no, "审核未通过 (材料已收)").await?;
-            app.click_text("#orders", "编辑").await?;
-            app.wait_for_text("#rejection-reason", "申领人手机号码无法接通").await?;
-            // The kept ID number is shown masked; the mobile is corrected.
-            for _ in 0..40 {
-                if app.value_of("#apply_idNumber").await? == "330***********0018" {
-                    break;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-            }
-            app.replace_value("#apply_mobile", "13900139000").await?;
-            app.wait_for_text(".apply-wizard", "已修改").await?;
-            app.screenshot(&screenshots_dir().join("07-edit-rejected.png")).await?;
-            app.click_css("#apply-next").await?;
-            app.wait_for_text("#apply-review", "13900139000").await?;
-            app.click_css("#apply-submit").await?;
-            app.wait_for_text(".apply-wizard", "已重新提交").await?;
-            app.click_css("#wizard-done").await?;
-            wait_for_status(&app, &order_no, "待审核 (材料已收)").await
+            correct_mobile_and_resubmit(&app, &order_no, "申领人手机号码无法接通", "待审核 (材料已收)", true).await
         })
         .await;
     outcome?;

@@ -3,24 +3,12 @@
 //! 审核不通过 with a reason, (the organisation edits and 重新提交), 审核通过, then 制证 and 邮寄 by
 //! the producer — until the organisation's own list says 已发证. The test makes no HTTP calls.
 
-use crate::apply::{fill_application, review_and_submit};
+use crate::apply::{correct_mobile_and_resubmit, fill_application, review_and_submit, wait_for_status};
 use crate::support::{App, Launch, screenshots_dir, step};
 use anyhow::{Result, bail};
 
 const DEMO_ORGANISATION: &str = "晨安入驻供应商";
 const DEMO_CREDIT_CODE: &str = "91330106MA27XY812F";
-
-/// The 状态 of `order_no` in the organisation's list, once it shows `expected`.
-async fn wait_for_status(app: &App, order_no: &str, expected: &str) -> Result<()> {
-    for _ in 0..60 {
-        app.click_css("#refresh-orders").await?;
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-        if app.order_rows().await?.iter().any(|r| r[1] == order_no && r[5] == expected) {
-            return Ok(());
-        }
-    }
-    bail!("order {order_no} never showed {expected}")
-}
 
 /// 员工登录 with one of the demo accounts the form lists (使用 fills it in).
 async fn staff_log_in(app: &App, username: &str) -> Result<()> {
@@ -91,22 +79,7 @@ async fn an_order_goes_from_the_application_to_issued_with_every_staff_step_in_t
         .stretch(150, "workbench-edit-failed.png", async {
             app.click_css("#switch-side").await?;
             wait_for_status(&app, &order_no, "审核未通过 (材料已收)").await?;
-            app.click_text("#orders", "编辑").await?;
-            app.wait_for_text("#rejection-reason", "申领人手机号码无法接通").await?;
-            for _ in 0..40 {
-                if app.value_of("#apply_idNumber").await? == "330***********0018" {
-                    break;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-            }
-            app.replace_value("#apply_mobile", "13900139000").await?;
-            app.wait_for_text(".apply-wizard", "已修改").await?;
-            app.click_css("#apply-next").await?;
-            app.wait_for_text("#apply-review", "13900139000").await?;
-            app.click_css("#apply-submit").await?;
-            app.wait_for_text(".apply-wizard", "已重新提交").await?;
-            app.click_css("#wizard-done").await?;
-            wait_for_status(&app, &order_no, "待审核 (材料已收)").await
+            correct_mobile_and_resubmit(&app, &order_no, "申领人手机号码无法接通", "待审核 (材料已收)", false).await
         })
         .await;
     outcome?;

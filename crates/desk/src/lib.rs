@@ -362,8 +362,8 @@ impl Desk {
         let sandbox_gateway =
             embedded.as_ref().and_then(|h| h.sandbox_gateway_url()).or_else(|| config.sandbox_gateway.clone());
         let staff_client = PlatformClient::new(client.base_url())?;
-        let platform_key = if embedded.is_some() { "embedded".to_owned() } else { client.base_url().to_owned() };
-        let staff = staff::restore(&store, &sealer, &platform_key, &staff_client)?;
+        let platform = staff::platform_key(embedded.is_some(), client.base_url());
+        let staff = staff::restore(&store, &sealer, &platform, &staff_client)?;
         tracing::info!(platform = %client.base_url(), embedded = embedded.is_some(), signed_in = account.is_some(), "desk started");
         Ok(Desk {
             store: Mutex::new(store),

@@ -108,11 +108,15 @@ fn parse(order_no: &str) -> Result<OrderNumber, ApiError> {
     OrderNumber::parse(order_no).map_err(ApiError::from)
 }
 
+/// Which platform the sessions belong to: the embedded one keeps its data (and sessions) across
+/// starts although it listens on a new port each time.
+pub(crate) fn platform_key(embedded: bool, base_url: &str) -> String {
+    if embedded { "embedded".into() } else { base_url.to_owned() }
+}
+
 impl Desk {
-    /// Which platform the sessions belong to: the embedded one keeps its data (and sessions) across
-    /// starts although it listens on a new port each time.
     pub(crate) fn platform_key(&self) -> String {
-        if self.embedded.is_some() { "embedded".into() } else { self.client.base_url().to_owned() }
+        platform_key(self.embedded.is_some(), self.client.base_url())
     }
 
     /// The staff member signed in here, if any.

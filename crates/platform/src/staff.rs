@@ -158,10 +158,7 @@ pub(crate) fn seed_demo(db: &Db, now: DateTime<Utc>) -> Result<()> {
     if missing.is_empty() {
         return Ok(());
     }
-    let hash = match HASH.get() {
-        Some(hash) => hash.clone(),
-        None => HASH.get_or_init(|| sessions::hash_password(DEMO_STAFF_PASSWORD).unwrap_or_default()).clone(),
-    };
+    let hash = HASH.get_or_init(|| sessions::hash_password(DEMO_STAFF_PASSWORD).unwrap_or_default());
     if hash.is_empty() {
         return Err(PlatformError::Internal("the demo staff's password could not be hashed".into()));
     }
@@ -170,7 +167,7 @@ pub(crate) fn seed_demo(db: &Db, now: DateTime<Utc>) -> Result<()> {
             conn.execute(
                 "INSERT INTO staff (username, display_name, password_hash, roles, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT DO NOTHING",
-                params![demo.username, demo.display_name, hash.as_str(), roles_text(demo.roles), now.to_rfc3339()],
+                params![demo.username, demo.display_name, hash, roles_text(demo.roles), now.to_rfc3339()],
             )?;
         }
         Ok(())

@@ -15,7 +15,7 @@ mod reference;
 mod staff;
 mod staff_members;
 
-pub(crate) use crate::state::{Shared, blocking};
+use crate::state::Shared;
 use extract::*;
 
 use crate::PlatformError;

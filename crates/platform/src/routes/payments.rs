@@ -2,7 +2,8 @@
 //! the staff lists of payments to see to and refunds owed, and the gateways' notifications (in
 //! their own protocols, outside the OpenAPI document).
 
-use super::{ApiJson, ApplicantCaller, Caller, Shared, Staff, blocking};
+use super::extract::{ApiJson, ApplicantCaller, Caller, Staff};
+use crate::state::{Shared, blocking};
 use crate::store::ByStaff;
 use crate::{PlatformError, Result};
 use axum::Json;

@@ -30,9 +30,7 @@ pub(crate) async fn review_queue(
     staff: Staff,
     ApiQuery(query): ApiQuery<ReviewQueueQuery>,
 ) -> Result<Json<Vec<ReviewItem>>> {
-    if staff.member.actor_for(&OrderEvent::Approved).is_none() {
-        return Err(PlatformError::Forbidden("您的角色无权查看审核队列".into()));
-    }
+    allowed(&staff, &OrderEvent::Approved, "您的角色无权查看审核队列")?;
     queue(&state, "pendingReview", REVIEW_DAYS, query).await
 }
 
@@ -57,10 +55,16 @@ pub(crate) async fn production_queue(
     ApiQuery(query): ApiQuery<ReviewQueueQuery>,
 ) -> Result<Json<Vec<ReviewItem>>> {
     let shipping = OrderEvent::ProducedAndShipped { courier: String::new(), tracking_no: String::new() };
-    if staff.member.actor_for(&shipping).is_none() {
-        return Err(PlatformError::Forbidden("您的角色无权查看制证队列".into()));
-    }
+    allowed(&staff, &shipping, "您的角色无权查看制证队列")?;
     queue(&state, "approved", PRODUCTION_DAYS, query).await
+}
+
+/// A queue is for whoever may take its step.
+fn allowed(staff: &Staff, step: &OrderEvent, refusal: &str) -> Result<()> {
+    match staff.member.actor_for(step) {
+        Some(_) => Ok(()),
+        None => Err(PlatformError::Forbidden(refusal.into())),
+    }
 }
 
 /// A queue's query as the list's filter (the same checks and messages), in `status_code`, 50 a page

@@ -108,10 +108,7 @@ pub(crate) async fn disable_member(
     caller: Staff,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<StaffMemberView>> {
-    let admin = admin_only(&caller)?;
-    let member = blocking(&state, move |s| staff::set_disabled(&s.db, admin, id, true)).await?;
-    tracing::info!(admin, member = id, "staff member disabled; their sessions ended");
-    Ok(Json(member))
+    set_disabled(&state, &caller, id, true).await
 }
 
 #[utoipa::path(
@@ -133,9 +130,14 @@ pub(crate) async fn enable_member(
     caller: Staff,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<StaffMemberView>> {
-    let admin = admin_only(&caller)?;
-    let member = blocking(&state, move |s| staff::set_disabled(&s.db, admin, id, false)).await?;
-    tracing::info!(admin, member = id, "staff member enabled");
+    set_disabled(&state, &caller, id, false).await
+}
+
+/// 停用 (the member's sessions end in the same transaction) or 启用.
+async fn set_disabled(state: &Shared, caller: &Staff, id: i64, disabled: bool) -> Result<Json<StaffMemberView>> {
+    let admin = admin_only(caller)?;
+    let member = blocking(state, move |s| staff::set_disabled(&s.db, admin, id, disabled)).await?;
+    tracing::info!(admin, member = id, disabled, "staff member disabled or enabled");
     Ok(Json(member))
 }
 
