@@ -151,6 +151,15 @@ pub struct OrderQuery {
     pub page_size: Option<u32>,
 }
 
+/// `GET /v1/staff/shipping-list`: the day of the 邮寄清单.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase", default)]
+#[into_params(parameter_in = Query)]
+pub struct ShippingListQuery {
+    /// `YYYY-MM-DD` (Asia/Shanghai); today when absent.
+    pub date: Option<String>,
+}
+
 /// `GET /v1/staff/review-queue` (and `production-queue`) filters and paging: the queue is oldest
 /// first, so page 1 is the most urgent. All optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::IntoParams)]
@@ -348,6 +357,27 @@ pub struct Rejection {
     pub reason: String,
 }
 
+/// An organisation's applicant account, as the service counter finds or registers it (现场受理).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrganisationAccount {
+    pub organisation_name: String,
+    pub credit_code: String,
+    /// The account's username, for the organisation to sign in to its own app.
+    pub username: String,
+    /// RFC 3339, Asia/Shanghai.
+    pub registered_at: String,
+}
+
+/// `POST /v1/staff/orders/{no}/id-card-check`: 身份证原件核验, what the counter read from the
+/// applicant's original second-generation ID card (by the card reader, or typed from the card).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IdCardCheck {
+    pub name: String,
+    pub id_number: String,
+}
+
 /// `POST /v1/staff/orders/{no}/ship`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -380,6 +410,17 @@ impl PaymentMethod {
             PaymentMethod::CounterQrCode => "counterQrCode",
             PaymentMethod::Alipay => "alipay",
             PaymentMethod::Wechat => "wechat",
+        }
+    }
+
+    /// As the counter's receipt and the payments list name it.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            PaymentMethod::CounterCash => "现金",
+            PaymentMethod::CounterCard => "刷卡",
+            PaymentMethod::CounterQrCode => "窗口扫码",
+            PaymentMethod::Alipay => "支付宝",
+            PaymentMethod::Wechat => "微信支付",
         }
     }
 

@@ -68,6 +68,9 @@ pub enum OrderEvent {
     FaceVerificationFailed,
     /// 邮寄纸质资料: the applicant will mail paper documents instead.
     PaperDocumentsChosen,
+    /// 身份证原件核验: the service counter checked the applicant's original ID card, in place of
+    /// the face capture (现场办理).
+    IdCardChecked,
     /// 付款成功.
     PaymentConfirmed,
     /// 纸质资料已收到.
@@ -97,6 +100,7 @@ impl OrderEvent {
             OrderEvent::FaceVerificationPassed => "人脸认证通过",
             OrderEvent::FaceVerificationFailed => "记录人脸认证失败",
             OrderEvent::PaperDocumentsChosen => "选择邮寄纸质资料",
+            OrderEvent::IdCardChecked => "身份证原件核验",
             OrderEvent::PaymentConfirmed => "确认付款",
             OrderEvent::MaterialsReceived => "登记纸质资料已收到",
             OrderEvent::Approved => "审核通过",
@@ -124,7 +128,7 @@ impl OrderEvent {
                 matches!(actor, Reviewer | Counter)
             }
             OrderEvent::ProducedAndShipped { .. } => actor == Producer,
-            OrderEvent::IssuedOnSite => actor == Counter,
+            OrderEvent::IssuedOnSite | OrderEvent::IdCardChecked => actor == Counter,
             OrderEvent::InvoiceIssued => matches!(actor, System | Counter),
         }
     }
@@ -201,6 +205,7 @@ pub fn apply(state: &OrderState, actor: Actor, event: &OrderEvent) -> Result<Ord
             E::FaceVerificationPassed => verified(Verification::Verified),
             E::FaceVerificationFailed => Ok(state.clone()),
             E::PaperDocumentsChosen => verified(Verification::AwaitingMaterials),
+            E::IdCardChecked => verified(Verification::InPerson),
             E::Cancelled => cancel(),
             E::PaymentConfirmed
             | E::MaterialsReceived
@@ -220,12 +225,13 @@ pub fn apply(state: &OrderState, actor: Actor, event: &OrderEvent) -> Result<Ord
                 Verification::AwaitingMaterials => {
                     Ok(state.with(S::PendingPayment { verification: Verification::MaterialsReceived }))
                 }
-                Verification::Verified | Verification::MaterialsReceived => Err(not_now()),
+                Verification::Verified | Verification::MaterialsReceived | Verification::InPerson => Err(not_now()),
             },
             E::Cancelled => cancel(),
             E::FaceVerificationPassed
             | E::FaceVerificationFailed
             | E::PaperDocumentsChosen
+            | E::IdCardChecked
             | E::Approved
             | E::Rejected { .. }
             | E::Resubmitted { .. }
@@ -252,6 +258,7 @@ pub fn apply(state: &OrderState, actor: Actor, event: &OrderEvent) -> Result<Ord
                 E::FaceVerificationPassed
                 | E::FaceVerificationFailed
                 | E::PaperDocumentsChosen
+                | E::IdCardChecked
                 | E::PaymentConfirmed
                 | E::Resubmitted { .. }
                 | E::ProducedAndShipped { .. }
@@ -269,6 +276,7 @@ pub fn apply(state: &OrderState, actor: Actor, event: &OrderEvent) -> Result<Ord
             E::FaceVerificationPassed
             | E::FaceVerificationFailed
             | E::PaperDocumentsChosen
+            | E::IdCardChecked
             | E::PaymentConfirmed
             | E::MaterialsReceived
             | E::Approved
@@ -296,6 +304,7 @@ pub fn apply(state: &OrderState, actor: Actor, event: &OrderEvent) -> Result<Ord
             E::FaceVerificationPassed
             | E::FaceVerificationFailed
             | E::PaperDocumentsChosen
+            | E::IdCardChecked
             | E::PaymentConfirmed
             | E::MaterialsReceived
             | E::Approved
@@ -322,6 +331,7 @@ pub fn apply(state: &OrderState, actor: Actor, event: &OrderEvent) -> Result<Ord
                 E::FaceVerificationPassed
                 | E::FaceVerificationFailed
                 | E::PaperDocumentsChosen
+                | E::IdCardChecked
                 | E::PaymentConfirmed
                 | E::MaterialsReceived
                 | E::Approved
@@ -335,6 +345,7 @@ pub fn apply(state: &OrderState, actor: Actor, event: &OrderEvent) -> Result<Ord
             E::FaceVerificationPassed
             | E::FaceVerificationFailed
             | E::PaperDocumentsChosen
+            | E::IdCardChecked
             | E::PaymentConfirmed
             | E::MaterialsReceived
             | E::Approved

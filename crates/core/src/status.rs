@@ -10,25 +10,30 @@ pub enum Verification {
     AwaitingMaterials,
     /// 材料已收: the paper documents arrived at the platform.
     MaterialsReceived,
+    /// 现场核验: the service counter checked the applicant's original ID card (身份证原件核验) in
+    /// place of the face capture.
+    InPerson,
 }
 
 impl Verification {
-    /// The wire and storage name (`verified`, `awaitingMaterials`, `materialsReceived`).
+    /// The wire and storage name (`verified`, `awaitingMaterials`, `materialsReceived`, `inPerson`).
     pub fn code(self) -> &'static str {
         match self {
             Verification::Verified => "verified",
             Verification::AwaitingMaterials => "awaitingMaterials",
             Verification::MaterialsReceived => "materialsReceived",
+            Verification::InPerson => "inPerson",
         }
     }
 
-    pub const CODES: [&'static str; 3] = ["verified", "awaitingMaterials", "materialsReceived"];
+    pub const CODES: [&'static str; 4] = ["verified", "awaitingMaterials", "materialsReceived", "inPerson"];
 
     pub fn label_zh(self) -> &'static str {
         match self {
             Verification::Verified => "已认证",
             Verification::AwaitingMaterials => "待收材料",
             Verification::MaterialsReceived => "材料已收",
+            Verification::InPerson => "现场核验",
         }
     }
 
@@ -37,6 +42,7 @@ impl Verification {
             Verification::Verified => "verified",
             Verification::AwaitingMaterials => "awaiting documents",
             Verification::MaterialsReceived => "documents received",
+            Verification::InPerson => "ID checked at the counter",
         }
     }
 }

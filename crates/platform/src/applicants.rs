@@ -4,7 +4,7 @@
 use crate::sessions::{self, SessionKind};
 use crate::store::{Conn, Db, params};
 use crate::{PlatformError, Result};
-use certdesk_api::{ApplicantRegistration, ApplicantSession};
+use certdesk_api::{ApplicantRegistration, ApplicantSession, OrganisationAccount};
 use certdesk_core::{CreditCode, FieldError, FormField, OrganisationName};
 use chrono::{DateTime, Utc};
 
@@ -27,6 +27,19 @@ fn refused_field(field: FormField, message: String) -> PlatformError {
 }
 
 pub(crate) fn register(db: &Db, registration: &ApplicantRegistration, now: DateTime<Utc>) -> Result<ApplicantSession> {
+    let account = register_account(db, registration, now)?;
+    let (token, expires_at) = sessions::open(db, SessionKind::Applicant, account.0, now)?;
+    let OrganisationAccount { username, organisation_name, credit_code, .. } = account.1;
+    Ok(ApplicantSession { token, expires_at, username, organisation_name, credit_code })
+}
+
+/// Registers the organisation's account (the same rules whether it registers itself or the service
+/// counter does it for a walk-in): its id and the account.
+pub(crate) fn register_account(
+    db: &Db,
+    registration: &ApplicantRegistration,
+    now: DateTime<Utc>,
+) -> Result<(i64, OrganisationAccount)> {
     let name = OrganisationName::parse(&registration.organisation_name)
         .map_err(|m| refused_field(FormField::OrganisationName, m))?;
     let code = CreditCode::parse(&registration.credit_code).map_err(|m| refused_field(FormField::CreditCode, m))?;
@@ -34,13 +47,36 @@ pub(crate) fn register(db: &Db, registration: &ApplicantRegistration, now: DateT
     sessions::check_password_strength(&registration.password)?;
     let hash = sessions::hash_password(&registration.password)?;
     let id = create(db, name.as_str(), code.as_str(), &username, &hash, now)?;
-    let (token, expires_at) = sessions::open(db, SessionKind::Applicant, id, now)?;
-    Ok(ApplicantSession {
-        token,
-        expires_at,
-        username,
+    let account = OrganisationAccount {
         organisation_name: name.to_string(),
         credit_code: code.to_string(),
+        username,
+        registered_at: now.with_timezone(&certdesk_core::SHANGHAI).to_rfc3339(),
+    };
+    Ok((id, account))
+}
+
+/// The account of the organisation with this 统一社会信用代码, for the service counter.
+pub(crate) fn by_credit_code(db: &Db, credit_code: &CreditCode) -> Result<Option<(Applicant, OrganisationAccount)>> {
+    db.read(|conn| {
+        let found: Option<(i64, String)> = conn.query_opt(
+            "SELECT a.id, a.created_at FROM applicants a JOIN organisations o ON o.id = a.organisation_id
+             WHERE o.credit_code = ?1 ORDER BY a.id LIMIT 1",
+            params![credit_code.as_str()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let Some((id, created_at)) = found else { return Ok(None) };
+        let applicant = by_id_on(conn, id)?;
+        let registered_at = DateTime::parse_from_rfc3339(&created_at)
+            .map(|t| t.with_timezone(&certdesk_core::SHANGHAI).to_rfc3339())
+            .unwrap_or(created_at);
+        let account = OrganisationAccount {
+            organisation_name: applicant.organisation_name.clone(),
+            credit_code: applicant.credit_code.clone(),
+            username: applicant.username.clone(),
+            registered_at,
+        };
+        Ok(Some((applicant, account)))
     })
 }
 

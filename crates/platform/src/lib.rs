@@ -7,7 +7,7 @@
 mod applicants;
 mod client_address;
 mod config;
-pub mod cover_sheet;
+pub mod documents;
 mod error;
 pub mod face;
 mod gateways;

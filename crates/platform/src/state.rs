@@ -60,7 +60,7 @@ impl AppState {
             approvals_required: config.approvals_required,
             fees: config.fees.clone(),
             paper_documents_address: config.paper_documents_address.clone(),
-            cover_sheet_font: config.cover_sheet_font.as_deref().map(crate::cover_sheet::parse_font_setting),
+            cover_sheet_font: config.cover_sheet_font.as_deref().map(crate::documents::parse_font_setting),
             calendar: CalendarDocument { version, text: calendar_text },
             work_calendar,
             changes: tokio::sync::watch::channel(0).0,

@@ -856,7 +856,12 @@ export type Verification =
 /**  待收材料: the applicant chose to mail paper documents; review waits for them. */
 "awaitingMaterials" | 
 /**  材料已收: the paper documents arrived at the platform. */
-"materialsReceived";
+"materialsReceived" | 
+/**
+ *  现场核验: the service counter checked the applicant's original ID card (身份证原件核验) in
+ *  place of the face capture.
+ */
+"inPerson";
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

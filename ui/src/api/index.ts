@@ -56,7 +56,7 @@ export type {
 /** A staff queue's filters and page (every filter optional). */
 export type QueueQuery = {
   providerId: string | null;
-  verification: 'verified' | 'awaitingMaterials' | 'materialsReceived' | null;
+  verification: 'verified' | 'awaitingMaterials' | 'materialsReceived' | 'inPerson' | null;
   submittedFrom: string | null;
   submittedTo: string | null;
   page: number;

@@ -19,6 +19,7 @@ fn any_event() -> impl Strategy<Value = OrderEvent> {
         Just(OrderEvent::FaceVerificationPassed),
         Just(OrderEvent::FaceVerificationFailed),
         Just(OrderEvent::PaperDocumentsChosen),
+        Just(OrderEvent::IdCardChecked),
         Just(OrderEvent::PaymentConfirmed),
         Just(OrderEvent::MaterialsReceived),
         Just(OrderEvent::Approved),
@@ -70,7 +71,9 @@ proptest! {
                 prop_assert!(matches!(event, OrderEvent::PaymentConfirmed) && !before.paid);
             }
             match after.status.verification() {
-                Some(Verification::Verified | Verification::MaterialsReceived) => history.identity_settled = true,
+                Some(Verification::Verified | Verification::MaterialsReceived | Verification::InPerson) => {
+                    history.identity_settled = true
+                }
                 Some(Verification::AwaitingMaterials) | None => {}
             }
             if matches!(after.status, OrderStatus::PendingVerification) {
@@ -86,7 +89,7 @@ proptest! {
                 prop_assert!(history.identity_settled && history.approved && (fee == 0 || after.paid));
                 prop_assert!(matches!(
                     after.status.verification(),
-                    Some(Verification::Verified | Verification::MaterialsReceived)
+                    Some(Verification::Verified | Verification::MaterialsReceived | Verification::InPerson)
                 ));
             }
             order = after;

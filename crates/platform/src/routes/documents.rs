@@ -1,4 +1,4 @@
-//! Documents for the applicant: 邮寄纸质资料's cover sheet.
+//! Documents for the applicant: 邮寄纸质资料's cover sheet; how every PDF is answered.
 
 use super::extract::Caller;
 use crate::state::{Shared, blocking};
@@ -27,27 +27,33 @@ pub(crate) async fn cover_sheet(
     caller: Caller,
     Path(order_no): Path<String>,
 ) -> Result<axum::response::Response> {
-    use axum::response::IntoResponse;
     let order_no = OrderNumber::parse(&order_no)?;
     let organisation = caller.organisation_id();
     let pdf = blocking(&state, move |s| {
         let order =
             s.db.order_of(&order_no, organisation)?.ok_or_else(|| PlatformError::NotFound("订单不存在".into()))?;
-        let sheet = crate::cover_sheet::CoverSheet {
+        let sheet = crate::documents::cover_sheet::CoverSheet {
             order_no: order.order_no.as_str(),
             organisation_name: &order.organisation_name,
             applicant_name: &order.applicant_name,
             address: &s.paper_documents_address,
         };
-        crate::cover_sheet::render(&sheet, s.cover_sheet_font.as_ref())
+        crate::documents::cover_sheet::render(&sheet, s.cover_sheet_font.as_ref())
     })
     .await?;
-    Ok((
+    Ok(pdf_response(pdf, "cover-sheet.pdf"))
+}
+
+/// A PDF to download as `filename`.
+pub(crate) fn pdf_response(pdf: Vec<u8>, filename: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let disposition = format!("attachment; filename=\"{filename}\"");
+    (
         [
-            (axum::http::header::CONTENT_TYPE, "application/pdf"),
-            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"cover-sheet.pdf\""),
+            (axum::http::header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
         ],
         pdf,
     )
-        .into_response())
+        .into_response()
 }

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod applicant_steps;
+mod counter;
 mod documents;
 mod events;
 mod extract;
@@ -65,6 +66,12 @@ fn api(trusted_proxies: &Arc<[IpAddr]>) -> OpenApiRouter<Shared> {
         .routes(routes!(staff::reject))
         .routes(routes!(staff::ship))
         .routes(routes!(staff::issue_on_site))
+        .routes(routes!(staff::shipping_list))
+        .routes(routes!(counter::find_organisation))
+        .routes(routes!(counter::register_organisation))
+        .routes(routes!(counter::submit_at_counter))
+        .routes(routes!(counter::id_card_check))
+        .routes(routes!(counter::counter_receipt))
         .routes(routes!(staff_members::list_members, staff_members::add_member))
         .routes(routes!(staff_members::set_roles))
         .routes(routes!(staff_members::disable_member))

@@ -3,7 +3,7 @@
 use super::extract::{ApiJson, ApiQuery, ApplicantCaller, Caller};
 use crate::applicants::Applicant;
 use crate::state::{AppState, Shared, blocking};
-use crate::store::{EventRow, Inserted, OrderFilter, SealedApplication};
+use crate::store::{ByStaff, EventRow, Inserted, OrderFilter, SealedApplication};
 use crate::{PlatformError, Result};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -45,19 +45,24 @@ pub(crate) async fn submit_order(
     headers: HeaderMap,
     ApiJson(form): ApiJson<SubmitOrder>,
 ) -> Result<(StatusCode, Json<OrderSummary>)> {
-    let key = match headers.get(IDEMPOTENCY_KEY) {
-        None => None,
-        Some(value) => match value.to_str() {
-            Ok(key) if (1..=255).contains(&key.len()) => Some(key.to_owned()),
-            _ => return Err(PlatformError::BadRequest(format!("{IDEMPOTENCY_KEY}应为1至255个可见ASCII字符"))),
-        },
-    };
+    let key = idempotency_key(&headers)?;
     let applicant = caller.applicant;
-    let (created, order) = blocking(&state, move |s| s.submit(&applicant, &form, key.as_deref())).await?;
+    let (created, order) = blocking(&state, move |s| s.submit(&applicant, &form, key.as_deref(), None)).await?;
     if created {
         state.changed();
     }
     Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(order)))
+}
+
+/// The request's `Idempotency-Key`, if it sent one: 1 to 255 visible ASCII characters.
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>> {
+    match headers.get(IDEMPOTENCY_KEY) {
+        None => Ok(None),
+        Some(value) => match value.to_str() {
+            Ok(key) if (1..=255).contains(&key.len()) => Ok(Some(key.to_owned())),
+            _ => Err(PlatformError::BadRequest(format!("{IDEMPOTENCY_KEY}应为1至255个可见ASCII字符"))),
+        },
+    }
 }
 
 #[utoipa::path(
@@ -233,12 +238,14 @@ impl AppState {
         Ok(OrderDetail { order, history, eta })
     }
 
-    /// Whether a new order was created, and the order.
+    /// Whether a new order was created, and the order: submitted by the organisation's `applicant`,
+    /// or `by` the service counter for it (现场受理).
     pub(crate) fn submit(
         &self,
         applicant: &Applicant,
         form: &SubmitOrder,
         idempotency_key: Option<&str>,
+        by: Option<ByStaff<'_>>,
     ) -> Result<(bool, OrderSummary)> {
         let application = Application::parse(form, self.max_quantity);
         let provider = self.db.provider(form.provider_id.trim())?;
@@ -285,7 +292,7 @@ impl AppState {
                 status: OrderState::submitted(fee).status,
             };
             let sealed = self.seal(form, &application, &order.order_no)?;
-            match self.db.insert_order(&order, &application, applicant.organisation_id, &sealed, idempotency) {
+            match self.db.insert_order(&order, &application, applicant.organisation_id, &sealed, idempotency, by) {
                 Err(e) if e.is_unique_violation() && tries < 5 => {
                     tracing::debug!(order_no = %order.order_no, "order number taken by another instance");
                 }

@@ -1,4 +1,5 @@
-//! The staff's steps: the review queue, 纸质资料已收到, 审核通过 / 审核不通过, 邮寄, 现场发证.
+//! The staff's steps: the review queue, 纸质资料已收到, 审核通过 / 审核不通过, 邮寄 and the day's
+//! 邮寄清单, 现场发证.
 
 use super::extract::{ApiJson, ApiQuery, Staff};
 use crate::state::{Shared, blocking};
@@ -6,8 +7,10 @@ use crate::store::{Approval, ByStaff, OrderFilter};
 use crate::{PlatformError, Result};
 use axum::Json;
 use axum::extract::{Path, State};
-use certdesk_api::{ApiError, OrderQuery, OrderSummary, Rejection, ReviewItem, ReviewQueueQuery, Shipment};
-use certdesk_core::{OrderEvent, OrderNumber, Verification};
+use certdesk_api::{
+    ApiError, OrderQuery, OrderSummary, Rejection, ReviewItem, ReviewQueueQuery, Shipment, ShippingListQuery,
+};
+use certdesk_core::{Delivery, OrderEvent, OrderNumber, OrderStatus, Verification, format_shanghai};
 use chrono::{DateTime, Utc};
 
 /// 待审核 orders, oldest first, with the working days each has waited against the guide's 1–2.
@@ -280,4 +283,67 @@ pub(crate) async fn issue_on_site(
     Path(no): Path<String>,
 ) -> Result<Json<OrderSummary>> {
     staff_event(&s, staff, &no, OrderEvent::IssuedOnSite).await
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/staff/shipping-list",
+    tag = "staff",
+    summary = "邮寄清单（PDF）：当日制证邮寄的订单、快递公司、运单号、时间与邮寄人",
+    params(ShippingListQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功", content_type = "application/pdf", body = Vec<u8>),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 403, description = "角色无权操作", body = ApiError),
+        (status = 503, description = "服务暂不可用（如未找到中文字体）", body = ApiError)
+    )
+)]
+pub(crate) async fn shipping_list(
+    State(state): State<Shared>,
+    staff: Staff,
+    ApiQuery(query): ApiQuery<ShippingListQuery>,
+) -> Result<axum::response::Response> {
+    let shipping = OrderEvent::ProducedAndShipped { courier: String::new(), tracking_no: String::new() };
+    allowed(&staff, &shipping, "您的角色无权打印邮寄清单")?;
+    let today = Utc::now().with_timezone(&certdesk_core::SHANGHAI).date_naive();
+    let day = match query.date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        None => today,
+        Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map_err(|_| PlatformError::BadRequest("日期应为YYYY-MM-DD格式".into()))?,
+    };
+    let printed_by = staff.member.display_name.clone();
+    let pdf = blocking(&state, move |s| {
+        let shipments = s.db.shipments_on(day)?;
+        let mut rows = Vec::with_capacity(shipments.len());
+        for (order, event) in &shipments {
+            let status: OrderStatus =
+                serde_json::from_str(&event.to).map_err(|e| PlatformError::Internal(format!("stored status: {e}")))?;
+            let OrderStatus::Issued { delivery: Delivery::Mailed { courier, tracking_no }, .. } = status else {
+                continue; // 现场发证: nothing was mailed
+            };
+            let time = DateTime::parse_from_rfc3339(&event.at)
+                .map(|t| t.with_timezone(&certdesk_core::SHANGHAI).format("%H:%M").to_string())
+                .unwrap_or_default();
+            rows.push((order, courier, tracking_no, time, event.staff_name.clone().unwrap_or_default()));
+        }
+        let shipped: Vec<_> = rows
+            .iter()
+            .map(|(order, courier, tracking_no, time, staff_name)| crate::documents::shipping_list::Shipped {
+                order_no: order.order_no.as_str(),
+                organisation_name: &order.organisation_name,
+                applicant_name: &order.applicant_name,
+                courier,
+                tracking_no,
+                time,
+                staff_name,
+            })
+            .collect();
+        let printed_at = format_shanghai(&Utc::now().fixed_offset());
+        let day = day.to_string();
+        crate::documents::shipping_list::render(&day, &shipped, &printed_by, &printed_at, s.cover_sheet_font.as_ref())
+    })
+    .await?;
+    Ok(super::documents::pdf_response(pdf, "shipping-list.pdf"))
 }

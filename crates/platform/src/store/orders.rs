@@ -103,22 +103,20 @@ impl Db {
         organisation_id: i64,
         sealed: &SealedApplication,
         idempotency: Option<(&str, &str)>,
+        by: Option<ByStaff<'_>>,
     ) -> Result<Inserted> {
         let status = serde_json::to_string(&order.status).expect("status serialises");
         let contact = MaskedContact::of(application);
         self.write(|conn| {
             if let Some((key, hash)) = idempotency {
-                let earlier: Option<(String, String)> = conn
-                    .query_opt("SELECT order_no, request_hash FROM idempotency_keys WHERE key = ?1", params![key], |r| {
-                        Ok((r.get(0)?, r.get(1)?))
-                    })?;
+                let earlier: Option<(String, String)> = conn.query_opt(
+                    "SELECT order_no, request_hash FROM idempotency_keys WHERE key = ?1",
+                    params![key],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?;
                 if let Some((order_no, earlier_hash)) = earlier {
                     let order_no = OrderNumber::parse(&order_no)?;
-                    return Ok(if earlier_hash == hash {
-                        Inserted::Earlier(order_no)
-                    } else {
-                        Inserted::KeyReused
-                    });
+                    return Ok(if earlier_hash == hash { Inserted::Earlier(order_no) } else { Inserted::KeyReused });
                 }
             }
             conn.execute(
@@ -146,10 +144,9 @@ impl Db {
                     sealed.id_number_digest,
                 ],
             )?;
-            conn.execute(
-                "INSERT INTO order_events (order_no, at, actor, from_status, to_status) VALUES (?1, ?2, 'applicant', NULL, ?3)",
-                params![order.order_no.as_str(), order.submitted_at, status],
-            )?;
+            // 现场受理: the counter submits for the organisation, and the history says who.
+            let actor = if by.is_some() { Actor::Counter } else { Actor::Applicant };
+            history_row(conn, &order.order_no, actor, by, None, &status, &order.submitted_at, None)?;
             if let Some((key, hash)) = idempotency {
                 conn.execute(
                     "INSERT INTO idempotency_keys (key, request_hash, order_no, created_at) VALUES (?1, ?2, ?3, ?4)",
@@ -232,6 +229,22 @@ impl Db {
         };
         self.write(|conn| {
             apply_event(conn, order_no, organisation_id, actor, by, event, at, reason.as_deref())?;
+            Ok(())
+        })?;
+        self.order(order_no)?.ok_or_else(|| PlatformError::Internal("order vanished".into()))
+    }
+
+    /// A counter step (`by` the member at the counter) with `note` in its history row.
+    pub fn transition_noted(
+        &self,
+        order_no: &OrderNumber,
+        by: ByStaff<'_>,
+        event: &OrderEvent,
+        at: &str,
+        note: &str,
+    ) -> Result<OrderSummary> {
+        self.write(|conn| {
+            apply_event(conn, order_no, None, Actor::Counter, Some(by), event, at, Some(note))?;
             Ok(())
         })?;
         self.order(order_no)?.ok_or_else(|| PlatformError::Internal("order vanished".into()))
@@ -431,6 +444,40 @@ impl Db {
         self.order(order_no)?.ok_or_else(|| PlatformError::Internal("order vanished".into()))
     }
 
+    /// The day's 邮寄 (制证完成并邮寄 on `day`, Asia/Shanghai), in the order they were shipped: the
+    /// order, when, by whom and the shipped status (with the courier and tracking number).
+    pub fn shipments_on(&self, day: chrono::NaiveDate) -> Result<Vec<(OrderSummary, EventRow)>> {
+        let (from, to) = (day.to_string(), day.succ_opt().unwrap_or(day).to_string());
+        self.read(|conn| {
+            let events = conn.query_map(
+                "SELECT e.order_no, e.at, e.actor, e.from_status, e.to_status, e.reason, e.staff_name FROM order_events e
+                 WHERE e.at >= ?1 AND e.at < ?2 AND e.from_status LIKE '{\"state\":\"approved\"%'
+                   AND e.to_status LIKE '{\"state\":\"issued\"%' ORDER BY e.id",
+                params![from, to],
+                |r| {
+                    let order_no: String = r.get(0)?;
+                    let row = EventRow {
+                        at: r.get(1)?,
+                        actor: r.get(2)?,
+                        from: r.get(3)?,
+                        to: r.get(4)?,
+                        reason: r.get(5)?,
+                        staff_name: r.get(6)?,
+                    };
+                    Ok((order_no, row))
+                },
+            )?;
+            let mut shipped = Vec::with_capacity(events.len());
+            for (order_no, row) in events {
+                let order_no = OrderNumber::parse(&order_no)?;
+                if let Some(order) = order_on(conn, &order_no)? {
+                    shipped.push((order, row));
+                }
+            }
+            Ok(shipped)
+        })
+    }
+
     /// The order's payments, oldest first.
     pub fn payments(&self, order_no: &OrderNumber) -> Result<Vec<PaymentRecord>> {
         self.read(|conn| {
@@ -548,14 +595,12 @@ impl Db {
     }
 
     pub fn order(&self, order_no: &OrderNumber) -> Result<Option<OrderSummary>> {
-        self.read(|conn| {
-            conn.query_opt(
-                &format!("{SELECT_SUMMARY} WHERE o.order_no = ?1"),
-                params![order_no.as_str()],
-                summary_from_row,
-            )
-        })
+        self.read(|conn| order_on(conn, order_no))
     }
+}
+
+fn order_on(conn: &Conn<'_>, order_no: &OrderNumber) -> Result<Option<OrderSummary>> {
+    conn.query_opt(&format!("{SELECT_SUMMARY} WHERE o.order_no = ?1"), params![order_no.as_str()], summary_from_row)
 }
 
 fn face_attempts_in(conn: &Conn<'_>, digest: &str, now: &DateTime<FixedOffset>) -> Result<FaceAttempts> {
@@ -569,7 +614,6 @@ fn face_attempts_in(conn: &Conn<'_>, digest: &str, now: &DateTime<FixedOffset>) 
     Ok(FaceAttempts::counted(now, used))
 }
 
-/// Applies `event` inside `conn`: the order's state through `core::apply`, then its history row.
 /// A staff member taking a step, as their history row names them.
 #[derive(Debug, Clone, Copy)]
 pub struct ByStaff<'a> {
@@ -577,6 +621,7 @@ pub struct ByStaff<'a> {
     pub name: &'a str,
 }
 
+/// Applies `event` inside `conn`: the order's state through `core::apply`, then its history row.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn apply_event(
     conn: &Conn<'_>,

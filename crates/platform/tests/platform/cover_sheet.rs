@@ -2,10 +2,10 @@
 //! organisation and the mailing address, and whose QR code reads back as the order number.
 
 use crate::{register, spawn_platform, spawn_platform_with, valid_order};
-use certdesk_platform::cover_sheet::qr_modules;
+use certdesk_platform::documents::qr_modules;
 
 /// The PDF's text as `pdftotext` (poppler-utils, installed by `cargo xtask test`) extracts it.
-fn pdf_text(pdf: &[u8]) -> String {
+pub fn pdf_text(pdf: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sheet.pdf");
     std::fs::write(&path, pdf).unwrap();
@@ -76,5 +76,5 @@ async fn a_missing_configured_font_is_a_clear_503() {
     let res = p.http.get(p.url(&format!("/v1/orders/{number}/cover-sheet"))).send().await.unwrap();
     assert_eq!(res.status(), 503);
     let body: serde_json::Value = res.json().await.unwrap();
-    assert_eq!(body["message"], "封面字体无法读取：/nonexistent/font.ttc");
+    assert_eq!(body["message"], "文档字体无法读取：/nonexistent/font.ttc");
 }

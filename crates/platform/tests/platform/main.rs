@@ -5,6 +5,7 @@
 mod accounts;
 mod applicant_steps;
 mod config;
+mod counter;
 mod counter_payment;
 mod cover_sheet;
 mod events;
