@@ -22,7 +22,7 @@ pub struct Applicant {
 pub const DEMO_ORGANISATION: (&str, &str) = ("晨安入驻供应商（演示）", "91330106MA27XY812F");
 const DEMO_USERNAME: &str = "demo";
 
-fn refused_field(field: FormField, message: String) -> PlatformError {
+pub(crate) fn refused_field(field: FormField, message: String) -> PlatformError {
     certdesk_core::Error::InvalidApplication(vec![FieldError { field, message }]).into()
 }
 

@@ -21,7 +21,7 @@ pub struct CounterReceipt<'a> {
     /// Where the order stands now, in the guide's words.
     pub status: &'a str,
     pub staff_name: &'a str,
-    /// `2026-12-02 15:30`, Asia/Shanghai.
+    /// `2026-12-02 15:30:00`, Asia/Shanghai.
     pub printed_at: &'a str,
 }
 

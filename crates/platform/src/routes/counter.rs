@@ -12,20 +12,10 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use certdesk_api::{
-    ApiError, ApplicantRegistration, IdCardCheck, OrderSummary, OrganisationAccount, PaymentState, StaffRole,
-    SubmitOrder,
+    ApiError, ApplicantRegistration, IdCardCheck, OrderSummary, OrganisationAccount, PaymentState, SubmitOrder,
 };
 use certdesk_core::{CreditCode, IdNumber, OrderEvent, OrderNumber, format_shanghai};
 use chrono::Utc;
-
-/// The counter's steps are the counter's: refused to other roles.
-fn counter_only(staff: &Staff, step: &str) -> Result<()> {
-    if staff.member.roles.contains(&StaffRole::Counter) {
-        Ok(())
-    } else {
-        Err(PlatformError::Forbidden(format!("您的角色无权{step}")))
-    }
-}
 
 fn credit_code(text: &str) -> Result<CreditCode> {
     CreditCode::parse(text).map_err(PlatformError::Unprocessable)
@@ -51,7 +41,7 @@ pub(crate) async fn find_organisation(
     staff: Staff,
     ApiPath(code): ApiPath<String>,
 ) -> Result<Json<OrganisationAccount>> {
-    counter_only(&staff, "现场受理")?;
+    staff.counter_only("现场受理")?;
     let code = credit_code(&code)?;
     let found = blocking(&state, move |s| applicants::by_credit_code(&s.db, &code)).await?;
     found
@@ -80,7 +70,7 @@ pub(crate) async fn register_organisation(
     staff: Staff,
     ApiJson(registration): ApiJson<ApplicantRegistration>,
 ) -> Result<(StatusCode, Json<OrganisationAccount>)> {
-    counter_only(&staff, "为机构注册")?;
+    staff.counter_only("为机构注册")?;
     let (_, account) =
         blocking(&state, move |s| applicants::register_account(&s.db, &registration, Utc::now())).await?;
     tracing::info!(staff = staff.member.id, "organisation registered at the counter");
@@ -112,17 +102,13 @@ pub(crate) async fn submit_at_counter(
     headers: HeaderMap,
     ApiJson(form): ApiJson<SubmitOrder>,
 ) -> Result<(StatusCode, Json<OrderSummary>)> {
-    counter_only(&staff, "现场受理")?;
+    staff.counter_only("现场受理")?;
     let key = idempotency_key(&headers)?;
     let (id, name) = (staff.member.id, staff.member.display_name.clone());
     let (created, order) = blocking(&state, move |s| {
         // The form's own code names the organisation; the same rules as online then check it.
-        let code = CreditCode::parse(&form.credit_code).map_err(|message| {
-            certdesk_core::Error::InvalidApplication(vec![certdesk_core::FieldError {
-                field: certdesk_core::FormField::CreditCode,
-                message,
-            }])
-        })?;
+        let code = CreditCode::parse(&form.credit_code)
+            .map_err(|m| applicants::refused_field(certdesk_core::FormField::CreditCode, m))?;
         let (applicant, _) = applicants::by_credit_code(&s.db, &code)?
             .ok_or_else(|| PlatformError::NotFound("该机构尚未注册申领账号，请先为其注册".into()))?;
         s.submit(&applicant, &form, key.as_deref(), Some(ByStaff { id, name: &name }))
@@ -159,7 +145,7 @@ pub(crate) async fn id_card_check(
     ApiPath(order_no): ApiPath<String>,
     ApiJson(card): ApiJson<IdCardCheck>,
 ) -> Result<Json<OrderSummary>> {
-    counter_only(&staff, "身份证原件核验")?;
+    staff.counter_only("身份证原件核验")?;
     let order_no = OrderNumber::parse(&order_no)?;
     let (id, name) = (staff.member.id, staff.member.display_name.clone());
     let order = blocking(&state, move |s| {
@@ -205,7 +191,7 @@ pub(crate) async fn counter_receipt(
     staff: Staff,
     ApiPath(order_no): ApiPath<String>,
 ) -> Result<axum::response::Response> {
-    counter_only(&staff, "打印受理回执")?;
+    staff.counter_only("打印受理回执")?;
     let order_no = OrderNumber::parse(&order_no)?;
     let staff_name = staff.member.display_name.clone();
     let pdf = blocking(&state, move |s| {

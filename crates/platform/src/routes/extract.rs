@@ -71,6 +71,18 @@ pub(crate) struct Staff {
     pub(crate) token: String,
 }
 
+impl Staff {
+    /// The service counter's steps (现场受理, its money in and out) are the counter role's: `step`
+    /// is refused to other roles.
+    pub(crate) fn counter_only(&self, step: &str) -> Result<()> {
+        if self.member.roles.contains(&certdesk_api::StaffRole::Counter) {
+            Ok(())
+        } else {
+            Err(PlatformError::Forbidden(format!("您的角色无权{step}")))
+        }
+    }
+}
+
 impl FromRequestParts<Shared> for Staff {
     type Rejection = PlatformError;
 

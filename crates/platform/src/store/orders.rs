@@ -227,11 +227,7 @@ impl Db {
             OrderEvent::Rejected { reason } => Some(reason.trim().to_owned()),
             _ => None,
         };
-        self.write(|conn| {
-            apply_event(conn, order_no, organisation_id, actor, by, event, at, reason.as_deref())?;
-            Ok(())
-        })?;
-        self.order(order_no)?.ok_or_else(|| PlatformError::Internal("order vanished".into()))
+        self.step(order_no, organisation_id, actor, by, event, at, reason.as_deref())
     }
 
     /// A counter step (`by` the member at the counter) with `note` in its history row.
@@ -243,8 +239,23 @@ impl Db {
         at: &str,
         note: &str,
     ) -> Result<OrderSummary> {
+        self.step(order_no, None, Actor::Counter, Some(by), event, at, Some(note))
+    }
+
+    /// `apply_event` in a transaction of its own, then the order as it now stands.
+    #[allow(clippy::too_many_arguments)]
+    fn step(
+        &self,
+        order_no: &OrderNumber,
+        organisation_id: Option<i64>,
+        actor: Actor,
+        by: Option<ByStaff<'_>>,
+        event: &OrderEvent,
+        at: &str,
+        note: Option<&str>,
+    ) -> Result<OrderSummary> {
         self.write(|conn| {
-            apply_event(conn, order_no, None, Actor::Counter, Some(by), event, at, Some(note))?;
+            apply_event(conn, order_no, organisation_id, actor, by, event, at, note)?;
             Ok(())
         })?;
         self.order(order_no)?.ok_or_else(|| PlatformError::Internal("order vanished".into()))
