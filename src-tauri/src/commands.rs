@@ -221,8 +221,16 @@ pub async fn submit_face_attempt(desk: State<'_, Desk>, order_no: String) -> Res
     desk.submit_face_attempt(&order_no).await
 }
 
-/// Saves 邮寄纸质资料's cover sheet in the Downloads folder (the app's data folder when there is
-/// none) and returns the file's path.
+/// Where the papers are saved: the Downloads folder, or the app's data folder when there is none.
+pub(crate) fn papers_folder(app: &tauri::AppHandle) -> Result<std::path::PathBuf, ApiError> {
+    use tauri::Manager;
+    app.path()
+        .download_dir()
+        .or_else(|_| app.path().app_data_dir())
+        .map_err(|e| ApiError::new(certdesk_api::ErrorCode::Internal, format!("找不到保存文件的文件夹：{e}")))
+}
+
+/// Saves 邮寄纸质资料's cover sheet in the Downloads folder and returns the file's path.
 #[tauri::command]
 #[specta::specta]
 pub async fn save_cover_sheet(
@@ -230,24 +238,17 @@ pub async fn save_cover_sheet(
     app: tauri::AppHandle,
     order_no: String,
 ) -> Result<String, ApiError> {
-    use tauri::Manager;
-    let folder = app
-        .path()
-        .download_dir()
-        .or_else(|_| app.path().app_data_dir())
-        .map_err(|e| ApiError::new(certdesk_api::ErrorCode::Internal, format!("找不到保存封面的文件夹：{e}")))?;
-    Ok(desk.save_cover_sheet(&order_no, &folder).await?.display().to_string())
+    Ok(desk.save_cover_sheet(&order_no, &papers_folder(&app)?).await?.display().to_string())
 }
 
-/// Opens a saved file (the cover sheet) with the system's viewer, to print it.
+/// Opens a paper this app saved (cover sheet, 受理回执, 邮寄清单) with the system's viewer, to print.
 #[tauri::command]
 #[specta::specta]
-pub fn open_saved_file(app: tauri::AppHandle, path: String) -> Result<(), ApiError> {
+pub fn open_saved_file(desk: State<'_, Desk>, app: tauri::AppHandle, path: String) -> Result<(), ApiError> {
     use tauri_plugin_opener::OpenerExt;
-    // Only what `save_cover_sheet` wrote: the window cannot have the app open anything else.
-    let name = std::path::Path::new(&path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    if !(name.starts_with("CA证书申领封面-") && name.ends_with(".pdf")) {
-        return Err(ApiError::new(certdesk_api::ErrorCode::BadRequest, "只能打开已保存的封面"));
+    // Only what the app saved: the window cannot have the app open anything else.
+    if !desk.is_saved_paper(std::path::Path::new(&path)) {
+        return Err(ApiError::new(certdesk_api::ErrorCode::BadRequest, "只能打开本程序保存的文件"));
     }
     app.opener()
         .open_path(path, None::<&str>)

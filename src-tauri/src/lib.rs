@@ -3,6 +3,7 @@
 //! Architecture invariant: only this crate depends on `tauri`; it holds no rules and no SQL.
 
 mod commands;
+mod counter;
 mod follow;
 mod pay_return;
 mod workbench;
@@ -66,6 +67,16 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             workbench::set_staff_roles,
             workbench::set_staff_disabled,
             workbench::reset_staff_password,
+            counter::read_id_card,
+            counter::find_organisation,
+            counter::register_organisation,
+            counter::submit_at_counter,
+            counter::check_id_card,
+            counter::take_counter_payment,
+            counter::issue_at_counter,
+            counter::refund_at_counter,
+            counter::save_counter_receipt,
+            counter::save_shipping_list,
         ])
         .events(tauri_specta::collect_events![follow::OrderStatusChanged, pay_return::PayReturned])
         // Money is i64 fen; any real amount is far below 2^53, so a JS number is exact.

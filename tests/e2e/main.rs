@@ -5,6 +5,7 @@
 //! `cargo test`; `cargo xtask test` installs those and runs them with `--ignored`.
 
 mod apply;
+mod counter;
 mod face;
 mod journey;
 mod pay;

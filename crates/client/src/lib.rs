@@ -3,16 +3,16 @@
 
 use certdesk_api::{
     ApiError, ApplicantLogin, ApplicantRegistration, ApplicantSession, CalendarDocument, ErrorCode, EventFeed,
-    FaceAttemptResult, FaceAttemptsView, IDEMPOTENCY_KEY, NewStaffMember, OrderDetail, OrderPage, OrderQuery,
-    OrderSummary, PasswordReset, PaymentProgress, PaymentRecord, PaymentStart, PlatformSettings, Provider, Rejection,
-    ReviewItem, ReviewQueueQuery, Shipment, StaffLogin, StaffMemberView, StaffRoles, StaffSession, StartPayment,
-    SubmitOrder,
+    FaceAttemptResult, FaceAttemptsView, IDEMPOTENCY_KEY, OrderDetail, OrderPage, OrderQuery, OrderSummary,
+    PaymentProgress, PaymentStart, PlatformSettings, Provider, StartPayment, SubmitOrder,
 };
 use certdesk_core::OrderNumber;
 use reqwest::{Method, RequestBuilder};
 use serde::de::DeserializeOwned;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
+
+mod staff;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -218,91 +218,6 @@ fn unreachable(e: reqwest::Error) -> ClientError {
 async fn send<T: DeserializeOwned>(request: RequestBuilder) -> Result<T> {
     let (status, body) = answer(request).await?;
     serde_json::from_slice(&body).map_err(|e| ClientError::Protocol(format!("{status}: {e}")))
-}
-
-impl PlatformClient {
-    // The staff's side (审核, 制证, 窗口): the same platform, a staff member's session.
-
-    pub async fn staff_log_in(&self, login: &StaffLogin) -> Result<StaffSession> {
-        send(self.request(Method::POST, "/v1/staff/sessions").json(login)).await
-    }
-
-    pub async fn staff_log_out(&self) -> Result<()> {
-        answer(self.request(Method::DELETE, "/v1/staff/sessions")).await.map(|_| ())
-    }
-
-    /// 待审核 orders, oldest first.
-    pub async fn review_queue(&self, query: &ReviewQueueQuery) -> Result<Vec<ReviewItem>> {
-        send(self.request(Method::GET, "/v1/staff/review-queue").query(query)).await
-    }
-
-    /// 审核通过, 待制证 orders, oldest first.
-    pub async fn production_queue(&self, query: &ReviewQueueQuery) -> Result<Vec<ReviewItem>> {
-        send(self.request(Method::GET, "/v1/staff/production-queue").query(query)).await
-    }
-
-    pub async fn payments(&self, order_no: &OrderNumber) -> Result<Vec<PaymentRecord>> {
-        send(self.request(Method::GET, &format!("/v1/orders/{order_no}/payments"))).await
-    }
-
-    /// A staff step with a JSON body (`{}` when the step takes none).
-    async fn staff_step(
-        &self,
-        order_no: &OrderNumber,
-        step: &str,
-        body: &impl serde::Serialize,
-    ) -> Result<OrderSummary> {
-        send(self.request(Method::POST, &format!("/v1/staff/orders/{order_no}/{step}")).json(body)).await
-    }
-
-    /// 纸质资料已收到.
-    pub async fn materials_received(&self, order_no: &OrderNumber) -> Result<OrderSummary> {
-        self.staff_step(order_no, "materials-received", &serde_json::json!({})).await
-    }
-
-    /// 审核通过.
-    pub async fn approve(&self, order_no: &OrderNumber) -> Result<OrderSummary> {
-        self.staff_step(order_no, "approve", &serde_json::json!({})).await
-    }
-
-    /// 审核不通过, with the reason the applicant will read.
-    pub async fn reject(&self, order_no: &OrderNumber, rejection: &Rejection) -> Result<OrderSummary> {
-        self.staff_step(order_no, "reject", rejection).await
-    }
-
-    /// 制证 and 邮寄: the courier and its tracking number.
-    pub async fn ship(&self, order_no: &OrderNumber, shipment: &Shipment) -> Result<OrderSummary> {
-        self.staff_step(order_no, "ship", shipment).await
-    }
-
-    // 管理: staff accounts.
-
-    pub async fn staff_members(&self) -> Result<Vec<StaffMemberView>> {
-        send(self.request(Method::GET, "/v1/staff/members")).await
-    }
-
-    pub async fn add_staff_member(&self, member: &NewStaffMember) -> Result<StaffMemberView> {
-        send(self.request(Method::POST, "/v1/staff/members").json(member)).await
-    }
-
-    pub async fn set_staff_roles(&self, id: i64, roles: &StaffRoles) -> Result<StaffMemberView> {
-        send(self.request(Method::PUT, &format!("/v1/staff/members/{id}/roles")).json(roles)).await
-    }
-
-    /// 停用 (`disable`) or 启用 (`enable`).
-    pub async fn set_staff_disabled(&self, id: i64, disabled: bool) -> Result<StaffMemberView> {
-        let action = if disabled { "disable" } else { "enable" };
-        send(self.request(Method::POST, &format!("/v1/staff/members/{id}/{action}")).json(&serde_json::json!({}))).await
-    }
-
-    pub async fn reset_staff_password(&self, id: i64, reset: &PasswordReset) -> Result<StaffMemberView> {
-        send(self.request(Method::POST, &format!("/v1/staff/members/{id}/password")).json(reset)).await
-    }
-
-    /// 现场发证.
-    pub async fn issue_on_site(&self, order_no: &OrderNumber) -> Result<OrderSummary> {
-        self.staff_step(order_no, "issue-on-site", &serde_json::json!({})).await
-    }
 }
 
 /// The body of a successful answer as it came (a PDF); a refusal as the platform's error.

@@ -5,11 +5,15 @@
 //! The platform decides; the local store remembers what it said, so the order list shows after a
 //! restart and while the platform cannot be reached.
 
+mod counter;
 mod drafts;
 mod face;
+mod papers;
 mod staff;
 
 pub use certdesk_camera::{DeviceInfo, SourceConfig};
+pub use certdesk_idcard::ReaderConfig;
+pub use counter::IdCardView;
 pub use drafts::{DraftInput, DraftSummary, DraftView};
 pub use face::{CaptureSink, CaptureStatus, FaceAttemptView};
 pub use staff::{DemoStaffAccount, DemoStaffView, QueueRow, StaffAccountView, StaffOrderView};
@@ -40,23 +44,32 @@ pub struct DeskConfig {
     /// are the only ones besides https pages that 去支付 opens. The embedded platform's own is
     /// known without it.
     pub sandbox_gateway: Option<String>,
+    /// The counter's ID card reader (身份证原件核验).
+    pub id_reader: ReaderConfig,
 }
 
 impl DeskConfig {
+    /// With the embedded platform (a demo) the counter reads the demo card; otherwise the vendor's
+    /// reader library.
     pub fn new(data_dir: PathBuf, platform_url: Option<String>, camera: SourceConfig) -> Self {
-        DeskConfig { data_dir, platform_url, camera, sandbox_gateway: None }
+        let id_reader = if platform_url.is_none() { ReaderConfig::Demo } else { ReaderConfig::Sdt(None) };
+        DeskConfig { data_dir, platform_url, camera, sandbox_gateway: None, id_reader }
     }
 
-    /// `CERTDESK_DATA_DIR`, `CERTDESK_PLATFORM_URL`, `CERTDESK_CAMERA` and
-    /// `CERTDESK_SANDBOX_GATEWAY` override the defaults.
+    /// `CERTDESK_DATA_DIR`, `CERTDESK_PLATFORM_URL`, `CERTDESK_CAMERA`, `CERTDESK_SANDBOX_GATEWAY`
+    /// and `CERTDESK_ID_READER` (`demo`, `sdt` or `sdt:PATH`) override the defaults.
     pub fn from_env(default_data_dir: PathBuf) -> Self {
         let non_empty = |name| std::env::var(name).ok().filter(|v: &String| !v.trim().is_empty());
-        DeskConfig {
-            data_dir: non_empty("CERTDESK_DATA_DIR").map(PathBuf::from).unwrap_or(default_data_dir),
-            platform_url: non_empty("CERTDESK_PLATFORM_URL"),
-            camera: SourceConfig::from_env(),
-            sandbox_gateway: non_empty("CERTDESK_SANDBOX_GATEWAY"),
+        let mut config = DeskConfig::new(
+            non_empty("CERTDESK_DATA_DIR").map(PathBuf::from).unwrap_or(default_data_dir),
+            non_empty("CERTDESK_PLATFORM_URL"),
+            SourceConfig::from_env(),
+        );
+        config.sandbox_gateway = non_empty("CERTDESK_SANDBOX_GATEWAY");
+        if let Some(reader) = non_empty("CERTDESK_ID_READER") {
+            config.id_reader = ReaderConfig::parse(Some(&reader));
         }
+        config
     }
 }
 
@@ -162,6 +175,23 @@ pub(crate) fn unique_id(prefix: &str) -> String {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     format!("{prefix}-{}-{nanos:x}-{n}", std::process::id())
+}
+
+/// A submit sent again once, with the same idempotency key, when its answer was lost on the way:
+/// the platform then returns the order the first one made, never a second.
+pub(crate) async fn retry_unreachable<T, F, Fut>(send: F) -> certdesk_client::Result<T>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = certdesk_client::Result<T>>,
+{
+    match send().await {
+        Err(certdesk_client::ClientError::Unreachable(reason)) => {
+            tracing::warn!(%reason, "submit not answered; retrying once with the same key");
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            send().await
+        }
+        other => other,
+    }
 }
 
 /// `2020-06-02 21:14:41` from an RFC 3339 instant; the text as it came if it is not one.
@@ -306,6 +336,10 @@ pub struct Desk {
     pay_pages: Mutex<std::collections::HashMap<String, String>>,
     /// The sandbox gateway whose http pages 去支付 may open.
     sandbox_gateway: Option<String>,
+    /// The counter's ID card reader.
+    id_reader: std::sync::Arc<dyn certdesk_idcard::IdCardReader>,
+    /// The papers (PDFs) saved here, the only files the window may have opened.
+    papers: papers::SavedPapers,
 }
 
 /// Where the gateway sends the browser back after paying: the app's deep link.
@@ -379,6 +413,8 @@ impl Desk {
             staff: Mutex::new(staff),
             pay_pages: Mutex::default(),
             sandbox_gateway,
+            id_reader: config.id_reader.open().into(),
+            papers: papers::SavedPapers::default(),
         })
     }
 
@@ -513,15 +549,7 @@ impl Desk {
     pub async fn submit(&self, form: SubmitOrder, draft_id: Option<String>) -> Result<OrderRow, ApiError> {
         // One key for this submit and its retry: a lost answer never makes a second order.
         let key = unique_id("certdesk");
-        let order = match self.client.submit_order(&form, Some(&key)).await {
-            Err(certdesk_client::ClientError::Unreachable(reason)) => {
-                tracing::warn!(%reason, "submit not answered; retrying once with the same key");
-                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-                self.client.submit_order(&form, Some(&key)).await
-            }
-            other => other,
-        }
-        .map_err(DeskError::from)?;
+        let order = retry_unreachable(|| self.client.submit_order(&form, Some(&key))).await.map_err(DeskError::from)?;
         certdesk_store::upsert_order(&mut self.store(), &self.owner()?, &order).map_err(DeskError::from)?;
         if let Some(id) = draft_id {
             self.discard_draft(&id)?;
@@ -653,11 +681,7 @@ impl Desk {
     pub async fn save_cover_sheet(&self, order_no: &str, folder: &Path) -> Result<PathBuf, ApiError> {
         let number = certdesk_core::OrderNumber::parse(order_no).map_err(ApiError::from)?;
         let pdf = self.client.cover_sheet(&number).await.map_err(DeskError::from)?;
-        let path = folder.join(format!("CA证书申领封面-{number}.pdf"));
-        std::fs::create_dir_all(folder)
-            .and_then(|()| std::fs::write(&path, &pdf))
-            .map_err(|e| ApiError::new(ErrorCode::Internal, format!("封面无法保存到 {}：{e}", folder.display())))?;
-        Ok(path)
+        self.save_paper(folder, &format!("CA证书申领封面-{number}.pdf"), &pdf)
     }
 
     /// 撤销.

@@ -104,7 +104,7 @@ pub(crate) fn restore(
     }
 }
 
-fn parse(order_no: &str) -> Result<OrderNumber, ApiError> {
+pub(crate) fn parse(order_no: &str) -> Result<OrderNumber, ApiError> {
     OrderNumber::parse(order_no).map_err(ApiError::from)
 }
 
@@ -180,7 +180,7 @@ impl Desk {
         Ok(())
     }
 
-    fn signed_in_staff(&self) -> Result<&PlatformClient, ApiError> {
+    pub(crate) fn signed_in_staff(&self) -> Result<&PlatformClient, ApiError> {
         if self.staff_client.has_session() {
             Ok(&self.staff_client)
         } else {
@@ -277,6 +277,6 @@ impl Desk {
 
 /// A staff step's answer as a row. Staff steps are not kept in the organisation's local record: the
 /// order is the organisation's, and its own app hears of the change from the platform.
-fn staff_answer(answer: certdesk_client::Result<OrderSummary>) -> Result<OrderRow, ApiError> {
+pub(crate) fn staff_answer(answer: certdesk_client::Result<OrderSummary>) -> Result<OrderRow, ApiError> {
     Ok(answer.map_err(DeskError::from)?.into())
 }

@@ -37,12 +37,9 @@ export const commands = {
 	discardPhoto: () => __TAURI_INVOKE<void>("discard_photo"),
 	faceAttempts: (orderNo: string) => typedError<FaceAttemptsView, ApiError_Serialize>(__TAURI_INVOKE("face_attempts", { orderNo })),
 	submitFaceAttempt: (orderNo: string) => typedError<FaceAttemptView_Serialize, ApiError_Serialize>(__TAURI_INVOKE("submit_face_attempt", { orderNo })),
-	/**
-	 *  Saves 邮寄纸质资料's cover sheet in the Downloads folder (the app's data folder when there is
-	 *  none) and returns the file's path.
-	 */
+	/**  Saves 邮寄纸质资料's cover sheet in the Downloads folder and returns the file's path. */
 	saveCoverSheet: (orderNo: string) => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("save_cover_sheet", { orderNo })),
-	/**  Opens a saved file (the cover sheet) with the system's viewer, to print it. */
+	/**  Opens a paper this app saved (cover sheet, 受理回执, 邮寄清单) with the system's viewer, to print. */
 	openSavedFile: (path: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("open_saved_file", { path })),
 	/**
 	 *  去支付 → 确认付款: opens the payment at the gateway. 支付宝's page is opened in the system
@@ -70,6 +67,18 @@ export const commands = {
 	setStaffRoles: (id: number, roles: StaffRole[]) => typedError<StaffMemberView, ApiError_Serialize>(__TAURI_INVOKE("set_staff_roles", { id, roles })),
 	setStaffDisabled: (id: number, disabled: boolean) => typedError<StaffMemberView, ApiError_Serialize>(__TAURI_INVOKE("set_staff_disabled", { id, disabled })),
 	resetStaffPassword: (id: number, password: string) => typedError<StaffMemberView, ApiError_Serialize>(__TAURI_INVOKE("reset_staff_password", { id, password })),
+	readIdCard: () => typedError<IdCardView, ApiError_Serialize>(__TAURI_INVOKE("read_id_card")),
+	findOrganisation: (creditCode: string) => typedError<OrganisationAccount | null, ApiError_Serialize>(__TAURI_INVOKE("find_organisation", { creditCode })),
+	registerOrganisation: (registration: ApplicantRegistration) => typedError<OrganisationAccount, ApiError_Serialize>(__TAURI_INVOKE("register_organisation", { registration })),
+	submitAtCounter: (form: ApplicationForm) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("submit_at_counter", { form })),
+	checkIdCard: (orderNo: string, name: string, idNumber: string) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("check_id_card", { orderNo, name, idNumber })),
+	takeCounterPayment: (orderNo: string, method: PaymentMethod, receiptNo: string) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("take_counter_payment", { orderNo, method, receiptNo })),
+	issueAtCounter: (orderNo: string) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("issue_at_counter", { orderNo })),
+	refundAtCounter: (orderNo: string, receiptNo: string) => typedError<PaymentRecord_Serialize[], ApiError_Serialize>(__TAURI_INVOKE("refund_at_counter", { orderNo, receiptNo })),
+	/**  Saves the 受理回执 in the Downloads folder and returns its path, for `open_saved_file`. */
+	saveCounterReceipt: (orderNo: string) => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("save_counter_receipt", { orderNo })),
+	/**  Saves the day's 邮寄清单 (`date` `YYYY-MM-DD`, today when absent) and returns its path. */
+	saveShippingList: (date: string | null) => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("save_shipping_list", { date })),
 };
 
 /** Events */
@@ -105,6 +114,16 @@ export type ApiError_Serialize = {
 	message: string,
 	/**  For [`ErrorCode::Validation`]: each refused field with its own message. */
 	fields?: FieldError[],
+};
+
+/**  `POST /v1/accounts`: an organisation's applicant account (申领单位账号). */
+export type ApplicantRegistration = {
+	/**  机构名称. */
+	organisationName: string,
+	/**  统一社会信用代码: one account per organisation; applications must carry the same code. */
+	creditCode: string,
+	username: string,
+	password: string,
 };
 
 /**  编辑 after 审核未通过: the application as submitted (ID number masked) and why it was rejected. */
@@ -453,6 +472,24 @@ export type HistoryRow_Serialize = {
 	staffName: string | null,
 };
 
+/**
+ *  What the reader read from the card, for the form and the check. The full number stays in the
+ *  window only while the clerk fills the form; lists and logs show the masked one.
+ */
+export type IdCardView = {
+	reader: string,
+	name: string,
+	idNumber: string,
+	idNumberMasked: string,
+	sex: string,
+	nation: string,
+	birthDate: string,
+	address: string,
+	issuer: string,
+	/**  有效期限 as printed: `20200101-长期`. */
+	validity: string,
+};
+
 /**  The electronic invoice (电子发票) of an issued order. */
 export type Invoice = 
 /**  发票申请 not made yet. */
@@ -562,6 +599,16 @@ export type OrderSummary = {
 	status: OrderStatus,
 	/**  申领时间, RFC 3339 in Asia/Shanghai (`2020-06-02T21:14:41+08:00`). */
 	submittedAt: string,
+};
+
+/**  An organisation's applicant account, as the service counter finds or registers it (现场受理). */
+export type OrganisationAccount = {
+	organisationName: string,
+	creditCode: string,
+	/**  The account's username, for the organisation to sign in to its own app. */
+	username: string,
+	/**  RFC 3339, Asia/Shanghai. */
+	registeredAt: string,
 };
 
 /**  Sent to the UI when the gateway sent the browser back after a payment. */

@@ -51,6 +51,8 @@ export type {
   PaymentRecord,
   HistoryRow,
   StaffMemberView,
+  IdCardView,
+  OrganisationAccount,
 } from './bindings';
 
 /** A staff queue's filters and page (every filter optional). */
@@ -190,6 +192,29 @@ export const api = {
   setStaffRoles: (id: number, roles: StaffRole[]) => unwrap(() => commands.setStaffRoles(id, roles)),
   setStaffDisabled: (id: number, disabled: boolean) => unwrap(() => commands.setStaffDisabled(id, disabled)),
   resetStaffPassword: (id: number, password: string) => unwrap(() => commands.resetStaffPassword(id, password)),
+  // 窗口 (the service counter): 现场受理 for walk-ins.
+  /** 读取身份证: the card on the counter's reader. */
+  readIdCard: () => unwrap(() => commands.readIdCard()),
+  /** The organisation's account by its credit code; `null` when it has none yet. */
+  findOrganisation: (creditCode: string) => unwrap(() => commands.findOrganisation(creditCode)),
+  registerOrganisation: (registration: {
+    organisationName: string;
+    creditCode: string;
+    username: string;
+    password: string;
+  }) => unwrap(() => commands.registerOrganisation(registration)),
+  submitAtCounter: (form: ApplicationForm) => unwrap(() => commands.submitAtCounter(form)),
+  checkIdCard: (orderNo: string, name: string, idNumber: string) =>
+    unwrap(() => commands.checkIdCard(orderNo, name, idNumber)),
+  takeCounterPayment: (orderNo: string, method: PaymentMethod, receiptNo: string) =>
+    unwrap(() => commands.takeCounterPayment(orderNo, method, receiptNo)),
+  /** 现场发证: approved (if still waiting) and handed over. */
+  issueAtCounter: (orderNo: string) => unwrap(() => commands.issueAtCounter(orderNo)),
+  refundAtCounter: (orderNo: string, receiptNo: string) => unwrap(() => commands.refundAtCounter(orderNo, receiptNo)),
+  /** Saves the 受理回执 (PDF) in Downloads; resolves to where, for `openSavedFile`. */
+  saveCounterReceipt: (orderNo: string) => unwrap(() => commands.saveCounterReceipt(orderNo)),
+  /** Saves the 邮寄清单 of a day (`YYYY-MM-DD`, today when null). */
+  saveShippingList: (date: string | null) => unwrap(() => commands.saveShippingList(date)),
 };
 
 /** Calls `onReturn` with the trade number whenever the gateway's page sends the browser back. */

@@ -4,6 +4,7 @@ use certdesk_api::{ErrorCode, SubmitOrder};
 use certdesk_core::{DeliveryMethod, OrderStatus};
 use certdesk_desk::{Desk, DeskConfig, SourceConfig};
 
+mod counter;
 mod workbench;
 
 fn form() -> SubmitOrder {

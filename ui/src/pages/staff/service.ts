@@ -9,6 +9,7 @@ export const staffKeys = {
   reviewQueue: (query: QueueQuery) => ['staff', 'review-queue', query] as const,
   productionQueue: (query: QueueQuery) => ['staff', 'production-queue', query] as const,
   order: (orderNo: string) => ['staff', 'order', orderNo] as const,
+  organisation: (creditCode: string) => ['staff', 'organisation', creditCode] as const,
   members: ['staff', 'members'] as const,
 };
 
@@ -17,17 +18,17 @@ export function useStaffAccount() {
 }
 
 /** What each role opens in the workbench's menu; the platform checks every step again. */
-export type StaffMenu = 'review' | 'production' | 'admin';
+export type StaffMenu = 'review' | 'production' | 'counter' | 'admin';
 
 export const roleMenus: Record<StaffRole, StaffMenu[]> = {
   reviewer: ['review'],
   producer: ['production'],
-  counter: [],
+  counter: ['counter'],
   admin: ['admin'],
 };
 
 /** The menu entries the member's roles allow, in the process's order. */
 export function menusFor(roles: StaffRole[]): StaffMenu[] {
   const allowed = new Set(roles.flatMap((role) => roleMenus[role]));
-  return (['review', 'production', 'admin'] as const).filter((menu) => allowed.has(menu));
+  return (['review', 'production', 'counter', 'admin'] as const).filter((menu) => allowed.has(menu));
 }

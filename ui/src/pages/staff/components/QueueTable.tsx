@@ -65,6 +65,7 @@ export default function QueueTable({
               { value: 'verified', label: t('staff.verified') },
               { value: 'awaitingMaterials', label: t('staff.awaitingMaterialsShort') },
               { value: 'materialsReceived', label: t('staff.materialsReceivedShort') },
+              { value: 'inPerson', label: t('staff.inPersonShort') },
             ]}
           />
         </Form.Item>

@@ -1,5 +1,6 @@
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import dayjs from 'dayjs';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppProviders, createQueryClient, Shell } from '../../../App';
@@ -105,6 +106,8 @@ function mockApp(roles: StaffRole[] = ['reviewer'], options: { staffRefused?: bo
         );
       case 'approve_order':
         return approvedRow;
+      case 'save_shipping_list':
+        return `/home/clerk/Downloads/CA证书邮寄清单-${String(a.date)}.pdf`;
       case 'ship_order':
         return orderRow(
           { state: 'issued', verification: 'verified', delivery: { method: 'mailed', courier: String(a.courier), trackingNo: String(a.trackingNo) }, invoice: { state: 'notRequested' } } as never,
@@ -238,6 +241,21 @@ describe('员工工作台', () => {
     await waitFor(() => expect(app.called('ship_order')).toHaveLength(1));
     expect(app.called('ship_order')[0].args).toEqual({ orderNo: '159110370124321', courier: '顺丰速运', trackingNo: 'SF1234567890' });
     expect(await screen.findByText('已办理：订单 159110370124321，审核通过, 已发证 (已认证)')).toBeTruthy();
+  });
+
+  it('prints the 邮寄清单 of the day chosen', async () => {
+    const app = mockApp(['producer']);
+    const user = userEvent.setup({ delay: null, pointerEventsCheck: 0 });
+    renderShell();
+    await signInAsStaff(user);
+    await byId('shipping-list');
+    await user.click(await byId('shipping-list-save'));
+    await waitFor(() => expect(app.called('save_shipping_list')).toHaveLength(1));
+    // Today by default, as the date picker shows it.
+    expect(app.called('save_shipping_list')[0].args).toEqual({ date: dayjs().format('YYYY-MM-DD') });
+    expect((await byId('shipping-list-save-saved')).textContent).toBe(
+      `邮寄清单已保存到 /home/clerk/Downloads/CA证书邮寄清单-${dayjs().format('YYYY-MM-DD')}.pdf`,
+    );
   });
 
   it('a refused staff session shows 员工登录 again and leaves the organisation signed in', async () => {

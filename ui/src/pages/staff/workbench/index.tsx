@@ -5,6 +5,7 @@ import { api, errorMessage, type StaffRole } from '../../../api';
 import { useLocale } from '../../../i18n';
 import StaffLoginForm from '../login/StaffLoginForm';
 import StaffMembersPage from '../admin/members';
+import CounterIntake from '../counter/intake';
 import ProductionQueuePage from '../production/queue';
 import ReviewQueuePage from '../review/queue';
 import { menusFor, staffKeys, useStaffAccount, type StaffMenu } from '../service';
@@ -40,6 +41,7 @@ export default function Workbench() {
   const label: Record<StaffMenu, string> = {
     review: t('staff.menuReview'),
     production: t('staff.menuProduction'),
+    counter: t('counter.menu'),
     admin: t('staff.menuAdmin'),
   };
   return (
@@ -84,6 +86,7 @@ export default function Workbench() {
         </Space>
         {current === 'review' && <ReviewQueuePage />}
         {current === 'production' && <ProductionQueuePage />}
+        {current === 'counter' && <CounterIntake />}
         {current === 'admin' && <StaffMembersPage />}
         {!current && <Result status="info" title={t('staff.noMenu')} />}
       </Content>

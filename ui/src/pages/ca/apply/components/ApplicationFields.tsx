@@ -30,6 +30,8 @@ type Props = {
   changed?: Set<string>;
   /** 编辑: CA服务商 and 申领数量 fixed the fee and cannot change on resubmission. */
   feeLocked?: boolean;
+  /** 现场受理: the organisation is the account the counter found, not typed. */
+  organisationLocked?: boolean;
 };
 
 /** The 申领 form's fields; the surrounding `Form` holds the values and the verdicts. */
@@ -41,6 +43,7 @@ export default function ApplicationFields({
   delivery,
   changed,
   feeLocked,
+  organisationLocked,
 }: Props) {
   const { t } = useLocale();
   const provider = providers?.find((p) => p.id === providerId);
@@ -82,12 +85,12 @@ export default function ApplicationFields({
       <Row gutter={16}>
         <Col span={12}>
           <Form.Item name="organisationName" label={t('field.organisationName')} required {...mark('organisationName')}>
-            <Input maxLength={100} />
+            <Input maxLength={100} disabled={organisationLocked} />
           </Form.Item>
         </Col>
         <Col span={12}>
           <Form.Item name="creditCode" label={t('field.creditCode')} required {...mark('creditCode')}>
-            <Input maxLength={18} />
+            <Input maxLength={18} disabled={organisationLocked} />
           </Form.Item>
         </Col>
       </Row>
