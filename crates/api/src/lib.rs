@@ -337,6 +337,17 @@ pub enum StaffRole {
     Admin,
 }
 
+impl StaffRole {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            StaffRole::Reviewer => "审核",
+            StaffRole::Producer => "制证",
+            StaffRole::Counter => "现场办理",
+            StaffRole::Admin => "管理",
+        }
+    }
+}
+
 /// An opaque session token and when it stops working.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -367,6 +378,114 @@ pub struct OrganisationAccount {
     pub username: String,
     /// RFC 3339, Asia/Shanghai.
     pub registered_at: String,
+}
+
+/// What a staff member did, as the audit view (管理 → 操作日志) lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum AuditAction {
+    /// 员工登录.
+    LogIn,
+    /// A failed 员工登录 (wrong password, unknown or disabled account, throttled).
+    LogInFailed,
+    LogOut,
+    /// A step on an order (审核, 制证, 窗口): the status it led to is the entry's detail.
+    OrderStep,
+    /// 为机构注册 at the counter.
+    OrganisationRegistered,
+    MemberAdded,
+    RolesSet,
+    MemberDisabled,
+    MemberEnabled,
+    PasswordReset,
+}
+
+impl AuditAction {
+    pub fn code(self) -> &'static str {
+        match self {
+            AuditAction::LogIn => "logIn",
+            AuditAction::LogInFailed => "logInFailed",
+            AuditAction::LogOut => "logOut",
+            AuditAction::OrderStep => "orderStep",
+            AuditAction::OrganisationRegistered => "organisationRegistered",
+            AuditAction::MemberAdded => "memberAdded",
+            AuditAction::RolesSet => "rolesSet",
+            AuditAction::MemberDisabled => "memberDisabled",
+            AuditAction::MemberEnabled => "memberEnabled",
+            AuditAction::PasswordReset => "passwordReset",
+        }
+    }
+
+    pub const ALL: [AuditAction; 10] = [
+        AuditAction::LogIn,
+        AuditAction::LogInFailed,
+        AuditAction::LogOut,
+        AuditAction::OrderStep,
+        AuditAction::OrganisationRegistered,
+        AuditAction::MemberAdded,
+        AuditAction::RolesSet,
+        AuditAction::MemberDisabled,
+        AuditAction::MemberEnabled,
+        AuditAction::PasswordReset,
+    ];
+
+    pub fn from_code(code: &str) -> Option<AuditAction> {
+        AuditAction::ALL.into_iter().find(|a| a.code() == code)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            AuditAction::LogIn => "登录",
+            AuditAction::LogInFailed => "登录失败",
+            AuditAction::LogOut => "退出登录",
+            AuditAction::OrderStep => "办理订单",
+            AuditAction::OrganisationRegistered => "为机构注册",
+            AuditAction::MemberAdded => "新增员工",
+            AuditAction::RolesSet => "设置角色",
+            AuditAction::MemberDisabled => "停用员工",
+            AuditAction::MemberEnabled => "启用员工",
+            AuditAction::PasswordReset => "重置密码",
+        }
+    }
+}
+
+/// One entry of the audit view, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntry {
+    pub id: i64,
+    /// RFC 3339, Asia/Shanghai.
+    pub at: String,
+    /// Who acted; `None` for a failed log-in to an account that does not exist.
+    pub staff_id: Option<i64>,
+    pub staff_name: Option<String>,
+    /// The username given at log-in (for log-ins and failed log-ins).
+    pub username: Option<String>,
+    pub action: AuditAction,
+    pub order_no: Option<String>,
+    /// What changed: the status an order step led to, the member's roles, the organisation.
+    pub detail: Option<String>,
+    /// The caller's address, for log-ins.
+    pub client: Option<String>,
+}
+
+/// `GET /v1/staff/audit`: filters (all optional) and paging, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase", default)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// The staff member's id.
+    pub member_id: Option<i64>,
+    /// 订单编号.
+    pub order_no: Option<String>,
+    /// `YYYY-MM-DD` (Asia/Shanghai), inclusive.
+    pub from: Option<String>,
+    /// `YYYY-MM-DD` (Asia/Shanghai), inclusive.
+    pub to: Option<String>,
+    /// From 1.
+    pub page: Option<u32>,
+    /// 1 to 100; 50 when absent.
+    pub page_size: Option<u32>,
 }
 
 /// `POST /v1/staff/orders/{no}/id-card-check`: 身份证原件核验, what the counter read from the

@@ -1,9 +1,9 @@
 //! Staff accounts (审核, 制证, 现场办理, admin): who they are and which process steps their roles allow.
 
 use crate::sessions::{self, SessionKind};
-use crate::store::{Conn, Db, params};
+use crate::store::{AuditRecord, ByStaff, Conn, Db, params};
 use crate::{PlatformError, Result};
-use certdesk_api::{NewStaffMember, StaffMemberView, StaffRole, StaffSession};
+use certdesk_api::{AuditAction, NewStaffMember, StaffMemberView, StaffRole, StaffSession};
 use certdesk_core::Actor;
 use chrono::{DateTime, Utc};
 use std::path::Path;
@@ -175,6 +175,7 @@ pub(crate) fn seed_demo(db: &Db, now: DateTime<Utc>) -> Result<()> {
 }
 
 /// Checks the password and opens a session. Unknown user and wrong password get the same answer.
+/// Both the log-in and a refused one go to the 操作日志, with the client's address.
 pub(crate) fn log_in(
     db: &Db,
     username: &str,
@@ -183,7 +184,7 @@ pub(crate) fn log_in(
     now: DateTime<Utc>,
 ) -> Result<StaffSession> {
     let attempt = sessions::Attempt { kind: SessionKind::Staff, username, client };
-    sessions::throttled(db, &attempt, now, || {
+    let result = sessions::throttled(db, &attempt, now, || {
         let found: Option<(i64, String, String, String, bool)> = db.read(|conn| {
             conn.query_opt(
                 "SELECT id, display_name, password_hash, roles, disabled FROM staff WHERE username = ?1",
@@ -198,8 +199,24 @@ pub(crate) fn log_in(
             return Err(PlatformError::Unauthorized(DISABLED.into()));
         }
         let (token, expires) = sessions::open(db, SessionKind::Staff, id, now)?;
-        Ok(StaffSession { token, expires_at: expires, display_name, roles: parse_roles(&roles)? })
-    })
+        Ok((id, StaffSession { token, expires_at: expires, display_name, roles: parse_roles(&roles)? }))
+    });
+    let client = client.to_string();
+    let record =
+        AuditRecord { username: Some(username), client: Some(&client), ..AuditRecord::new(AuditAction::LogIn, None) };
+    match result {
+        Ok((id, session)) => {
+            let by = ByStaff { id, name: &session.display_name };
+            db.record_audit(&AuditRecord { staff: Some(by), ..record }, now)?;
+            Ok(session)
+        }
+        Err(refused @ (PlatformError::Unauthorized(_) | PlatformError::TooManyRequests(_))) => {
+            let reason = refused.to_string();
+            db.record_audit(&AuditRecord { action: AuditAction::LogInFailed, detail: Some(&reason), ..record }, now)?;
+            Err(refused)
+        }
+        Err(other) => Err(other),
+    }
 }
 
 /// The staff member whose session `token` is, if it has not expired.

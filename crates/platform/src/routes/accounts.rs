@@ -110,6 +110,7 @@ pub(crate) async fn staff_log_in(
     )
 )]
 pub(crate) async fn staff_log_out(State(state): State<Shared>, staff: Staff) -> Result<StatusCode> {
+    staff.audit(&state, certdesk_api::AuditAction::LogOut, String::new()).await?;
     blocking(&state, move |s| sessions::close(&s.db, &staff.token)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -74,6 +74,8 @@ pub(crate) async fn register_organisation(
     let (_, account) =
         blocking(&state, move |s| applicants::register_account(&s.db, &registration, Utc::now())).await?;
     tracing::info!(staff = staff.member.id, "organisation registered at the counter");
+    let detail = format!("{}（{}）", account.organisation_name, account.credit_code);
+    staff.audit(&state, certdesk_api::AuditAction::OrganisationRegistered, detail).await?;
     Ok((StatusCode::CREATED, Json(account)))
 }
 

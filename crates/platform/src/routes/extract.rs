@@ -72,6 +72,18 @@ pub(crate) struct Staff {
 }
 
 impl Staff {
+    /// Appends what this member just did to the 操作日志.
+    pub(crate) async fn audit(&self, state: &Shared, action: certdesk_api::AuditAction, detail: String) -> Result<()> {
+        let (id, name) = (self.member.id, self.member.display_name.clone());
+        crate::state::blocking(state, move |s| {
+            let record = crate::store::AuditRecord {
+                detail: Some(&detail),
+                ..crate::store::AuditRecord::new(action, Some(crate::store::ByStaff { id, name: &name }))
+            };
+            s.db.record_audit(&record, chrono::Utc::now())
+        })
+        .await
+    }
     /// The service counter's steps (现场受理, its money in and out) are the counter role's: `step`
     /// is refused to other roles.
     pub(crate) fn counter_only(&self, step: &str) -> Result<()> {

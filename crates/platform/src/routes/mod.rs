@@ -77,6 +77,7 @@ fn api(trusted_proxies: &Arc<[IpAddr]>) -> OpenApiRouter<Shared> {
         .routes(routes!(staff_members::disable_member))
         .routes(routes!(staff_members::enable_member))
         .routes(routes!(staff_members::reset_password))
+        .routes(routes!(staff_members::audit))
         .routes(routes!(payments::counter_payment))
         .routes(routes!(payments::counter_refund))
         .routes(routes!(payments::payments, payments::start_payment))

@@ -1,12 +1,22 @@
-//! 管理: the administrator's staff accounts — list, add, set roles, 停用 / 启用, 重置密码.
+//! 管理: the administrator's staff accounts — list, add, set roles, 停用 / 启用, 重置密码 — and the
+//! 操作日志 of what every member did.
 
-use super::extract::{ApiJson, ApiPath, Staff};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Staff};
 use crate::staff;
 use crate::state::{Shared, blocking};
 use crate::{PlatformError, Result};
 use axum::Json;
 use axum::extract::State;
-use certdesk_api::{ApiError, NewStaffMember, PasswordReset, StaffMemberView, StaffRole, StaffRoles};
+use certdesk_api::{
+    ApiError, AuditAction, AuditEntry, AuditQuery, NewStaffMember, PasswordReset, StaffMemberView, StaffRole,
+    StaffRoles,
+};
+
+/// The member an administrator changed, as the audit names them: `陈审核（chen）：审核、管理`.
+fn described(member: &StaffMemberView) -> String {
+    let roles: Vec<&str> = member.roles.iter().map(|r| r.label_zh()).collect();
+    format!("{}（{}）：{}", member.display_name, member.username, roles.join("、"))
+}
 
 fn admin_only(staff: &Staff) -> Result<i64> {
     if staff.member.roles.contains(&StaffRole::Admin) {
@@ -56,6 +66,7 @@ pub(crate) async fn add_member(
     let admin = admin_only(&caller)?;
     let member = blocking(&state, move |s| staff::create_member(&s.db, &new)).await?;
     tracing::info!(admin, member = member.id, username = %member.username, "staff member added");
+    caller.audit(&state, AuditAction::MemberAdded, described(&member)).await?;
     Ok(Json(member))
 }
 
@@ -85,6 +96,7 @@ pub(crate) async fn set_roles(
     let admin = admin_only(&caller)?;
     let member = blocking(&state, move |s| staff::set_roles(&s.db, admin, id, &body.roles)).await?;
     tracing::info!(admin, member = id, roles = ?member.roles, "staff roles set");
+    caller.audit(&state, AuditAction::RolesSet, described(&member)).await?;
     Ok(Json(member))
 }
 
@@ -138,6 +150,8 @@ async fn set_disabled(state: &Shared, caller: &Staff, id: i64, disabled: bool) -
     let admin = admin_only(caller)?;
     let member = blocking(state, move |s| staff::set_disabled(&s.db, admin, id, disabled)).await?;
     tracing::info!(admin, member = id, disabled, "staff member disabled or enabled");
+    let action = if disabled { AuditAction::MemberDisabled } else { AuditAction::MemberEnabled };
+    caller.audit(state, action, described(&member)).await?;
     Ok(Json(member))
 }
 
@@ -166,5 +180,29 @@ pub(crate) async fn reset_password(
     let admin = admin_only(&caller)?;
     let member = blocking(&state, move |s| staff::reset_password(&s.db, id, &body.password)).await?;
     tracing::info!(admin, member = id, "staff password reset; their sessions ended");
+    caller.audit(&state, AuditAction::PasswordReset, described(&member)).await?;
     Ok(Json(member))
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/staff/audit",
+    tag = "staff",
+    summary = "管理：操作日志（登录、登录失败、订单办理、员工管理），按员工、订单、日期筛选，最新在前",
+    params(AuditQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功", body = Vec<AuditEntry>),
+        (status = 400, description = "日期格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 403, description = "角色无权操作", body = ApiError)
+    )
+)]
+pub(crate) async fn audit(
+    State(state): State<Shared>,
+    caller: Staff,
+    ApiQuery(query): ApiQuery<AuditQuery>,
+) -> Result<Json<Vec<AuditEntry>>> {
+    admin_only(&caller)?;
+    Ok(Json(blocking(&state, move |s| s.db.audit_entries(&query)).await?))
 }

@@ -17,10 +17,12 @@ mod orders;
 mod payments;
 mod postgres;
 mod sqlite;
+mod staff_audit;
 
 pub use approvals::Approval;
 pub use orders::{ByStaff, EventRow, Inserted, OrderFilter, SealedApplication};
 pub use payments::{KeptNotification, PaymentRow, RefundRequest, Settled};
+pub use staff_audit::AuditRecord;
 
 use crate::{PlatformError, Result};
 

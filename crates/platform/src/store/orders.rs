@@ -712,6 +712,20 @@ pub(crate) fn history_row(
             by.map(|b| b.name)
         ],
     )?;
+    // A staff member's step goes to the audit too, in the same transaction: the status it led to.
+    if let Some(by) = by {
+        let to = serde_json::from_str::<OrderStatus>(to_json).map(|s| s.label_zh()).unwrap_or_default();
+        let detail = match reason {
+            Some(reason) => format!("{to}（{reason}）"),
+            None => to,
+        };
+        let record = super::AuditRecord {
+            order_no: Some(order_no.as_str()),
+            detail: Some(&detail),
+            ..super::AuditRecord::new(certdesk_api::AuditAction::OrderStep, Some(by))
+        };
+        super::staff_audit::append(conn, &record, at)?;
+    }
     Ok(())
 }
 

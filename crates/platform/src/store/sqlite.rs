@@ -338,4 +338,23 @@ const MIGRATIONS: &[M<'static>] = &[
     ),
     // 管理: a staff account can be disabled (停用).
     M::up("ALTER TABLE staff ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;"),
+    // 操作日志: staff log-ins (and failures) and every staff action; the history's time gets an index
+    // for the day's 邮寄清单.
+    M::up(
+        "CREATE TABLE staff_audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        staff_id INTEGER,
+        staff_name TEXT,
+        username TEXT,
+        action TEXT NOT NULL,
+        order_no TEXT,
+        detail TEXT,
+        client TEXT
+    );
+    CREATE INDEX staff_audit_by_time ON staff_audit(at);
+    CREATE INDEX staff_audit_by_member ON staff_audit(staff_id, at);
+    CREATE INDEX staff_audit_by_order ON staff_audit(order_no, at);
+    CREATE INDEX order_events_by_time ON order_events(at);",
+    ),
 ];

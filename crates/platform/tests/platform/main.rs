@@ -4,6 +4,7 @@
 
 mod accounts;
 mod applicant_steps;
+mod audit;
 mod config;
 mod counter;
 mod counter_payment;

@@ -32,7 +32,7 @@ pub async fn log_in(p: &TestPlatform, username: &str) -> String {
 
 /// Submits an order and moves it to 待审核 directly in the database: face verification and the
 /// applicant's paper-documents choice arrive with their own endpoints (face capture, applicant accounts).
-async fn order_in_review(p: &TestPlatform, verification: &str) -> String {
+pub async fn order_in_review(p: &TestPlatform, verification: &str) -> String {
     let order: Value =
         p.http.post(p.url("/v1/orders")).json(&valid_order()).send().await.unwrap().json().await.unwrap();
     let number = order["orderNo"].as_str().unwrap().to_owned();
