@@ -67,6 +67,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             workbench::set_staff_roles,
             workbench::set_staff_disabled,
             workbench::reset_staff_password,
+            workbench::staff_audit,
             counter::read_id_card,
             counter::find_organisation,
             counter::register_organisation,

@@ -1,7 +1,7 @@
 //! The staff workbench's commands (员工登录, 审核, 制证): each one line over `Desk`.
 
-use certdesk_api::{ApiError, NewStaffMember, ReviewQueueQuery, StaffMemberView, StaffRole};
-use certdesk_desk::{DemoStaffView, Desk, OrderRow, QueueRow, StaffAccountView, StaffOrderView};
+use certdesk_api::{ApiError, AuditQuery, NewStaffMember, ReviewQueueQuery, StaffMemberView, StaffRole};
+use certdesk_desk::{AuditRow, DemoStaffView, Desk, OrderRow, QueueRow, StaffAccountView, StaffOrderView};
 use tauri::State;
 
 #[tauri::command]
@@ -121,4 +121,10 @@ pub async fn reset_staff_password(
     password: String,
 ) -> Result<StaffMemberView, ApiError> {
     desk.reset_staff_password(id, password).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn staff_audit(desk: State<'_, Desk>, query: AuditQuery) -> Result<Vec<AuditRow>, ApiError> {
+    desk.staff_audit(&query).await
 }

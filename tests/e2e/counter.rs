@@ -1,7 +1,7 @@
 //! 现场办理 in the real app on the embedded platform: the demo counter clerk registers a walk-in's
 //! organisation, reads the applicant's ID card with the fixture reader into the application, checks
 //! the original card, takes the payment in cash, prints the 受理回执 (its text read back with
-//! pdftotext) and issues the certificate on site; then the demo administrator's 员工管理. No HTTP of
+//! pdftotext) and issues the certificate on site; then the demo administrator's 员工管理 and 操作日志. No HTTP of
 //! the test's own.
 
 use crate::support::{App, Launch, downloads_dir, screenshots_dir, step};
@@ -100,6 +100,11 @@ async fn a_walk_in_goes_from_intake_to_issued_at_the_counter_with_the_receipt_pr
             staff_log_in(&app, "demo-admin").await?;
             app.wait_for_text("#staff-members", "demo-counter").await?;
             app.screenshot(&screenshots_dir().join("40-staff-members.png")).await?;
+            // 操作日志: the clerk's steps on the walk-in's order, by name.
+            app.click_text("#staff-menu", "操作日志").await?;
+            app.wait_for_text("#staff-audit", "演示窗口员").await?;
+            app.wait_for_text("#staff-audit", "办理订单").await?;
+            app.screenshot(&screenshots_dir().join("41-staff-audit.png")).await?;
             app.click_css("#switch-side").await?;
             app.wait_for_text("#orders", "暂无申领记录").await?;
             Ok(())

@@ -3,9 +3,9 @@
 
 use crate::{PlatformClient, Result, answer, send, send_bytes};
 use certdesk_api::{
-    ApplicantRegistration, CounterPayment, CounterRefund, IDEMPOTENCY_KEY, IdCardCheck, NewStaffMember, OrderSummary,
-    OrganisationAccount, PasswordReset, PaymentRecord, Rejection, ReviewItem, ReviewQueueQuery, Shipment, StaffLogin,
-    StaffMemberView, StaffRoles, StaffSession, SubmitOrder,
+    ApplicantRegistration, AuditEntry, AuditQuery, CounterPayment, CounterRefund, IDEMPOTENCY_KEY, IdCardCheck,
+    NewStaffMember, OrderSummary, OrganisationAccount, PasswordReset, PaymentRecord, Rejection, ReviewItem,
+    ReviewQueueQuery, Shipment, StaffLogin, StaffMemberView, StaffRoles, StaffSession, SubmitOrder,
 };
 use certdesk_core::OrderNumber;
 use reqwest::Method;
@@ -85,6 +85,11 @@ impl PlatformClient {
 
     pub async fn reset_staff_password(&self, id: i64, reset: &PasswordReset) -> Result<StaffMemberView> {
         send(self.request(Method::POST, &format!("/v1/staff/members/{id}/password")).json(reset)).await
+    }
+
+    /// 操作日志, newest first.
+    pub async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        send(self.request(Method::GET, "/v1/staff/audit").query(query)).await
     }
 
     /// 现场发证.

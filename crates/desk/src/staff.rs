@@ -5,7 +5,7 @@
 
 use crate::{Desk, DeskError, HistoryRow, OrderRow, beijing_text, lock};
 use certdesk_api::{
-    ApiError, ErrorCode, NewStaffMember, OrderSummary, PasswordReset, PaymentRecord, Rejection, ReviewItem,
+    ApiError, AuditQuery, ErrorCode, NewStaffMember, OrderSummary, PasswordReset, PaymentRecord, Rejection, ReviewItem,
     ReviewQueueQuery, Shipment, StaffLogin, StaffMemberView, StaffRole, StaffRoles, StaffSession, SubmitOrder,
 };
 use certdesk_client::PlatformClient;
@@ -76,6 +76,15 @@ pub struct StaffOrderView {
     pub payments: Vec<PaymentRecord>,
     pub history: Vec<HistoryRow>,
     pub eta: Option<certdesk_api::EtaView>,
+}
+
+/// A line of the 操作日志.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditRow {
+    pub entry: certdesk_api::AuditEntry,
+    /// When, Beijing time (`2026-12-01 09:30:00`).
+    pub at_text: String,
 }
 
 fn roles_text(roles: &[StaffRole]) -> String {
@@ -267,6 +276,12 @@ impl Desk {
     /// 停用 or 启用; a disabled member's sessions end at once on the platform.
     pub async fn set_staff_disabled(&self, id: i64, disabled: bool) -> Result<StaffMemberView, ApiError> {
         Ok(self.signed_in_staff()?.set_staff_disabled(id, disabled).await.map_err(DeskError::from)?)
+    }
+
+    /// 操作日志: what the staff did, newest first, filtered by member, order and day.
+    pub async fn staff_audit(&self, query: &AuditQuery) -> Result<Vec<AuditRow>, ApiError> {
+        let entries = self.signed_in_staff()?.audit(query).await.map_err(DeskError::from)?;
+        Ok(entries.into_iter().map(|entry| AuditRow { at_text: beijing_text(&entry.at), entry }).collect())
     }
 
     pub async fn reset_staff_password(&self, id: i64, password: String) -> Result<StaffMemberView, ApiError> {

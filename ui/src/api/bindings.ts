@@ -67,6 +67,7 @@ export const commands = {
 	setStaffRoles: (id: number, roles: StaffRole[]) => typedError<StaffMemberView, ApiError_Serialize>(__TAURI_INVOKE("set_staff_roles", { id, roles })),
 	setStaffDisabled: (id: number, disabled: boolean) => typedError<StaffMemberView, ApiError_Serialize>(__TAURI_INVOKE("set_staff_disabled", { id, disabled })),
 	resetStaffPassword: (id: number, password: string) => typedError<StaffMemberView, ApiError_Serialize>(__TAURI_INVOKE("reset_staff_password", { id, password })),
+	staffAudit: (query: AuditQuery_Deserialize) => typedError<AuditRow_Serialize[], ApiError_Serialize>(__TAURI_INVOKE("staff_audit", { query })),
 	readIdCard: () => typedError<IdCardView, ApiError_Serialize>(__TAURI_INVOKE("read_id_card")),
 	findOrganisation: (creditCode: string) => typedError<OrganisationAccount | null, ApiError_Serialize>(__TAURI_INVOKE("find_organisation", { creditCode })),
 	registerOrganisation: (registration: ApplicantRegistration) => typedError<OrganisationAccount, ApiError_Serialize>(__TAURI_INVOKE("register_organisation", { registration })),
@@ -168,6 +169,108 @@ export type ApplicationForm = {
 	recipient: string,
 	recipientMobile: string,
 	address: string,
+};
+
+/**  What a staff member did, as the audit view (管理 → 操作日志) lists it. */
+export type AuditAction = 
+/**  员工登录. */
+"logIn" | 
+/**  A failed 员工登录 (wrong password, unknown or disabled account, throttled). */
+"logInFailed" | "logOut" | 
+/**  A step on an order (审核, 制证, 窗口): the status it led to is the entry's detail. */
+"orderStep" | 
+/**  为机构注册 at the counter. */
+"organisationRegistered" | "memberAdded" | "rolesSet" | "memberDisabled" | "memberEnabled" | "passwordReset";
+
+/**  One entry of the audit view, newest first. */
+export type AuditEntry = AuditEntry_Serialize | AuditEntry_Deserialize;
+
+/**  One entry of the audit view, newest first. */
+export type AuditEntry_Deserialize = {
+	id: number,
+	/**  RFC 3339, Asia/Shanghai. */
+	at: string,
+	/**  Who acted; `None` for a failed log-in to an account that does not exist. */
+	staffId?: number | null,
+	staffName?: string | null,
+	/**  The username given at log-in (for log-ins and failed log-ins). */
+	username?: string | null,
+	action: AuditAction,
+	orderNo?: string | null,
+	/**  What changed: the status an order step led to, the member's roles, the organisation. */
+	detail?: string | null,
+	/**  The caller's address, for log-ins. */
+	client?: string | null,
+};
+
+/**  One entry of the audit view, newest first. */
+export type AuditEntry_Serialize = {
+	id: number,
+	/**  RFC 3339, Asia/Shanghai. */
+	at: string,
+	/**  Who acted; `None` for a failed log-in to an account that does not exist. */
+	staffId: number | null,
+	staffName: string | null,
+	/**  The username given at log-in (for log-ins and failed log-ins). */
+	username: string | null,
+	action: AuditAction,
+	orderNo: string | null,
+	/**  What changed: the status an order step led to, the member's roles, the organisation. */
+	detail: string | null,
+	/**  The caller's address, for log-ins. */
+	client: string | null,
+};
+
+/**  `GET /v1/staff/audit`: filters (all optional) and paging, newest first. */
+export type AuditQuery = AuditQuery_Serialize | AuditQuery_Deserialize;
+
+/**  `GET /v1/staff/audit`: filters (all optional) and paging, newest first. */
+export type AuditQuery_Deserialize = {
+	/**  The staff member's id. */
+	memberId?: number | null,
+	/**  订单编号. */
+	orderNo?: string | null,
+	/**  `YYYY-MM-DD` (Asia/Shanghai), inclusive. */
+	from?: string | null,
+	/**  `YYYY-MM-DD` (Asia/Shanghai), inclusive. */
+	to?: string | null,
+	/**  From 1. */
+	page?: number | null,
+	/**  1 to 100; 50 when absent. */
+	pageSize?: number | null,
+};
+
+/**  `GET /v1/staff/audit`: filters (all optional) and paging, newest first. */
+export type AuditQuery_Serialize = {
+	/**  The staff member's id. */
+	memberId: number | null,
+	/**  订单编号. */
+	orderNo: string | null,
+	/**  `YYYY-MM-DD` (Asia/Shanghai), inclusive. */
+	from: string | null,
+	/**  `YYYY-MM-DD` (Asia/Shanghai), inclusive. */
+	to: string | null,
+	/**  From 1. */
+	page: number | null,
+	/**  1 to 100; 50 when absent. */
+	pageSize: number | null,
+};
+
+/**  A line of the 操作日志. */
+export type AuditRow = AuditRow_Serialize | AuditRow_Deserialize;
+
+/**  A line of the 操作日志. */
+export type AuditRow_Deserialize = {
+	entry: AuditEntry_Deserialize,
+	/**  When, Beijing time (`2026-12-01 09:30:00`). */
+	atText: string,
+};
+
+/**  A line of the 操作日志. */
+export type AuditRow_Serialize = {
+	entry: AuditEntry_Serialize,
+	/**  When, Beijing time (`2026-12-01 09:30:00`). */
+	atText: string,
 };
 
 /**

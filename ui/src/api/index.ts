@@ -53,7 +53,19 @@ export type {
   StaffMemberView,
   IdCardView,
   OrganisationAccount,
+  AuditRow,
+  AuditAction,
 } from './bindings';
+
+/** The 操作日志's filters and page (every filter optional). */
+export type AuditQuery = {
+  memberId: number | null;
+  orderNo: string | null;
+  from: string | null;
+  to: string | null;
+  page: number;
+  pageSize: number;
+};
 
 /** A staff queue's filters and page (every filter optional). */
 export type QueueQuery = {
@@ -192,6 +204,8 @@ export const api = {
   setStaffRoles: (id: number, roles: StaffRole[]) => unwrap(() => commands.setStaffRoles(id, roles)),
   setStaffDisabled: (id: number, disabled: boolean) => unwrap(() => commands.setStaffDisabled(id, disabled)),
   resetStaffPassword: (id: number, password: string) => unwrap(() => commands.resetStaffPassword(id, password)),
+  /** 操作日志, newest first. */
+  staffAudit: (query: AuditQuery) => unwrap(() => commands.staffAudit(query)),
   // 窗口 (the service counter): 现场受理 for walk-ins.
   /** 读取身份证: the card on the counter's reader. */
   readIdCard: () => unwrap(() => commands.readIdCard()),

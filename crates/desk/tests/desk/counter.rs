@@ -3,7 +3,7 @@
 //! open, and 现场发证 — through the desk alone, on the embedded platform's demo staff.
 
 use super::form;
-use certdesk_api::{ApplicantRegistration, ErrorCode, PaymentMethod, SubmitOrder};
+use certdesk_api::{ApplicantRegistration, AuditAction, AuditQuery, ErrorCode, PaymentMethod, SubmitOrder};
 use certdesk_core::{DeliveryMethod, OrderStatus};
 use certdesk_desk::{Desk, DeskConfig, ReaderConfig, SourceConfig};
 
@@ -77,6 +77,22 @@ async fn a_walk_in_is_registered_read_from_the_card_paid_at_the_counter_and_issu
     assert!(matches!(issued.order.status, OrderStatus::Issued { .. }), "{:?}", issued.order.status);
     let again = desk.issue_at_counter(&number).await.unwrap_err();
     assert_eq!(again.code, ErrorCode::Conflict);
+
+    // 操作日志: the administrator sees each of the clerk's steps on the order, newest first.
+    assert_eq!(desk.staff_audit(&AuditQuery::default()).await.unwrap_err().code, ErrorCode::Forbidden);
+    desk.staff_log_in("demo-admin", &password).await.unwrap();
+    let query = AuditQuery { order_no: Some(number.clone()), ..Default::default() };
+    let steps = desk.staff_audit(&query).await.unwrap();
+    assert!(steps.len() >= 4, "{steps:?}");
+    assert!(
+        steps
+            .iter()
+            .all(|s| s.entry.action == AuditAction::OrderStep && s.entry.staff_name.as_deref() == Some("演示窗口员")),
+        "{steps:?}"
+    );
+    assert!(steps[0].entry.detail.as_deref().unwrap().contains("已发证"), "{steps:?}");
+    assert_eq!(steps.last().unwrap().entry.detail.as_deref(), Some("待认证"));
+    assert_eq!(steps[0].at_text.len(), "2026-12-01 09:30:00".len());
 }
 
 #[tokio::test]

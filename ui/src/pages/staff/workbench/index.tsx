@@ -5,6 +5,7 @@ import { api, errorMessage, type StaffRole } from '../../../api';
 import { useLocale } from '../../../i18n';
 import StaffLoginForm from '../login/StaffLoginForm';
 import StaffMembersPage from '../admin/members';
+import AuditPage from '../admin/audit';
 import CounterIntake from '../counter/intake';
 import ProductionQueuePage from '../production/queue';
 import ReviewQueuePage from '../review/queue';
@@ -43,6 +44,7 @@ export default function Workbench() {
     production: t('staff.menuProduction'),
     counter: t('counter.menu'),
     admin: t('staff.menuAdmin'),
+    audit: t('audit.menu'),
   };
   return (
     <Layout>
@@ -88,6 +90,7 @@ export default function Workbench() {
         {current === 'production' && <ProductionQueuePage />}
         {current === 'counter' && <CounterIntake />}
         {current === 'admin' && <StaffMembersPage />}
+        {current === 'audit' && <AuditPage />}
         {!current && <Result status="info" title={t('staff.noMenu')} />}
       </Content>
     </Layout>
