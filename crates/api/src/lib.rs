@@ -264,6 +264,21 @@ pub struct FaceAttemptsView {
     pub resets_at: String,
 }
 
+/// One 人脸认证 attempt of an order, as the reviewer sees it (there is no photo to see: only its
+/// result was ever kept).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FaceAttemptRecord {
+    /// RFC 3339, Asia/Shanghai.
+    pub at: String,
+    /// `passed`, `failed`, or `pending` while the provider is asked.
+    pub outcome: String,
+    /// Why it failed.
+    pub reason: Option<String>,
+    /// The identity-verification provider asked.
+    pub provider: String,
+}
+
 /// `POST /v1/orders/{orderNo}/face-verifications` (body: the JPEG photo): the result of one attempt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]

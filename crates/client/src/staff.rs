@@ -3,9 +3,9 @@
 
 use crate::{PlatformClient, Result, answer, send, send_bytes};
 use certdesk_api::{
-    ApplicantRegistration, AuditEntry, AuditQuery, CounterPayment, CounterRefund, IDEMPOTENCY_KEY, IdCardCheck,
-    NewStaffMember, OrderSummary, OrganisationAccount, PasswordReset, PaymentRecord, Rejection, ReviewItem,
-    ReviewQueueQuery, Shipment, StaffLogin, StaffMemberView, StaffRoles, StaffSession, SubmitOrder,
+    ApplicantRegistration, AuditEntry, AuditQuery, CounterPayment, CounterRefund, FaceAttemptRecord, IDEMPOTENCY_KEY,
+    IdCardCheck, NewStaffMember, OrderSummary, OrganisationAccount, PasswordReset, PaymentRecord, Rejection,
+    ReviewItem, ReviewQueueQuery, Shipment, StaffLogin, StaffMemberView, StaffRoles, StaffSession, SubmitOrder,
 };
 use certdesk_core::OrderNumber;
 use reqwest::Method;
@@ -85,6 +85,11 @@ impl PlatformClient {
 
     pub async fn reset_staff_password(&self, id: i64, reset: &PasswordReset) -> Result<StaffMemberView> {
         send(self.request(Method::POST, &format!("/v1/staff/members/{id}/password")).json(reset)).await
+    }
+
+    /// The order's 人脸认证 attempts (results only; no photo is ever kept).
+    pub async fn order_face_attempts(&self, order_no: &OrderNumber) -> Result<Vec<FaceAttemptRecord>> {
+        send(self.request(Method::GET, &format!("/v1/staff/orders/{order_no}/face-attempts"))).await
     }
 
     /// 操作日志, newest first.

@@ -16,7 +16,9 @@ pub use certdesk_idcard::ReaderConfig;
 pub use counter::IdCardView;
 pub use drafts::{DraftInput, DraftSummary, DraftView};
 pub use face::{CaptureSink, CaptureStatus, FaceAttemptView};
-pub use staff::{AuditRow, DemoStaffAccount, DemoStaffView, QueueRow, StaffAccountView, StaffOrderView};
+pub use staff::{
+    AuditRow, DemoStaffAccount, DemoStaffView, FaceAttemptRow, QueueRow, StaffAccountView, StaffOrderView,
+};
 
 use certdesk_api::{
     ApiError, ApplicantSession, ErrorCode, OrderSummary, PaymentMethod, PaymentStart, PaymentState, Provider,

@@ -74,8 +74,19 @@ pub struct StaffOrderView {
     pub row: OrderRow,
     pub application: SubmitOrder,
     pub payments: Vec<PaymentRecord>,
+    /// 人脸认证 attempts: when, the result and why (no photo exists).
+    pub face_attempts: Vec<FaceAttemptRow>,
     pub history: Vec<HistoryRow>,
     pub eta: Option<certdesk_api::EtaView>,
+}
+
+/// One 人脸认证 attempt of an order, for the reviewer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct FaceAttemptRow {
+    pub attempt: certdesk_api::FaceAttemptRecord,
+    pub at_text: String,
+    pub passed: bool,
 }
 
 /// A line of the 操作日志.
@@ -214,13 +225,21 @@ impl Desk {
     pub async fn staff_order(&self, order_no: &str) -> Result<StaffOrderView, ApiError> {
         let number = parse(order_no)?;
         let client = self.signed_in_staff()?;
-        let (detail, application, payments) =
-            tokio::try_join!(client.order_detail(&number), client.application(&number), client.payments(&number))
-                .map_err(DeskError::from)?;
+        let (detail, application, payments, face_attempts) = tokio::try_join!(
+            client.order_detail(&number),
+            client.application(&number),
+            client.payments(&number),
+            client.order_face_attempts(&number)
+        )
+        .map_err(DeskError::from)?;
         Ok(StaffOrderView {
             row: detail.order.into(),
             application,
             payments,
+            face_attempts: face_attempts
+                .into_iter()
+                .map(|a| FaceAttemptRow { at_text: beijing_text(&a.at), passed: a.outcome == "passed", attempt: a })
+                .collect(),
             history: detail.history.into_iter().map(HistoryRow::from).collect(),
             eta: detail.eta,
         })

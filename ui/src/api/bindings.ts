@@ -496,6 +496,59 @@ export type EtaView_Serialize = {
 	peakSeason: string | null,
 };
 
+/**
+ *  One 人脸认证 attempt of an order, as the reviewer sees it (there is no photo to see: only its
+ *  result was ever kept).
+ */
+export type FaceAttemptRecord = FaceAttemptRecord_Serialize | FaceAttemptRecord_Deserialize;
+
+/**
+ *  One 人脸认证 attempt of an order, as the reviewer sees it (there is no photo to see: only its
+ *  result was ever kept).
+ */
+export type FaceAttemptRecord_Deserialize = {
+	/**  RFC 3339, Asia/Shanghai. */
+	at: string,
+	/**  `passed`, `failed`, or `pending` while the provider is asked. */
+	outcome: string,
+	/**  Why it failed. */
+	reason?: string | null,
+	/**  The identity-verification provider asked. */
+	provider: string,
+};
+
+/**
+ *  One 人脸认证 attempt of an order, as the reviewer sees it (there is no photo to see: only its
+ *  result was ever kept).
+ */
+export type FaceAttemptRecord_Serialize = {
+	/**  RFC 3339, Asia/Shanghai. */
+	at: string,
+	/**  `passed`, `failed`, or `pending` while the provider is asked. */
+	outcome: string,
+	/**  Why it failed. */
+	reason: string | null,
+	/**  The identity-verification provider asked. */
+	provider: string,
+};
+
+/**  One 人脸认证 attempt of an order, for the reviewer. */
+export type FaceAttemptRow = FaceAttemptRow_Serialize | FaceAttemptRow_Deserialize;
+
+/**  One 人脸认证 attempt of an order, for the reviewer. */
+export type FaceAttemptRow_Deserialize = {
+	attempt: FaceAttemptRecord_Deserialize,
+	atText: string,
+	passed: boolean,
+};
+
+/**  One 人脸认证 attempt of an order, for the reviewer. */
+export type FaceAttemptRow_Serialize = {
+	attempt: FaceAttemptRecord_Serialize,
+	atText: string,
+	passed: boolean,
+};
+
 /**  One attempt's answer, ready to show. */
 export type FaceAttemptView = FaceAttemptView_Serialize | FaceAttemptView_Deserialize;
 
@@ -942,6 +995,8 @@ export type StaffOrderView_Deserialize = {
 	row: OrderRow,
 	application: ApplicationForm,
 	payments: PaymentRecord_Deserialize[],
+	/**  人脸认证 attempts: when, the result and why (no photo exists). */
+	faceAttempts: FaceAttemptRow_Deserialize[],
 	history: HistoryRow_Deserialize[],
 	eta?: EtaView_Deserialize | null,
 };
@@ -954,6 +1009,8 @@ export type StaffOrderView_Serialize = {
 	row: OrderRow,
 	application: ApplicationForm,
 	payments: PaymentRecord_Serialize[],
+	/**  人脸认证 attempts: when, the result and why (no photo exists). */
+	faceAttempts: FaceAttemptRow_Serialize[],
 	history: HistoryRow_Serialize[],
 	eta: EtaView_Serialize | null,
 };

@@ -55,6 +55,7 @@ export type {
   OrganisationAccount,
   AuditRow,
   AuditAction,
+  FaceAttemptRow,
 } from './bindings';
 
 /** The 操作日志's filters and page (every filter optional). */

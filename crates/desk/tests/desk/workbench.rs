@@ -59,6 +59,7 @@ async fn the_embedded_platforms_demo_staff_review_produce_and_mail_an_order_thro
     assert_eq!(full.application.id_number, "330***********0018");
     assert_eq!(full.application.address, "浙江省杭州市西湖区文三路1号");
     assert!(full.payments.is_empty());
+    assert!(full.face_attempts.is_empty(), "the paper path has no face attempts");
     assert_eq!(full.history.first().unwrap().status_zh, "待认证");
 
     // A paper-documents order is reviewed only after the documents arrive.

@@ -1,12 +1,12 @@
 //! 人脸认证: today's attempts and one attempt with the photo.
 
-use super::extract::{ApiBytes, ApplicantCaller, Caller};
+use super::extract::{ApiBytes, ApplicantCaller, Caller, Staff};
 use crate::face::{FaceCheck, FaceVerdict};
 use crate::state::{Shared, blocking};
 use crate::{PlatformError, Result};
 use axum::Json;
 use axum::extract::{Path, State};
-use certdesk_api::{ApiError, FaceAttemptResult, FaceAttemptsView};
+use certdesk_api::{ApiError, FaceAttemptRecord, FaceAttemptResult, FaceAttemptsView};
 use certdesk_core::{FaceAttempts, MAX_FACE_ATTEMPTS_PER_DAY, OrderNumber};
 use chrono::Utc;
 
@@ -116,4 +116,28 @@ pub(crate) async fn face_attempt(
     state.changed();
     tracing::info!(%order_no, provider, passed = reason.is_none(), remaining = attempts.remaining, "face attempt");
     Ok(Json(FaceAttemptResult { passed: reason.is_none(), reason, attempts: attempts_view(&attempts), order }))
+}
+
+/// The order's 人脸认证 attempts for staff: when, passed or failed and why, which provider. No photo
+/// exists to show.
+#[utoipa::path(
+    get,
+    path = "/v1/staff/orders/{order_no}/face-attempts",
+    tag = "staff",
+    summary = "订单的人脸认证记录（时间、结果、原因；照片从不保存）",
+    params(("order_no" = String, Path, description = "订单编号（15位数字）")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功，按时间先后", body = Vec<FaceAttemptRecord>),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError)
+    )
+)]
+pub(crate) async fn order_face_attempts(
+    State(state): State<Shared>,
+    _staff: Staff,
+    Path(order_no): Path<String>,
+) -> Result<Json<Vec<FaceAttemptRecord>>> {
+    let order_no = OrderNumber::parse(&order_no)?;
+    Ok(Json(blocking(&state, move |s| s.db.order_face_attempts(&order_no)).await?))
 }

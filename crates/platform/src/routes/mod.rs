@@ -47,6 +47,7 @@ fn api(trusted_proxies: &Arc<[IpAddr]>) -> OpenApiRouter<Shared> {
         .routes(routes!(orders::get_order_detail))
         .routes(routes!(orders::get_application, orders::resubmit))
         .routes(routes!(face::face_attempt, face::face_attempts))
+        .routes(routes!(face::order_face_attempts))
         .routes(routes!(documents::cover_sheet))
         .routes(routes!(applicant_steps::choose_paper_documents))
         .routes(routes!(applicant_steps::cancel))

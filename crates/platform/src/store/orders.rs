@@ -316,6 +316,24 @@ impl Db {
         self.order(order_no)?.ok_or_else(|| PlatformError::Internal("order vanished".into()))
     }
 
+    /// Every 人脸认证 attempt of one order, oldest first (for staff).
+    pub fn order_face_attempts(&self, order_no: &OrderNumber) -> Result<Vec<certdesk_api::FaceAttemptRecord>> {
+        self.read(|conn| {
+            conn.query_map(
+                "SELECT at, outcome, reason, provider FROM face_attempts WHERE order_no = ?1 ORDER BY at, id",
+                params![order_no.as_str()],
+                |r| {
+                    Ok(certdesk_api::FaceAttemptRecord {
+                        at: r.get(0)?,
+                        outcome: r.get(1)?,
+                        reason: r.get(2)?,
+                        provider: r.get(3)?,
+                    })
+                },
+            )
+        })
+    }
+
     /// The face attempts made today (Asia/Shanghai) by the person with this ID number digest.
     pub fn face_attempts(&self, id_number_digest: &str, now: &DateTime<FixedOffset>) -> Result<FaceAttempts> {
         self.read(|conn| face_attempts_in(conn, id_number_digest, now))

@@ -98,6 +98,26 @@ async fn a_photo_without_a_face_fails_with_a_reason_and_counts() {
         .await
         .unwrap();
     assert_eq!((view["used"].as_u64(), view["remaining"].as_u64()), (Some(2), Some(8)));
+
+    // A reviewer sees each attempt's result and reason (no photo exists); the applicant cannot ask.
+    let (status, result) = attempt(&p, &p.http, &number, fixture_jpeg("astronaut")).await;
+    assert_eq!((status, result["passed"].as_bool()), (200, Some(true)), "{result}");
+    staff(&p, "reviewer", &[StaffRole::Reviewer]);
+    let reviewer = log_in(&p, "reviewer").await;
+    let path = format!("/v1/staff/orders/{number}/face-attempts");
+    let records: Value = crate::bearer_client(&reviewer).get(p.url(&path)).send().await.unwrap().json().await.unwrap();
+    let seen: Vec<(&str, Option<&str>)> =
+        records.as_array().unwrap().iter().map(|r| (r["outcome"].as_str().unwrap(), r["reason"].as_str())).collect();
+    assert_eq!(
+        seen,
+        [
+            ("failed", Some("未检测到人脸，请正对摄像头并确保光线充足")),
+            ("failed", Some("照片无法识别，请重新拍摄")),
+            ("passed", None)
+        ]
+    );
+    assert_eq!(records[0]["provider"], "sandbox");
+    assert_eq!(p.http.get(p.url(&path)).send().await.unwrap().status(), 401);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

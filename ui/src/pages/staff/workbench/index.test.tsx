@@ -39,6 +39,18 @@ const fullOrder: StaffOrderView = {
     address: '浙江省杭州市西湖区文三路1号',
   },
   payments: [],
+  faceAttempts: [
+    {
+      attempt: { at: '2026-11-26T09:10:00+08:00', outcome: 'failed', reason: '未检测到人脸，请正对摄像头并确保光线充足', provider: 'sandbox' },
+      atText: '2026-11-26 09:10:00',
+      passed: false,
+    },
+    {
+      attempt: { at: '2026-11-26T09:11:00+08:00', outcome: 'passed', reason: null, provider: 'sandbox' },
+      atText: '2026-11-26 09:11:00',
+      passed: true,
+    },
+  ],
   history: [
     { atText: '2026-11-26 09:00:00', actorZh: '申领人', actorEn: 'Applicant', statusZh: '待认证', statusEn: 'Pending verification', reason: null, staffName: null },
     {
@@ -191,6 +203,11 @@ describe('员工工作台', () => {
     // The order in full, with the ID number masked as the platform sent it.
     expect(await screen.findByText('330***********0018')).toBeTruthy();
     expect(screen.getByText('暂无付款记录')).toBeTruthy();
+    // The face attempts' results, each with its reason; no photo exists to show.
+    const attempts = await byId('staff-face-attempts');
+    expect(within(attempts).getByText('未检测到人脸，请正对摄像头并确保光线充足')).toBeTruthy();
+    expect(within(attempts).getByText('未通过')).toBeTruthy();
+    expect(within(attempts).getByText('通过')).toBeTruthy();
     expect(screen.getByText('2026-11-26 09:00:00 · 申领人 · 待认证')).toBeTruthy();
     // Staff see who took each step.
     expect(screen.getByText('2026-11-26 10:00:00 · 审核人员（演示审核员） · 待审核 (材料已收)')).toBeTruthy();

@@ -75,6 +75,7 @@ function mockCounter(options: { registered?: boolean; readerMissing?: boolean; s
       address: '',
     },
     payments: state === 'cancelled' ? [{ ...counterPayment, state: refunded ? 'refunded' : 'paid' }] : [],
+    faceAttempts: [],
     history: [],
     eta: null,
   });

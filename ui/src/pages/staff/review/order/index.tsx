@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Alert, App, Button, Descriptions, Drawer, Form, Input, Modal, Popconfirm, Select, Space, Table, Timeline, Typography } from 'antd';
+import { Alert, App, Button, Descriptions, Drawer, Form, Input, Modal, Popconfirm, Select, Space, Table, Tag, Timeline, Typography } from 'antd';
 import { useState } from 'react';
-import { api, errorMessage, formatFen, type OrderRow, type PaymentRecord } from '../../../../api';
+import { api, errorMessage, formatFen, type FaceAttemptRow, type OrderRow, type PaymentRecord } from '../../../../api';
 import { useLocale } from '../../../../i18n';
 import { staffKeys } from '../../service';
 
@@ -114,6 +114,32 @@ export default function ReviewOrder({ orderNo, onClose }: { orderNo: string | nu
               { title: t('staff.paymentState'), dataIndex: 'state' },
               { title: t('staff.paymentReceipt'), render: (_, p) => p.receiptNo ?? p.gatewayTradeNo ?? '' },
               { title: t('staff.paidAt'), render: (_, p) => p.paidAt ?? '' },
+            ]}
+          />
+          <Typography.Title level={5} style={{ marginTop: 24 }}>
+            {t('staff.faceAttempts')}
+          </Typography.Title>
+          <Table<FaceAttemptRow>
+            size="small"
+            id="staff-face-attempts"
+            rowKey={(a) => `${a.attempt.at}-${a.attempt.outcome}-${a.attempt.reason ?? ''}`}
+            pagination={false}
+            dataSource={view.faceAttempts}
+            locale={{ emptyText: t('staff.noFaceAttempts') }}
+            columns={[
+              { title: t('staff.faceAt'), render: (_, a) => a.atText },
+              {
+                title: t('staff.faceOutcome'),
+                render: (_, a) =>
+                  a.passed ? (
+                    <Tag color="green">{t('staff.facePassed')}</Tag>
+                  ) : a.attempt.outcome === 'pending' ? (
+                    <Tag>{t('staff.facePending')}</Tag>
+                  ) : (
+                    <Tag color="red">{t('staff.faceFailed')}</Tag>
+                  ),
+              },
+              { title: t('staff.faceReason'), render: (_, a) => a.attempt.reason ?? '' },
             ]}
           />
           <Typography.Title level={5} style={{ marginTop: 24 }}>
