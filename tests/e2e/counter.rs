@@ -4,18 +4,10 @@
 //! pdftotext) and issues the certificate on site; then the demo administrator's 员工管理 and 操作日志. No HTTP of
 //! the test's own.
 
-use crate::support::{App, Launch, downloads_dir, screenshots_dir, step};
+use crate::support::{App, Launch, downloads_dir, screenshots_dir, staff_log_in, step};
 use anyhow::{Context, Result, bail};
 
 const WALK_IN: (&str, &str) = ("杭州窗口办理科技有限公司", "91330106MA2CFD8K4X");
-
-async fn staff_log_in(app: &App, username: &str) -> Result<()> {
-    app.wait_for_text("#demo-staff", "certdesk-demo").await?;
-    app.click_css(&format!(".use-demo-{username}")).await?;
-    app.click_css("#staff-login-submit").await?;
-    app.wait_for_text("#staff-account", username).await?;
-    Ok(())
-}
 
 #[tokio::test]
 #[ignore = "drives the real app: needs a display, tauri-driver and WebKitWebDriver (`cargo xtask test`)"]

@@ -382,6 +382,15 @@ impl App {
 }
 
 /// A step of a long test, shown as it happens (run with `--nocapture`).
+/// 员工登录 with one of the demo accounts the form lists (使用 fills it in).
+pub async fn staff_log_in(app: &App, username: &str) -> Result<()> {
+    app.wait_for_text("#demo-staff", "certdesk-demo").await?;
+    app.click_css(&format!(".use-demo-{username}")).await?;
+    app.click_css("#staff-login-submit").await?;
+    app.wait_for_text("#staff-account", username).await?;
+    Ok(())
+}
+
 pub fn step(what: &str) {
     eprintln!("e2e: {what}");
 }

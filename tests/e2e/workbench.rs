@@ -4,20 +4,11 @@
 //! the producer — until the organisation's own list says 已发证. The test makes no HTTP calls.
 
 use crate::apply::{correct_mobile_and_resubmit, fill_application, review_and_submit, wait_for_status};
-use crate::support::{App, Launch, screenshots_dir, step};
+use crate::support::{App, Launch, screenshots_dir, staff_log_in, step};
 use anyhow::{Result, bail};
 
 const DEMO_ORGANISATION: &str = "晨安入驻供应商";
 const DEMO_CREDIT_CODE: &str = "91330106MA27XY812F";
-
-/// 员工登录 with one of the demo accounts the form lists (使用 fills it in).
-async fn staff_log_in(app: &App, username: &str) -> Result<()> {
-    app.wait_for_text("#demo-staff", "certdesk-demo").await?;
-    app.click_css(&format!(".use-demo-{username}")).await?;
-    app.click_css("#staff-login-submit").await?;
-    app.wait_for_text("#staff-account", username).await?;
-    Ok(())
-}
 
 #[tokio::test]
 #[ignore = "drives the real app: needs a display, tauri-driver and WebKitWebDriver (`cargo xtask test`)"]

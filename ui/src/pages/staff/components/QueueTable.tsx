@@ -3,6 +3,7 @@ import { Button, DatePicker, Form, Select, Space, Table, Tag, Typography } from 
 import type { Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { api, type QueueQuery, type QueueRow } from '../../../api';
+import { FilterButtons, Pager } from './ListControls';
 import { useLocale } from '../../../i18n';
 
 const PAGE_SIZE = 10;
@@ -72,19 +73,13 @@ export default function QueueTable({
         <Form.Item name="submitted" label={t('staff.submittedBetween')}>
           <DatePicker.RangePicker />
         </Form.Item>
-        <Space>
-          <Button
-            onClick={() => {
-              form.resetFields();
-              search({});
-            }}
-          >
-            {t('staff.reset')}
-          </Button>
-          <Button type="primary" htmlType="submit" className="queue-search">
-            {t('staff.search')}
-          </Button>
-        </Space>
+        <FilterButtons
+          onReset={() => {
+            form.resetFields();
+            search({});
+          }}
+          searchClass="queue-search"
+        />
       </Form>
       <Space style={{ marginBottom: 12 }}>
         <Typography.Text type="secondary">{promise}</Typography.Text>
@@ -120,15 +115,7 @@ export default function QueueTable({
           { title: t('staff.action'), render: (_, r) => action(r) },
         ]}
       />
-      <Space style={{ marginTop: 12 }}>
-        <Button size="small" disabled={page === 1} onClick={() => setPage(page - 1)}>
-          {t('staff.previous')}
-        </Button>
-        <Typography.Text>{t('staff.pageNo', { page })}</Typography.Text>
-        <Button size="small" disabled={rows.length < PAGE_SIZE} onClick={() => setPage(page + 1)}>
-          {t('staff.next')}
-        </Button>
-      </Space>
+      <Pager page={page} shown={rows.length} pageSize={PAGE_SIZE} onPage={setPage} />
     </div>
   );
 }

@@ -1,8 +1,9 @@
 import { useQuery } from '@tanstack/react-query';
-import { Button, DatePicker, Form, Input, Select, Space, Table, Typography } from 'antd';
+import { DatePicker, Form, Input, Select, Table, Typography } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { api, type AuditAction, type AuditQuery, type AuditRow } from '../../../../api';
+import { FilterButtons, Pager } from '../../components/ListControls';
 import { useLocale } from '../../../../i18n';
 import { staffKeys } from '../../service';
 
@@ -51,19 +52,13 @@ export default function AuditPage() {
         <Form.Item name="dates" label={t('audit.date')}>
           <DatePicker.RangePicker />
         </Form.Item>
-        <Space>
-          <Button
-            onClick={() => {
-              form.resetFields();
-              search({});
-            }}
-          >
-            {t('staff.reset')}
-          </Button>
-          <Button type="primary" htmlType="submit" id="audit-search">
-            {t('staff.search')}
-          </Button>
-        </Space>
+        <FilterButtons
+          onReset={() => {
+            form.resetFields();
+            search({});
+          }}
+          searchId="audit-search"
+        />
       </Form>
       {entries.error && <Typography.Paragraph type="danger">{entries.error.message}</Typography.Paragraph>}
       <Table<AuditRow>
@@ -82,15 +77,7 @@ export default function AuditPage() {
           { title: t('audit.client'), render: (_, r) => r.entry.client ?? '' },
         ]}
       />
-      <Space style={{ marginTop: 12 }}>
-        <Button size="small" disabled={page === 1} onClick={() => setPage(page - 1)}>
-          {t('staff.previous')}
-        </Button>
-        <Typography.Text>{t('staff.pageNo', { page })}</Typography.Text>
-        <Button size="small" disabled={rows.length < PAGE_SIZE} onClick={() => setPage(page + 1)}>
-          {t('staff.next')}
-        </Button>
-      </Space>
+      <Pager page={page} shown={rows.length} pageSize={PAGE_SIZE} onPage={setPage} />
     </div>
   );
 }
