@@ -1,0 +1,89 @@
+//! A CA服务商's CA: a root and an issuing CA under it; the issuing CA signs the organisations'
+//! certificates. Software P-256 keys here (the embedded platform's sandbox hierarchy).
+
+use crate::csr::CheckedCsr;
+use crate::profile::{CaProfile, OrganisationProfile, OrganisationSubject, Urls, ca_name};
+use crate::{PkiError, Result};
+use p256::ecdsa::{DerSignature, SigningKey};
+use p256::elliptic_curve::Generate;
+use spki::SubjectPublicKeyInfoOwned;
+use std::time::{Duration, SystemTime};
+use x509_cert::Certificate;
+use x509_cert::builder::{Builder, CertificateBuilder};
+use x509_cert::serial_number::SerialNumber;
+use x509_cert::time::{Time, Validity};
+
+/// One certificate to issue.
+#[derive(Debug, Clone)]
+pub struct IssueRequest<'a> {
+    pub csr: &'a CheckedCsr,
+    pub subject: &'a OrganisationSubject,
+    /// Unique per CA; at most 20 bytes, positive.
+    pub serial: &'a [u8],
+    pub not_before: SystemTime,
+    pub not_after: SystemTime,
+    pub urls: Urls,
+}
+
+pub struct Ca {
+    pub root: Certificate,
+    pub issuing: Certificate,
+    issuing_key: SigningKey,
+}
+
+fn validity(from: SystemTime, until: SystemTime) -> Result<Validity> {
+    Ok(Validity::new(Time::try_from(from)?, Time::try_from(until)?))
+}
+
+fn signing(e: impl std::fmt::Display) -> PkiError {
+    PkiError::Signing(e.to_string())
+}
+
+impl Ca {
+    /// A fresh hierarchy for `provider` (its root valid 20 years, the issuing CA 10).
+    pub fn generate(provider: &str, now: SystemTime) -> Result<Ca> {
+        let year = Duration::from_secs(365 * 24 * 3600);
+        let root_key = SigningKey::try_generate().map_err(signing)?;
+        let issuing_key = SigningKey::try_generate().map_err(signing)?;
+        let root_name = ca_name(provider, &format!("{provider} 根CA"))?;
+        let issuing_name = ca_name(provider, &format!("{provider} 机构证书CA"))?;
+        let root = CertificateBuilder::new(
+            CaProfile { subject: root_name.clone(), issuer: None },
+            SerialNumber::new(&[1])?,
+            validity(now, now + 20 * year)?,
+            SubjectPublicKeyInfoOwned::from_key(root_key.verifying_key()).map_err(signing)?,
+        )
+        .map_err(signing)?
+        .build::<_, DerSignature>(&root_key)
+        .map_err(signing)?;
+        let issuing = CertificateBuilder::new(
+            CaProfile { subject: issuing_name, issuer: Some(root_name) },
+            SerialNumber::new(&[2])?,
+            validity(now, now + 10 * year)?,
+            SubjectPublicKeyInfoOwned::from_key(issuing_key.verifying_key()).map_err(signing)?,
+        )
+        .map_err(signing)?
+        .build::<_, DerSignature>(&root_key)
+        .map_err(signing)?;
+        Ok(Ca { root, issuing, issuing_key })
+    }
+
+    /// The organisation's certificate for a checked CSR.
+    pub fn issue(&self, request: &IssueRequest<'_>) -> Result<Certificate> {
+        let profile = OrganisationProfile {
+            subject: request.subject.name()?,
+            issuer: self.issuing.tbs_certificate().subject().clone(),
+            credit_code: request.subject.credit_code.clone(),
+            urls: request.urls.clone(),
+        };
+        CertificateBuilder::new(
+            profile,
+            SerialNumber::new(request.serial)?,
+            validity(request.not_before, request.not_after)?,
+            request.csr.public_key.clone(),
+        )
+        .map_err(signing)?
+        .build::<_, DerSignature>(&self.issuing_key)
+        .map_err(signing)
+    }
+}

@@ -1,0 +1,37 @@
+//! The CA服务商's certificates (no tauri, no HTTP): the organisation's certificate profile (机构证书),
+//! the checks a CSR must pass, and a CA — a root and an issuing CA — that issues X.509 certificates.
+//!
+//! This first step signs with ECDSA P-256 software keys (the embedded platform's sandbox hierarchy);
+//! RSA, SM2 and a CA key in a PKCS#11 HSM come behind the same [`Ca`] next.
+
+mod ca;
+mod csr;
+mod profile;
+
+pub use ca::{Ca, IssueRequest};
+pub use csr::{CheckedCsr, KeyAlgorithm, check_csr};
+pub use profile::{ORGANISATION_CODE_OID, OrganisationSubject, Urls};
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PkiError {
+    #[error("证书请求（CSR）无法解析：{0}")]
+    CsrUnreadable(String),
+    #[error("证书请求（CSR）的签名无效")]
+    CsrSignature,
+    #[error("证书请求（CSR）中的{field}与申领信息不一致：应为“{expected}”，实为“{found}”")]
+    SubjectMismatch { field: &'static str, expected: String, found: String },
+    #[error("不支持的密钥：{0}（支持 ECDSA P-256）")]
+    KeyNotAllowed(String),
+    #[error("证书编码失败：{0}")]
+    Encoding(String),
+    #[error("签发证书失败：{0}")]
+    Signing(String),
+}
+
+pub type Result<T, E = PkiError> = std::result::Result<T, E>;
+
+impl From<der::Error> for PkiError {
+    fn from(e: der::Error) -> Self {
+        PkiError::Encoding(e.to_string())
+    }
+}

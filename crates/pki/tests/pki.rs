@@ -1,0 +1,164 @@
+//! The CA's certificates checked by OpenSSL's CLI (the oracle): the chain verifies, the profile
+//! shows the 统一社会信用代码 and the usages; and the CSRs the CA refuses.
+
+use certdesk_pki::{Ca, IssueRequest, OrganisationSubject, PkiError, Urls, check_csr};
+use der::{Decode, Encode, EncodePem, pem::LineEnding};
+use p256::ecdsa::{DerSignature, SigningKey};
+use p256::elliptic_curve::Generate;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, SystemTime};
+use x509_cert::builder::{Builder, RequestBuilder};
+use x509_cert::request::CertReq;
+
+fn subject() -> OrganisationSubject {
+    OrganisationSubject { organisation_name: "晨安入驻供应商".into(), credit_code: "91330106MA27XY812F".into() }
+}
+
+fn csr_for(key: &SigningKey, subject: &OrganisationSubject) -> Vec<u8> {
+    let builder = RequestBuilder::new(subject.name().unwrap()).unwrap();
+    let request: CertReq = builder.build::<_, DerSignature>(key).unwrap();
+    request.to_der().unwrap()
+}
+
+fn urls() -> Urls {
+    Urls {
+        crl: "http://127.0.0.1:8080/v1/ca/zjhx/crl".into(),
+        ca_issuers: "http://127.0.0.1:8080/v1/ca/zjhx/chain".into(),
+    }
+}
+
+fn openssl(args: &[&str], dir: &Path) -> (bool, String) {
+    let out = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl runs");
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+#[test]
+fn an_organisations_certificate_verifies_with_its_chain_and_shows_the_code_and_usages() {
+    let now = SystemTime::now();
+    let ca = Ca::generate("浙江汇信CA（沙箱）", now).unwrap();
+    let key = SigningKey::try_generate().unwrap();
+    let checked = check_csr(&csr_for(&key, &subject()), &subject()).unwrap();
+    let certificate = ca
+        .issue(&IssueRequest {
+            csr: &checked,
+            subject: &subject(),
+            serial: &[0x4a, 0x11, 0x07],
+            not_before: now,
+            not_after: now + Duration::from_secs(365 * 24 * 3600),
+            urls: urls(),
+        })
+        .unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    for (file, cert) in [("root.pem", &ca.root), ("issuing.pem", &ca.issuing), ("org.pem", &certificate)] {
+        std::fs::write(dir.path().join(file), cert.to_pem(LineEnding::LF).unwrap()).unwrap();
+    }
+    let (ok, text) = openssl(&["verify", "-CAfile", "root.pem", "-untrusted", "issuing.pem", "org.pem"], dir.path());
+    assert!(ok, "{text}");
+    assert!(text.contains("org.pem: OK"), "{text}");
+    // The issuing CA alone is not trusted: the chain must lead to the root.
+    let (ok, _) = openssl(&["verify", "-CAfile", "issuing.pem", "org.pem"], dir.path());
+    assert!(!ok, "an intermediate is not a trust anchor");
+
+    let (ok, text) =
+        openssl(&["x509", "-in", "org.pem", "-noout", "-text", "-nameopt", "utf8,sep_comma_plus"], dir.path());
+    assert!(ok, "{text}");
+    for expected in [
+        "Subject: C=CN,O=晨安入驻供应商,CN=晨安入驻供应商,serialNumber=91330106MA27XY812F",
+        "Digital Signature, Non Repudiation",
+        "TLS Web Client Authentication, E-mail Protection",
+        "CA:FALSE",
+        "URI:http://127.0.0.1:8080/v1/ca/zjhx/crl",
+        "CA Issuers - URI:http://127.0.0.1:8080/v1/ca/zjhx/chain",
+        "1.2.156.10260.4.1.4:",
+        "X509v3 Subject Key Identifier",
+        "X509v3 Authority Key Identifier",
+        "Serial Number: 4854023 (0x4a1107)",
+    ] {
+        assert!(text.contains(expected), "{expected} not in:\n{text}");
+    }
+    // The organisation code extension carries the 统一社会信用代码 itself.
+    let der = certificate.to_der().unwrap();
+    assert!(der.windows(18).any(|w| w == b"91330106MA27XY812F"));
+    assert_eq!(x509_cert::Certificate::from_der(&der).unwrap(), certificate);
+}
+
+#[test]
+fn a_csr_with_a_bad_signature_another_organisation_or_another_curve_is_refused() {
+    let key = SigningKey::try_generate().unwrap();
+    let good = csr_for(&key, &subject());
+
+    let mut tampered = good.clone();
+    let last = tampered.len() - 1;
+    tampered[last] ^= 0x01;
+    assert_eq!(check_csr(&tampered, &subject()).unwrap_err(), PkiError::CsrSignature);
+
+    let other = OrganisationSubject { organisation_name: "另一家公司".into(), ..subject() };
+    let refused = check_csr(&csr_for(&key, &other), &subject()).unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "证书请求（CSR）中的机构名称与申领信息不一致：应为“晨安入驻供应商”，实为“另一家公司”"
+    );
+    let other_code = OrganisationSubject { credit_code: "91350100M000100Y43".into(), ..subject() };
+    assert!(matches!(
+        check_csr(&csr_for(&key, &other_code), &subject()),
+        Err(PkiError::SubjectMismatch { field: "统一社会信用代码", .. })
+    ));
+
+    assert!(matches!(check_csr(b"not a csr", &subject()), Err(PkiError::CsrUnreadable(_))));
+
+    // A P-384 key made by OpenSSL: not an allowed key.
+    let dir = tempfile::tempdir().unwrap();
+    let config = "[req]\ndistinguished_name=dn\nprompt=no\n[dn]\nO=晨安入驻供应商\nserialNumber=91330106MA27XY812F\n";
+    std::fs::write(dir.path().join("req.cnf"), config).unwrap();
+    let (ok, text) = openssl(
+        &[
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-384",
+            "-nodes",
+            "-keyout",
+            "k.pem",
+            "-config",
+            "req.cnf",
+            "-utf8",
+            "-outform",
+            "DER",
+            "-out",
+            "req.der",
+        ],
+        dir.path(),
+    );
+    assert!(ok, "{text}");
+    let refused = check_csr(&std::fs::read(dir.path().join("req.der")).unwrap(), &subject()).unwrap_err();
+    assert_eq!(refused.to_string(), "不支持的密钥：椭圆曲线 1.3.132.0.34（支持 ECDSA P-256）");
+
+    // And one OpenSSL made on P-256 passes: the CA reads what other software writes.
+    let (ok, text) = openssl(
+        &[
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "k2.pem",
+            "-config",
+            "req.cnf",
+            "-utf8",
+            "-outform",
+            "DER",
+            "-out",
+            "req2.der",
+        ],
+        dir.path(),
+    );
+    assert!(ok, "{text}");
+    check_csr(&std::fs::read(dir.path().join("req2.der")).unwrap(), &subject()).unwrap();
+}
