@@ -26,9 +26,10 @@ const BUILD_PACKAGES: &[&str] = &[
 /// And what driving the real app in the end-to-end tests needs.
 // dbus-daemon: the end-to-end run gives the app a session bus of its own, over which a second start
 // (the payment gateway's certdesk:// return) reaches the running app. postgresql: the platform's
-// suite runs a second time on a server of its own (certdesk-testpg).
+// suite runs a second time on a server of its own (certdesk-testpg). openssl: the oracle the
+// certificate tests check the CA's certificates with.
 const TEST_PACKAGES: &[&str] =
-    &["xvfb", "xauth", "webkit2gtk-driver", "fonts-noto-cjk", "poppler-utils", "dbus-daemon", "postgresql"];
+    &["xvfb", "xauth", "webkit2gtk-driver", "fonts-noto-cjk", "poppler-utils", "dbus-daemon", "postgresql", "openssl"];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
