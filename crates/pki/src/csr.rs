@@ -14,12 +14,14 @@ const ID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840
 const PRIME256V1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
 const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
 const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+const SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
 const SERIAL_NUMBER: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.5");
 
 /// The key kinds a 机构证书 may certify.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyAlgorithm {
     EcdsaP256,
+    Rsa { bits: usize },
 }
 
 /// A CSR that passed every check: the key to certify.
@@ -33,32 +35,50 @@ fn text_of(name: &x509_cert::name::Name, oid: ObjectIdentifier) -> String {
     name.by_oid::<DirectoryString>(oid).ok().flatten().map(String::from).unwrap_or_default()
 }
 
+fn signed_with(request: &CertReq, expected: ObjectIdentifier) -> Result<()> {
+    if request.algorithm.oid == expected {
+        Ok(())
+    } else {
+        Err(PkiError::KeyNotAllowed(format!("签名算法 {}", request.algorithm.oid)))
+    }
+}
+
 /// Checks `der` (a PKCS#10 CSR) for the organisation `expected`.
 pub fn check_csr(der: &[u8], expected: &OrganisationSubject) -> Result<CheckedCsr> {
     let request = CertReq::from_der(der).map_err(|e| PkiError::CsrUnreadable(e.to_string()))?;
     let spki = &request.info.public_key;
+    let signed = request.info.to_der()?;
+    let signature = request.signature.raw_bytes();
+    // The signature: made by the key the request carries, over the request's info.
     let algorithm = match spki.algorithm.oid {
         ID_EC_PUBLIC_KEY => {
             let curve = spki.algorithm.parameters.as_ref().and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
             if curve != Some(PRIME256V1) {
-                return Err(PkiError::KeyNotAllowed(format!(
-                    "椭圆曲线 {}",
-                    curve.map_or("未知".into(), |c| c.to_string())
-                )));
+                let curve = curve.map_or("未知".into(), |c| c.to_string());
+                return Err(PkiError::KeyNotAllowed(format!("椭圆曲线 {curve}")));
             }
+            signed_with(&request, ECDSA_WITH_SHA256)?;
+            let key =
+                p256::ecdsa::VerifyingKey::from_public_key_der(&spki.to_der()?).map_err(|_| PkiError::CsrSignature)?;
+            let signature = p256::ecdsa::DerSignature::from_bytes(signature).map_err(|_| PkiError::CsrSignature)?;
+            key.verify(&signed, &signature).map_err(|_| PkiError::CsrSignature)?;
             KeyAlgorithm::EcdsaP256
         }
-        RSA_ENCRYPTION => return Err(PkiError::KeyNotAllowed("RSA（暂不支持）".into())),
+        RSA_ENCRYPTION => {
+            let key = rsa::PublicKey::from_public_key_der(&spki.to_der()?)
+                .map_err(|e| PkiError::CsrUnreadable(e.to_string()))?;
+            let bits = rsa::traits::PublicKeyParts::size(&key) * 8;
+            if bits != 2048 && bits != 3072 {
+                return Err(PkiError::KeyNotAllowed(format!("RSA {bits} 位")));
+            }
+            signed_with(&request, SHA256_WITH_RSA)?;
+            let key = rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(key);
+            let signature = rsa::pkcs1v15::Signature::try_from(signature).map_err(|_| PkiError::CsrSignature)?;
+            key.verify(&signed, &signature).map_err(|_| PkiError::CsrSignature)?;
+            KeyAlgorithm::Rsa { bits }
+        }
         other => return Err(PkiError::KeyNotAllowed(format!("算法 {other}"))),
     };
-    // The signature: made by the key the request carries, over the request's info.
-    if request.algorithm.oid != ECDSA_WITH_SHA256 {
-        return Err(PkiError::KeyNotAllowed(format!("签名算法 {}", request.algorithm.oid)));
-    }
-    let key = p256::ecdsa::VerifyingKey::from_public_key_der(&spki.to_der()?).map_err(|_| PkiError::CsrSignature)?;
-    let signature =
-        p256::ecdsa::DerSignature::from_bytes(request.signature.raw_bytes()).map_err(|_| PkiError::CsrSignature)?;
-    key.verify(&request.info.to_der()?, &signature).map_err(|_| PkiError::CsrSignature)?;
 
     // The names: the order's organisation, and its code.
     let subject = &request.info.subject;

@@ -1,8 +1,9 @@
 //! The CA服务商's certificates (no tauri, no HTTP): the organisation's certificate profile (机构证书),
 //! the checks a CSR must pass, and a CA — a root and an issuing CA — that issues X.509 certificates.
 //!
-//! This first step signs with ECDSA P-256 software keys (the embedded platform's sandbox hierarchy);
-//! RSA, SM2 and a CA key in a PKCS#11 HSM come behind the same [`Ca`] next.
+//! The CA signs with ECDSA P-256 software keys (the embedded platform's sandbox hierarchy); it
+//! certifies RSA 2048/3072 and P-256 keys. SM2 and a CA key in a PKCS#11 HSM come behind the same
+//! [`Ca`] next.
 
 mod ca;
 mod csr;
@@ -20,7 +21,7 @@ pub enum PkiError {
     CsrSignature,
     #[error("证书请求（CSR）中的{field}与申领信息不一致：应为“{expected}”，实为“{found}”")]
     SubjectMismatch { field: &'static str, expected: String, found: String },
-    #[error("不支持的密钥：{0}（支持 ECDSA P-256）")]
+    #[error("不支持的密钥：{0}（支持 RSA 2048/3072 位、ECDSA P-256）")]
     KeyNotAllowed(String),
     #[error("证书编码失败：{0}")]
     Encoding(String),

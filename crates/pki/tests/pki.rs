@@ -135,7 +135,7 @@ fn a_csr_with_a_bad_signature_another_organisation_or_another_curve_is_refused()
     );
     assert!(ok, "{text}");
     let refused = check_csr(&std::fs::read(dir.path().join("req.der")).unwrap(), &subject()).unwrap_err();
-    assert_eq!(refused.to_string(), "不支持的密钥：椭圆曲线 1.3.132.0.34（支持 ECDSA P-256）");
+    assert_eq!(refused.to_string(), "不支持的密钥：椭圆曲线 1.3.132.0.34（支持 RSA 2048/3072 位、ECDSA P-256）");
 
     // And one OpenSSL made on P-256 passes: the CA reads what other software writes.
     let (ok, text) = openssl(
@@ -161,4 +161,65 @@ fn a_csr_with_a_bad_signature_another_organisation_or_another_curve_is_refused()
     );
     assert!(ok, "{text}");
     check_csr(&std::fs::read(dir.path().join("req2.der")).unwrap(), &subject()).unwrap();
+}
+
+#[test]
+fn rsa_2048_is_certified_and_a_1024_bit_key_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = "[req]\ndistinguished_name=dn\nprompt=no\n[dn]\nO=晨安入驻供应商\nserialNumber=91330106MA27XY812F\n";
+    std::fs::write(dir.path().join("req.cnf"), config).unwrap();
+    let request = |bits: &str, out: &str| {
+        let (ok, text) = openssl(
+            &[
+                "req",
+                "-new",
+                "-newkey",
+                &format!("rsa:{bits}"),
+                "-nodes",
+                "-keyout",
+                "/dev/null",
+                "-config",
+                "req.cnf",
+                "-utf8",
+                "-sha256",
+                "-outform",
+                "DER",
+                "-out",
+                out,
+            ],
+            dir.path(),
+        );
+        assert!(ok, "{text}");
+        std::fs::read(dir.path().join(out)).unwrap()
+    };
+    let refused = check_csr(&request("1024", "small.der"), &subject()).unwrap_err();
+    assert_eq!(refused.to_string(), "不支持的密钥：RSA 1024 位（支持 RSA 2048/3072 位、ECDSA P-256）");
+
+    let mut csr = request("2048", "rsa.der");
+    let checked = check_csr(&csr, &subject()).unwrap();
+    assert_eq!(checked.algorithm, certdesk_pki::KeyAlgorithm::Rsa { bits: 2048 });
+    let now = SystemTime::now();
+    let ca = Ca::generate("浙江汇信CA（沙箱）", now).unwrap();
+    let certificate = ca
+        .issue(&IssueRequest {
+            csr: &checked,
+            subject: &subject(),
+            serial: &[0x01, 0x02],
+            not_before: now,
+            not_after: now + Duration::from_secs(3600),
+            urls: urls(),
+        })
+        .unwrap();
+    for (file, cert) in [("root.pem", &ca.root), ("issuing.pem", &ca.issuing), ("org.pem", &certificate)] {
+        std::fs::write(dir.path().join(file), cert.to_pem(LineEnding::LF).unwrap()).unwrap();
+    }
+    let (ok, text) = openssl(&["verify", "-CAfile", "root.pem", "-untrusted", "issuing.pem", "org.pem"], dir.path());
+    assert!(ok && text.contains("org.pem: OK"), "{text}");
+    let (_, text) = openssl(&["x509", "-in", "org.pem", "-noout", "-text"], dir.path());
+    assert!(text.contains("Public-Key: (2048 bit)"), "{text}");
+
+    // The same request with one bit of its signature changed is refused.
+    let last = csr.len() - 1;
+    csr[last] ^= 0x80;
+    assert_eq!(check_csr(&csr, &subject()).unwrap_err(), PkiError::CsrSignature);
 }
