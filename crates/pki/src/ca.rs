@@ -4,6 +4,7 @@
 use crate::csr::CheckedCsr;
 use crate::profile::{CaProfile, OrganisationProfile, OrganisationSubject, Urls, ca_name};
 use crate::{PkiError, Result};
+use der::{Decode, Encode};
 use p256::ecdsa::{DerSignature, SigningKey};
 use p256::elliptic_curve::Generate;
 use spki::SubjectPublicKeyInfoOwned;
@@ -25,10 +26,20 @@ pub struct IssueRequest<'a> {
     pub urls: Urls,
 }
 
+/// A CA服务商's hierarchy. The root's key signs the issuing CA once, at generation, and is not kept:
+/// only the issuing CA's key signs from then on (a deployment's root stays offline).
 pub struct Ca {
     pub root: Certificate,
     pub issuing: Certificate,
     issuing_key: SigningKey,
+}
+
+/// What is stored of a [`Ca`]: both certificates (DER) and the issuing CA's key (PKCS#8 DER, to be
+/// sealed by the caller before it touches a disk).
+pub struct CaParts {
+    pub root: Vec<u8>,
+    pub issuing: Vec<u8>,
+    pub issuing_key_pkcs8: der::zeroize::Zeroizing<Vec<u8>>,
 }
 
 fn validity(from: SystemTime, until: SystemTime) -> Result<Validity> {
@@ -65,6 +76,29 @@ impl Ca {
         .map_err(signing)?
         .build::<_, DerSignature>(&root_key)
         .map_err(signing)?;
+        Ok(Ca { root, issuing, issuing_key })
+    }
+
+    pub fn export(&self) -> Result<CaParts> {
+        use p256::pkcs8::EncodePrivateKey;
+        let key = self.issuing_key.to_pkcs8_der().map_err(signing)?;
+        Ok(CaParts {
+            root: self.root.to_der()?,
+            issuing: self.issuing.to_der()?,
+            issuing_key_pkcs8: der::zeroize::Zeroizing::new(key.as_bytes().to_vec()),
+        })
+    }
+
+    /// The CA from what [`Ca::export`] gave; the key must be the issuing certificate's.
+    pub fn import(parts: &CaParts) -> Result<Ca> {
+        use p256::pkcs8::DecodePrivateKey;
+        let root = Certificate::from_der(&parts.root)?;
+        let issuing = Certificate::from_der(&parts.issuing)?;
+        let issuing_key = SigningKey::from_pkcs8_der(&parts.issuing_key_pkcs8).map_err(signing)?;
+        let key_spki = SubjectPublicKeyInfoOwned::from_key(issuing_key.verifying_key()).map_err(signing)?;
+        if &key_spki != issuing.tbs_certificate().subject_public_key_info() {
+            return Err(PkiError::Signing("签发CA的私钥与其证书不匹配".into()));
+        }
         Ok(Ca { root, issuing, issuing_key })
     }
 

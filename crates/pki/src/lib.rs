@@ -9,7 +9,7 @@ mod ca;
 mod csr;
 mod profile;
 
-pub use ca::{Ca, IssueRequest};
+pub use ca::{Ca, CaParts, IssueRequest};
 pub use csr::{CheckedCsr, KeyAlgorithm, check_csr};
 pub use profile::{ORGANISATION_CODE_OID, OrganisationSubject, Urls};
 

@@ -223,3 +223,34 @@ fn rsa_2048_is_certified_and_a_1024_bit_key_is_refused() {
     csr[last] ^= 0x80;
     assert_eq!(check_csr(&csr, &subject()).unwrap_err(), PkiError::CsrSignature);
 }
+
+#[test]
+fn a_ca_exported_and_imported_issues_under_the_same_chain_and_refuses_another_key() {
+    let now = SystemTime::now();
+    let ca = Ca::generate("演示CA（沙箱）", now).unwrap();
+    let parts = ca.export().unwrap();
+    let again = Ca::import(&parts).unwrap();
+    assert_eq!((&again.root, &again.issuing), (&ca.root, &ca.issuing));
+    let key = SigningKey::try_generate().unwrap();
+    let checked = check_csr(&csr_for(&key, &subject()), &subject()).unwrap();
+    let certificate = again
+        .issue(&IssueRequest {
+            csr: &checked,
+            subject: &subject(),
+            serial: &[0x33],
+            not_before: now,
+            not_after: now + Duration::from_secs(3600),
+            urls: urls(),
+        })
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (file, cert) in [("root.pem", &ca.root), ("issuing.pem", &ca.issuing), ("org.pem", &certificate)] {
+        std::fs::write(dir.path().join(file), cert.to_pem(LineEnding::LF).unwrap()).unwrap();
+    }
+    let (ok, text) = openssl(&["verify", "-CAfile", "root.pem", "-untrusted", "issuing.pem", "org.pem"], dir.path());
+    assert!(ok, "{text}");
+
+    let other = Ca::generate("另一个CA", now).unwrap().export().unwrap();
+    let mixed = certdesk_pki::CaParts { issuing_key_pkcs8: other.issuing_key_pkcs8, ..parts };
+    assert_eq!(Ca::import(&mixed).err().unwrap().to_string(), "签发证书失败：签发CA的私钥与其证书不匹配");
+}
