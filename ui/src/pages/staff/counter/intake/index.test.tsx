@@ -261,9 +261,16 @@ describe('现场办理', () => {
     expect(await within(drawer).findByText('该订单当前无需窗口办理的步骤')).toBeTruthy();
   });
 
-  it('offers the counter only to the counter role', () => {
+  it('offers the counter only to the counter role, and 员工管理 and 操作日志 only to administrators', () => {
     expect(menusFor(['reviewer'])).toEqual(['review']);
     expect(menusFor(['counter'])).toEqual(['counter']);
-    expect(menusFor(['admin', 'counter', 'reviewer', 'producer'])).toEqual(['review', 'production', 'counter', 'admin']);
+    expect(menusFor(['admin'])).toEqual(['admin', 'audit']);
+    expect(menusFor(['admin', 'counter', 'reviewer', 'producer'])).toEqual([
+      'review',
+      'production',
+      'counter',
+      'admin',
+      'audit',
+    ]);
   });
 });
