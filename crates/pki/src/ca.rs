@@ -1,8 +1,9 @@
 //! A CA服务商's CA: a root and an issuing CA under it; the issuing CA signs the organisations'
-//! certificates. Software P-256 keys here (the embedded platform's sandbox hierarchy).
+//! certificates. Software P-256 or SM2 keys here (the embedded platform's sandbox hierarchy).
 
 use crate::csr::CheckedCsr;
 use crate::profile::{CaProfile, OrganisationProfile, OrganisationSubject, Urls, ca_name};
+use crate::sm2_signer::Sm2Signer;
 use crate::{PkiError, Result};
 use der::{Decode, Encode};
 use p256::ecdsa::{DerSignature, SigningKey};
@@ -31,12 +32,77 @@ pub struct IssueRequest<'a> {
 pub struct Ca {
     pub root: Certificate,
     pub issuing: Certificate,
-    issuing_key: SigningKey,
+    issuing_key: CaKey,
+}
+
+/// What a CA signs with: ECDSA P-256 with SHA-256, or SM2 with SM3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaAlgorithm {
+    EcdsaP256,
+    Sm2,
+}
+
+enum CaKey {
+    P256(SigningKey),
+    Sm2(Sm2Signer),
+}
+
+impl CaKey {
+    fn generate(algorithm: CaAlgorithm) -> Result<CaKey> {
+        Ok(match algorithm {
+            CaAlgorithm::EcdsaP256 => CaKey::P256(SigningKey::try_generate().map_err(signing)?),
+            CaAlgorithm::Sm2 => CaKey::Sm2(Sm2Signer::generate()?),
+        })
+    }
+
+    fn algorithm(&self) -> CaAlgorithm {
+        match self {
+            CaKey::P256(_) => CaAlgorithm::EcdsaP256,
+            CaKey::Sm2(_) => CaAlgorithm::Sm2,
+        }
+    }
+
+    fn public_key(&self) -> Result<SubjectPublicKeyInfoOwned> {
+        match self {
+            CaKey::P256(k) => SubjectPublicKeyInfoOwned::from_key(k.verifying_key()),
+            CaKey::Sm2(k) => SubjectPublicKeyInfoOwned::from_key(&signature::Keypair::verifying_key(k)),
+        }
+        .map_err(signing)
+    }
+
+    fn sign<B: Builder>(&self, builder: B) -> Result<B::Output> {
+        match self {
+            CaKey::P256(k) => builder.build::<_, DerSignature>(k),
+            CaKey::Sm2(k) => builder.build::<_, sm2::dsa::DerSignature>(k),
+        }
+        .map_err(signing)
+    }
+
+    fn to_pkcs8(&self) -> Result<Vec<u8>> {
+        use p256::pkcs8::EncodePrivateKey;
+        let document = match self {
+            CaKey::P256(k) => k.to_pkcs8_der(),
+            CaKey::Sm2(k) => sm2::SecretKey::from(k.0.as_nonzero_scalar()).to_pkcs8_der(),
+        }
+        .map_err(signing)?;
+        Ok(document.as_bytes().to_vec())
+    }
+
+    fn from_pkcs8(algorithm: CaAlgorithm, der: &[u8]) -> Result<CaKey> {
+        use p256::pkcs8::DecodePrivateKey;
+        Ok(match algorithm {
+            CaAlgorithm::EcdsaP256 => CaKey::P256(SigningKey::from_pkcs8_der(der).map_err(signing)?),
+            CaAlgorithm::Sm2 => {
+                CaKey::Sm2(Sm2Signer::from_secret(&sm2::SecretKey::from_pkcs8_der(der).map_err(signing)?)?)
+            }
+        })
+    }
 }
 
 /// What is stored of a [`Ca`]: both certificates (DER) and the issuing CA's key (PKCS#8 DER, to be
 /// sealed by the caller before it touches a disk).
 pub struct CaParts {
+    pub algorithm: CaAlgorithm,
     pub root: Vec<u8>,
     pub issuing: Vec<u8>,
     pub issuing_key_pkcs8: der::zeroize::Zeroizing<Vec<u8>>,
@@ -52,51 +118,52 @@ fn signing(e: impl std::fmt::Display) -> PkiError {
 
 impl Ca {
     /// A fresh hierarchy for `provider` (its root valid 20 years, the issuing CA 10).
-    pub fn generate(provider: &str, now: SystemTime) -> Result<Ca> {
+    pub fn generate(provider: &str, algorithm: CaAlgorithm, now: SystemTime) -> Result<Ca> {
         let year = Duration::from_secs(365 * 24 * 3600);
-        let root_key = SigningKey::try_generate().map_err(signing)?;
-        let issuing_key = SigningKey::try_generate().map_err(signing)?;
+        let root_key = CaKey::generate(algorithm)?;
+        let issuing_key = CaKey::generate(algorithm)?;
         let root_name = ca_name(provider, &format!("{provider} 根CA"))?;
         let issuing_name = ca_name(provider, &format!("{provider} 机构证书CA"))?;
-        let root = CertificateBuilder::new(
-            CaProfile { subject: root_name.clone(), issuer: None },
-            SerialNumber::new(&[1])?,
-            validity(now, now + 20 * year)?,
-            SubjectPublicKeyInfoOwned::from_key(root_key.verifying_key()).map_err(signing)?,
-        )
-        .map_err(signing)?
-        .build::<_, DerSignature>(&root_key)
-        .map_err(signing)?;
-        let issuing = CertificateBuilder::new(
-            CaProfile { subject: issuing_name, issuer: Some(root_name) },
-            SerialNumber::new(&[2])?,
-            validity(now, now + 10 * year)?,
-            SubjectPublicKeyInfoOwned::from_key(issuing_key.verifying_key()).map_err(signing)?,
-        )
-        .map_err(signing)?
-        .build::<_, DerSignature>(&root_key)
-        .map_err(signing)?;
+        let root = root_key.sign(
+            CertificateBuilder::new(
+                CaProfile { subject: root_name.clone(), issuer: None },
+                SerialNumber::new(&[1])?,
+                validity(now, now + 20 * year)?,
+                root_key.public_key()?,
+            )
+            .map_err(signing)?,
+        )?;
+        let issuing = root_key.sign(
+            CertificateBuilder::new(
+                CaProfile { subject: issuing_name, issuer: Some(root_name) },
+                SerialNumber::new(&[2])?,
+                validity(now, now + 10 * year)?,
+                issuing_key.public_key()?,
+            )
+            .map_err(signing)?,
+        )?;
         Ok(Ca { root, issuing, issuing_key })
     }
 
+    pub fn algorithm(&self) -> CaAlgorithm {
+        self.issuing_key.algorithm()
+    }
+
     pub fn export(&self) -> Result<CaParts> {
-        use p256::pkcs8::EncodePrivateKey;
-        let key = self.issuing_key.to_pkcs8_der().map_err(signing)?;
         Ok(CaParts {
+            algorithm: self.algorithm(),
             root: self.root.to_der()?,
             issuing: self.issuing.to_der()?,
-            issuing_key_pkcs8: der::zeroize::Zeroizing::new(key.as_bytes().to_vec()),
+            issuing_key_pkcs8: der::zeroize::Zeroizing::new(self.issuing_key.to_pkcs8()?),
         })
     }
 
     /// The CA from what [`Ca::export`] gave; the key must be the issuing certificate's.
     pub fn import(parts: &CaParts) -> Result<Ca> {
-        use p256::pkcs8::DecodePrivateKey;
         let root = Certificate::from_der(&parts.root)?;
         let issuing = Certificate::from_der(&parts.issuing)?;
-        let issuing_key = SigningKey::from_pkcs8_der(&parts.issuing_key_pkcs8).map_err(signing)?;
-        let key_spki = SubjectPublicKeyInfoOwned::from_key(issuing_key.verifying_key()).map_err(signing)?;
-        if &key_spki != issuing.tbs_certificate().subject_public_key_info() {
+        let issuing_key = CaKey::from_pkcs8(parts.algorithm, &parts.issuing_key_pkcs8)?;
+        if &issuing_key.public_key()? != issuing.tbs_certificate().subject_public_key_info() {
             return Err(PkiError::Signing("签发CA的私钥与其证书不匹配".into()));
         }
         Ok(Ca { root, issuing, issuing_key })
@@ -110,14 +177,14 @@ impl Ca {
             credit_code: request.subject.credit_code.clone(),
             urls: request.urls.clone(),
         };
-        CertificateBuilder::new(
-            profile,
-            SerialNumber::new(request.serial)?,
-            validity(request.not_before, request.not_after)?,
-            request.csr.public_key.clone(),
+        self.issuing_key.sign(
+            CertificateBuilder::new(
+                profile,
+                SerialNumber::new(request.serial)?,
+                validity(request.not_before, request.not_after)?,
+                request.csr.public_key.clone(),
+            )
+            .map_err(signing)?,
         )
-        .map_err(signing)?
-        .build::<_, DerSignature>(&self.issuing_key)
-        .map_err(signing)
     }
 }

@@ -15,6 +15,8 @@ const PRIME256V1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045
 const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
 const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 const SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+const SM2_CURVE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.1.301");
+const SM2_WITH_SM3: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.1.501");
 const SERIAL_NUMBER: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.5");
 
 /// The key kinds a 机构证书 may certify.
@@ -22,6 +24,7 @@ const SERIAL_NUMBER: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.5");
 pub enum KeyAlgorithm {
     EcdsaP256,
     Rsa { bits: usize },
+    Sm2,
 }
 
 /// A CSR that passed every check: the key to certify.
@@ -53,6 +56,15 @@ pub fn check_csr(der: &[u8], expected: &OrganisationSubject) -> Result<CheckedCs
     let algorithm = match spki.algorithm.oid {
         ID_EC_PUBLIC_KEY => {
             let curve = spki.algorithm.parameters.as_ref().and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
+            if curve == Some(SM2_CURVE) {
+                signed_with(&request, SM2_WITH_SM3)?;
+                let point = spki.subject_public_key.as_bytes().ok_or(PkiError::CsrSignature)?;
+                let key = sm2::dsa::VerifyingKey::from_sec1_bytes(crate::SM2_DEFAULT_ID, point)
+                    .map_err(|_| PkiError::CsrSignature)?;
+                let signature = sm2::dsa::Signature::from_der(signature).map_err(|_| PkiError::CsrSignature)?;
+                key.verify(&signed, &signature).map_err(|_| PkiError::CsrSignature)?;
+                return finish(&request, expected, KeyAlgorithm::Sm2);
+            }
             if curve != Some(PRIME256V1) {
                 let curve = curve.map_or("未知".into(), |c| c.to_string());
                 return Err(PkiError::KeyNotAllowed(format!("椭圆曲线 {curve}")));
@@ -80,7 +92,11 @@ pub fn check_csr(der: &[u8], expected: &OrganisationSubject) -> Result<CheckedCs
         other => return Err(PkiError::KeyNotAllowed(format!("算法 {other}"))),
     };
 
-    // The names: the order's organisation, and its code.
+    finish(&request, expected, algorithm)
+}
+
+/// The names: the order's organisation, and its code.
+fn finish(request: &CertReq, expected: &OrganisationSubject, algorithm: KeyAlgorithm) -> Result<CheckedCsr> {
     let subject = &request.info.subject;
     for (field, oid, wanted) in [
         ("机构名称", const_oid::db::rfc4519::ORGANIZATION_NAME, &expected.organisation_name),
@@ -91,5 +107,5 @@ pub fn check_csr(der: &[u8], expected: &OrganisationSubject) -> Result<CheckedCs
             return Err(PkiError::SubjectMismatch { field, expected: wanted.clone(), found });
         }
     }
-    Ok(CheckedCsr { public_key: spki.clone(), algorithm })
+    Ok(CheckedCsr { public_key: request.info.public_key.clone(), algorithm })
 }

@@ -8,10 +8,12 @@
 mod ca;
 mod csr;
 mod profile;
+mod sm2_signer;
 
-pub use ca::{Ca, CaParts, IssueRequest};
+pub use ca::{Ca, CaAlgorithm, CaParts, IssueRequest};
 pub use csr::{CheckedCsr, KeyAlgorithm, check_csr};
 pub use profile::{ORGANISATION_CODE_OID, OrganisationSubject, Urls};
+pub use sm2_signer::{SM2_DEFAULT_ID, Sm2Signer};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PkiError {
@@ -21,7 +23,7 @@ pub enum PkiError {
     CsrSignature,
     #[error("证书请求（CSR）中的{field}与申领信息不一致：应为“{expected}”，实为“{found}”")]
     SubjectMismatch { field: &'static str, expected: String, found: String },
-    #[error("不支持的密钥：{0}（支持 RSA 2048/3072 位、ECDSA P-256）")]
+    #[error("不支持的密钥：{0}（支持 RSA 2048/3072 位、ECDSA P-256、SM2）")]
     KeyNotAllowed(String),
     #[error("证书编码失败：{0}")]
     Encoding(String),

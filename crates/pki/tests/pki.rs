@@ -1,7 +1,7 @@
 //! The CA's certificates checked by OpenSSL's CLI (the oracle): the chain verifies, the profile
 //! shows the 统一社会信用代码 and the usages; and the CSRs the CA refuses.
 
-use certdesk_pki::{Ca, IssueRequest, OrganisationSubject, PkiError, Urls, check_csr};
+use certdesk_pki::{Ca, CaAlgorithm, IssueRequest, OrganisationSubject, PkiError, Urls, check_csr};
 use der::{Decode, Encode, EncodePem, pem::LineEnding};
 use p256::ecdsa::{DerSignature, SigningKey};
 use p256::elliptic_curve::Generate;
@@ -36,7 +36,7 @@ fn openssl(args: &[&str], dir: &Path) -> (bool, String) {
 #[test]
 fn an_organisations_certificate_verifies_with_its_chain_and_shows_the_code_and_usages() {
     let now = SystemTime::now();
-    let ca = Ca::generate("浙江汇信CA（沙箱）", now).unwrap();
+    let ca = Ca::generate("浙江汇信CA（沙箱）", CaAlgorithm::EcdsaP256, now).unwrap();
     let key = SigningKey::try_generate().unwrap();
     let checked = check_csr(&csr_for(&key, &subject()), &subject()).unwrap();
     let certificate = ca
@@ -135,7 +135,7 @@ fn a_csr_with_a_bad_signature_another_organisation_or_another_curve_is_refused()
     );
     assert!(ok, "{text}");
     let refused = check_csr(&std::fs::read(dir.path().join("req.der")).unwrap(), &subject()).unwrap_err();
-    assert_eq!(refused.to_string(), "不支持的密钥：椭圆曲线 1.3.132.0.34（支持 RSA 2048/3072 位、ECDSA P-256）");
+    assert_eq!(refused.to_string(), "不支持的密钥：椭圆曲线 1.3.132.0.34（支持 RSA 2048/3072 位、ECDSA P-256、SM2）");
 
     // And one OpenSSL made on P-256 passes: the CA reads what other software writes.
     let (ok, text) = openssl(
@@ -193,13 +193,13 @@ fn rsa_2048_is_certified_and_a_1024_bit_key_is_refused() {
         std::fs::read(dir.path().join(out)).unwrap()
     };
     let refused = check_csr(&request("1024", "small.der"), &subject()).unwrap_err();
-    assert_eq!(refused.to_string(), "不支持的密钥：RSA 1024 位（支持 RSA 2048/3072 位、ECDSA P-256）");
+    assert_eq!(refused.to_string(), "不支持的密钥：RSA 1024 位（支持 RSA 2048/3072 位、ECDSA P-256、SM2）");
 
     let mut csr = request("2048", "rsa.der");
     let checked = check_csr(&csr, &subject()).unwrap();
     assert_eq!(checked.algorithm, certdesk_pki::KeyAlgorithm::Rsa { bits: 2048 });
     let now = SystemTime::now();
-    let ca = Ca::generate("浙江汇信CA（沙箱）", now).unwrap();
+    let ca = Ca::generate("浙江汇信CA（沙箱）", CaAlgorithm::EcdsaP256, now).unwrap();
     let certificate = ca
         .issue(&IssueRequest {
             csr: &checked,
@@ -227,7 +227,7 @@ fn rsa_2048_is_certified_and_a_1024_bit_key_is_refused() {
 #[test]
 fn a_ca_exported_and_imported_issues_under_the_same_chain_and_refuses_another_key() {
     let now = SystemTime::now();
-    let ca = Ca::generate("演示CA（沙箱）", now).unwrap();
+    let ca = Ca::generate("演示CA（沙箱）", CaAlgorithm::EcdsaP256, now).unwrap();
     let parts = ca.export().unwrap();
     let again = Ca::import(&parts).unwrap();
     assert_eq!((&again.root, &again.issuing), (&ca.root, &ca.issuing));
@@ -250,7 +250,55 @@ fn a_ca_exported_and_imported_issues_under_the_same_chain_and_refuses_another_ke
     let (ok, text) = openssl(&["verify", "-CAfile", "root.pem", "-untrusted", "issuing.pem", "org.pem"], dir.path());
     assert!(ok, "{text}");
 
-    let other = Ca::generate("另一个CA", now).unwrap().export().unwrap();
+    let other = Ca::generate("另一个CA", CaAlgorithm::EcdsaP256, now).unwrap().export().unwrap();
     let mixed = certdesk_pki::CaParts { issuing_key_pkcs8: other.issuing_key_pkcs8, ..parts };
     assert_eq!(Ca::import(&mixed).err().unwrap().to_string(), "签发证书失败：签发CA的私钥与其证书不匹配");
+}
+
+#[test]
+fn an_sm2_ca_issues_an_sm2_certificate_that_openssl_verifies() {
+    let now = SystemTime::now();
+    let ca = Ca::generate("演示SM2 CA（沙箱）", CaAlgorithm::Sm2, now).unwrap();
+    let key = certdesk_pki::Sm2Signer::generate().unwrap();
+    let request: CertReq =
+        RequestBuilder::new(subject().name().unwrap()).unwrap().build::<_, sm2::dsa::DerSignature>(&key).unwrap();
+    let mut csr = request.to_der().unwrap();
+    let checked = check_csr(&csr, &subject()).unwrap();
+    assert_eq!(checked.algorithm, certdesk_pki::KeyAlgorithm::Sm2);
+    let certificate = ca
+        .issue(&IssueRequest {
+            csr: &checked,
+            subject: &subject(),
+            serial: &[0x5e, 0x01],
+            not_before: now,
+            not_after: now + Duration::from_secs(3600),
+            urls: urls(),
+        })
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (file, cert) in [("root.pem", &ca.root), ("issuing.pem", &ca.issuing), ("org.pem", &certificate)] {
+        std::fs::write(dir.path().join(file), cert.to_pem(LineEnding::LF).unwrap()).unwrap();
+    }
+    // OpenSSL 3.0 uses no distinguishing ID unless told, and `verify -vfyopt distid:` tells only the
+    // certificate being verified: so each link of the chain is verified on its own, with GM/T 0009's
+    // default ID the signatures were made with.
+    let distid = format!("distid:{}", certdesk_pki::SM2_DEFAULT_ID);
+    let (ok, text) = openssl(&["verify", "-vfyopt", &distid, "-CAfile", "root.pem", "issuing.pem"], dir.path());
+    assert!(ok && text.contains("issuing.pem: OK"), "{text}");
+    let (ok, text) =
+        openssl(&["verify", "-vfyopt", &distid, "-partial_chain", "-CAfile", "issuing.pem", "org.pem"], dir.path());
+    assert!(ok && text.contains("org.pem: OK"), "{text}");
+    let (ok, text) =
+        openssl(&["verify", "-vfyopt", "distid:another-id", "-CAfile", "root.pem", "issuing.pem"], dir.path());
+    assert!(!ok, "another ID must not verify: {text}");
+    let (_, text) = openssl(&["x509", "-in", "org.pem", "-noout", "-text"], dir.path());
+    assert!(text.contains("Signature Algorithm: SM2-with-SM3"), "{text}");
+
+    // Exported and imported, it still signs under the same chain.
+    let again = Ca::import(&ca.export().unwrap()).unwrap();
+    assert_eq!(again.algorithm(), CaAlgorithm::Sm2);
+
+    let last = csr.len() - 1;
+    csr[last] ^= 0x01;
+    assert_eq!(check_csr(&csr, &subject()).unwrap_err(), PkiError::CsrSignature);
 }
