@@ -102,6 +102,19 @@ fn key_id(spk: SubjectPublicKeyInfoRef<'_>) -> Result<SubjectKeyIdentifier, x509
     Ok(SubjectKeyIdentifier::try_from(spk)?)
 }
 
+/// The authority and subject key identifiers every certificate here starts with.
+fn key_identifiers(
+    spk: SubjectPublicKeyInfoRef<'_>,
+    issuer_spk: SubjectPublicKeyInfoRef<'_>,
+    subject: &Name,
+) -> x509_cert::builder::Result<Vec<Extension>> {
+    let mut out: Vec<Extension> = Vec::new();
+    let aki = AuthorityKeyIdentifier { key_identifier: Some(key_id(issuer_spk)?.0), ..Default::default() };
+    out.push(aki.to_extension(subject, &out)?);
+    out.push(key_id(spk)?.to_extension(subject, &out)?);
+    Ok(out)
+}
+
 impl BuilderProfile for OrganisationProfile {
     fn get_issuer(&self, _subject: &Name) -> Name {
         self.issuer.clone()
@@ -118,10 +131,7 @@ impl BuilderProfile for OrganisationProfile {
         tbs: &TbsCertificate,
     ) -> x509_cert::builder::Result<Vec<Extension>> {
         let subject = tbs.subject();
-        let mut out: Vec<Extension> = Vec::new();
-        let aki = AuthorityKeyIdentifier { key_identifier: Some(key_id(issuer_spk)?.0), ..Default::default() };
-        out.push(aki.to_extension(subject, &out)?);
-        out.push(key_id(spk)?.to_extension(subject, &out)?);
+        let mut out = key_identifiers(spk, issuer_spk, subject)?;
         out.push(BasicConstraints { ca: false, path_len_constraint: None }.to_extension(subject, &out)?);
         let usage = KeyUsage(KeyUsages::DigitalSignature | KeyUsages::NonRepudiation);
         out.push(usage.to_extension(subject, &out)?);
@@ -170,10 +180,7 @@ impl BuilderProfile for CaProfile {
         tbs: &TbsCertificate,
     ) -> x509_cert::builder::Result<Vec<Extension>> {
         let subject = tbs.subject();
-        let mut out: Vec<Extension> = Vec::new();
-        let aki = AuthorityKeyIdentifier { key_identifier: Some(key_id(issuer_spk)?.0), ..Default::default() };
-        out.push(aki.to_extension(subject, &out)?);
-        out.push(key_id(spk)?.to_extension(subject, &out)?);
+        let mut out = key_identifiers(spk, issuer_spk, subject)?;
         let path_len = self.issuer.as_ref().map(|_| 0);
         out.push(BasicConstraints { ca: true, path_len_constraint: path_len }.to_extension(subject, &out)?);
         out.push(KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign).to_extension(subject, &out)?);

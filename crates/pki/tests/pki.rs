@@ -1,13 +1,14 @@
 //! The CA's certificates checked by OpenSSL's CLI (the oracle): the chain verifies, the profile
 //! shows the 统一社会信用代码 and the usages; and the CSRs the CA refuses.
 
-use certdesk_pki::{Ca, CaAlgorithm, IssueRequest, OrganisationSubject, PkiError, Urls, check_csr};
+use certdesk_pki::{Ca, CaAlgorithm, CheckedCsr, IssueRequest, OrganisationSubject, PkiError, Urls, check_csr};
 use der::{Decode, Encode, EncodePem, pem::LineEnding};
 use p256::ecdsa::{DerSignature, SigningKey};
 use p256::elliptic_curve::Generate;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, SystemTime};
+use x509_cert::Certificate;
 use x509_cert::builder::{Builder, RequestBuilder};
 use x509_cert::request::CertReq;
 
@@ -28,6 +29,26 @@ fn urls() -> Urls {
     }
 }
 
+/// The organisation's certificate for `checked`, valid from `now` for `lifetime`.
+fn issue(ca: &Ca, checked: &CheckedCsr, serial: &[u8], now: SystemTime, lifetime: Duration) -> Certificate {
+    let request = IssueRequest {
+        csr: checked,
+        subject: &subject(),
+        serial,
+        not_before: now,
+        not_after: now + lifetime,
+        urls: urls(),
+    };
+    ca.issue(&request).unwrap()
+}
+
+/// root.pem, issuing.pem and org.pem in `dir`, for OpenSSL.
+fn write_chain(dir: &Path, ca: &Ca, certificate: &Certificate) {
+    for (file, cert) in [("root.pem", &ca.root), ("issuing.pem", &ca.issuing), ("org.pem", certificate)] {
+        std::fs::write(dir.join(file), cert.to_pem(LineEnding::LF).unwrap()).unwrap();
+    }
+}
+
 fn openssl(args: &[&str], dir: &Path) -> (bool, String) {
     let out = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl runs");
     (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
@@ -39,21 +60,10 @@ fn an_organisations_certificate_verifies_with_its_chain_and_shows_the_code_and_u
     let ca = Ca::generate("浙江汇信CA（沙箱）", CaAlgorithm::EcdsaP256, now).unwrap();
     let key = SigningKey::try_generate().unwrap();
     let checked = check_csr(&csr_for(&key, &subject()), &subject()).unwrap();
-    let certificate = ca
-        .issue(&IssueRequest {
-            csr: &checked,
-            subject: &subject(),
-            serial: &[0x4a, 0x11, 0x07],
-            not_before: now,
-            not_after: now + Duration::from_secs(365 * 24 * 3600),
-            urls: urls(),
-        })
-        .unwrap();
+    let certificate = issue(&ca, &checked, &[0x4a, 0x11, 0x07], now, Duration::from_secs(365 * 24 * 3600));
 
     let dir = tempfile::tempdir().unwrap();
-    for (file, cert) in [("root.pem", &ca.root), ("issuing.pem", &ca.issuing), ("org.pem", &certificate)] {
-        std::fs::write(dir.path().join(file), cert.to_pem(LineEnding::LF).unwrap()).unwrap();
-    }
+    write_chain(dir.path(), &ca, &certificate);
     let (ok, text) = openssl(&["verify", "-CAfile", "root.pem", "-untrusted", "issuing.pem", "org.pem"], dir.path());
     assert!(ok, "{text}");
     assert!(text.contains("org.pem: OK"), "{text}");
@@ -200,19 +210,8 @@ fn rsa_2048_is_certified_and_a_1024_bit_key_is_refused() {
     assert_eq!(checked.algorithm, certdesk_pki::KeyAlgorithm::Rsa { bits: 2048 });
     let now = SystemTime::now();
     let ca = Ca::generate("浙江汇信CA（沙箱）", CaAlgorithm::EcdsaP256, now).unwrap();
-    let certificate = ca
-        .issue(&IssueRequest {
-            csr: &checked,
-            subject: &subject(),
-            serial: &[0x01, 0x02],
-            not_before: now,
-            not_after: now + Duration::from_secs(3600),
-            urls: urls(),
-        })
-        .unwrap();
-    for (file, cert) in [("root.pem", &ca.root), ("issuing.pem", &ca.issuing), ("org.pem", &certificate)] {
-        std::fs::write(dir.path().join(file), cert.to_pem(LineEnding::LF).unwrap()).unwrap();
-    }
+    let certificate = issue(&ca, &checked, &[0x01, 0x02], now, Duration::from_secs(3600));
+    write_chain(dir.path(), &ca, &certificate);
     let (ok, text) = openssl(&["verify", "-CAfile", "root.pem", "-untrusted", "issuing.pem", "org.pem"], dir.path());
     assert!(ok && text.contains("org.pem: OK"), "{text}");
     let (_, text) = openssl(&["x509", "-in", "org.pem", "-noout", "-text"], dir.path());
@@ -233,20 +232,9 @@ fn a_ca_exported_and_imported_issues_under_the_same_chain_and_refuses_another_ke
     assert_eq!((&again.root, &again.issuing), (&ca.root, &ca.issuing));
     let key = SigningKey::try_generate().unwrap();
     let checked = check_csr(&csr_for(&key, &subject()), &subject()).unwrap();
-    let certificate = again
-        .issue(&IssueRequest {
-            csr: &checked,
-            subject: &subject(),
-            serial: &[0x33],
-            not_before: now,
-            not_after: now + Duration::from_secs(3600),
-            urls: urls(),
-        })
-        .unwrap();
+    let certificate = issue(&again, &checked, &[0x33], now, Duration::from_secs(3600));
     let dir = tempfile::tempdir().unwrap();
-    for (file, cert) in [("root.pem", &ca.root), ("issuing.pem", &ca.issuing), ("org.pem", &certificate)] {
-        std::fs::write(dir.path().join(file), cert.to_pem(LineEnding::LF).unwrap()).unwrap();
-    }
+    write_chain(dir.path(), &ca, &certificate);
     let (ok, text) = openssl(&["verify", "-CAfile", "root.pem", "-untrusted", "issuing.pem", "org.pem"], dir.path());
     assert!(ok, "{text}");
 
@@ -265,20 +253,9 @@ fn an_sm2_ca_issues_an_sm2_certificate_that_openssl_verifies() {
     let mut csr = request.to_der().unwrap();
     let checked = check_csr(&csr, &subject()).unwrap();
     assert_eq!(checked.algorithm, certdesk_pki::KeyAlgorithm::Sm2);
-    let certificate = ca
-        .issue(&IssueRequest {
-            csr: &checked,
-            subject: &subject(),
-            serial: &[0x5e, 0x01],
-            not_before: now,
-            not_after: now + Duration::from_secs(3600),
-            urls: urls(),
-        })
-        .unwrap();
+    let certificate = issue(&ca, &checked, &[0x5e, 0x01], now, Duration::from_secs(3600));
     let dir = tempfile::tempdir().unwrap();
-    for (file, cert) in [("root.pem", &ca.root), ("issuing.pem", &ca.issuing), ("org.pem", &certificate)] {
-        std::fs::write(dir.path().join(file), cert.to_pem(LineEnding::LF).unwrap()).unwrap();
-    }
+    write_chain(dir.path(), &ca, &certificate);
     // OpenSSL 3.0 uses no distinguishing ID unless told, and `verify -vfyopt distid:` tells only the
     // certificate being verified: so each link of the chain is verified on its own, with GM/T 0009's
     // default ID the signatures were made with.
