@@ -129,15 +129,25 @@ impl App {
         capabilities.insert("browserName".into(), "wry".into());
         capabilities
             .insert("tauri:options".into(), serde_json::json!({ "application": env!("CARGO_BIN_EXE_certdesk") }));
-        let client = match ClientBuilder::new(HttpConnector::new())
-            .capabilities(capabilities)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-        {
-            Ok(client) => client,
-            Err(e) => {
-                end_process_group(&mut driver);
-                bail!("no WebDriver session with the app: {e}");
+        // tauri-driver listens before WebKitWebDriver behind it is ready: on a loaded machine the
+        // first session request can find the connection dropped (SendRequest). Ask again, briefly.
+        let mut attempt = 1;
+        let client = loop {
+            match ClientBuilder::new(HttpConnector::new())
+                .capabilities(capabilities.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(client) => break client,
+                Err(e) if attempt < 4 && driver.try_wait()?.is_none() => {
+                    eprintln!("e2e: no WebDriver session yet ({e}); asking again");
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                }
+                Err(e) => {
+                    end_process_group(&mut driver);
+                    bail!("no WebDriver session with the app after {attempt} requests: {e}");
+                }
             }
         };
         Ok(App { client, driver, bus })
