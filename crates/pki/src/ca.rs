@@ -1,6 +1,7 @@
 //! A CA服务商's CA: a root and an issuing CA under it; the issuing CA signs the organisations'
 //! certificates. Software P-256 or SM2 keys here (the embedded platform's sandbox hierarchy).
 
+use crate::crl::{CrlTbs, Revoked};
 use crate::csr::CheckedCsr;
 use crate::profile::{CaProfile, OrganisationProfile, OrganisationSubject, Urls, ca_name};
 use crate::sm2_signer::Sm2Signer;
@@ -12,6 +13,7 @@ use spki::SubjectPublicKeyInfoOwned;
 use std::time::{Duration, SystemTime};
 use x509_cert::Certificate;
 use x509_cert::builder::{Builder, CertificateBuilder};
+use x509_cert::crl::CertificateList;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
 
@@ -167,6 +169,18 @@ impl Ca {
             return Err(PkiError::Signing("签发CA的私钥与其证书不匹配".into()));
         }
         Ok(Ca { root, issuing, issuing_key })
+    }
+
+    /// The revocation list of every certificate in `revoked`, numbered `number` (which must grow
+    /// from one list to the next), valid until `next_update`.
+    pub fn crl(
+        &self,
+        revoked: &[Revoked],
+        this_update: SystemTime,
+        next_update: SystemTime,
+        number: u64,
+    ) -> Result<CertificateList> {
+        self.issuing_key.sign(CrlTbs::new(&self.issuing, revoked, this_update, next_update, number)?)
     }
 
     /// The organisation's certificate for a checked CSR.

@@ -98,7 +98,7 @@ pub(crate) struct OrganisationProfile {
     pub urls: Urls,
 }
 
-fn key_id(spk: SubjectPublicKeyInfoRef<'_>) -> Result<SubjectKeyIdentifier, x509_cert::builder::Error> {
+pub(crate) fn key_id(spk: SubjectPublicKeyInfoRef<'_>) -> Result<SubjectKeyIdentifier, x509_cert::builder::Error> {
     Ok(SubjectKeyIdentifier::try_from(spk)?)
 }
 

@@ -1,7 +1,10 @@
 //! The CA's certificates checked by OpenSSL's CLI (the oracle): the chain verifies, the profile
 //! shows the 统一社会信用代码 and the usages; and the CSRs the CA refuses.
 
-use certdesk_pki::{Ca, CaAlgorithm, CheckedCsr, IssueRequest, OrganisationSubject, PkiError, Urls, check_csr};
+use certdesk_pki::{
+    Ca, CaAlgorithm, CheckedCsr, IssueRequest, OrganisationSubject, PkiError, RevocationReason, Revoked, Urls,
+    check_csr,
+};
 use der::{Decode, Encode, EncodePem, pem::LineEnding};
 use p256::ecdsa::{DerSignature, SigningKey};
 use p256::elliptic_curve::Generate;
@@ -278,4 +281,42 @@ fn an_sm2_ca_issues_an_sm2_certificate_that_openssl_verifies() {
     let last = csr.len() - 1;
     csr[last] ^= 0x01;
     assert_eq!(check_csr(&csr, &subject()).unwrap_err(), PkiError::CsrSignature);
+}
+
+#[test]
+fn a_revoked_certificate_fails_verification_against_the_crl_and_another_passes() {
+    let now = SystemTime::now();
+    let day = Duration::from_secs(24 * 3600);
+    let ca = Ca::generate("浙江汇信CA（沙箱）", CaAlgorithm::EcdsaP256, now).unwrap();
+    let key = SigningKey::try_generate().unwrap();
+    let checked = check_csr(&csr_for(&key, &subject()), &subject()).unwrap();
+    let revoked = issue(&ca, &checked, &[0x51, 0x02], now, 365 * day);
+    let kept = issue(&ca, &checked, &[0x51, 0x03], now, 365 * day);
+    let list = [Revoked { serial: vec![0x51, 0x02], at: now, reason: RevocationReason::KeyCompromise }];
+    let crl = ca.crl(&list, now, now + day, 7).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    write_chain(dir.path(), &ca, &revoked);
+    std::fs::write(dir.path().join("kept.pem"), kept.to_pem(LineEnding::LF).unwrap()).unwrap();
+    std::fs::write(dir.path().join("crl.pem"), crl.to_pem(LineEnding::LF).unwrap()).unwrap();
+    let chain = std::fs::read_to_string(dir.path().join("root.pem")).unwrap()
+        + &std::fs::read_to_string(dir.path().join("issuing.pem")).unwrap();
+    std::fs::write(dir.path().join("chain.pem"), chain).unwrap();
+
+    let check = |leaf: &str| {
+        openssl(&["verify", "-crl_check", "-CRLfile", "crl.pem", "-CAfile", "chain.pem", leaf], dir.path())
+    };
+    let (ok, text) = check("org.pem");
+    assert!(!ok, "a revoked certificate must not verify: {text}");
+    assert!(text.contains("certificate revoked"), "{text}");
+    let (ok, text) = check("kept.pem");
+    assert!(ok, "{text}");
+
+    let (ok, text) = openssl(&["crl", "-in", "crl.pem", "-noout", "-text", "-CAfile", "chain.pem"], dir.path());
+    assert!(ok, "{text}");
+    for expected in
+        ["verify OK", "Serial Number: 5102", "Key Compromise", "X509v3 CRL Number: \n                7", "Next Update"]
+    {
+        assert!(text.contains(expected), "{expected} not in:\n{text}");
+    }
 }
