@@ -46,52 +46,64 @@ fn signed_with(request: &CertReq, expected: ObjectIdentifier) -> Result<()> {
     }
 }
 
+/// The kind of key `spki` holds (any RSA size; only the curves allowed).
+pub(crate) fn key_algorithm(spki: &SubjectPublicKeyInfoOwned) -> Result<KeyAlgorithm> {
+    match spki.algorithm.oid {
+        ID_EC_PUBLIC_KEY => {
+            let curve = spki.algorithm.parameters.as_ref().and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
+            match curve {
+                Some(SM2_CURVE) => Ok(KeyAlgorithm::Sm2),
+                Some(PRIME256V1) => Ok(KeyAlgorithm::EcdsaP256),
+                other => {
+                    Err(PkiError::KeyNotAllowed(format!("椭圆曲线 {}", other.map_or("未知".into(), |c| c.to_string()))))
+                }
+            }
+        }
+        RSA_ENCRYPTION => {
+            let key = rsa::PublicKey::from_public_key_der(&spki.to_der()?)
+                .map_err(|e| PkiError::CsrUnreadable(e.to_string()))?;
+            Ok(KeyAlgorithm::Rsa { bits: rsa::traits::PublicKeyParts::size(&key) * 8 })
+        }
+        other => Err(PkiError::KeyNotAllowed(format!("算法 {other}"))),
+    }
+}
+
 /// Checks `der` (a PKCS#10 CSR) for the organisation `expected`.
 pub fn check_csr(der: &[u8], expected: &OrganisationSubject) -> Result<CheckedCsr> {
     let request = CertReq::from_der(der).map_err(|e| PkiError::CsrUnreadable(e.to_string()))?;
     let spki = &request.info.public_key;
     let signed = request.info.to_der()?;
     let signature = request.signature.raw_bytes();
+    let algorithm = key_algorithm(spki)?;
     // The signature: made by the key the request carries, over the request's info.
-    let algorithm = match spki.algorithm.oid {
-        ID_EC_PUBLIC_KEY => {
-            let curve = spki.algorithm.parameters.as_ref().and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
-            if curve == Some(SM2_CURVE) {
-                signed_with(&request, SM2_WITH_SM3)?;
-                let point = spki.subject_public_key.as_bytes().ok_or(PkiError::CsrSignature)?;
-                let key = sm2::dsa::VerifyingKey::from_sec1_bytes(crate::SM2_DEFAULT_ID, point)
-                    .map_err(|_| PkiError::CsrSignature)?;
-                let signature = sm2::dsa::Signature::from_der(signature).map_err(|_| PkiError::CsrSignature)?;
-                key.verify(&signed, &signature).map_err(|_| PkiError::CsrSignature)?;
-                return finish(&request, expected, KeyAlgorithm::Sm2);
-            }
-            if curve != Some(PRIME256V1) {
-                let curve = curve.map_or("未知".into(), |c| c.to_string());
-                return Err(PkiError::KeyNotAllowed(format!("椭圆曲线 {curve}")));
-            }
+    match algorithm {
+        KeyAlgorithm::Sm2 => {
+            signed_with(&request, SM2_WITH_SM3)?;
+            let point = spki.subject_public_key.as_bytes().ok_or(PkiError::CsrSignature)?;
+            let key = sm2::dsa::VerifyingKey::from_sec1_bytes(crate::SM2_DEFAULT_ID, point)
+                .map_err(|_| PkiError::CsrSignature)?;
+            let signature = sm2::dsa::Signature::from_der(signature).map_err(|_| PkiError::CsrSignature)?;
+            key.verify(&signed, &signature).map_err(|_| PkiError::CsrSignature)?;
+        }
+        KeyAlgorithm::EcdsaP256 => {
             signed_with(&request, ECDSA_WITH_SHA256)?;
             let key =
                 p256::ecdsa::VerifyingKey::from_public_key_der(&spki.to_der()?).map_err(|_| PkiError::CsrSignature)?;
             let signature = p256::ecdsa::DerSignature::from_bytes(signature).map_err(|_| PkiError::CsrSignature)?;
             key.verify(&signed, &signature).map_err(|_| PkiError::CsrSignature)?;
-            KeyAlgorithm::EcdsaP256
         }
-        RSA_ENCRYPTION => {
-            let key = rsa::PublicKey::from_public_key_der(&spki.to_der()?)
-                .map_err(|e| PkiError::CsrUnreadable(e.to_string()))?;
-            let bits = rsa::traits::PublicKeyParts::size(&key) * 8;
+        KeyAlgorithm::Rsa { bits } => {
             if bits != 2048 && bits != 3072 {
                 return Err(PkiError::KeyNotAllowed(format!("RSA {bits} 位")));
             }
             signed_with(&request, SHA256_WITH_RSA)?;
+            let key = rsa::PublicKey::from_public_key_der(&spki.to_der()?)
+                .map_err(|e| PkiError::CsrUnreadable(e.to_string()))?;
             let key = rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(key);
             let signature = rsa::pkcs1v15::Signature::try_from(signature).map_err(|_| PkiError::CsrSignature)?;
             key.verify(&signed, &signature).map_err(|_| PkiError::CsrSignature)?;
-            KeyAlgorithm::Rsa { bits }
         }
-        other => return Err(PkiError::KeyNotAllowed(format!("算法 {other}"))),
-    };
-
+    }
     finish(&request, expected, algorithm)
 }
 

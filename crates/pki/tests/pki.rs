@@ -2,8 +2,8 @@
 //! shows the 统一社会信用代码 and the usages; and the CSRs the CA refuses.
 
 use certdesk_pki::{
-    Ca, CaAlgorithm, CheckedCsr, IssueRequest, OrganisationSubject, PkiError, RevocationReason, Revoked, Urls,
-    check_csr,
+    Ca, CaAlgorithm, CertificateFacts, CheckedCsr, IssueRequest, KeyAlgorithm, OrganisationSubject, PkiError,
+    RevocationReason, Revoked, Urls, check_csr,
 };
 use der::{Decode, Encode, EncodePem, pem::LineEnding};
 use p256::ecdsa::{DerSignature, SigningKey};
@@ -91,6 +91,15 @@ fn an_organisations_certificate_verifies_with_its_chain_and_shows_the_code_and_u
     ] {
         assert!(text.contains(expected), "{expected} not in:\n{text}");
     }
+    // What the platform shows of it agrees with OpenSSL.
+    let facts = CertificateFacts::of(&certificate).unwrap();
+    assert_eq!(facts.subject, "C=CN, O=晨安入驻供应商, CN=晨安入驻供应商, serialNumber=91330106MA27XY812F");
+    assert_eq!(facts.issuer, "C=CN, O=浙江汇信CA（沙箱）, CN=浙江汇信CA（沙箱） 机构证书CA");
+    assert_eq!((facts.serial.as_str(), facts.key), ("4A1107", KeyAlgorithm::EcdsaP256));
+    let (ok, text) = openssl(&["x509", "-in", "org.pem", "-noout", "-fingerprint", "-sha256"], dir.path());
+    assert!(ok, "{text}");
+    assert_eq!(text.trim(), format!("sha256 Fingerprint={}", facts.fingerprint_sha256));
+    assert_eq!(facts.not_after.duration_since(facts.not_before).unwrap(), Duration::from_secs(365 * 24 * 3600));
     // The organisation code extension carries the 统一社会信用代码 itself.
     let der = certificate.to_der().unwrap();
     assert!(der.windows(18).any(|w| w == b"91330106MA27XY812F"));
