@@ -11,6 +11,9 @@ use std::fmt;
 
 pub use certdesk_core::ApplicationForm as SubmitOrder;
 
+mod certificates;
+pub use certificates::*;
+
 /// The small closed set of error kinds the UI branches on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -413,6 +416,10 @@ pub enum AuditAction {
     MemberDisabled,
     MemberEnabled,
     PasswordReset,
+    /// A certificate issued for an order (制证 / 现场发证): its serial is the detail.
+    CertificateIssued,
+    /// 吊销: the serial and the reason.
+    CertificateRevoked,
 }
 
 impl AuditAction {
@@ -428,10 +435,12 @@ impl AuditAction {
             AuditAction::MemberDisabled => "memberDisabled",
             AuditAction::MemberEnabled => "memberEnabled",
             AuditAction::PasswordReset => "passwordReset",
+            AuditAction::CertificateIssued => "certificateIssued",
+            AuditAction::CertificateRevoked => "certificateRevoked",
         }
     }
 
-    pub const ALL: [AuditAction; 10] = [
+    pub const ALL: [AuditAction; 12] = [
         AuditAction::LogIn,
         AuditAction::LogInFailed,
         AuditAction::LogOut,
@@ -442,6 +451,8 @@ impl AuditAction {
         AuditAction::MemberDisabled,
         AuditAction::MemberEnabled,
         AuditAction::PasswordReset,
+        AuditAction::CertificateIssued,
+        AuditAction::CertificateRevoked,
     ];
 
     pub fn from_code(code: &str) -> Option<AuditAction> {
@@ -460,6 +471,8 @@ impl AuditAction {
             AuditAction::MemberDisabled => "停用员工",
             AuditAction::MemberEnabled => "启用员工",
             AuditAction::PasswordReset => "重置密码",
+            AuditAction::CertificateIssued => "签发证书",
+            AuditAction::CertificateRevoked => "吊销证书",
         }
     }
 }

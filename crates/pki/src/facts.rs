@@ -89,3 +89,8 @@ pub fn certificate_from_der(der: &[u8]) -> Result<Certificate> {
 pub fn to_pem(value: &impl EncodePem) -> Result<String> {
     Ok(value.to_pem(LineEnding::LF)?)
 }
+
+/// DER bytes of a certificate or CRL.
+pub fn to_der(value: &impl Encode) -> Result<Vec<u8>> {
+    Ok(value.to_der()?)
+}

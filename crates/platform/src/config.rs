@@ -15,6 +15,10 @@ pub struct PlatformConfig {
     /// `postgres://user@host:port/dbname`: keep orders in PostgreSQL instead of the SQLite file,
     /// so that several instances can share them.
     pub database_url: Option<String>,
+    /// The platform's address as relying parties reach it (`https://ca.example.gov.cn`): every
+    /// certificate names its CRL and its issuer's certificate under it. By default the listening
+    /// address, right only for the embedded platform.
+    pub public_url: Option<String>,
     /// Seed the clearly-labelled demo CA providers when the database has none.
     pub demo_data: bool,
     /// Serve demo data, the sandbox face verifier or the sandbox payment gateway on an address
@@ -143,6 +147,7 @@ impl Default for PlatformConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("platform-data"),
             database_url: None,
+            public_url: None,
             public_demo: false,
             trusted_proxies: Vec::new(),
             demo_data: true,

@@ -51,6 +51,10 @@ pub enum PlatformError {
     Internal(String),
     #[error("personal data: {0}")]
     Vault(#[from] certdesk_vault::VaultError),
+    /// A CSR the CA refuses (unreadable, badly signed, another organisation, a key not allowed), or
+    /// the CA failing to sign.
+    #[error(transparent)]
+    Pki(#[from] certdesk_pki::PkiError),
     /// The configuration cannot be used; only at start.
     #[error("配置错误：{0}")]
     Config(String),
@@ -110,6 +114,18 @@ impl PlatformError {
             }
             PlatformError::NoFont(message) => {
                 (StatusCode::SERVICE_UNAVAILABLE, ApiError::new(ErrorCode::Unavailable, message.clone()))
+            }
+            PlatformError::Pki(e) => {
+                use certdesk_pki::PkiError as P;
+                match e {
+                    P::CsrUnreadable(_) | P::CsrSignature | P::SubjectMismatch { .. } | P::KeyNotAllowed(_) => {
+                        (StatusCode::UNPROCESSABLE_ENTITY, ApiError::new(ErrorCode::Validation, e.to_string()))
+                    }
+                    P::Encoding(_) | P::Signing(_) => (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        ApiError::new(ErrorCode::Internal, "平台内部错误，请稍后重试"),
+                    ),
+                }
             }
             PlatformError::Database(_)
             | PlatformError::Postgres(_)

@@ -5,6 +5,7 @@
 //! `certdesk-platform serve`. State lives in SQLite; the HTTP contract is `certdesk-api`.
 
 mod applicants;
+pub mod certificates;
 mod client_address;
 mod config;
 pub mod documents;
@@ -129,19 +130,20 @@ impl Platform {
         let (data_dir, database_url, demo_data) =
             (config.data_dir.clone(), config.database_url.clone(), config.demo_data);
         // The database is only ever used from the blocking threads (see `store`).
-        let (db, last_order) = tokio::task::spawn_blocking(move || {
+        let (db, last_order, sealer) = tokio::task::spawn_blocking(move || {
+            let sealer = certdesk_vault::Sealer::load_or_create(&data_dir.join("personal-data.key"))?;
             let db = store::Db::open(database_url.as_deref(), &data_dir.join("platform.db"))?;
             if demo_data {
                 db.seed_demo_providers()?;
                 applicants::seed_demo(&db, chrono::Utc::now())?;
                 staff::seed_demo(&db, chrono::Utc::now())?;
+                certificates::ensure_sandbox_cas(&db, &sealer)?;
             }
             let last_order = db.last_order_number()?;
-            Ok::<_, PlatformError>((db, last_order))
+            Ok::<_, PlatformError>((db, last_order, sealer))
         })
         .await
         .map_err(|e| PlatformError::Internal(e.to_string()))??;
-        let sealer = certdesk_vault::Sealer::load_or_create(&config.data_dir.join("personal-data.key"))?;
         // Parsed once here: a broken file stops the start, and requests use the parsed calendar.
         let calendar_text = match &config.calendar {
             Some(path) => std::fs::read_to_string(path)?,
@@ -155,7 +157,18 @@ impl Platform {
         let addr = listener.local_addr()?;
         let payments =
             gateways::Gateways::from_config(&config.payments, &config.data_dir, &format!("http://{addr}")).await?;
-        let state = Arc::new(state::AppState::new(db, last_order, sealer, &config, calendar_text, calendar, payments)?);
+        let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+        let public_url = public_url.trim_end_matches('/').to_owned();
+        let state = Arc::new(state::AppState::new(
+            db,
+            last_order,
+            sealer,
+            &config,
+            calendar_text,
+            calendar,
+            payments,
+            public_url,
+        )?);
         let reconciliation = payments::spawn_reconciliation(Arc::clone(&state));
         let wake_ups = spawn_listener(Arc::clone(&state));
         let (stop, stopped) = oneshot::channel::<()>();

@@ -36,9 +36,14 @@ pub struct AppState {
     pub(crate) fault: Option<crate::Fault>,
     /// `trusted_proxies`: whose `X-Forwarded-For` names the client.
     pub(crate) trusted_proxies: Arc<[std::net::IpAddr]>,
+    /// The CAs unsealed so far.
+    pub(crate) cas: crate::certificates::CaCache,
+    /// The platform's address as relying parties reach it: each certificate's CRL and issuer URLs.
+    pub(crate) public_url: String,
 }
 
 impl AppState {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         db: Db,
         last_order: Option<OrderNumber>,
@@ -47,6 +52,7 @@ impl AppState {
         calendar_text: String,
         work_calendar: WorkCalendar,
         payments: Option<crate::gateways::Gateways>,
+        public_url: String,
     ) -> Result<Self> {
         let numbers = OrderNumberGenerator::starting_after(last_order.as_ref());
         let version = work_calendar.version().to_owned();
@@ -67,6 +73,8 @@ impl AppState {
             return_urls: config.payments.return_urls.clone(),
             fault: config.fault,
             trusted_proxies: config.trusted_proxies.clone().into(),
+            cas: Default::default(),
+            public_url,
         })
     }
 }

@@ -83,16 +83,27 @@ impl Sealer {
     /// `nonce || ciphertext+tag`, bound to `context` (e.g. the order number) so a sealed value
     /// copied into another row does not open.
     pub fn seal(&self, plaintext: &str, context: &str) -> Result<Vec<u8>> {
+        self.seal_bytes(plaintext.as_bytes(), context)
+    }
+
+    pub fn open(&self, sealed: &[u8], context: &str) -> Result<String> {
+        let plain = self.open_bytes(sealed, context)?;
+        String::from_utf8(plain.to_vec()).map_err(|_| VaultError::Unopenable)
+    }
+
+    /// [`Sealer::seal`] for bytes (a private key's PKCS#8).
+    pub fn seal_bytes(&self, plaintext: &[u8], context: &str) -> Result<Vec<u8>> {
         let mut nonce = [0u8; NONCE_LEN];
         getrandom::fill(&mut nonce).map_err(|e| VaultError::Random(e.to_string()))?;
         let sealed = self
             .cipher
-            .encrypt(&Nonce::from(nonce), Payload { msg: plaintext.as_bytes(), aad: context.as_bytes() })
+            .encrypt(&Nonce::from(nonce), Payload { msg: plaintext, aad: context.as_bytes() })
             .map_err(|_| VaultError::Unopenable)?;
         Ok([nonce.as_slice(), &sealed].concat())
     }
 
-    pub fn open(&self, sealed: &[u8], context: &str) -> Result<String> {
+    /// What [`Sealer::seal_bytes`] sealed, in a buffer wiped when dropped.
+    pub fn open_bytes(&self, sealed: &[u8], context: &str) -> Result<zeroize::Zeroizing<Vec<u8>>> {
         if sealed.len() < NONCE_LEN {
             return Err(VaultError::Unopenable);
         }
@@ -102,7 +113,7 @@ impl Sealer {
             .cipher
             .decrypt(&Nonce::from(nonce), Payload { msg: body, aad: context.as_bytes() })
             .map_err(|_| VaultError::Unopenable)?;
-        String::from_utf8(plain).map_err(|_| VaultError::Unopenable)
+        Ok(zeroize::Zeroizing::new(plain))
     }
 
     /// A keyed digest of `value` (hex): equal values give equal digests, and without the key the

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod applicant_steps;
+mod certificates;
 mod counter;
 mod documents;
 mod events;
@@ -68,6 +69,13 @@ fn api(trusted_proxies: &Arc<[IpAddr]>) -> OpenApiRouter<Shared> {
         .routes(routes!(staff::ship))
         .routes(routes!(staff::issue_on_site))
         .routes(routes!(staff::shipping_list))
+        .routes(routes!(certificates::issue_certificate))
+        .routes(routes!(certificates::order_certificates))
+        .routes(routes!(certificates::revoke_certificate))
+        .routes(routes!(certificates::ca_info))
+        .routes(routes!(certificates::chain))
+        .routes(routes!(certificates::issuing_certificate))
+        .routes(routes!(certificates::crl))
         .routes(routes!(counter::find_organisation))
         .routes(routes!(counter::register_organisation))
         .routes(routes!(counter::submit_at_counter))

@@ -12,6 +12,7 @@
 //! 3339 at +08:00 (which compare as they sort), integers as 64-bit.
 
 mod approvals;
+mod certificates;
 mod login_attempts;
 mod orders;
 mod payments;
@@ -20,6 +21,7 @@ mod sqlite;
 mod staff_audit;
 
 pub use approvals::Approval;
+pub use certificates::{CertificateSubject, NewCertificate, RevokedEntry, StoredCa};
 pub use orders::{ByStaff, EventRow, Inserted, OrderFilter, SealedApplication};
 pub use payments::{KeptNotification, PaymentRow, RefundRequest, Settled};
 pub use staff_audit::AuditRecord;

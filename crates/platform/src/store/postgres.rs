@@ -461,4 +461,36 @@ CREATE INDEX staff_audit_by_member ON staff_audit(staff_id, at);
 CREATE INDEX staff_audit_by_order ON staff_audit(order_no, at);
 CREATE INDEX order_events_by_time ON order_events(at);
 "#,
+    r#"
+CREATE TABLE certificate_authorities (
+    provider_id TEXT PRIMARY KEY REFERENCES providers(id),
+    algorithm TEXT NOT NULL CHECK (algorithm IN ('ecdsaP256', 'sm2')),
+    sandbox BOOLEAN NOT NULL,
+    validity_days BIGINT NOT NULL CHECK (validity_days > 0),
+    root_der BYTEA NOT NULL,
+    issuing_der BYTEA NOT NULL,
+    issuing_key_sealed BYTEA NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE certificates (
+    serial TEXT PRIMARY KEY,
+    order_no TEXT NOT NULL REFERENCES orders(order_no),
+    provider_id TEXT NOT NULL REFERENCES providers(id),
+    subject TEXT NOT NULL,
+    issuer TEXT NOT NULL,
+    not_before TEXT NOT NULL,
+    not_after TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    key_algorithm TEXT NOT NULL,
+    token_serial TEXT,
+    der BYTEA NOT NULL,
+    issued_at TEXT NOT NULL,
+    issued_by BIGINT,
+    revoked_at TEXT,
+    revocation_reason TEXT,
+    revoked_by BIGINT
+);
+CREATE INDEX certificates_by_order ON certificates(order_no, issued_at);
+CREATE INDEX certificates_revoked ON certificates(provider_id, revoked_at);
+"#,
 ];

@@ -357,4 +357,37 @@ const MIGRATIONS: &[M<'static>] = &[
     CREATE INDEX staff_audit_by_order ON staff_audit(order_no, at);
     CREATE INDEX order_events_by_time ON order_events(at);",
     ),
+    // 证书: each CA服务商's CA (the issuing key sealed) and every certificate issued for an order.
+    M::up(
+        "CREATE TABLE certificate_authorities (
+        provider_id TEXT PRIMARY KEY REFERENCES providers(id),
+        algorithm TEXT NOT NULL CHECK (algorithm IN ('ecdsaP256', 'sm2')),
+        sandbox INTEGER NOT NULL,
+        validity_days INTEGER NOT NULL CHECK (validity_days > 0),
+        root_der BLOB NOT NULL,
+        issuing_der BLOB NOT NULL,
+        issuing_key_sealed BLOB NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE certificates (
+        serial TEXT PRIMARY KEY,
+        order_no TEXT NOT NULL REFERENCES orders(order_no),
+        provider_id TEXT NOT NULL REFERENCES providers(id),
+        subject TEXT NOT NULL,
+        issuer TEXT NOT NULL,
+        not_before TEXT NOT NULL,
+        not_after TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        key_algorithm TEXT NOT NULL,
+        token_serial TEXT,
+        der BLOB NOT NULL,
+        issued_at TEXT NOT NULL,
+        issued_by INTEGER,
+        revoked_at TEXT,
+        revocation_reason TEXT,
+        revoked_by INTEGER
+    );
+    CREATE INDEX certificates_by_order ON certificates(order_no, issued_at);
+    CREATE INDEX certificates_revoked ON certificates(provider_id, revoked_at);",
+    ),
 ];

@@ -5,6 +5,7 @@
 mod accounts;
 mod applicant_steps;
 mod audit;
+mod certificates;
 mod config;
 mod counter;
 mod counter_payment;
