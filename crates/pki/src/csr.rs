@@ -121,3 +121,33 @@ fn finish(request: &CertReq, expected: &OrganisationSubject, algorithm: KeyAlgor
     }
     Ok(CheckedCsr { public_key: request.info.public_key.clone(), algorithm })
 }
+
+/// A PKCS#10 CSR (DER) for the organisation `subject` and the key `public_key_der` (SPKI), signed
+/// by `sign` — a key that never leaves its UKey: `sign` gets the bytes to sign and gives back the
+/// signature as a DER SEQUENCE of r and s (ECDSA with SHA-256 for a P-256 key, SM2 with SM3 and
+/// the default ID for an SM2 key).
+pub fn build_csr(
+    subject: &OrganisationSubject,
+    public_key_der: &[u8],
+    sign: impl FnOnce(&[u8]) -> Result<Vec<u8>>,
+) -> Result<Vec<u8>> {
+    use x509_cert::request::{CertReqInfo, Version};
+    let public_key = SubjectPublicKeyInfoOwned::from_der(public_key_der)
+        .map_err(|e| PkiError::Encoding(format!("公钥无法解析：{e}")))?;
+    let signature_oid = match key_algorithm(&public_key)? {
+        KeyAlgorithm::EcdsaP256 => ECDSA_WITH_SHA256,
+        KeyAlgorithm::Sm2 => SM2_WITH_SM3,
+        KeyAlgorithm::Rsa { .. } => {
+            return Err(PkiError::KeyNotAllowed("UKey 上的 RSA 密钥（请使用 P-256 或 SM2）".into()));
+        }
+    };
+    let info =
+        CertReqInfo { version: Version::V1, subject: subject.name()?, public_key, attributes: Default::default() };
+    let signature = sign(&info.to_der()?)?;
+    let request = CertReq {
+        info,
+        algorithm: spki::AlgorithmIdentifierOwned { oid: signature_oid, parameters: None },
+        signature: der::asn1::BitString::from_bytes(&signature)?,
+    };
+    Ok(request.to_der()?)
+}

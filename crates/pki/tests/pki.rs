@@ -3,11 +3,12 @@
 
 use certdesk_pki::{
     Ca, CaAlgorithm, CertificateFacts, CheckedCsr, IssueRequest, KeyAlgorithm, OrganisationSubject, PkiError,
-    RevocationReason, Revoked, Urls, check_csr,
+    RevocationReason, Revoked, Urls, build_csr, check_csr,
 };
 use der::{Decode, Encode, EncodePem, pem::LineEnding};
 use p256::ecdsa::{DerSignature, SigningKey};
 use p256::elliptic_curve::Generate;
+use p256::pkcs8::EncodePublicKey;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, SystemTime};
@@ -328,4 +329,40 @@ fn a_revoked_certificate_fails_verification_against_the_crl_and_another_passes()
     {
         assert!(text.contains(expected), "{expected} not in:\n{text}");
     }
+}
+
+#[test]
+fn a_csr_built_around_an_outside_signer_passes_the_checks_and_openssl_req_verify() {
+    use signature::Signer;
+    let dir = tempfile::tempdir().unwrap();
+    // P-256, as a PKCS#11 UKey signs: the closure sees only the bytes to sign.
+    let key = SigningKey::try_generate().unwrap();
+    let spki = key.verifying_key().to_public_key_der().unwrap();
+    let csr = build_csr(&subject(), spki.as_bytes(), |tbs| {
+        let signature: DerSignature = key.sign(tbs);
+        Ok(signature.to_bytes().to_vec())
+    })
+    .unwrap();
+    assert_eq!(check_csr(&csr, &subject()).unwrap().algorithm, KeyAlgorithm::EcdsaP256);
+    std::fs::write(dir.path().join("p256.der"), &csr).unwrap();
+    let (ok, text) = openssl(&["req", "-inform", "DER", "-in", "p256.der", "-verify", "-noout"], dir.path());
+    assert!(ok && text.contains("verify OK"), "{text}");
+
+    // SM2, as a software SM2 token signs.
+    let sm2_key = certdesk_pki::Sm2Signer::generate().unwrap();
+    let spki = signature::Keypair::verifying_key(&sm2_key).to_public_key_der().unwrap();
+    let csr = build_csr(&subject(), spki.as_bytes(), |tbs| {
+        let signature: sm2::dsa::DerSignature = sm2_key.sign(tbs);
+        Ok(signature.to_bytes().to_vec())
+    })
+    .unwrap();
+    assert_eq!(check_csr(&csr, &subject()).unwrap().algorithm, KeyAlgorithm::Sm2);
+
+    // A signer that signs something else is caught by the check.
+    let csr = build_csr(&subject(), key.verifying_key().to_public_key_der().unwrap().as_bytes(), |_| {
+        let signature: DerSignature = key.sign(b"other bytes");
+        Ok(signature.to_bytes().to_vec())
+    })
+    .unwrap();
+    assert_eq!(check_csr(&csr, &subject()).unwrap_err(), PkiError::CsrSignature);
 }
