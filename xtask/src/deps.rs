@@ -27,9 +27,20 @@ const BUILD_PACKAGES: &[&str] = &[
 // dbus-daemon: the end-to-end run gives the app a session bus of its own, over which a second start
 // (the payment gateway's certdesk:// return) reaches the running app. postgresql: the platform's
 // suite runs a second time on a server of its own (certdesk-testpg). openssl: the oracle the
-// certificate tests check the CA's certificates with.
-const TEST_PACKAGES: &[&str] =
-    &["xvfb", "xauth", "webkit2gtk-driver", "fonts-noto-cjk", "poppler-utils", "dbus-daemon", "postgresql", "openssl"];
+// certificate tests check the CA's certificates with. softhsm2: the PKCS#11 UKey of the tests and
+// the demo; opensc: its pkcs11-tool, the oracle reading the token as other applications do.
+const TEST_PACKAGES: &[&str] = &[
+    "xvfb",
+    "xauth",
+    "webkit2gtk-driver",
+    "fonts-noto-cjk",
+    "poppler-utils",
+    "dbus-daemon",
+    "postgresql",
+    "openssl",
+    "softhsm2",
+    "opensc",
+];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
