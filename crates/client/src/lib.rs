@@ -121,6 +121,16 @@ impl PlatformClient {
         send(self.request(Method::GET, &format!("/v1/orders/{order_no}/detail"))).await
     }
 
+    /// 证书信息: the order's certificates.
+    pub async fn order_certificates(&self, order_no: &OrderNumber) -> Result<Vec<certdesk_api::CertificateRecord>> {
+        send(self.request(Method::GET, &format!("/v1/orders/{order_no}/certificates"))).await
+    }
+
+    /// A CA服务商's issuing CA: its algorithm and chain.
+    pub async fn ca_info(&self, provider_id: &str) -> Result<certdesk_api::CaInfo> {
+        send(self.request(Method::GET, &format!("/v1/ca/{provider_id}"))).await
+    }
+
     /// An applicant's own step on an order: `paper-documents`, `cancel` or `invoice`.
     async fn applicant_step(&self, order_no: &OrderNumber, step: &str) -> Result<OrderSummary> {
         send(self.request(Method::POST, &format!("/v1/orders/{order_no}/{step}")).json(&serde_json::json!({}))).await

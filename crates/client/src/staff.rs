@@ -3,9 +3,10 @@
 
 use crate::{PlatformClient, Result, answer, send, send_bytes};
 use certdesk_api::{
-    ApplicantRegistration, AuditEntry, AuditQuery, CounterPayment, CounterRefund, FaceAttemptRecord, IDEMPOTENCY_KEY,
-    IdCardCheck, NewStaffMember, OrderSummary, OrganisationAccount, PasswordReset, PaymentRecord, Rejection,
-    ReviewItem, ReviewQueueQuery, Shipment, StaffLogin, StaffMemberView, StaffRoles, StaffSession, SubmitOrder,
+    ApplicantRegistration, AuditEntry, AuditQuery, CertificateRecord, CertificateRequest, CounterPayment,
+    CounterRefund, FaceAttemptRecord, IDEMPOTENCY_KEY, IdCardCheck, NewStaffMember, OrderSummary, OrganisationAccount,
+    PasswordReset, PaymentRecord, Rejection, ReviewItem, ReviewQueueQuery, Revocation, Shipment, StaffLogin,
+    StaffMemberView, StaffRoles, StaffSession, SubmitOrder,
 };
 use certdesk_core::OrderNumber;
 use reqwest::Method;
@@ -61,6 +62,20 @@ impl PlatformClient {
     /// 制证 and 邮寄: the courier and its tracking number.
     pub async fn ship(&self, order_no: &OrderNumber, shipment: &Shipment) -> Result<OrderSummary> {
         self.staff_step(order_no, "ship", shipment).await
+    }
+
+    /// 签发证书 for a CSR made on the organisation's UKey.
+    pub async fn issue_certificate(
+        &self,
+        order_no: &OrderNumber,
+        request: &CertificateRequest,
+    ) -> Result<CertificateRecord> {
+        send(self.request(Method::POST, &format!("/v1/staff/orders/{order_no}/certificates")).json(request)).await
+    }
+
+    /// 吊销.
+    pub async fn revoke_certificate(&self, serial: &str, revocation: &Revocation) -> Result<CertificateRecord> {
+        send(self.request(Method::POST, &format!("/v1/staff/certificates/{serial}/revoke")).json(revocation)).await
     }
 
     // 管理: staff accounts.

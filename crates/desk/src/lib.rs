@@ -10,6 +10,7 @@ mod drafts;
 mod face;
 mod papers;
 mod staff;
+mod ukey;
 
 pub use certdesk_camera::{DeviceInfo, SourceConfig};
 pub use certdesk_idcard::ReaderConfig;
@@ -19,6 +20,7 @@ pub use face::{CaptureSink, CaptureStatus, FaceAttemptView};
 pub use staff::{
     AuditRow, DemoStaffAccount, DemoStaffView, FaceAttemptRow, QueueRow, StaffAccountView, StaffOrderView,
 };
+pub use ukey::{DEMO_SOFT_UKEY_SERIAL, DEMO_UKEY_PIN, UkeyConfig, UkeyIssued, UkeyList, UkeyStep, UkeyView};
 
 use certdesk_api::{
     ApiError, ApplicantSession, ErrorCode, OrderSummary, PaymentMethod, PaymentStart, PaymentState, Provider,
@@ -48,6 +50,8 @@ pub struct DeskConfig {
     pub sandbox_gateway: Option<String>,
     /// The counter's ID card reader (身份证原件核验).
     pub id_reader: ReaderConfig,
+    /// Where 制证 finds the organisation's UKeys.
+    pub ukeys: ukey::UkeyConfig,
 }
 
 impl DeskConfig {
@@ -55,7 +59,8 @@ impl DeskConfig {
     /// reader library.
     pub fn new(data_dir: PathBuf, platform_url: Option<String>, camera: SourceConfig) -> Self {
         let id_reader = if platform_url.is_none() { ReaderConfig::Demo } else { ReaderConfig::Sdt(None) };
-        DeskConfig { data_dir, platform_url, camera, sandbox_gateway: None, id_reader }
+        let ukeys = ukey::UkeyConfig { demo_software_token: platform_url.is_none(), ..Default::default() };
+        DeskConfig { data_dir, platform_url, camera, sandbox_gateway: None, id_reader, ukeys }
     }
 
     /// `CERTDESK_DATA_DIR`, `CERTDESK_PLATFORM_URL`, `CERTDESK_CAMERA`, `CERTDESK_SANDBOX_GATEWAY`
@@ -71,6 +76,7 @@ impl DeskConfig {
         if let Some(reader) = non_empty("CERTDESK_ID_READER") {
             config.id_reader = ReaderConfig::parse(Some(&reader));
         }
+        config.ukeys = ukey::UkeyConfig::from_env(config.platform_url.is_none());
         config
     }
 }
@@ -342,6 +348,8 @@ pub struct Desk {
     id_reader: std::sync::Arc<dyn certdesk_idcard::IdCardReader>,
     /// The papers (PDFs) saved here, the only files the window may have opened.
     papers: papers::SavedPapers,
+    /// The organisation's UKeys, for 制证 and 现场发证.
+    ukeys: std::sync::Arc<ukey::Ukeys>,
 }
 
 /// Where the gateway sends the browser back after paying: the app's deep link.
@@ -416,6 +424,7 @@ impl Desk {
             pay_pages: Mutex::default(),
             sandbox_gateway,
             id_reader: config.id_reader.open().into(),
+            ukeys: std::sync::Arc::new(ukey::Ukeys::new(config.ukeys.clone())),
             papers: papers::SavedPapers::default(),
         })
     }

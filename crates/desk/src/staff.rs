@@ -78,6 +78,8 @@ pub struct StaffOrderView {
     pub face_attempts: Vec<FaceAttemptRow>,
     pub history: Vec<HistoryRow>,
     pub eta: Option<certdesk_api::EtaView>,
+    /// The certificates issued for it so far (制证 stops at 申领数量).
+    pub certificates: Vec<certdesk_api::CertificateRecord>,
 }
 
 /// One 人脸认证 attempt of an order, for the reviewer.
@@ -225,11 +227,12 @@ impl Desk {
     pub async fn staff_order(&self, order_no: &str) -> Result<StaffOrderView, ApiError> {
         let number = parse(order_no)?;
         let client = self.signed_in_staff()?;
-        let (detail, application, payments, face_attempts) = tokio::try_join!(
+        let (detail, application, payments, face_attempts, certificates) = tokio::try_join!(
             client.order_detail(&number),
             client.application(&number),
             client.payments(&number),
-            client.order_face_attempts(&number)
+            client.order_face_attempts(&number),
+            client.order_certificates(&number)
         )
         .map_err(DeskError::from)?;
         Ok(StaffOrderView {
@@ -242,6 +245,7 @@ impl Desk {
                 .collect(),
             history: detail.history.into_iter().map(HistoryRow::from).collect(),
             eta: detail.eta,
+            certificates,
         })
     }
 

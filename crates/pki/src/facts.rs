@@ -94,3 +94,13 @@ pub fn to_pem(value: &impl EncodePem) -> Result<String> {
 pub fn to_der(value: &impl Encode) -> Result<Vec<u8>> {
     Ok(value.to_der()?)
 }
+
+/// Every certificate of a PEM text (a chain: the issuing CA, then the root).
+pub fn certificates_from_pem(pem: &str) -> Result<Vec<Certificate>> {
+    Certificate::load_pem_chain(pem.as_bytes()).map_err(|e| PkiError::Encoding(e.to_string()))
+}
+
+/// A CSR's DER as PEM (`-----BEGIN CERTIFICATE REQUEST-----`).
+pub fn csr_pem(der: &[u8]) -> String {
+    der::pem::encode_string("CERTIFICATE REQUEST", LineEnding::LF, der).expect("PEM of a short DER")
+}

@@ -1,6 +1,8 @@
 //! SoftHSM2 as a UKey: a token folder of its own and `softhsm2-util` to make new tokens, for the
 //! tests and the demo's 演示UKey. SoftHSM2 reads `SOFTHSM2_CONF` once, when the module is first
-//! initialised in a process: [`SoftHsm::use_in_this_process`] must come before that.
+//! initialised in a process: [`SoftHsm::use_in_this_process`] must come before that. It also sees
+//! only the tokens the folder holds then: make them first (a real UKey's module sees keys plugged
+//! in later).
 
 use crate::{Result, TokenError};
 use std::path::{Path, PathBuf};

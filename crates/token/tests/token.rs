@@ -18,7 +18,12 @@ struct Hsm {
     _dir: tempfile::TempDir,
     hsm: SoftHsm,
     module: PathBuf,
+    serials: Vec<(&'static str, String)>,
 }
+
+/// Each test's token: SoftHSM2 sees the tokens there are when it is first initialised in a
+/// process, so all are made before any test loads the module.
+const TOKENS: [&str; 3] = ["ukey-produce", "ukey-pin", "ukey-present"];
 
 /// This binary's SoftHSM2, pointed at before the first test touches PKCS#11.
 fn hsm() -> &'static Hsm {
@@ -29,14 +34,15 @@ fn hsm() -> &'static Hsm {
         // SAFETY: set once, inside the OnceLock every test passes through before any PKCS#11 call.
         unsafe { hsm.use_in_this_process() };
         let module = softhsm::module().expect("SoftHSM2 is installed (cargo xtask test installs softhsm2)");
-        Hsm { _dir: dir, hsm, module }
+        let serials = TOKENS.iter().map(|label| (*label, hsm.init_token(label, SO_PIN, PIN).unwrap())).collect();
+        Hsm { _dir: dir, hsm, module, serials }
     })
 }
 
-/// A fresh token labelled `label`, logged-out, with its serial.
+/// The test's token labelled `label` (one of [`TOKENS`]), logged-out, with its serial.
 fn fresh_token(label: &str) -> (Pkcs11Source, String) {
     let hsm = hsm();
-    let serial = hsm.hsm.init_token(label, SO_PIN, PIN).unwrap();
+    let serial = hsm.serials.iter().find(|(l, _)| *l == label).map(|(_, s)| s.clone()).expect("a label of TOKENS");
     (Pkcs11Source::load(&hsm.module).unwrap(), serial)
 }
 

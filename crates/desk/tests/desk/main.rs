@@ -5,6 +5,7 @@ use certdesk_core::{DeliveryMethod, OrderStatus};
 use certdesk_desk::{Desk, DeskConfig, SourceConfig};
 
 mod counter;
+mod ukey;
 mod workbench;
 
 fn form() -> SubmitOrder {

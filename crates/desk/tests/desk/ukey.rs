@@ -1,0 +1,146 @@
+//! 制证 onto a UKey through the desk: a SoftHSM2 token (PKCS#11) for 浙江汇信CA's P-256 and the
+//! demo's software SM2 UKey for 演示CA, each step announced, the certificate read back, a new PIN.
+
+use super::form;
+use certdesk_api::{ErrorCode, PaymentMethod, SubmitOrder};
+use certdesk_core::{DeliveryMethod, OrderStatus};
+use certdesk_desk::{Desk, DeskConfig, SourceConfig, UkeyConfig, UkeyStep};
+use certdesk_token::softhsm::{self, SoftHsm};
+use std::sync::{Arc, Mutex, OnceLock};
+
+struct Hsm {
+    _dir: tempfile::TempDir,
+    serials: Vec<(&'static str, String)>,
+}
+
+/// The UKeys of this binary's tests, labelled, each with the PIN 12345678.
+const UKEYS: [&str; 2] = ["演示UKey-窗口", "演示UKey-P256"];
+
+/// This binary's SoftHSM2 with every test's token made, before any test loads the module:
+/// SoftHSM2 sees the tokens there are when it is first initialised in a process.
+fn ukey(label: &str) -> String {
+    static HSM: OnceLock<Hsm> = OnceLock::new();
+    let hsm = HSM.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let hsm = SoftHsm::at(dir.path()).unwrap();
+        // SAFETY: set once, inside the OnceLock every UKey test passes through first.
+        unsafe { hsm.use_in_this_process() };
+        let serials =
+            UKEYS.iter().map(|label| (*label, hsm.init_token(label, "87654321", "12345678").unwrap())).collect();
+        Hsm { _dir: dir, serials }
+    });
+    hsm.serials.iter().find(|(l, _)| *l == label).map(|(_, s)| s.clone()).expect("a label of UKEYS")
+}
+
+async fn desk_with_ukeys(dir: &std::path::Path) -> Desk {
+    ukey(UKEYS[0]);
+    let mut config = DeskConfig::new(dir.into(), None, SourceConfig::Demo);
+    config.ukeys = UkeyConfig {
+        pkcs11_module: Some(softhsm::module().expect("SoftHSM2 is installed")),
+        skf: None,
+        demo_software_token: true,
+    };
+    Desk::start(&config).await.unwrap()
+}
+
+/// A walk-in order of `provider`, approved and waiting for 制证, with the all-roles demo clerk
+/// signed in.
+async fn approved_at_counter(desk: &Desk, provider: &str) -> String {
+    let password = desk.demo_staff().password.unwrap();
+    desk.staff_log_in("demo-desk", &password).await.unwrap();
+    let account = desk.find_organisation("91330106MA27XY812F").await.unwrap().expect("the demo organisation");
+    let card = desk.read_id_card().await.unwrap();
+    let walk_in = SubmitOrder {
+        provider_id: provider.into(),
+        organisation_name: account.organisation_name.clone(),
+        credit_code: account.credit_code.clone(),
+        applicant_name: card.name.clone(),
+        id_number: card.id_number.clone(),
+        delivery: DeliveryMethod::Counter,
+        ..form()
+    };
+    let number = desk.submit_at_counter(walk_in).await.unwrap().order.order_no.to_string();
+    let checked = desk.check_id_card(&number, &card.name, &card.id_number).await.unwrap();
+    if matches!(checked.order.status, OrderStatus::PendingPayment { .. }) {
+        desk.take_counter_payment(&number, PaymentMethod::CounterCash, "CASH-0001").await.unwrap();
+    }
+    desk.approve(&number).await.unwrap();
+    number
+}
+
+fn recorder() -> (Arc<Mutex<Vec<UkeyStep>>>, impl Fn(UkeyStep) + Send + 'static) {
+    let steps = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&steps);
+    (steps, move |step| sink.lock().unwrap().push(step))
+}
+
+#[tokio::test]
+async fn the_counter_writes_a_certificate_onto_a_softhsm_ukey_and_hands_it_over_with_a_new_pin() {
+    let serial = ukey("演示UKey-窗口");
+    let dir = tempfile::tempdir().unwrap();
+    let desk = desk_with_ukeys(dir.path()).await;
+    let number = approved_at_counter(&desk, "zjhx").await;
+
+    let list = desk.list_ukeys().await.unwrap();
+    assert!(list.problems.is_empty(), "{:?}", list.problems);
+    let ukey = list.ukeys.iter().find(|u| u.serial == serial).expect("the SoftHSM2 UKey is listed");
+    assert_eq!((ukey.driver.as_str(), ukey.key_kinds.as_slice()), ("PKCS#11", ["P-256".to_owned()].as_slice()));
+    assert!(list.ukeys.iter().any(|u| u.driver == "软件" && u.key_kinds.contains(&"SM2".to_owned())));
+
+    // A wrong PIN stops at 输入PIN, says so, and issues nothing.
+    let (steps, on_step) = recorder();
+    let refused = desk.write_certificate_to_ukey(&number, &serial, "00000000", on_step).await.unwrap_err();
+    assert_eq!((refused.code, refused.message.starts_with("PIN码错误")), (ErrorCode::Validation, true), "{refused:?}");
+    assert_eq!(*steps.lock().unwrap(), [UkeyStep::Detect, UkeyStep::Pin]);
+    assert!(desk.staff_order(&number).await.unwrap().certificates.is_empty());
+
+    let (steps, on_step) = recorder();
+    let issued = desk.write_certificate_to_ukey(&number, &serial, "12345678", on_step).await.unwrap();
+    assert_eq!(
+        *steps.lock().unwrap(),
+        [UkeyStep::Detect, UkeyStep::Pin, UkeyStep::GenerateKey, UkeyStep::Issue, UkeyStep::Write, UkeyStep::Verify]
+    );
+    assert_eq!(issued.certificate.token_serial.as_deref(), Some(serial.as_str()));
+    assert_eq!(issued.certificate.key_algorithm, "ECDSA P-256");
+    assert!(issued.new_pin.len() == 8 && issued.new_pin != "12345678");
+
+    // The platform has it beside the order; the UKey has a PIN only the 密码信封 knows.
+    let view = desk.staff_order(&number).await.unwrap();
+    assert_eq!(view.certificates.iter().map(|c| &c.serial).collect::<Vec<_>>(), [&issued.certificate.serial]);
+    let (_, on_step) = recorder();
+    let old = desk.write_certificate_to_ukey(&number, &serial, "12345678", on_step).await.unwrap_err();
+    assert!(old.message.starts_with("PIN码错误"), "{old:?}");
+    desk.change_ukey_pin(&serial, &issued.new_pin, "13572468").await.unwrap();
+
+    // 申领数量 1: 现场发证 now; a second certificate is refused by the platform.
+    let (_, on_step) = recorder();
+    let full = desk.write_certificate_to_ukey(&number, &serial, "13572468", on_step).await.unwrap_err();
+    assert_eq!((full.code, full.message.as_str()), (ErrorCode::Conflict, "该订单申领数量为1，证书已全部签发"));
+    let handed = desk.issue_at_counter(&number).await.unwrap();
+    assert!(matches!(handed.order.status, OrderStatus::Issued { .. }));
+}
+
+#[tokio::test]
+async fn the_free_demo_ca_writes_an_sm2_certificate_onto_the_software_ukey_and_a_missing_ukey_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = desk_with_ukeys(dir.path()).await;
+    let number = approved_at_counter(&desk, "demo-free").await;
+
+    let (_, on_step) = recorder();
+    let missing = desk.write_certificate_to_ukey(&number, "NO-SUCH-UKEY", "12345678", on_step).await.unwrap_err();
+    assert_eq!((missing.code, missing.message.as_str()), (ErrorCode::Unavailable, "未检测到UKey，请插入UKey后重试"));
+
+    // 演示CA is an SM2 CA: a P-256 UKey cannot take its certificate.
+    let serial = ukey("演示UKey-P256");
+    let (_, on_step) = recorder();
+    let unsupported = desk.write_certificate_to_ukey(&number, &serial, "12345678", on_step).await.unwrap_err();
+    assert_eq!(unsupported.message, "UKey不支持SM2密钥");
+
+    let (_, on_step) = recorder();
+    let issued = desk
+        .write_certificate_to_ukey(&number, certdesk_desk::DEMO_SOFT_UKEY_SERIAL, certdesk_desk::DEMO_UKEY_PIN, on_step)
+        .await
+        .unwrap();
+    assert_eq!(issued.certificate.key_algorithm, "SM2");
+    assert!(issued.certificate.issuer.contains("演示CA（免缴费）（沙箱）"), "{}", issued.certificate.issuer);
+}
