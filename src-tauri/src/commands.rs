@@ -230,6 +230,29 @@ pub(crate) fn papers_folder(app: &tauri::AppHandle) -> Result<std::path::PathBuf
         .map_err(|e| ApiError::new(certdesk_api::ErrorCode::Internal, format!("找不到保存文件的文件夹：{e}")))
 }
 
+/// 证书信息: the order's certificates.
+#[tauri::command]
+#[specta::specta]
+pub async fn order_certificates(
+    desk: State<'_, Desk>,
+    order_no: String,
+) -> Result<Vec<certdesk_api::CertificateRecord>, ApiError> {
+    desk.order_certificates(&order_no).await
+}
+
+/// Saves a certificate (.cer) and its CA's chain (.pem) in the Downloads folder; both paths.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_certificate(
+    desk: State<'_, Desk>,
+    app: tauri::AppHandle,
+    order_no: String,
+    serial: String,
+) -> Result<Vec<String>, ApiError> {
+    let saved = desk.save_certificate(&order_no, &serial, &papers_folder(&app)?).await?;
+    Ok(saved.into_iter().map(|p| p.display().to_string()).collect())
+}
+
 /// Saves 邮寄纸质资料's cover sheet in the Downloads folder and returns the file's path.
 #[tauri::command]
 #[specta::specta]

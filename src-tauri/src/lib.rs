@@ -6,6 +6,7 @@ mod commands;
 mod counter;
 mod follow;
 mod pay_return;
+mod ukey;
 mod workbench;
 
 use certdesk_desk::{Desk, DeskConfig};
@@ -78,8 +79,14 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             counter::refund_at_counter,
             counter::save_counter_receipt,
             counter::save_shipping_list,
+            ukey::list_ukeys,
+            ukey::write_certificate_to_ukey,
+            ukey::change_ukey_pin,
+            ukey::save_pin_slip,
+            commands::order_certificates,
+            commands::save_certificate,
         ])
-        .events(tauri_specta::collect_events![follow::OrderStatusChanged, pay_return::PayReturned])
+        .events(tauri_specta::collect_events![follow::OrderStatusChanged, pay_return::PayReturned, ukey::UkeyProgress])
         // Money is i64 fen; any real amount is far below 2^53, so a JS number is exact.
         .dangerously_cast_bigints_to_number()
 }

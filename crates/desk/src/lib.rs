@@ -5,6 +5,7 @@
 //! The platform decides; the local store remembers what it said, so the order list shows after a
 //! restart and while the platform cannot be reached.
 
+mod certificates;
 mod counter;
 mod drafts;
 mod face;
@@ -20,7 +21,9 @@ pub use face::{CaptureSink, CaptureStatus, FaceAttemptView};
 pub use staff::{
     AuditRow, DemoStaffAccount, DemoStaffView, FaceAttemptRow, QueueRow, StaffAccountView, StaffOrderView,
 };
-pub use ukey::{DEMO_SOFT_UKEY_SERIAL, DEMO_UKEY_PIN, UkeyConfig, UkeyIssued, UkeyList, UkeyStep, UkeyView};
+pub use ukey::{
+    DEMO_SOFT_UKEY_SERIAL, DEMO_UKEY_PIN, PinSlipRequest, UkeyConfig, UkeyIssued, UkeyList, UkeyStep, UkeyView,
+};
 
 use certdesk_api::{
     ApiError, ApplicantSession, ErrorCode, OrderSummary, PaymentMethod, PaymentStart, PaymentState, Provider,

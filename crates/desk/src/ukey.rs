@@ -222,7 +222,41 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError::new(ErrorCode::Internal, e.to_string())
 }
 
+/// What the 密码信封 names besides the PIN.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PinSlipRequest {
+    pub order_no: String,
+    pub organisation_name: String,
+    pub ukey_serial: String,
+    pub certificate_serial: String,
+    pub pin: String,
+}
+
 impl Desk {
+    /// Saves the 密码信封 (PDF) in `folder`, made here: the PIN goes nowhere else.
+    pub async fn save_pin_slip(&self, request: PinSlipRequest, folder: &std::path::Path) -> Result<PathBuf, ApiError> {
+        let number = parse(&request.order_no)?;
+        let printed_at = certdesk_core::now_shanghai().format("%Y-%m-%d %H:%M:%S").to_string();
+        let serial: String = request.ukey_serial.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+        let name = format!("UKey密码信封-{serial}.pdf");
+        let pdf = tokio::task::spawn_blocking(move || {
+            let slip = certdesk_platform::documents::pin_slip::PinSlip {
+                order_no: number.as_str(),
+                organisation_name: &request.organisation_name,
+                ukey_serial: &request.ukey_serial,
+                certificate_serial: &request.certificate_serial,
+                pin: &request.pin,
+                printed_at: &printed_at,
+            };
+            certdesk_platform::documents::pin_slip::render(&slip, None)
+        })
+        .await
+        .map_err(internal)?
+        .map_err(|e| e.to_api_error().1)?;
+        self.save_paper(folder, &name, &pdf)
+    }
+
     /// 检测UKey: every UKey plugged in now.
     pub async fn list_ukeys(&self) -> Result<UkeyList, ApiError> {
         let ukeys = Arc::clone(&self.ukeys);

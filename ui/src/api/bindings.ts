@@ -80,12 +80,21 @@ export const commands = {
 	saveCounterReceipt: (orderNo: string) => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("save_counter_receipt", { orderNo })),
 	/**  Saves the day's 邮寄清单 (`date` `YYYY-MM-DD`, today when absent) and returns its path. */
 	saveShippingList: (date: string | null) => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("save_shipping_list", { date })),
+	listUkeys: () => typedError<UkeyList_Serialize, ApiError_Serialize>(__TAURI_INVOKE("list_ukeys")),
+	writeCertificateToUkey: (orderNo: string, ukeySerial: string, pin: string) => typedError<UkeyIssued_Serialize, ApiError_Serialize>(__TAURI_INVOKE("write_certificate_to_ukey", { orderNo, ukeySerial, pin })),
+	changeUkeyPin: (ukeySerial: string, oldPin: string, newPin: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("change_ukey_pin", { ukeySerial, oldPin, newPin })),
+	savePinSlip: (slip: PinSlipRequest) => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("save_pin_slip", { slip })),
+	/**  证书信息: the order's certificates. */
+	orderCertificates: (orderNo: string) => typedError<CertificateRecord_Serialize[], ApiError_Serialize>(__TAURI_INVOKE("order_certificates", { orderNo })),
+	/**  Saves a certificate (.cer) and its CA's chain (.pem) in the Downloads folder; both paths. */
+	saveCertificate: (orderNo: string, serial: string) => typedError<string[], ApiError_Serialize>(__TAURI_INVOKE("save_certificate", { orderNo, serial })),
 };
 
 /** Events */
 export const events = {
 	orderStatusChanged: makeEvent<OrderStatusChanged_Serialize, OrderStatusChanged_Deserialize>("order-status-changed"),
 	payReturned: makeEvent<PayReturned, PayReturned>("pay-returned"),
+	ukeyProgress: makeEvent<UkeyProgress, UkeyProgress>("ukey-progress"),
 };
 
 /* Types */
@@ -180,7 +189,11 @@ export type AuditAction =
 /**  A step on an order (审核, 制证, 窗口): the status it led to is the entry's detail. */
 "orderStep" | 
 /**  为机构注册 at the counter. */
-"organisationRegistered" | "memberAdded" | "rolesSet" | "memberDisabled" | "memberEnabled" | "passwordReset";
+"organisationRegistered" | "memberAdded" | "rolesSet" | "memberDisabled" | "memberEnabled" | "passwordReset" | 
+/**  A certificate issued for an order (制证 / 现场发证): its serial is the detail. */
+"certificateIssued" | 
+/**  吊销: the serial and the reason. */
+"certificateRevoked";
 
 /**  One entry of the audit view, newest first. */
 export type AuditEntry = AuditEntry_Serialize | AuditEntry_Deserialize;
@@ -323,6 +336,70 @@ export type CaptureStatus_Serialize = {
 	/**  The camera failed, in Chinese; the capture has stopped. */
 	error: string | null,
 };
+
+/**  证书信息: one certificate issued for an order. */
+export type CertificateRecord = CertificateRecord_Serialize | CertificateRecord_Deserialize;
+
+/**  证书信息: one certificate issued for an order. */
+export type CertificateRecord_Deserialize = {
+	/**  证书序列号, uppercase hex. */
+	serial: string,
+	orderNo: string,
+	providerId: string,
+	/**  证书主题, as OpenSSL prints it (`C=CN, O=…, CN=…, serialNumber=…`). */
+	subject: string,
+	/**  签发者 (the issuing CA's name). */
+	issuer: string,
+	/**  有效期, RFC 3339 in Asia/Shanghai. */
+	notBefore: string,
+	notAfter: string,
+	/**  SHA-256 fingerprint of the DER, uppercase hex in pairs separated by colons. */
+	fingerprintSha256: string,
+	/**  密钥算法: `ECDSA P-256`, `SM2`, `RSA 2048`… */
+	keyAlgorithm: string,
+	/**  The UKey the key is on, when the production step said. */
+	tokenSerial?: string | null,
+	issuedAt: string,
+	status: CertificateStatus,
+	revokedAt?: string | null,
+	revocationReason?: RevocationReason | null,
+	/**  The certificate itself (PEM), for saving as .cer and writing to the UKey. */
+	certificatePem: string,
+};
+
+/**  证书信息: one certificate issued for an order. */
+export type CertificateRecord_Serialize = {
+	/**  证书序列号, uppercase hex. */
+	serial: string,
+	orderNo: string,
+	providerId: string,
+	/**  证书主题, as OpenSSL prints it (`C=CN, O=…, CN=…, serialNumber=…`). */
+	subject: string,
+	/**  签发者 (the issuing CA's name). */
+	issuer: string,
+	/**  有效期, RFC 3339 in Asia/Shanghai. */
+	notBefore: string,
+	notAfter: string,
+	/**  SHA-256 fingerprint of the DER, uppercase hex in pairs separated by colons. */
+	fingerprintSha256: string,
+	/**  密钥算法: `ECDSA P-256`, `SM2`, `RSA 2048`… */
+	keyAlgorithm: string,
+	/**  The UKey the key is on, when the production step said. */
+	tokenSerial: string | null,
+	issuedAt: string,
+	status: CertificateStatus,
+	revokedAt: string | null,
+	revocationReason: RevocationReason | null,
+	/**  The certificate itself (PEM), for saving as .cer and writing to the UKey. */
+	certificatePem: string,
+};
+
+/**  证书状态. */
+export type CertificateStatus = 
+/**  有效. */
+"valid" | 
+/**  已吊销. */
+"revoked";
 
 /**  How an issued certificate reached the organisation. */
 export type Delivery = 
@@ -872,6 +949,15 @@ export type PaymentState =
  */
 "amountMismatch";
 
+/**  What the 密码信封 names besides the PIN. */
+export type PinSlipRequest = {
+	orderNo: string,
+	organisationName: string,
+	ukeySerial: string,
+	certificateSerial: string,
+	pin: string,
+};
+
 /**  What the platform tells every client about itself. */
 export type PlatformSettings = {
 	/**  Where applicants mail paper documents when face verification is not possible. */
@@ -961,6 +1047,22 @@ export type ReviewQueueQuery_Serialize = {
 	pageSize: number | null,
 };
 
+/**
+ *  Why a certificate is revoked (吊销原因): the RFC 5280 reasons that apply to an organisation's
+ *  certificate.
+ */
+export type RevocationReason = "unspecified" | 
+/**  The key is lost or known to others (UKey lost). */
+"keyCompromise" | 
+/**  The organisation's name or code changed. */
+"affiliationChanged" | 
+/**  Replaced by a new certificate. */
+"superseded" | 
+/**  The organisation no longer needs it. */
+"cessationOfOperation" | 
+/**  The platform withdrew it. */
+"privilegeWithdrawn";
+
 /**  The staff member signed in on this computer; `None` means the 员工登录 form. */
 export type StaffAccountView = {
 	username: string,
@@ -999,6 +1101,8 @@ export type StaffOrderView_Deserialize = {
 	faceAttempts: FaceAttemptRow_Deserialize[],
 	history: HistoryRow_Deserialize[],
 	eta?: EtaView_Deserialize | null,
+	/**  The certificates issued for it so far (制证 stops at 申领数量). */
+	certificates: CertificateRecord_Deserialize[],
 };
 
 /**
@@ -1013,6 +1117,8 @@ export type StaffOrderView_Serialize = {
 	faceAttempts: FaceAttemptRow_Serialize[],
 	history: HistoryRow_Serialize[],
 	eta: EtaView_Serialize | null,
+	/**  The certificates issued for it so far (制证 stops at 申领数量). */
+	certificates: CertificateRecord_Serialize[],
 };
 
 /**  A staff member's role; each allows the process steps of that job. */
@@ -1054,6 +1160,98 @@ export type StatusChange_Serialize = {
 	statusEn: string,
 	/**  不通过理由, when the change is a rejection. */
 	reason: string | null,
+};
+
+/**  A certificate on a UKey: what the platform issued and the UKey's new PIN, for the 密码信封. */
+export type UkeyIssued = UkeyIssued_Serialize | UkeyIssued_Deserialize;
+
+/**  A certificate on a UKey: what the platform issued and the UKey's new PIN, for the 密码信封. */
+export type UkeyIssued_Deserialize = {
+	certificate: CertificateRecord_Deserialize,
+	ukeySerial: string,
+	/**  The random user PIN the UKey now has. Shown once and printed on the 密码信封; not kept. */
+	newPin: string,
+};
+
+/**  A certificate on a UKey: what the platform issued and the UKey's new PIN, for the 密码信封. */
+export type UkeyIssued_Serialize = {
+	certificate: CertificateRecord_Serialize,
+	ukeySerial: string,
+	/**  The random user PIN the UKey now has. Shown once and printed on the 密码信封; not kept. */
+	newPin: string,
+};
+
+/**  The UKeys plugged in, and the drivers that could not load. */
+export type UkeyList = UkeyList_Serialize | UkeyList_Deserialize;
+
+/**  The UKeys plugged in, and the drivers that could not load. */
+export type UkeyList_Deserialize = {
+	ukeys: UkeyView_Deserialize[],
+	problems: string[],
+};
+
+/**  The UKeys plugged in, and the drivers that could not load. */
+export type UkeyList_Serialize = {
+	ukeys: UkeyView_Serialize[],
+	problems: string[],
+};
+
+/**  A step of 写入证书 starting, for the progress the UI shows. */
+export type UkeyProgress = {
+	orderNo: string,
+	step: UkeyStep,
+};
+
+/**  One step of writing a certificate onto a UKey, as the progress shows it. */
+export type UkeyStep = 
+/**  检测UKey. */
+"detect" | 
+/**  输入PIN: the PIN checked on the UKey. */
+"pin" | 
+/**  生成密钥 on the UKey. */
+"generateKey" | 
+/**  签发证书: the CSR to the platform, the certificate back. */
+"issue" | 
+/**  写入证书 and the chain. */
+"write" | 
+/**  校验: read back, the certificate's key is the UKey's. */
+"verify";
+
+/**  A UKey as the clerk sees it. */
+export type UkeyView = UkeyView_Serialize | UkeyView_Deserialize;
+
+/**  A UKey as the clerk sees it. */
+export type UkeyView_Deserialize = {
+	/**  `PKCS#11`, `SKF` or `软件`. */
+	driver: string,
+	label: string,
+	serial: string,
+	manufacturer: string,
+	model: string,
+	/**  Free space in KiB, where the UKey says. */
+	freeKib?: number | null,
+	/**  What to say about the PIN before it is typed (最后一次机会, 已锁定…), if anything. */
+	pinNote?: string | null,
+	locked: boolean,
+	/**  The keys it makes: `P-256`, `SM2`. */
+	keyKinds: string[],
+};
+
+/**  A UKey as the clerk sees it. */
+export type UkeyView_Serialize = {
+	/**  `PKCS#11`, `SKF` or `软件`. */
+	driver: string,
+	label: string,
+	serial: string,
+	manufacturer: string,
+	model: string,
+	/**  Free space in KiB, where the UKey says. */
+	freeKib: number | null,
+	/**  What to say about the PIN before it is typed (最后一次机会, 已锁定…), if anything. */
+	pinNote: string | null,
+	locked: boolean,
+	/**  The keys it makes: `P-256`, `SM2`. */
+	keyKinds: string[],
 };
 
 /**  How the applicant's identity was (or will be) established: the bracket in `待审核 (已认证)`. */

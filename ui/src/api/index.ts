@@ -12,10 +12,12 @@ import type {
   ErrorCode,
   FieldError,
   PaymentMethod,
+  PinSlipRequest,
   Registration,
   StaffAccountView,
   StaffRole,
   StatusChange,
+  UkeyStep,
 } from './bindings';
 
 export type {
@@ -56,6 +58,12 @@ export type {
   AuditRow,
   AuditAction,
   FaceAttemptRow,
+  CertificateRecord,
+  UkeyView,
+  UkeyList,
+  UkeyIssued,
+  UkeyStep,
+  PinSlipRequest,
 } from './bindings';
 
 /** The 操作日志's filters and page (every filter optional). */
@@ -230,7 +238,26 @@ export const api = {
   saveCounterReceipt: (orderNo: string) => unwrap(() => commands.saveCounterReceipt(orderNo)),
   /** Saves the 邮寄清单 of a day (`YYYY-MM-DD`, today when null). */
   saveShippingList: (date: string | null) => unwrap(() => commands.saveShippingList(date)),
+  // 制证 onto the organisation's UKey.
+  /** 检测UKey: the UKeys plugged in, and the drivers that did not load. */
+  listUkeys: () => unwrap(() => commands.listUkeys()),
+  /** 写入证书: progress arrives through `onUkeyProgress`; resolves to the certificate and the new PIN. */
+  writeCertificateToUkey: (orderNo: string, ukeySerial: string, pin: string) =>
+    unwrap(() => commands.writeCertificateToUkey(orderNo, ukeySerial, pin)),
+  changeUkeyPin: (ukeySerial: string, oldPin: string, newPin: string) =>
+    unwrap(() => commands.changeUkeyPin(ukeySerial, oldPin, newPin)),
+  /** Saves the 密码信封 (PDF, made here) in Downloads; resolves to where. */
+  savePinSlip: (slip: PinSlipRequest) => unwrap(() => commands.savePinSlip(slip)),
+  // 证书信息 in 查看.
+  orderCertificates: (orderNo: string) => unwrap(() => commands.orderCertificates(orderNo)),
+  /** Saves the certificate (.cer) and its CA's chain (.pem) in Downloads; resolves to both paths. */
+  saveCertificate: (orderNo: string, serial: string) => unwrap(() => commands.saveCertificate(orderNo, serial)),
 };
+
+/** Calls `onStep` as each step of 写入证书 starts. Resolves to the function that stops listening. */
+export function onUkeyProgress(onStep: (orderNo: string, step: UkeyStep) => void): Promise<() => void> {
+  return events.ukeyProgress.listen((event) => onStep(event.payload.orderNo, event.payload.step));
+}
 
 /** Calls `onReturn` with the trade number whenever the gateway's page sends the browser back. */
 export function onPayReturned(onReturn: (outTradeNo: string) => void): Promise<() => void> {

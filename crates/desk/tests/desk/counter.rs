@@ -72,7 +72,11 @@ async fn a_walk_in_is_registered_read_from_the_card_paid_at_the_counter_and_issu
     assert!(desk.is_saved_paper(&receipt));
     assert!(!desk.is_saved_paper(&dir.path().join("certdesk.db")));
 
-    // 现场发证: approved and handed over in one step.
+    // 现场发证: approved, the certificate written onto the applicant's UKey, handed over.
+    let early = desk.issue_at_counter(&number).await.unwrap_err();
+    assert_eq!(early.message, "证书尚未全部签发：申领数量1，已签发0张，请先为机构写入证书");
+    let serial = certdesk_desk::DEMO_SOFT_UKEY_SERIAL;
+    desk.write_certificate_to_ukey(&number, serial, certdesk_desk::DEMO_UKEY_PIN, |_| {}).await.unwrap();
     let issued = desk.issue_at_counter(&number).await.unwrap();
     assert!(matches!(issued.order.status, OrderStatus::Issued { .. }), "{:?}", issued.order.status);
     let again = desk.issue_at_counter(&number).await.unwrap_err();
@@ -82,7 +86,9 @@ async fn a_walk_in_is_registered_read_from_the_card_paid_at_the_counter_and_issu
     assert_eq!(desk.staff_audit(&AuditQuery::default()).await.unwrap_err().code, ErrorCode::Forbidden);
     desk.staff_log_in("demo-admin", &password).await.unwrap();
     let query = AuditQuery { order_no: Some(number.clone()), ..Default::default() };
-    let steps = desk.staff_audit(&query).await.unwrap();
+    let entries = desk.staff_audit(&query).await.unwrap();
+    assert_eq!(entries.iter().filter(|s| s.entry.action == AuditAction::CertificateIssued).count(), 1, "{entries:?}");
+    let steps: Vec<_> = entries.into_iter().filter(|s| s.entry.action != AuditAction::CertificateIssued).collect();
     assert!(steps.len() >= 4, "{steps:?}");
     assert!(
         steps

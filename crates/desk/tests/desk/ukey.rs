@@ -104,6 +104,22 @@ async fn the_counter_writes_a_certificate_onto_a_softhsm_ukey_and_hands_it_over_
     assert_eq!(issued.certificate.key_algorithm, "ECDSA P-256");
     assert!(issued.new_pin.len() == 8 && issued.new_pin != "12345678");
 
+    // The 密码信封 carries the new PIN; it is made here and saved as a paper to print.
+    let request = certdesk_desk::PinSlipRequest {
+        order_no: number.clone(),
+        organisation_name: "晨安入驻供应商".into(),
+        ukey_serial: serial.clone(),
+        certificate_serial: issued.certificate.serial.clone(),
+        pin: issued.new_pin.clone(),
+    };
+    let slip = desk.save_pin_slip(request, &dir.path().join("papers")).await.unwrap();
+    assert!(desk.is_saved_paper(&slip));
+    let text = std::process::Command::new("pdftotext").arg(&slip).arg("-").output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    for expected in [issued.new_pin.as_str(), serial.as_str(), issued.certificate.serial.as_str(), "密码信封"] {
+        assert!(text.contains(expected), "{expected} not in {text}");
+    }
+
     // The platform has it beside the order; the UKey has a PIN only the 密码信封 knows.
     let view = desk.staff_order(&number).await.unwrap();
     assert_eq!(view.certificates.iter().map(|c| &c.serial).collect::<Vec<_>>(), [&issued.certificate.serial]);

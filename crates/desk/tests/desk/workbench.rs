@@ -80,6 +80,11 @@ async fn the_embedded_platforms_demo_staff_review_produce_and_mail_an_order_thro
     assert_eq!(desk.review_queue(&page(1)).await.unwrap_err().code, ErrorCode::Forbidden);
     let blank = desk.ship(&number, "顺丰速运", "  ").await.unwrap_err();
     assert_eq!(blank.code, ErrorCode::Validation, "{}", blank.message);
+    // 邮寄 waits for the certificate: written onto the demo's software UKey first.
+    let early = desk.ship(&number, "顺丰速运", "SF1234567890").await.unwrap_err();
+    assert_eq!(early.code, ErrorCode::Conflict, "{}", early.message);
+    let serial = certdesk_desk::DEMO_SOFT_UKEY_SERIAL;
+    desk.write_certificate_to_ukey(&number, serial, certdesk_desk::DEMO_UKEY_PIN, |_| {}).await.unwrap();
     let shipped = desk.ship(&number, "顺丰速运", "SF1234567890").await.unwrap();
     assert_eq!(shipped.status_zh, "审核通过, 已发证 (材料已收)");
     assert!(!desk.production_queue(&page(1)).await.unwrap().iter().any(|q| q.row.order.order_no.as_str() == number));

@@ -5,6 +5,7 @@
 
 pub mod counter_receipt;
 pub mod cover_sheet;
+pub mod pin_slip;
 pub mod shipping_list;
 
 use crate::{PlatformError, Result};

@@ -268,3 +268,16 @@ fn valid_count(conn: &Conn<'_>, order_no: &OrderNumber) -> Result<u32> {
         |r| r.get(0),
     )
 }
+
+/// 已发证 needs every certificate of 申领数量: the order leaves production only with them.
+pub(crate) fn require_all_issued(conn: &Conn<'_>, order_no: &OrderNumber) -> Result<()> {
+    let quantity: u32 =
+        conn.query_one("SELECT quantity FROM orders WHERE order_no = ?1", params![order_no.as_str()], |r| r.get(0))?;
+    let issued = valid_count(conn, order_no)?;
+    if issued < quantity {
+        return Err(PlatformError::Conflict(format!(
+            "证书尚未全部签发：申领数量{quantity}，已签发{issued}张，请先为机构写入证书"
+        )));
+    }
+    Ok(())
+}

@@ -664,6 +664,9 @@ pub(crate) fn apply_event(
 ) -> Result<OrderState> {
     let (before, status_json) = order_state(conn, order_no, organisation_id)?;
     let after = certdesk_core::apply(&before, actor, event)?;
+    if matches!(event, OrderEvent::ProducedAndShipped { .. } | OrderEvent::IssuedOnSite) {
+        super::certificates::require_all_issued(conn, order_no)?;
+    }
     let after_json = serde_json::to_string(&after.status).expect("status serialises");
     conn.execute(
         "UPDATE orders SET status = ?1, status_code = ?2, paid = ?3, status_since = ?5, verification = ?6

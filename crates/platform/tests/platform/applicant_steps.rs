@@ -50,6 +50,7 @@ async fn the_zero_fee_paper_path_runs_from_submission_to_issuance() {
     assert_eq!(status, 200);
     let (status, _) = post(&p, &staff, &staff_step("approve"), json!({})).await;
     assert_eq!(status, 200);
+    crate::certificates::issue_all(&p, &staff, &number).await;
     let (status, issued) =
         post(&p, &staff, &staff_step("ship"), json!({"courier": "EMS", "trackingNo": "1187654321"})).await;
     assert_eq!(status, 200);

@@ -297,3 +297,47 @@ async fn the_ca_is_kept_across_restarts_with_its_key_sealed_at_rest() {
     let body: Value = unknown.json().await.unwrap();
     assert_eq!(body["message"], "该CA服务商尚未配置签发CA，无法签发证书");
 }
+
+/// Every certificate of the order's 申领数量, issued for P-256 CSRs of its organisation, through
+/// `http` (a producer's or the counter's session): what 已发证 needs.
+pub async fn issue_all(p: &TestPlatform, http: &reqwest::Client, number: &str) {
+    let number_ = number.to_owned();
+    let (organisation, code, quantity): (String, String, i64) = p
+        .db(move |db| {
+            db.read(|c| {
+                c.query_one(
+                    "SELECT organisation_name, credit_code, quantity FROM orders WHERE order_no = ?1",
+                    certdesk_platform::params![number_],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+            })
+        })
+        .await;
+    for _ in 0..quantity {
+        let body = json!({"csrPem": p256_csr(&organisation, &code), "tokenSerial": "SOFTHSM-TEST"});
+        let (status, issued) = p.post_json(http, &format!("/v1/staff/orders/{number}/certificates"), &body).await;
+        assert_eq!(status, 200, "{issued}");
+    }
+}
+
+#[tokio::test]
+async fn an_order_is_not_shipped_or_issued_on_site_before_all_its_certificates_are() {
+    let p = spawn_platform().await;
+    let (number, producer) = approved_order(&p).await;
+    let parcel = json!({"courier": "顺丰速运", "trackingNo": "SF1234567890"});
+    let (status, refused) = step(&p, &producer, &number, "ship", parcel.clone()).await;
+    assert_eq!(
+        (status, refused["message"].as_str()),
+        (409, Some("证书尚未全部签发：申领数量2，已签发0张，请先为机构写入证书"))
+    );
+    assert_eq!(issue(&p, &producer, &number, &p256_csr(ORGANISATION, CREDIT_CODE)).await.0, 200);
+    let (status, refused) = step(&p, &producer, &number, "ship", parcel.clone()).await;
+    assert_eq!((status, refused["message"].as_str().unwrap().contains("已签发1张")), (409, true));
+    // Nothing moved: still 待制证.
+    let order: Value = p.http.get(p.url(&format!("/v1/orders/{number}"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(order["status"]["state"], "approved");
+    assert_eq!(issue(&p, &producer, &number, &p256_csr(ORGANISATION, CREDIT_CODE)).await.0, 200);
+    let (status, shipped) = step(&p, &producer, &number, "ship", parcel).await;
+    assert_eq!(status, 200, "{shipped}");
+    assert_eq!(shipped["status"]["state"], "issued");
+}

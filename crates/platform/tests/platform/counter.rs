@@ -93,6 +93,7 @@ async fn a_walk_in_goes_from_registration_to_issued_at_the_counter_and_sees_it_i
     // 现场发证: the counter approves and hands the certificate over.
     let (status, approved) = step(&p, &counter, &number, "approve", json!({})).await;
     assert_eq!(status, 200, "{approved}");
+    crate::certificates::issue_all(&p, &crate::bearer_client(&counter), &number).await;
     let (status, issued) = step(&p, &counter, &number, "issue-on-site", json!({})).await;
     assert_eq!(status, 200, "{issued}");
     assert_eq!(issued["status"]["state"], "issued");
@@ -168,6 +169,7 @@ async fn the_shipping_list_has_the_days_parcels() {
     let cash = json!({"method": "counterCard", "receiptNo": "R-9"});
     assert_eq!(step(&p, &desk, &number, "counter-payment", cash).await.0, 200);
     assert_eq!(step(&p, &desk, &number, "approve", json!({})).await.0, 200);
+    crate::certificates::issue_all(&p, &crate::bearer_client(&desk), &number).await;
     let parcel = json!({"courier": "顺丰速运", "trackingNo": "SF1234567890123"});
     assert_eq!(step(&p, &desk, &number, "ship", parcel).await.0, 200);
 

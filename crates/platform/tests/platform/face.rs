@@ -47,6 +47,7 @@ async fn the_face_path_runs_from_submission_through_review_and_mailing_to_issuan
     staff(&p, "producer", &[StaffRole::Producer]);
     let (reviewer, producer) = (log_in(&p, "reviewer").await, log_in(&p, "producer").await);
     assert_eq!(step(&p, &reviewer, &number, "approve", json!({})).await.0, 200);
+    crate::certificates::issue_all(&p, &crate::bearer_client(&producer), &number).await;
     let (status, issued) =
         step(&p, &producer, &number, "ship", json!({"courier": "顺丰速运", "trackingNo": "SF1000000001"})).await;
     assert_eq!(status, 200);

@@ -75,6 +75,7 @@ async fn a_reviewer_approves_and_a_producer_mails_the_certificate() {
     let (status, refused) =
         step(&p, &producer, &number, "ship", json!({"courier": "顺丰速运", "trackingNo": " "})).await;
     assert_eq!((status, refused["message"].as_str()), (422, Some("请填写快递公司和运单号")));
+    crate::certificates::issue_all(&p, &crate::bearer_client(&producer), &number).await;
     let (status, issued) =
         step(&p, &producer, &number, "ship", json!({"courier": "顺丰速运", "trackingNo": "SF1234567890"})).await;
     assert_eq!(status, 200);
@@ -126,6 +127,7 @@ async fn the_counter_approves_and_issues_on_site() {
     let counter = log_in(&p, "counter").await;
     let number = order_in_review(&p, "verified").await;
     assert_eq!(step(&p, &counter, &number, "approve", json!({})).await.0, 200);
+    crate::certificates::issue_all(&p, &crate::bearer_client(&counter), &number).await;
     let (status, issued) = step(&p, &counter, &number, "issue-on-site", json!({})).await;
     assert_eq!(status, 200);
     assert_eq!(issued["status"]["delivery"], json!({"method": "onSite"}));
@@ -295,6 +297,7 @@ async fn the_production_queue_holds_approved_orders_for_producers_only() {
     let res = p.http.get(p.url("/v1/staff/review-queue")).bearer_auth(&producer).send().await.unwrap();
     assert_eq!(res.status(), 403);
     // Shipped, it leaves the queue.
+    crate::certificates::issue_all(&p, &crate::bearer_client(&producer), &approved).await;
     let shipped =
         step(&p, &producer, &approved, "ship", json!({"courier": "EMS", "trackingNo": "EA123456789CN"})).await;
     assert_eq!(shipped.0, 200, "{}", shipped.1);

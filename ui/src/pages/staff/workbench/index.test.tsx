@@ -4,9 +4,10 @@ import dayjs from 'dayjs';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppProviders, createQueryClient, Shell } from '../../../App';
-import type { QueueRow, StaffAccountView, StaffOrderView, StaffRole } from '../../../api';
+import type { CertificateRecord, QueueRow, StaffAccountView, StaffOrderView, StaffRole } from '../../../api';
 import { button, byId } from '../../../test/dom';
 import { account, appInfo, orderRow } from '../../../test/fixtures';
+import { NEW_PIN, UKEY_SERIAL, ukeyCommand } from '../../../test/ukey';
 
 const reviewQueue: QueueRow[] = [
   {
@@ -39,6 +40,7 @@ const fullOrder: StaffOrderView = {
     address: '浙江省杭州市西湖区文三路1号',
   },
   payments: [],
+  certificates: [],
   faceAttempts: [
     {
       attempt: { at: '2026-11-26T09:10:00+08:00', outcome: 'failed', reason: '未检测到人脸，请正对摄像头并确保光线充足', provider: 'sandbox' },
@@ -71,9 +73,12 @@ function mockApp(roles: StaffRole[] = ['reviewer'], options: { staffRefused?: bo
   const calls: { cmd: string; args: Record<string, unknown> }[] = [];
   let staff: StaffAccountView | null = null;
   let orgSignedIn = true;
+  const certificates: CertificateRecord[] = [];
   mockIPC((cmd, args) => {
     const a = (args ?? {}) as Record<string, unknown>;
     calls.push({ cmd, args: a });
+    const ukey = ukeyCommand(cmd, a, certificates);
+    if (ukey !== undefined) return ukey;
     switch (cmd) {
       case 'account':
         return orgSignedIn ? account : null;
@@ -110,7 +115,7 @@ function mockApp(roles: StaffRole[] = ['reviewer'], options: { staffRefused?: bo
       case 'production_queue':
         return [{ row: approvedRow, waitingSinceText: '2026-12-01 10:00:00', workingDaysWaited: 0, overdue: false }];
       case 'staff_order':
-        return fullOrder;
+        return { ...fullOrder, certificates: [...certificates] };
       case 'reject_order':
         return orderRow(
           { state: 'rejected', verification: 'verified', reason: String(a.reason) },
@@ -128,7 +133,7 @@ function mockApp(roles: StaffRole[] = ['reviewer'], options: { staffRefused?: bo
       default:
         throw new Error(`unexpected command ${cmd}`);
     }
-  });
+  }, { shouldMockEvents: true });
   return { calls, called: (cmd: string) => calls.filter((c) => c.cmd === cmd) };
 }
 
@@ -241,7 +246,7 @@ describe('员工工作台', () => {
     expect(app.called('approve_order')[0].args).toEqual({ orderNo: '159110370124321' });
   });
 
-  it('mails an approved order with the courier and tracking number', async () => {
+  it('writes the certificate onto a UKey, then mails the order with the courier and tracking number', async () => {
     const app = mockApp(['producer']);
     const user = userEvent.setup({ delay: null, pointerEventsCheck: 0 });
     renderShell();
@@ -251,9 +256,44 @@ describe('员工工作台', () => {
     await user.click(await button('邮寄'));
     const dialog = (await screen.findByText('制证并邮寄（订单 159110370124321）')).closest('.ant-modal') as HTMLElement;
     expect(await within(dialog).findByText('浙江省杭州市西湖区文三路1号')).toBeTruthy();
-    await user.click(within(dialog).getByRole('combobox'));
+    // No certificate yet: 邮寄 waits for it.
+    expect(await within(dialog).findByText('请先写入全部 1 张证书（已签发 0 张）')).toBeTruthy();
+    expect((await byId('ship-submit')).hasAttribute('disabled')).toBe(true);
+
+    // 写入证书: the UKey, a wrong PIN said, then the right one; every step shown, the new PIN once.
+    await user.click(await byId('ukey-select'));
+    await user.click(await screen.findByTitle(`演示UKey（PKCS#11 · P-256 · ${UKEY_SERIAL}）`));
+    fireEvent.change(await byId('ukey-pin'), { target: { value: '00000000' } });
+    await user.click(await byId('ukey-write'));
+    expect((await byId('ukey-error')).textContent).toContain('PIN码错误，请重新输入');
+    fireEvent.change(await byId('ukey-pin'), { target: { value: '12345678' } });
+    await user.click(await byId('ukey-write'));
+    expect((await byId('ukey-new-pin')).textContent).toBe(NEW_PIN);
+    expect(app.called('write_certificate_to_ukey')[1].args).toEqual({
+      orderNo: '159110370124321',
+      ukeySerial: UKEY_SERIAL,
+      pin: '12345678',
+    });
+    for (const step of ['检测UKey', '输入PIN', '生成密钥', '签发证书', '写入证书', '校验']) {
+      expect(within(dialog).getAllByText(step).length).toBeGreaterThan(0);
+    }
+    await user.click(await byId('pin-slip-save'));
+    await waitFor(() => expect(app.called('save_pin_slip')).toHaveLength(1));
+    expect(app.called('save_pin_slip')[0].args).toEqual({
+      slip: {
+        orderNo: '159110370124321',
+        organisationName: '测试供应商',
+        ukeySerial: UKEY_SERIAL,
+        certificateSerial: '4A1F00D',
+        pin: NEW_PIN,
+      },
+    });
+    expect(await byId('ukey-all-issued')).toBeTruthy();
+
+    await user.click(await byId('shipment_courier'));
     await user.click(await screen.findByTitle('顺丰速运'));
     fireEvent.change(within(dialog).getByLabelText('运单号'), { target: { value: 'SF1234567890' } });
+    await waitFor(() => expect(document.getElementById('ship-submit')?.hasAttribute('disabled')).toBe(false));
     await user.click(await byId('ship-submit'));
     await waitFor(() => expect(app.called('ship_order')).toHaveLength(1));
     expect(app.called('ship_order')[0].args).toEqual({ orderNo: '159110370124321', courier: '顺丰速运', trackingNo: 'SF1234567890' });

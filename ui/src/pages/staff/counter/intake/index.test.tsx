@@ -1,11 +1,19 @@
-import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppProviders, createQueryClient } from '../../../../App';
-import type { IdCardView, OrderRow, OrganisationAccount, PaymentRecord, StaffOrderView } from '../../../../api';
+import type {
+  CertificateRecord,
+  IdCardView,
+  OrderRow,
+  OrganisationAccount,
+  PaymentRecord,
+  StaffOrderView,
+} from '../../../../api';
 import { byId, openDialog } from '../../../../test/dom';
 import { orderRow } from '../../../../test/fixtures';
+import { NEW_PIN, UKEY_SERIAL, ukeyCommand } from '../../../../test/ukey';
 import { menusFor } from '../../service';
 import CounterIntake from '.';
 
@@ -33,6 +41,7 @@ const rows: Record<string, OrderRow> = {
   pendingVerification: orderRow({ state: 'pendingVerification' }),
   pendingPayment: orderRow({ state: 'pendingPayment', verification: 'inPerson' }, { statusZh: '待支付 (现场核验)', statusEn: 'Pending payment (checked in person)' }),
   pendingReview: orderRow({ state: 'pendingReview', verification: 'inPerson' }, { statusZh: '待审核 (现场核验)', statusEn: 'Pending review (checked in person)' }),
+  approved: orderRow({ state: 'approved', verification: 'inPerson' }, { statusZh: '审核通过, 待制证 (现场核验)', statusEn: 'Approved, in production (checked in person)' }),
   issued: orderRow(
     { state: 'issued', verification: 'inPerson', delivery: { method: 'onSite' }, invoice: { state: 'notRequested' } } as never,
     { statusZh: '审核通过, 已发证 (现场核验)', statusEn: 'Approved, issued (checked in person)' },
@@ -58,6 +67,7 @@ function mockCounter(options: { registered?: boolean; readerMissing?: boolean; s
   let registered = options.registered ?? false;
   let state: keyof typeof rows = options.start ?? 'pendingVerification';
   let refunded = false;
+  const certificates: CertificateRecord[] = [];
   const view = (): StaffOrderView => ({
     row: rows[state],
     application: {
@@ -76,12 +86,15 @@ function mockCounter(options: { registered?: boolean; readerMissing?: boolean; s
     },
     payments: state === 'cancelled' ? [{ ...counterPayment, state: refunded ? 'refunded' : 'paid' }] : [],
     faceAttempts: [],
+    certificates: [...certificates],
     history: [],
     eta: null,
   });
   mockIPC((cmd, args) => {
     const a = (args ?? {}) as Record<string, unknown>;
     calls.push({ cmd, args: a });
+    const ukey = ukeyCommand(cmd, a, certificates);
+    if (ukey !== undefined) return ukey;
     switch (cmd) {
       case 'list_providers':
         return [{ id: 'zjhx', name: '浙江汇信CA', unitFee: 30000, demo: false }];
@@ -109,6 +122,9 @@ function mockCounter(options: { registered?: boolean; readerMissing?: boolean; s
       case 'take_counter_payment':
         state = 'pendingReview';
         return rows[state];
+      case 'approve_order':
+        state = 'approved';
+        return rows[state];
       case 'issue_at_counter':
         state = 'issued';
         return rows[state];
@@ -120,7 +136,7 @@ function mockCounter(options: { registered?: boolean; readerMissing?: boolean; s
       default:
         throw new Error(`unexpected command ${cmd}`);
     }
-  });
+  }, { shouldMockEvents: true });
   return { called: (cmd: string) => calls.filter((c) => c.cmd === cmd) };
 }
 
@@ -223,6 +239,16 @@ describe('现场办理', () => {
     expect((await byId('counter-receipt-saved')).textContent).toBe(
       '受理回执已保存到 /home/clerk/Downloads/CA证书受理回执-159110370124321.pdf',
     );
+    // 审核通过, then the certificate onto the applicant's UKey; 现场发证 waits for it.
+    await user.click(await byId('counter-approve'));
+    await waitFor(() => expect(app.called('approve_order')).toHaveLength(1));
+    expect((await byId('counter-issue-submit')).hasAttribute('disabled')).toBe(true);
+    await user.click(await byId('ukey-select'));
+    await user.click(await screen.findByTitle(`演示UKey（PKCS#11 · P-256 · ${UKEY_SERIAL}）`));
+    fireEvent.change(await byId('ukey-pin'), { target: { value: '12345678' } });
+    await user.click(await byId('ukey-write'));
+    expect((await byId('ukey-new-pin')).textContent).toBe(NEW_PIN);
+    await waitFor(() => expect(document.getElementById('counter-issue-submit')?.hasAttribute('disabled')).toBe(false));
     await user.click(await byId('counter-issue-submit'));
     await user.click(await byId('counter-issue-confirm'));
     await waitFor(() => expect(app.called('issue_at_counter')).toHaveLength(1));

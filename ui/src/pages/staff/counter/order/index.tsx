@@ -10,6 +10,7 @@ import {
 } from '../../../../api';
 import { useLocale } from '../../../../i18n';
 import SavePaperButton from '../../components/SavePaperButton';
+import UkeyWriter from '../../components/UkeyWriter';
 import { staffKeys } from '../../service';
 import IdCardReading from '../components/IdCardReading';
 
@@ -56,6 +57,8 @@ export default function CounterOrder({ orderNo, card, onCard, onClose }: Props) 
     counterCard: t('counter.card'),
     counterQrCode: t('counter.qrCode'),
   };
+  const issuedCount = view?.certificates.filter((c) => c.status === 'valid').length ?? 0;
+  const missing = Math.max(0, (view?.row.order.quantity ?? 0) - issuedCount);
   const offersSomething =
     state === 'pendingVerification' ||
     state === 'pendingPayment' ||
@@ -148,27 +151,64 @@ export default function CounterOrder({ orderNo, card, onCard, onClose }: Props) 
             </Card>
           )}
 
-          {atCounter && (state === 'pendingReview' || state === 'approved') && (
+          {atCounter && state === 'pendingReview' && (
             <Card size="small" title={t('counter.issue')} id="counter-issue">
-              <Typography.Paragraph type="secondary">{t('counter.issueHint')}</Typography.Paragraph>
-              <Popconfirm
-                title={t('counter.issueConfirm')}
-                okText={t('staff.confirm')}
-                cancelText={t('staff.cancel')}
-                okButtonProps={{ id: 'counter-issue-confirm' }}
-                onConfirm={() =>
-                  step.mutateAsync(async () => {
-                    const row = await api.issueAtCounter(orderNo!);
+              <Typography.Paragraph type="secondary">{t('counter.approveHint')}</Typography.Paragraph>
+              <Button
+                type="primary"
+                id="counter-approve"
+                loading={step.isPending}
+                onClick={() =>
+                  step.mutate(async () => {
+                    const row = await api.approveOrder(orderNo!);
                     done(row);
                     return row;
-                  }).catch(() => undefined)
+                  })
                 }
               >
-                <Button type="primary" id="counter-issue-submit" loading={step.isPending}>
-                  {t('counter.issue')}
-                </Button>
-              </Popconfirm>
+                {t('staff.approve')}
+              </Button>
             </Card>
+          )}
+
+          {atCounter && state === 'approved' && (
+            <>
+              <UkeyWriter
+                orderNo={orderNo!}
+                organisationName={app.organisationName}
+                quantity={view.row.order.quantity}
+                certificates={view.certificates}
+              />
+              <Card size="small" title={t('counter.issue')} id="counter-issue">
+                <Typography.Paragraph type="secondary">{t('counter.issueHint')}</Typography.Paragraph>
+                {missing > 0 && (
+                  <Alert
+                    type="warning"
+                    showIcon
+                    style={{ marginBottom: 12 }}
+                    title={t('ukey.certificatesMissing', { quantity: view.row.order.quantity, issued: issuedCount })}
+                  />
+                )}
+                <Popconfirm
+                  title={t('counter.issueConfirm')}
+                  okText={t('staff.confirm')}
+                  cancelText={t('staff.cancel')}
+                  okButtonProps={{ id: 'counter-issue-confirm' }}
+                  disabled={missing > 0}
+                  onConfirm={() =>
+                    step.mutateAsync(async () => {
+                      const row = await api.issueAtCounter(orderNo!);
+                      done(row);
+                      return row;
+                    }).catch(() => undefined)
+                  }
+                >
+                  <Button type="primary" id="counter-issue-submit" disabled={missing > 0} loading={step.isPending}>
+                    {t('counter.issue')}
+                  </Button>
+                </Popconfirm>
+              </Card>
+            </>
           )}
 
           {state === 'cancelled' && owed && owed.length > 0 && (

@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert, App, Descriptions, Form, Input, Modal, Select } from 'antd';
 import { api, errorMessage } from '../../../../../api';
 import { useLocale } from '../../../../../i18n';
+import UkeyWriter from '../../../components/UkeyWriter';
 import { staffKeys } from '../../../service';
 
 /** The couriers the platform ships with; the record keeps the Chinese name. */
@@ -38,13 +39,17 @@ export default function ShipModal({ orderNo, onClose }: { orderNo: string | null
     onError: (e) => message.error(errorMessage(e)),
   });
   const app = order.data?.application;
+  const view = order.data;
+  const issuedCount = view?.certificates.filter((c) => c.status === 'valid').length ?? 0;
+  const missing = Math.max(0, (view?.row.order.quantity ?? 0) - issuedCount);
   return (
     <Modal
       title={orderNo ? t('staff.shipTitle', { orderNo }) : ''}
       open={orderNo !== null}
       okText={t('staff.ship')}
       cancelText={t('staff.cancel')}
-      okButtonProps={{ id: 'ship-submit', loading: ship.isPending }}
+      okButtonProps={{ id: 'ship-submit', loading: ship.isPending, disabled: !view || missing > 0 }}
+      width={760}
       onCancel={onClose}
       onOk={() => form.submit()}
       destroyOnHidden
@@ -60,6 +65,24 @@ export default function ShipModal({ orderNo, onClose }: { orderNo: string | null
           </Descriptions.Item>
           <Descriptions.Item label={t('field.address')}>{app.address}</Descriptions.Item>
         </Descriptions>
+      )}
+      {view && app && (
+        <div style={{ marginBottom: 16 }}>
+          <UkeyWriter
+            orderNo={orderNo!}
+            organisationName={app.organisationName}
+            quantity={view.row.order.quantity}
+            certificates={view.certificates}
+          />
+        </div>
+      )}
+      {view && missing > 0 && (
+        <Alert
+          type="warning"
+          showIcon
+          style={{ marginBottom: 16 }}
+          title={t('ukey.certificatesMissing', { quantity: view.row.order.quantity, issued: issuedCount })}
+        />
       )}
       <Form form={form} name="shipment" layout="vertical" preserve={false} onFinish={(v) => ship.mutate(v)}>
         <Form.Item name="courier" label={t('staff.courier')} rules={[{ required: true, message: t('staff.enterCourier') }]}>
