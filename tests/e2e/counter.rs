@@ -4,7 +4,7 @@
 //! pdftotext) and issues the certificate on site; then the demo administrator's 员工管理 and 操作日志. No HTTP of
 //! the test's own.
 
-use crate::support::{App, Launch, downloads_dir, screenshots_dir, staff_log_in, step};
+use crate::support::{App, Launch, downloads_dir, screenshots_dir, staff_log_in, step, write_certificate_to_demo_ukey};
 use anyhow::{Context, Result, bail};
 
 const WALK_IN: (&str, &str) = ("杭州窗口办理科技有限公司", "91330106MA2CFD8K4X");
@@ -62,6 +62,9 @@ async fn a_walk_in_goes_from_intake_to_issued_at_the_counter_with_the_receipt_pr
             app.wait_for_text("#counter-order-status", "待审核 (现场核验)").await?;
             app.click_css("#counter-receipt").await?;
             app.wait_for_text("#counter-receipt-saved", "CA证书受理回执-").await?;
+            app.click_css("#counter-approve").await?;
+            app.wait_for_text("#counter-order-status", "审核通过, 待制证 (现场核验)").await?;
+            write_certificate_to_demo_ukey(&app).await?;
             app.click_css("#counter-issue-submit").await?;
             app.screenshot(&screenshots_dir().join("39-counter-issue.png")).await?;
             app.click_css("#counter-issue-confirm").await?;

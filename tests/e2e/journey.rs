@@ -59,6 +59,26 @@ impl Staff {
         }
         Ok(body)
     }
+
+    /// 制证 as the workbench does it, on a software SM2 UKey (the order's CA服务商 is 演示CA, SM2):
+    /// the key made on the token, the CSR signed there, the certificate issued by the platform.
+    async fn issue_certificate(&self, order_no: &str) -> Result<Value> {
+        use certdesk_token::{KeyKind, TokenSource as _};
+        let ukeys = certdesk_token::soft::SoftTokenSource::new();
+        ukeys.plug("测试UKey", "SOFT-JOURNEY-1", "12345678", 2);
+        let mut token = ukeys.open("SOFT-JOURNEY-1")?;
+        token.log_in("12345678")?;
+        let key = token.generate_key(KeyKind::Sm2, ORGANISATION)?;
+        let subject = certdesk_pki::OrganisationSubject {
+            organisation_name: ORGANISATION.into(),
+            credit_code: CREDIT_CODE.into(),
+        };
+        let csr = certdesk_pki::build_csr(&subject, &key.public_key, |tbs| {
+            token.sign(&key, tbs).map_err(|e| certdesk_pki::PkiError::Signing(e.to_string()))
+        })?;
+        let body = json!({"csrPem": certdesk_pki::csr_pem(&csr), "tokenSerial": "SOFT-JOURNEY-1"});
+        self.step(order_no, "certificates", body).await
+    }
 }
 
 /// 25 more orders of the organisation, submitted straight to the platform (as from another computer).
@@ -155,6 +175,10 @@ async fn the_whole_journey_against_a_platform_of_its_own_then_offline() -> Resul
 
     step("approved, produced and mailed; 发票申请 in the app");
     staff.step(&order_no, "approve", json!({})).await?;
+    let certificate = staff.issue_certificate(&order_no).await?;
+    if certificate["keyAlgorithm"] != "SM2" {
+        bail!("演示CA issues SM2 certificates: {certificate}");
+    }
     staff.step(&order_no, "ship", json!({"courier": "顺丰速运", "trackingNo": "SF1234567890"})).await?;
     let outcome = app
         .stretch(120, "journey-invoice-failed.png", async {

@@ -401,6 +401,22 @@ pub async fn staff_log_in(app: &App, username: &str) -> Result<()> {
     Ok(())
 }
 
+/// 写入证书 on the demo's software UKey (in 邮寄 or at the counter): choose it, type its PIN, and
+/// wait for the new PIN of the 密码信封, which the test returns.
+pub async fn write_certificate_to_demo_ukey(app: &App) -> Result<String> {
+    app.wait_for("#ukey-writer").await?;
+    app.mouse_down_css("#ukey-select").await?;
+    app.click_css(".ant-select-item-option[title*='SOFT-SM2-0001']").await?;
+    app.type_into("#ukey-pin", "12345678").await?;
+    app.click_css("#ukey-write").await?;
+    let pin = app.wait_for("#ukey-new-pin").await?.text().await?;
+    if pin.len() != 8 || !pin.chars().all(|c| c.is_ascii_digit()) {
+        anyhow::bail!("the UKey's new PIN is not 8 digits: {pin:?}");
+    }
+    app.wait_for("#ukey-all-issued").await?;
+    Ok(pin)
+}
+
 pub fn step(what: &str) {
     eprintln!("e2e: {what}");
 }

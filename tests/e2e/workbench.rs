@@ -4,7 +4,7 @@
 //! the producer — until the organisation's own list says 已发证. The test makes no HTTP calls.
 
 use crate::apply::{correct_mobile_and_resubmit, fill_application, review_and_submit, wait_for_status};
-use crate::support::{App, Launch, screenshots_dir, staff_log_in, step};
+use crate::support::{App, Launch, screenshots_dir, staff_log_in, step, write_certificate_to_demo_ukey};
 use anyhow::{Result, bail};
 
 const DEMO_ORGANISATION: &str = "晨安入驻供应商";
@@ -92,6 +92,8 @@ async fn an_order_goes_from_the_application_to_issued_with_every_staff_step_in_t
             app.screenshot(&screenshots_dir().join("34-production-queue.png")).await?;
             app.click_css("#production-queue .queue-ship").await?;
             app.wait_for_text("#ship-to", "浙江省杭州市西湖区文三路1号").await?;
+            write_certificate_to_demo_ukey(&app).await?;
+            app.screenshot(&screenshots_dir().join("35a-ukey-written.png")).await?;
             app.mouse_down_css("#shipment_courier").await?;
             app.click_css(".ant-select-item-option[title='顺丰速运']").await?;
             app.type_into("#shipment_trackingNo", "SF1234567890").await?;
