@@ -63,6 +63,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             workbench::approve_order,
             workbench::reject_order,
             workbench::ship_order,
+            workbench::revoke_certificate,
             workbench::staff_members,
             workbench::add_staff_member,
             workbench::set_staff_roles,
@@ -82,6 +83,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             ukey::list_ukeys,
             ukey::write_certificate_to_ukey,
             ukey::change_ukey_pin,
+            ukey::plug_demo_ukey,
             ukey::save_pin_slip,
             commands::order_certificates,
             commands::save_certificate,
@@ -102,7 +104,20 @@ pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
+/// Where Tauri keeps this app's data (`app_data_dir`), known before it starts.
+fn app_data_dir() -> Option<std::path::PathBuf> {
+    let chosen = std::env::var_os("CERTDESK_DATA_DIR").filter(|d| !d.is_empty()).map(Into::into);
+    chosen.or_else(|| Some(dirs::data_dir()?.join(IDENTIFIER)))
+}
+
+/// tauri.conf.json's `identifier`.
+const IDENTIFIER: &str = "cn.certdesk.app";
+
 pub fn run() {
+    if let Some(data_dir) = app_data_dir() {
+        // SAFETY: the first thing the app does, before any other thread exists.
+        unsafe { certdesk_desk::prepare_demo_softhsm(&data_dir) };
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,certdesk=debug".into()),
@@ -148,6 +163,14 @@ pub fn run() {
 
 #[cfg(test)]
 mod tests {
+    /// The demo's UKeys go where Tauri keeps the rest of the app's data.
+    #[test]
+    fn the_identifier_is_tauri_confs() {
+        let conf = include_str!("../../tauri.conf.json");
+        let conf: serde_json::Value = serde_json::from_str(conf).unwrap();
+        assert_eq!(conf["identifier"], super::IDENTIFIER);
+    }
+
     /// The committed bindings must be what the Rust code generates: a renamed command or a changed
     /// type shows up here, not as a runtime error in the UI.
     #[test]

@@ -39,6 +39,13 @@ pub async fn write_certificate_to_ukey(
     desk.write_certificate_to_ukey(&order_no, &ukey_serial, &pin, on_step).await
 }
 
+/// 插入新的演示UKey (the demo only).
+#[tauri::command]
+#[specta::specta]
+pub async fn plug_demo_ukey(desk: State<'_, Desk>) -> Result<UkeyList, ApiError> {
+    desk.plug_demo_ukey().await
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn change_ukey_pin(

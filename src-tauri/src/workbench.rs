@@ -1,6 +1,9 @@
 //! The staff workbench's commands (员工登录, 审核, 制证): each one line over `Desk`.
 
-use certdesk_api::{ApiError, AuditQuery, NewStaffMember, ReviewQueueQuery, StaffMemberView, StaffRole};
+use certdesk_api::{
+    ApiError, AuditQuery, CertificateRecord, NewStaffMember, ReviewQueueQuery, RevocationReason, StaffMemberView,
+    StaffRole,
+};
 use certdesk_desk::{AuditRow, DemoStaffView, Desk, OrderRow, QueueRow, StaffAccountView, StaffOrderView};
 use tauri::State;
 
@@ -83,6 +86,17 @@ pub async fn ship_order(
     tracking_no: String,
 ) -> Result<OrderRow, ApiError> {
     desk.ship(&order_no, &courier, &tracking_no).await
+}
+
+/// 吊销 a certificate, with its RFC 5280 reason.
+#[tauri::command]
+#[specta::specta]
+pub async fn revoke_certificate(
+    desk: State<'_, Desk>,
+    serial: String,
+    reason: RevocationReason,
+) -> Result<CertificateRecord, ApiError> {
+    desk.revoke_certificate(&serial, reason).await
 }
 
 #[tauri::command]

@@ -4,7 +4,9 @@
 //! pdftotext) and issues the certificate on site; then the demo administrator's 员工管理 and 操作日志. No HTTP of
 //! the test's own.
 
-use crate::support::{App, Launch, downloads_dir, screenshots_dir, staff_log_in, step, write_certificate_to_demo_ukey};
+use crate::support::{
+    App, Launch, downloads_dir, screenshots_dir, staff_log_in, step, write_certificate_to_new_softhsm_ukey,
+};
 use anyhow::{Context, Result, bail};
 
 const WALK_IN: (&str, &str) = ("杭州窗口办理科技有限公司", "91330106MA2CFD8K4X");
@@ -64,11 +66,18 @@ async fn a_walk_in_goes_from_intake_to_issued_at_the_counter_with_the_receipt_pr
             app.wait_for_text("#counter-receipt-saved", "CA证书受理回执-").await?;
             app.click_css("#counter-approve").await?;
             app.wait_for_text("#counter-order-status", "审核通过, 待制证 (现场核验)").await?;
-            write_certificate_to_demo_ukey(&app).await?;
+            // The demo's SoftHSM2 UKey: a real PKCS#11 token, made blank here by the app.
+            let serial = write_certificate_to_new_softhsm_ukey(&app).await?;
             app.click_css("#counter-issue-submit").await?;
             app.screenshot(&screenshots_dir().join("39-counter-issue.png")).await?;
             app.click_css("#counter-issue-confirm").await?;
             app.wait_for_text("#counter-order-status", "审核通过, 已发证 (现场核验)").await?;
+            app.wait_for_text("#staff-certificates .certificate-serial", &serial).await?;
+            app.wait_for_text("#staff-certificates", "ECDSA P-256").await?;
+            // 吊销 (the UKey is reported lost): the platform's answer shows at once.
+            app.click_css("#staff-certificates .certificate-revoke").await?;
+            app.click_css("#revoke-submit").await?;
+            app.wait_for_text("#staff-certificates .certificate-status", "已吊销（密钥泄露或UKey遗失").await?;
             Ok(())
         })
         .await;

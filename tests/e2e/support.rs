@@ -94,6 +94,9 @@ impl App {
             // The payment page "opens in the browser" without one: the test opens it itself.
             .env("BROWSER", "true")
             .env_remove("XDG_CURRENT_DESKTOP")
+            // The demo's own SoftHSM2 UKeys, in the launch's data folder, not this machine's.
+            .env_remove("SOFTHSM2_CONF")
+            .env_remove("CERTDESK_PKCS11_MODULE")
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             // The app inherits this environment through WebKitWebDriver.
             .env("CERTDESK_DATA_DIR", launch.data_dir)
@@ -403,10 +406,25 @@ pub async fn staff_log_in(app: &App, username: &str) -> Result<()> {
 
 /// 写入证书 on the demo's software UKey (in 邮寄 or at the counter): choose it, type its PIN, and
 /// wait for the new PIN of the 密码信封, which the test returns.
+/// 写入证书 onto the demo's software SM2 UKey (演示CA's orders); the certificate's serial.
 pub async fn write_certificate_to_demo_ukey(app: &App) -> Result<String> {
     app.wait_for("#ukey-writer").await?;
     app.mouse_down_css("#ukey-select").await?;
     app.click_css(".ant-select-item-option[title*='SOFT-SM2-0001']").await?;
+    type_pin_and_write(app).await
+}
+
+/// 插入新的演示UKey (a blank SoftHSM2 token, made by the app through PKCS#11), then 写入证书 onto
+/// it; the certificate's serial.
+pub async fn write_certificate_to_new_softhsm_ukey(app: &App) -> Result<String> {
+    app.wait_for("#ukey-writer").await?;
+    app.click_css("#ukey-plug-demo").await?;
+    app.wait_for_text("#ukey-plugged", "演示UKey").await?;
+    type_pin_and_write(app).await
+}
+
+/// The demo UKey's factory PIN typed, 写入证书, and the new PIN shown once.
+async fn type_pin_and_write(app: &App) -> Result<String> {
     app.type_into("#ukey-pin", "12345678").await?;
     app.click_css("#ukey-write").await?;
     let pin = app.wait_for("#ukey-new-pin").await?.text().await?;
@@ -414,7 +432,21 @@ pub async fn write_certificate_to_demo_ukey(app: &App) -> Result<String> {
         anyhow::bail!("the UKey's new PIN is not 8 digits: {pin:?}");
     }
     app.wait_for("#ukey-all-issued").await?;
-    Ok(pin)
+    let serial = app.wait_for("#ukey-certificates .ukey-certificate-serial").await?.text().await?;
+    if serial.is_empty() || !serial.chars().all(|c| c.is_ascii_hexdigit()) {
+        anyhow::bail!("the certificate's serial is not hex: {serial:?}");
+    }
+    Ok(serial)
+}
+
+/// 有效期 as 查看 shows it, `YYYY-MM-DD HH:MM 至 YYYY-MM-DD HH:MM`: one year from issuance.
+pub fn check_one_year_validity(text: &str) -> Result<()> {
+    let (from, to) = text.split_once(" 至 ").with_context(|| format!("no validity in {text:?}"))?;
+    let year = |s: &str| s.get(..4).and_then(|y| y.parse::<i32>().ok());
+    match (year(from), year(to)) {
+        (Some(a), Some(b)) if b == a + 1 && from.len() == 16 && to.len() == 16 => Ok(()),
+        _ => anyhow::bail!("the validity is not one year: {text:?}"),
+    }
 }
 
 pub fn step(what: &str) {

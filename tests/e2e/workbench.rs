@@ -4,7 +4,9 @@
 //! the producer — until the organisation's own list says 已发证. The test makes no HTTP calls.
 
 use crate::apply::{correct_mobile_and_resubmit, fill_application, review_and_submit, wait_for_status};
-use crate::support::{App, Launch, screenshots_dir, staff_log_in, step, write_certificate_to_demo_ukey};
+use crate::support::{
+    App, Launch, check_one_year_validity, screenshots_dir, staff_log_in, step, write_certificate_to_demo_ukey,
+};
 use anyhow::{Result, bail};
 
 const DEMO_ORGANISATION: &str = "晨安入驻供应商";
@@ -92,7 +94,7 @@ async fn an_order_goes_from_the_application_to_issued_with_every_staff_step_in_t
             app.screenshot(&screenshots_dir().join("34-production-queue.png")).await?;
             app.click_css("#production-queue .queue-ship").await?;
             app.wait_for_text("#ship-to", "浙江省杭州市西湖区文三路1号").await?;
-            write_certificate_to_demo_ukey(&app).await?;
+            let serial = write_certificate_to_demo_ukey(&app).await?;
             app.screenshot(&screenshots_dir().join("35a-ukey-written.png")).await?;
             app.mouse_down_css("#shipment_courier").await?;
             app.click_css(".ant-select-item-option[title='顺丰速运']").await?;
@@ -101,12 +103,12 @@ async fn an_order_goes_from_the_application_to_issued_with_every_staff_step_in_t
             app.click_css("#ship-submit").await?;
             app.wait_for_text(".ant-message", "审核通过, 已发证 (材料已收)").await?;
             app.wait_for_text("#production-queue", "队列中暂无订单").await?;
-            Ok(())
+            Ok(serial)
         })
         .await;
-    outcome?;
+    let serial = outcome?;
 
-    step("the organisation's own list says 已发证, and 查看 shows the tracking number");
+    step("the organisation's own list says 已发证, and 查看 shows the tracking number and the certificate");
     let outcome = app
         .stretch(120, "workbench-issued-failed.png", async {
             app.click_css("#switch-side").await?;
@@ -114,6 +116,14 @@ async fn an_order_goes_from_the_application_to_issued_with_every_staff_step_in_t
             app.click_text("#orders", "查看").await?;
             app.wait_for_text("#detail-tracking", "SF1234567890").await?;
             app.wait_for_text(".order-detail", "重新提交，修改了：手机号码").await?;
+            // 证书信息: the certificate written at 制证, valid for a year.
+            app.wait_for_text("#certificate-info .certificate-serial", &serial).await?;
+            app.wait_for_text("#certificate-info .certificate-status", "有效").await?;
+            let validity = app.wait_for("#certificate-info .certificate-validity").await?.text().await?;
+            check_one_year_validity(&validity)?;
+            app.click_css("#certificate-info .certificate-save").await?;
+            app.wait_for_text("#certificate-saved", &format!("机构证书-{serial}.cer")).await?;
+            app.screenshot(&screenshots_dir().join("35b-certificate-info.png")).await?;
             Ok(())
         })
         .await;

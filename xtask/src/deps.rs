@@ -8,8 +8,10 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
-/// Debian packages that building the app needs (WebKitGTK and friends; libclang for bindgen).
+/// Debian packages that building the app needs (WebKitGTK and friends; libclang for bindgen), and
+/// SoftHSM2, the demo's PKCS#11 UKey that `cargo xtask run` offers at 制证 and 现场发证.
 const BUILD_PACKAGES: &[&str] = &[
+    "softhsm2",
     "libwebkit2gtk-4.1-dev",
     "build-essential",
     "curl",
@@ -27,8 +29,8 @@ const BUILD_PACKAGES: &[&str] = &[
 // dbus-daemon: the end-to-end run gives the app a session bus of its own, over which a second start
 // (the payment gateway's certdesk:// return) reaches the running app. postgresql: the platform's
 // suite runs a second time on a server of its own (certdesk-testpg). openssl: the oracle the
-// certificate tests check the CA's certificates with. softhsm2: the PKCS#11 UKey of the tests and
-// the demo; opensc: its pkcs11-tool, the oracle reading the token as other applications do.
+// certificate tests check the CA's certificates with. opensc: its pkcs11-tool, the oracle reading
+// the SoftHSM2 tokens as other applications do.
 const TEST_PACKAGES: &[&str] = &[
     "xvfb",
     "xauth",
@@ -38,7 +40,6 @@ const TEST_PACKAGES: &[&str] = &[
     "dbus-daemon",
     "postgresql",
     "openssl",
-    "softhsm2",
     "opensc",
 ];
 

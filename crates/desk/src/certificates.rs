@@ -2,7 +2,7 @@
 //! what Windows and macOS open) with the CA's chain beside it (PEM).
 
 use crate::{Desk, DeskError};
-use certdesk_api::{ApiError, CertificateRecord, ErrorCode};
+use certdesk_api::{ApiError, CertificateRecord, ErrorCode, Revocation, RevocationReason};
 use std::path::{Path, PathBuf};
 
 impl Desk {
@@ -37,5 +37,20 @@ impl Desk {
         let certificate = self.save_paper(folder, &format!("机构证书-{}.cer", record.serial), &der)?;
         let chain = self.save_paper(folder, &format!("证书链-{}.pem", record.provider_id), ca.chain_pem.as_bytes())?;
         Ok(vec![certificate, chain])
+    }
+
+    /// 吊销 by the signed-in staff member (producers, the counter and administrators may; the
+    /// platform checks): the certificate as it now stands, on the next CRL.
+    pub async fn revoke_certificate(
+        &self,
+        serial: &str,
+        reason: RevocationReason,
+    ) -> Result<CertificateRecord, ApiError> {
+        let serial = serial.trim();
+        if serial.is_empty() || !serial.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(ApiError::new(ErrorCode::Validation, "证书序列号应为十六进制数字"));
+        }
+        let revocation = Revocation { reason };
+        Ok(self.signed_in_staff()?.revoke_certificate(serial, &revocation).await.map_err(DeskError::from)?)
     }
 }

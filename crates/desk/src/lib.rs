@@ -22,7 +22,8 @@ pub use staff::{
     AuditRow, DemoStaffAccount, DemoStaffView, FaceAttemptRow, QueueRow, StaffAccountView, StaffOrderView,
 };
 pub use ukey::{
-    DEMO_SOFT_UKEY_SERIAL, DEMO_UKEY_PIN, PinSlipRequest, UkeyConfig, UkeyIssued, UkeyList, UkeyStep, UkeyView,
+    DEMO_PKCS11_LABEL, DEMO_SOFT_UKEY_SERIAL, DEMO_UKEY_PIN, PinSlipRequest, UkeyConfig, UkeyIssued, UkeyList,
+    UkeyStep, UkeyView, prepare_demo_softhsm,
 };
 
 use certdesk_api::{

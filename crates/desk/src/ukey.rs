@@ -24,12 +24,19 @@ pub struct UkeyConfig {
     /// A software SM2 UKey for the demo (演示CA issues SM2 certificates; no software PKCS#11 token
     /// does SM2).
     pub demo_software_token: bool,
+    /// The PKCS#11 module is the demo's SoftHSM2: a blank 演示UKey is made there when it has none,
+    /// and 插入新的演示UKey makes another (a blank UKey for each order walked through).
+    pub demo_pkcs11: bool,
 }
 
 /// The demo's software UKey.
 pub const DEMO_SOFT_UKEY_SERIAL: &str = "SOFT-SM2-0001";
 /// Its PIN, and the demo SoftHSM2 UKey's, as a new UKey's leaflet would print it.
 pub const DEMO_UKEY_PIN: &str = "12345678";
+/// The demo SoftHSM2 UKeys' security officer PIN (a vendor's, never an organisation's).
+const DEMO_SO_PIN: &str = "87654321";
+/// What the demo's SoftHSM2 UKeys are labelled, before their number.
+pub const DEMO_PKCS11_LABEL: &str = "演示UKey";
 
 impl UkeyConfig {
     /// `CERTDESK_PKCS11_MODULE`, `CERTDESK_SKF_LIBRARY` (with `CERTDESK_SKF_APPLICATION`, by default
@@ -37,13 +44,39 @@ impl UkeyConfig {
     /// run` sets up) and the software SM2 UKey.
     pub fn from_env(demo: bool) -> UkeyConfig {
         let non_empty = |name| std::env::var(name).ok().filter(|v: &String| !v.trim().is_empty());
-        let pkcs11_module = non_empty("CERTDESK_PKCS11_MODULE")
-            .map(PathBuf::from)
-            .or_else(|| (demo && non_empty("SOFTHSM2_CONF").is_some()).then(certdesk_token::softhsm::module).flatten());
+        let vendor = non_empty("CERTDESK_PKCS11_MODULE").map(PathBuf::from);
+        let demo_pkcs11 = demo && vendor.is_none() && non_empty("SOFTHSM2_CONF").is_some();
+        let pkcs11_module = vendor.or_else(|| demo_pkcs11.then(certdesk_token::softhsm::module).flatten());
         let skf = non_empty("CERTDESK_SKF_LIBRARY").map(|library| {
             (PathBuf::from(library), non_empty("CERTDESK_SKF_APPLICATION").unwrap_or_else(|| "CertDesk".into()))
         });
-        UkeyConfig { pkcs11_module, skf, demo_software_token: demo }
+        UkeyConfig {
+            demo_pkcs11: demo_pkcs11 && pkcs11_module.is_some(),
+            pkcs11_module,
+            skf,
+            demo_software_token: demo,
+        }
+    }
+}
+
+/// Points this process's SoftHSM2 at the demo's UKey folder, `data_dir/softhsm`, when the app
+/// runs its embedded platform, SoftHSM2 is installed and nothing else was chosen
+/// (`CERTDESK_PKCS11_MODULE`, `SOFTHSM2_CONF`); [`UkeyConfig::from_env`] then finds it.
+///
+/// # Safety
+/// Sets an environment variable: call at the start of `main`, before any other thread runs.
+pub unsafe fn prepare_demo_softhsm(data_dir: &std::path::Path) {
+    let set = |name| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    if set("CERTDESK_PLATFORM_URL") || set("CERTDESK_PKCS11_MODULE") || set("SOFTHSM2_CONF") {
+        return;
+    }
+    if certdesk_token::softhsm::module().is_none() {
+        return;
+    }
+    match certdesk_token::softhsm::SoftHsm::at(&data_dir.join("softhsm")) {
+        // SAFETY: the caller guarantees no other thread runs yet.
+        Ok(hsm) => unsafe { hsm.use_in_this_process() },
+        Err(e) => tracing::warn!(error = %e, "the demo SoftHSM2 UKey folder could not be made"),
     }
 }
 
@@ -55,6 +88,8 @@ pub(crate) struct Ukeys {
 }
 
 enum Loaded {
+    /// Kept as itself: the demo makes blank tokens on it.
+    Pkcs11(certdesk_token::pkcs11::Pkcs11Source),
     Source(&'static str, Box<dyn TokenSource>),
     /// A driver that did not load: said beside the list, not hidden.
     Failed(String),
@@ -74,7 +109,15 @@ impl Ukeys {
             let mut out = Vec::new();
             if let Some(module) = &self.config.pkcs11_module {
                 out.push(match certdesk_token::pkcs11::Pkcs11Source::load(module) {
-                    Ok(source) => Loaded::Source("PKCS#11", Box::new(source)),
+                    Ok(source) => {
+                        if self.config.demo_pkcs11
+                            && source.tokens().is_ok_and(|t| t.is_empty())
+                            && let Err(e) = plug_demo_pkcs11(&source)
+                        {
+                            tracing::warn!(error = %e, "no demo UKey could be made on SoftHSM2");
+                        }
+                        Loaded::Pkcs11(source)
+                    }
                     Err(e) => Loaded::Failed(e.to_string()),
                 });
             }
@@ -91,31 +134,59 @@ impl Ukeys {
         })
     }
 
+    /// Each driver that loaded, with its kind as the list says it.
+    fn loaded_sources(&self) -> impl Iterator<Item = (&'static str, &dyn TokenSource)> {
+        self.sources().iter().filter_map(|loaded| match loaded {
+            Loaded::Pkcs11(source) => Some(("PKCS#11", source as &dyn TokenSource)),
+            Loaded::Source(kind, source) => Some((*kind, source.as_ref())),
+            Loaded::Failed(_) => None,
+        })
+    }
+
     fn list(&self) -> UkeyList {
-        let mut list = UkeyList { ukeys: Vec::new(), problems: Vec::new() };
+        let mut list =
+            UkeyList { ukeys: Vec::new(), problems: Vec::new(), demo_can_plug: self.demo_pkcs11().is_some() };
         for loaded in self.sources() {
-            match loaded {
-                Loaded::Source(kind, source) => match source.tokens() {
-                    Ok(tokens) => list.ukeys.extend(tokens.into_iter().map(|t| UkeyView::of(kind, t))),
-                    Err(e) => list.problems.push(e.to_string()),
-                },
-                Loaded::Failed(problem) => list.problems.push(problem.clone()),
+            if let Loaded::Failed(problem) = loaded {
+                list.problems.push(problem.clone());
+            }
+        }
+        for (kind, source) in self.loaded_sources() {
+            match source.tokens() {
+                Ok(tokens) => list.ukeys.extend(tokens.into_iter().map(|t| UkeyView::of(kind, t))),
+                Err(e) => list.problems.push(e.to_string()),
             }
         }
         list
     }
 
     fn open(&self, serial: &str) -> Result<Box<dyn Token>, TokenError> {
-        for loaded in self.sources() {
-            if let Loaded::Source(_, source) = loaded {
-                match source.open(serial) {
-                    Err(TokenError::NotPresent) => continue,
-                    other => return other,
-                }
+        for (_, source) in self.loaded_sources() {
+            match source.open(serial) {
+                Err(TokenError::NotPresent) => continue,
+                other => return other,
             }
         }
         Err(TokenError::NotPresent)
     }
+
+    /// The demo's SoftHSM2, when the app runs one.
+    fn demo_pkcs11(&self) -> Option<&certdesk_token::pkcs11::Pkcs11Source> {
+        if !self.config.demo_pkcs11 {
+            return None;
+        }
+        self.sources().iter().find_map(|loaded| match loaded {
+            Loaded::Pkcs11(source) => Some(source),
+            _ => None,
+        })
+    }
+}
+
+/// A blank 演示UKey on the demo's SoftHSM2, numbered after those there, with [`DEMO_UKEY_PIN`];
+/// its serial.
+fn plug_demo_pkcs11(source: &certdesk_token::pkcs11::Pkcs11Source) -> Result<String, TokenError> {
+    let number = source.tokens()?.len() + 1;
+    source.init_token(&format!("{DEMO_PKCS11_LABEL} {number}"), DEMO_SO_PIN, DEMO_UKEY_PIN)
 }
 
 /// A UKey as the clerk sees it.
@@ -178,6 +249,8 @@ impl UkeyView {
 pub struct UkeyList {
     pub ukeys: Vec<UkeyView>,
     pub problems: Vec<String>,
+    /// The demo can plug in another blank UKey (插入新的演示UKey).
+    pub demo_can_plug: bool,
 }
 
 /// One step of writing a certificate onto a UKey, as the progress shows it.
@@ -263,6 +336,21 @@ impl Desk {
         tokio::task::spawn_blocking(move || ukeys.list())
             .await
             .map_err(|e| ApiError::new(ErrorCode::Internal, format!("读取UKey未完成：{e}")))
+    }
+
+    /// 插入新的演示UKey: a blank SoftHSM2 UKey (PIN [`DEMO_UKEY_PIN`]) for the next order, in the
+    /// demo only; the UKeys then plugged in.
+    pub async fn plug_demo_ukey(&self) -> Result<UkeyList, ApiError> {
+        let ukeys = Arc::clone(&self.ukeys);
+        tokio::task::spawn_blocking(move || {
+            let source = ukeys.demo_pkcs11().ok_or_else(|| {
+                ApiError::new(ErrorCode::BadRequest, "只有演示模式可以插入演示UKey，请插入真实的UKey")
+            })?;
+            plug_demo_pkcs11(source).map_err(token_error)?;
+            Ok(ukeys.list())
+        })
+        .await
+        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("插入演示UKey未完成：{e}")))?
     }
 
     /// 修改PIN on the UKey `serial`.

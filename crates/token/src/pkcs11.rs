@@ -57,6 +57,28 @@ impl Pkcs11Source {
         &self.module
     }
 
+    /// 初始化UKey: makes a blank token in the first slot holding an uninitialised one, labelled
+    /// `label`, with the SO and user PINs given (what a vendor's tool does before a UKey ships);
+    /// its serial. SoftHSM2 always keeps one such slot, and shows the new token to this process
+    /// at once, where one made by `softhsm2-util` would appear only after the next start.
+    pub fn init_token(&self, label: &str, so_pin: &str, user_pin: &str) -> Result<String> {
+        let initialised = self.context.get_slots_with_initialized_token().map_err(device)?;
+        let slot = self
+            .context
+            .get_slots_with_token()
+            .map_err(device)?
+            .into_iter()
+            .find(|slot| !initialised.contains(slot))
+            .ok_or(TokenError::NotPresent)?;
+        let so_pin = AuthPin::new(so_pin.into());
+        self.context.init_token(slot, &so_pin, label).map_err(device)?;
+        let session = self.context.open_rw_session(slot).map_err(device)?;
+        session.login(UserType::So, Some(&so_pin)).map_err(device)?;
+        session.init_pin(&AuthPin::new(user_pin.into())).map_err(device)?;
+        session.logout().map_err(device)?;
+        Ok(self.context.get_token_info(slot).map_err(device)?.serial_number().trim().to_owned())
+    }
+
     fn slot_of(&self, serial: &str) -> Result<Slot> {
         for slot in self.context.get_slots_with_initialized_token().map_err(device)? {
             let info = self.context.get_token_info(slot).map_err(device)?;

@@ -175,6 +175,25 @@ fn a_wrong_pin_is_refused_and_changing_the_pin_takes_the_new_one() {
 }
 
 #[test]
+fn a_blank_token_initialised_in_this_process_is_listed_at_once_and_opens_with_its_user_pin() {
+    let (source, _) = fresh_token("ukey-present");
+    let before = source.tokens().unwrap().len();
+    let serial = source.init_token("新UKey", SO_PIN, "11223344").unwrap();
+    let listed = source.tokens().unwrap();
+    assert_eq!(listed.len(), before + 1, "{listed:?}");
+    let new = listed.iter().find(|t| t.serial == serial).expect("the new token is listed");
+    assert_eq!(new.label, "新UKey");
+    let mut token = source.open(&serial).unwrap();
+    assert!(matches!(token.log_in(SO_PIN), Err(TokenError::WrongPin { .. })), "the SO PIN is not the user's");
+    token.log_in("11223344").unwrap();
+    assert!(token.certificates().unwrap().is_empty());
+    // Other applications see it too, with the same serial.
+    let (ok, out) =
+        run("pkcs11-tool", &["--module", hsm().module.to_str().unwrap(), "--list-token-slots"], Path::new("."));
+    assert!(ok && out.contains(&serial), "{out}");
+}
+
+#[test]
 fn no_token_and_no_driver_are_told_apart() {
     let (source, _) = fresh_token("ukey-present");
     let Err(missing) = source.open("0000000000000000") else { panic!("no such token") };

@@ -62,6 +62,8 @@ export const commands = {
 	approveOrder: (orderNo: string) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("approve_order", { orderNo })),
 	rejectOrder: (orderNo: string, reason: string) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("reject_order", { orderNo, reason })),
 	shipOrder: (orderNo: string, courier: string, trackingNo: string) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("ship_order", { orderNo, courier, trackingNo })),
+	/**  吊销 a certificate, with its RFC 5280 reason. */
+	revokeCertificate: (serial: string, reason: RevocationReason) => typedError<CertificateRecord_Serialize, ApiError_Serialize>(__TAURI_INVOKE("revoke_certificate", { serial, reason })),
 	staffMembers: () => typedError<StaffMemberView[], ApiError_Serialize>(__TAURI_INVOKE("staff_members")),
 	addStaffMember: (member: NewStaffMember) => typedError<StaffMemberView, ApiError_Serialize>(__TAURI_INVOKE("add_staff_member", { member })),
 	setStaffRoles: (id: number, roles: StaffRole[]) => typedError<StaffMemberView, ApiError_Serialize>(__TAURI_INVOKE("set_staff_roles", { id, roles })),
@@ -83,6 +85,8 @@ export const commands = {
 	listUkeys: () => typedError<UkeyList_Serialize, ApiError_Serialize>(__TAURI_INVOKE("list_ukeys")),
 	writeCertificateToUkey: (orderNo: string, ukeySerial: string, pin: string) => typedError<UkeyIssued_Serialize, ApiError_Serialize>(__TAURI_INVOKE("write_certificate_to_ukey", { orderNo, ukeySerial, pin })),
 	changeUkeyPin: (ukeySerial: string, oldPin: string, newPin: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("change_ukey_pin", { ukeySerial, oldPin, newPin })),
+	/**  插入新的演示UKey (the demo only). */
+	plugDemoUkey: () => typedError<UkeyList_Serialize, ApiError_Serialize>(__TAURI_INVOKE("plug_demo_ukey")),
 	savePinSlip: (slip: PinSlipRequest) => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("save_pin_slip", { slip })),
 	/**  证书信息: the order's certificates. */
 	orderCertificates: (orderNo: string) => typedError<CertificateRecord_Serialize[], ApiError_Serialize>(__TAURI_INVOKE("order_certificates", { orderNo })),
@@ -1188,12 +1192,16 @@ export type UkeyList = UkeyList_Serialize | UkeyList_Deserialize;
 export type UkeyList_Deserialize = {
 	ukeys: UkeyView_Deserialize[],
 	problems: string[],
+	/**  The demo can plug in another blank UKey (插入新的演示UKey). */
+	demoCanPlug: boolean,
 };
 
 /**  The UKeys plugged in, and the drivers that could not load. */
 export type UkeyList_Serialize = {
 	ukeys: UkeyView_Serialize[],
 	problems: string[],
+	/**  The demo can plug in another blank UKey (插入新的演示UKey). */
+	demoCanPlug: boolean,
 };
 
 /**  A step of 写入证书 starting, for the progress the UI shows. */

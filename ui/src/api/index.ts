@@ -14,6 +14,7 @@ import type {
   PaymentMethod,
   PinSlipRequest,
   Registration,
+  RevocationReason,
   StaffAccountView,
   StaffRole,
   StatusChange,
@@ -64,6 +65,7 @@ export type {
   UkeyIssued,
   UkeyStep,
   PinSlipRequest,
+  RevocationReason,
 } from './bindings';
 
 /** The 操作日志's filters and page (every filter optional). */
@@ -244,10 +246,14 @@ export const api = {
   /** 写入证书: progress arrives through `onUkeyProgress`; resolves to the certificate and the new PIN. */
   writeCertificateToUkey: (orderNo: string, ukeySerial: string, pin: string) =>
     unwrap(() => commands.writeCertificateToUkey(orderNo, ukeySerial, pin)),
+  /** 插入新的演示UKey (the demo only); resolves to the UKeys then plugged in. */
+  plugDemoUkey: () => unwrap(() => commands.plugDemoUkey()),
   changeUkeyPin: (ukeySerial: string, oldPin: string, newPin: string) =>
     unwrap(() => commands.changeUkeyPin(ukeySerial, oldPin, newPin)),
   /** Saves the 密码信封 (PDF, made here) in Downloads; resolves to where. */
   savePinSlip: (slip: PinSlipRequest) => unwrap(() => commands.savePinSlip(slip)),
+  /** 吊销 (staff): resolves to the certificate as it now stands. */
+  revokeCertificate: (serial: string, reason: RevocationReason) => unwrap(() => commands.revokeCertificate(serial, reason)),
   // 证书信息 in 查看.
   orderCertificates: (orderNo: string) => unwrap(() => commands.orderCertificates(orderNo)),
   /** Saves the certificate (.cer) and its CA's chain (.pem) in Downloads; resolves to both paths. */

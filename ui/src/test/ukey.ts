@@ -21,6 +21,7 @@ export const ukeyList: UkeyList = {
     },
   ],
   problems: [],
+  demoCanPlug: false,
 };
 
 export function certificate(orderNo: string, serial: string): CertificateRecord {

@@ -2,7 +2,7 @@
 //! demo's software SM2 UKey for 演示CA, each step announced, the certificate read back, a new PIN.
 
 use super::form;
-use certdesk_api::{ErrorCode, PaymentMethod, SubmitOrder};
+use certdesk_api::{CertificateStatus, ErrorCode, PaymentMethod, RevocationReason, SubmitOrder};
 use certdesk_core::{DeliveryMethod, OrderStatus};
 use certdesk_desk::{Desk, DeskConfig, SourceConfig, UkeyConfig, UkeyStep};
 use certdesk_token::softhsm::{self, SoftHsm};
@@ -39,6 +39,7 @@ async fn desk_with_ukeys(dir: &std::path::Path) -> Desk {
         pkcs11_module: Some(softhsm::module().expect("SoftHSM2 is installed")),
         skf: None,
         demo_software_token: true,
+        demo_pkcs11: false,
     };
     Desk::start(&config).await.unwrap()
 }
@@ -159,4 +160,54 @@ async fn the_free_demo_ca_writes_an_sm2_certificate_onto_the_software_ukey_and_a
         .unwrap();
     assert_eq!(issued.certificate.key_algorithm, "SM2");
     assert!(issued.certificate.issuer.contains("演示CA（免缴费）（沙箱）"), "{}", issued.certificate.issuer);
+
+    // 吊销 by the clerk: the organisation's 查看 sees it revoked, with the reason.
+    let bad = desk.revoke_certificate("not-hex", RevocationReason::KeyCompromise).await.unwrap_err();
+    assert_eq!((bad.code, bad.message.as_str()), (ErrorCode::Validation, "证书序列号应为十六进制数字"));
+    let revoked = desk.revoke_certificate(&issued.certificate.serial, RevocationReason::KeyCompromise).await.unwrap();
+    assert_eq!(revoked.status, CertificateStatus::Revoked);
+    let listed = desk.order_certificates(&number).await.unwrap();
+    assert_eq!(
+        (listed[0].status, listed[0].revocation_reason),
+        (CertificateStatus::Revoked, Some(RevocationReason::KeyCompromise))
+    );
+    let again = desk.revoke_certificate(&issued.certificate.serial, RevocationReason::Superseded).await.unwrap_err();
+    assert_eq!(again.code, ErrorCode::Conflict, "{again:?}");
+}
+
+#[tokio::test]
+async fn the_demo_plugs_in_a_blank_softhsm_ukey_on_request_and_a_vendor_setup_cannot() {
+    let dir = tempfile::tempdir().unwrap();
+    ukey(UKEYS[0]);
+    let mut config = DeskConfig::new(dir.path().into(), None, SourceConfig::Demo);
+    config.ukeys = UkeyConfig {
+        pkcs11_module: Some(softhsm::module().expect("SoftHSM2 is installed")),
+        skf: None,
+        demo_software_token: true,
+        demo_pkcs11: true,
+    };
+    let desk = Desk::start(&config).await.unwrap();
+    let before = desk.list_ukeys().await.unwrap();
+    assert!(before.demo_can_plug);
+    let after = desk.plug_demo_ukey().await.unwrap();
+    assert_eq!(after.ukeys.len(), before.ukeys.len() + 1);
+    let new: Vec<_> = after.ukeys.iter().filter(|u| !before.ukeys.iter().any(|b| b.serial == u.serial)).collect();
+    assert_eq!(new.len(), 1, "{:?}", after.ukeys);
+    assert!(new[0].label.starts_with(certdesk_desk::DEMO_PKCS11_LABEL), "{}", new[0].label);
+    assert_eq!((new[0].driver.as_str(), new[0].key_kinds.as_slice()), ("PKCS#11", &["P-256".to_owned()][..]));
+
+    // The new UKey takes 浙江汇信CA's certificate with the demo PIN.
+    let number = approved_at_counter(&desk, "zjhx").await;
+    let (_, on_step) = recorder();
+    let issued = desk.write_certificate_to_ukey(&number, &new[0].serial, certdesk_desk::DEMO_UKEY_PIN, on_step).await;
+    assert_eq!(issued.unwrap().certificate.token_serial.as_deref(), Some(new[0].serial.as_str()));
+
+    // Where UKeys are real, none is made up.
+    let vendor = desk_with_ukeys(tempfile::tempdir().unwrap().path()).await;
+    assert!(!vendor.list_ukeys().await.unwrap().demo_can_plug);
+    let refused = vendor.plug_demo_ukey().await.unwrap_err();
+    assert_eq!(
+        (refused.code, refused.message.as_str()),
+        (ErrorCode::BadRequest, "只有演示模式可以插入演示UKey，请插入真实的UKey")
+    );
 }

@@ -66,6 +66,14 @@ export default function UkeyWriter({ orderNo, organisationName, quantity, certif
       void ukeys.refetch();
     },
   });
+  const plug = useMutation({
+    mutationFn: api.plugDemoUkey,
+    onSuccess: (list) => {
+      client.setQueryData(['staff', 'ukeys'], list);
+      const added = list.ukeys.find((u) => !ukeys.data?.ukeys.some((old) => old.serial === u.serial));
+      if (added) setSerial(added.serial);
+    },
+  });
   const failed = write.isError;
   const stepIndex = issued ? UKEY_STEPS.length : current ? UKEY_STEPS.indexOf(current) : -1;
   const selected = ukeys.data?.ukeys.find((u) => u.serial === serial);
@@ -139,7 +147,16 @@ export default function UkeyWriter({ orderNo, organisationName, quantity, certif
             <Button id="ukey-refresh" onClick={() => void ukeys.refetch()}>
               {t('ukey.refresh')}
             </Button>
+            {ukeys.data?.demoCanPlug && (
+              <Button id="ukey-plug-demo" loading={plug.isPending} onClick={() => plug.mutate()}>
+                {t('ukey.plugDemo')}
+              </Button>
+            )}
           </Space>
+          {plug.isError && <Alert type="error" showIcon title={errorMessage(plug.error)} />}
+          {plug.isSuccess && selected && (
+            <Alert type="info" showIcon id="ukey-plugged" title={t('ukey.plugged', { label: selected.label })} />
+          )}
           {selected?.pinNote && <Alert type="warning" showIcon title={selected.pinNote} />}
           <Input.Password
             id="ukey-pin"

@@ -10,6 +10,7 @@ import {
 } from '../../../../api';
 import { useLocale } from '../../../../i18n';
 import SavePaperButton from '../../components/SavePaperButton';
+import StaffCertificates from '../../components/StaffCertificates';
 import UkeyWriter from '../../components/UkeyWriter';
 import { staffKeys } from '../../service';
 import IdCardReading from '../components/IdCardReading';
@@ -210,6 +211,8 @@ export default function CounterOrder({ orderNo, card, onCard, onClose }: Props) 
               </Card>
             </>
           )}
+
+          {state === 'issued' && <StaffCertificates orderNo={orderNo!} certificates={view.certificates} />}
 
           {state === 'cancelled' && owed && owed.length > 0 && (
             <Card size="small" title={t('counter.refund')} id="counter-refund">

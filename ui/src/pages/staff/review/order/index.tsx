@@ -3,6 +3,7 @@ import { Alert, App, Button, Descriptions, Drawer, Form, Input, Modal, Popconfir
 import { useState } from 'react';
 import { api, errorMessage, formatFen, type FaceAttemptRow, type OrderRow, type PaymentRecord } from '../../../../api';
 import { useLocale } from '../../../../i18n';
+import StaffCertificates from '../../components/StaffCertificates';
 import { staffKeys } from '../../service';
 
 const REASONS = ['reason1', 'reason2', 'reason3', 'reason4', 'reason5'] as const;
@@ -116,6 +117,7 @@ export default function ReviewOrder({ orderNo, onClose }: { orderNo: string | nu
               { title: t('staff.paidAt'), render: (_, p) => p.paidAt ?? '' },
             ]}
           />
+          <StaffCertificates orderNo={view.row.order.orderNo} certificates={view.certificates} />
           <Typography.Title level={5} style={{ marginTop: 24 }}>
             {t('staff.faceAttempts')}
           </Typography.Title>
