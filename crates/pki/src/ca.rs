@@ -3,6 +3,7 @@
 
 use crate::crl::{CrlTbs, Revoked};
 use crate::csr::CheckedCsr;
+use crate::external::{CaSigner, External};
 use crate::profile::{CaProfile, OrganisationProfile, OrganisationSubject, Urls, ca_name};
 use crate::sm2_signer::Sm2Signer;
 use crate::{PkiError, Result};
@@ -10,6 +11,7 @@ use der::{Decode, Encode};
 use p256::ecdsa::{DerSignature, SigningKey};
 use p256::elliptic_curve::Generate;
 use spki::SubjectPublicKeyInfoOwned;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use x509_cert::Certificate;
 use x509_cert::builder::{Builder, CertificateBuilder};
@@ -47,6 +49,8 @@ pub enum CaAlgorithm {
 enum CaKey {
     P256(SigningKey),
     Sm2(Sm2Signer),
+    /// On an HSM, or the CA服务商's own service.
+    External(External),
 }
 
 impl CaKey {
@@ -61,6 +65,7 @@ impl CaKey {
         match self {
             CaKey::P256(_) => CaAlgorithm::EcdsaP256,
             CaKey::Sm2(_) => CaAlgorithm::Sm2,
+            CaKey::External(k) => k.algorithm(),
         }
     }
 
@@ -68,6 +73,7 @@ impl CaKey {
         match self {
             CaKey::P256(k) => SubjectPublicKeyInfoOwned::from_key(k.verifying_key()),
             CaKey::Sm2(k) => SubjectPublicKeyInfoOwned::from_key(&signature::Keypair::verifying_key(k)),
+            CaKey::External(k) => Ok(k.public_key()),
         }
         .map_err(signing)
     }
@@ -76,6 +82,7 @@ impl CaKey {
         match self {
             CaKey::P256(k) => builder.build::<_, DerSignature>(k),
             CaKey::Sm2(k) => builder.build::<_, sm2::dsa::DerSignature>(k),
+            CaKey::External(k) => return k.sign(builder),
         }
         .map_err(signing)
     }
@@ -85,6 +92,7 @@ impl CaKey {
         let document = match self {
             CaKey::P256(k) => k.to_pkcs8_der(),
             CaKey::Sm2(k) => sm2::SecretKey::from(k.0.as_nonzero_scalar()).to_pkcs8_der(),
+            CaKey::External(_) => return Err(PkiError::Signing("签发CA的私钥在HSM中，不能导出".into())),
         }
         .map_err(signing)?;
         Ok(document.as_bytes().to_vec())
@@ -121,9 +129,30 @@ fn signing(e: impl std::fmt::Display) -> PkiError {
 impl Ca {
     /// A fresh hierarchy for `provider` (its root valid 20 years, the issuing CA 10).
     pub fn generate(provider: &str, algorithm: CaAlgorithm, now: SystemTime) -> Result<Ca> {
+        Ca::generate_around(provider, CaKey::generate(algorithm)?, now)
+    }
+
+    /// A fresh hierarchy for `provider` whose issuing key is `signer`'s (made on an HSM); the root
+    /// is made here, signs it once and is dropped.
+    pub fn generate_with_issuing_signer(provider: &str, signer: Arc<dyn CaSigner>, now: SystemTime) -> Result<Ca> {
+        Ca::generate_around(provider, CaKey::External(External::new(signer)?), now)
+    }
+
+    /// The CA from its stored certificates (DER) and the issuing key behind `signer`, which must be
+    /// the issuing certificate's.
+    pub fn with_issuing_signer(root: &[u8], issuing: &[u8], signer: Arc<dyn CaSigner>) -> Result<Ca> {
+        let root = Certificate::from_der(root)?;
+        let issuing = Certificate::from_der(issuing)?;
+        let issuing_key = CaKey::External(External::new(signer)?);
+        if &issuing_key.public_key()? != issuing.tbs_certificate().subject_public_key_info() {
+            return Err(PkiError::Signing("HSM中的签发CA密钥与签发CA证书不匹配".into()));
+        }
+        Ok(Ca { root, issuing, issuing_key })
+    }
+
+    fn generate_around(provider: &str, issuing_key: CaKey, now: SystemTime) -> Result<Ca> {
         let year = Duration::from_secs(365 * 24 * 3600);
-        let root_key = CaKey::generate(algorithm)?;
-        let issuing_key = CaKey::generate(algorithm)?;
+        let root_key = CaKey::generate(issuing_key.algorithm())?;
         let root_name = ca_name(provider, &format!("{provider} 根CA"))?;
         let issuing_name = ca_name(provider, &format!("{provider} 机构证书CA"))?;
         let root = root_key.sign(

@@ -8,6 +8,7 @@
 mod ca;
 mod crl;
 mod csr;
+mod external;
 mod facts;
 mod profile;
 mod sm2_signer;
@@ -15,6 +16,7 @@ mod sm2_signer;
 pub use ca::{Ca, CaAlgorithm, CaParts, IssueRequest};
 pub use crl::{RevocationReason, Revoked};
 pub use csr::{CheckedCsr, KeyAlgorithm, build_csr, check_csr};
+pub use external::CaSigner;
 pub use facts::{CertificateFacts, certificate_from_der, certificates_from_pem, csr_pem, display_name, to_der, to_pem};
 pub use profile::{ORGANISATION_CODE_OID, OrganisationSubject, Urls};
 pub use sm2_signer::{SM2_DEFAULT_ID, Sm2Signer};

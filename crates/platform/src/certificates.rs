@@ -3,7 +3,9 @@
 //! 吊销 and the CRL every certificate names.
 //!
 //! The embedded platform makes a sandbox hierarchy for each demo provider at first start, named
-//! （沙箱） in every certificate so nobody mistakes it for a real CA.
+//! （沙箱） in every certificate so nobody mistakes it for a real CA. With `[hsm]`, the issuing keys
+//! of the providers it names are made on the HSM instead, and the database keeps, sealed in place
+//! of the key, where it is: a PKCS#11 URI (RFC 7512), `pkcs11:token=…;object=…`.
 
 use crate::state::AppState;
 use crate::store::{ByStaff, Db, NewCertificate, StoredCa};
@@ -51,6 +53,77 @@ fn algorithm_of(code: &str) -> Result<CaAlgorithm> {
 /// What binds a sealed issuing key to its provider: copied into another row, it does not open.
 fn seal_context(provider_id: &str) -> String {
     format!("certificate authority {provider_id}")
+}
+
+/// What the sealed key column holds for a key on the HSM, before its token and label.
+const HSM_KEY_URI: &str = "pkcs11:";
+
+fn hsm_key_uri(token_label: &str, key_label: &str) -> String {
+    // Labels are ours (`<provider>-issuing`) or the operator's; `;` and `=` would break the URI.
+    format!("{HSM_KEY_URI}token={};object={}", token_label.replace([';', '='], "_"), key_label.replace([';', '='], "_"))
+}
+
+/// The token and key labels of a stored PKCS#11 URI.
+fn parse_hsm_key_uri(uri: &str) -> Option<(&str, &str)> {
+    let rest = uri.strip_prefix(HSM_KEY_URI)?;
+    let (token, object) = rest.split_once(';')?;
+    Some((token.strip_prefix("token=")?, object.strip_prefix("object=")?))
+}
+
+fn hsm_key_label(provider_id: &str) -> String {
+    format!("{provider_id}-issuing")
+}
+
+fn hsm_error(e: certdesk_token::TokenError) -> PlatformError {
+    PlatformError::Config(format!("HSM：{e}"))
+}
+
+/// At start with `[hsm]`: a CA whose issuing key is made on the HSM for each provider it names that
+/// has none (a key already there under the provider's label, left by an instance starting at the
+/// same moment, is used); a provider whose CA keeps its key elsewhere stops the start.
+pub(crate) fn ensure_hsm_cas(db: &Db, sealer: &Sealer, hsm: &crate::HsmConfig) -> Result<()> {
+    use certdesk_token::hsm::{HsmCaKey, HsmKeyRef};
+    let providers = db.providers()?;
+    let pin = hsm.user_pin()?;
+    for provider_id in &hsm.providers {
+        let provider = providers
+            .iter()
+            .find(|p| &p.id == provider_id)
+            .ok_or_else(|| PlatformError::Config(format!("[hsm] providers 中的 {provider_id} 不是已有的CA服务商")))?;
+        if let Some(stored) = db.certificate_authority(provider_id)? {
+            let location = sealer.open_bytes(&stored.issuing_key_sealed, &seal_context(provider_id))?;
+            if !location.starts_with(HSM_KEY_URI.as_bytes()) {
+                return Err(PlatformError::Config(format!(
+                    "{provider_id} 已有签发CA，其私钥不在HSM中：不能改为HSM签发（已签发的证书都由原密钥签发）"
+                )));
+            }
+            continue;
+        }
+        let key_label = hsm_key_label(provider_id);
+        let at = HsmKeyRef { module: &hsm.module, token_label: &hsm.token_label, key_label: &key_label, pin: &pin };
+        let key = match HsmCaKey::open(&at) {
+            Ok(key) => key,
+            Err(certdesk_token::TokenError::NoSuchObject) => HsmCaKey::generate(&at).map_err(hsm_error)?,
+            Err(e) => return Err(hsm_error(e)),
+        };
+        let name = if provider.demo { format!("{}（沙箱）", provider.name) } else { provider.name.clone() };
+        let ca = Ca::generate_with_issuing_signer(&name, Arc::new(key), SystemTime::now())?;
+        let location = hsm_key_uri(&hsm.token_label, &key_label);
+        let stored = StoredCa {
+            provider_id: provider_id.clone(),
+            algorithm: algorithm_code(ca.algorithm()).to_owned(),
+            sandbox: provider.demo,
+            validity_days: DEFAULT_VALIDITY_DAYS,
+            root_der: certdesk_pki::to_der(&ca.root)?,
+            issuing_der: certdesk_pki::to_der(&ca.issuing)?,
+            issuing_key_sealed: sealer.seal_bytes(location.as_bytes(), &seal_context(provider_id))?,
+            created_at: now_text(),
+        };
+        if db.insert_certificate_authority(&stored)? {
+            tracing::info!(provider = %provider_id, token = %hsm.token_label, key = %key_label, "CA created, its issuing key on the HSM");
+        }
+    }
+    Ok(())
 }
 
 /// Makes a CA for `provider_id` and stores it, unless it has one (made by another instance first).
@@ -148,12 +221,24 @@ impl AppState {
             .certificate_authority(provider_id)?
             .ok_or_else(|| PlatformError::NotFound("该CA服务商尚未配置签发CA，无法签发证书".into()))?;
         let key = self.sealer.open_bytes(&stored.issuing_key_sealed, &seal_context(provider_id))?;
-        let ca = Ca::import(&CaParts {
-            algorithm: algorithm_of(&stored.algorithm)?,
-            root: stored.root_der,
-            issuing: stored.issuing_der,
-            issuing_key_pkcs8: key,
-        })?;
+        let ca = match std::str::from_utf8(&key).ok().and_then(parse_hsm_key_uri) {
+            Some((token_label, key_label)) => {
+                let hsm = self.hsm.as_ref().ok_or_else(|| {
+                    PlatformError::CaUnavailable(format!("{provider_id} 的签发CA私钥在HSM中，但平台未配置 [hsm]"))
+                })?;
+                let pin = hsm.user_pin().map_err(|e| PlatformError::CaUnavailable(e.to_string()))?;
+                let at = certdesk_token::hsm::HsmKeyRef { module: &hsm.module, token_label, key_label, pin: &pin };
+                let signer = certdesk_token::hsm::HsmCaKey::open(&at)
+                    .map_err(|e| PlatformError::CaUnavailable(format!("HSM无法使用，暂不能签发证书：{e}")))?;
+                Ca::with_issuing_signer(&stored.root_der, &stored.issuing_der, Arc::new(signer))?
+            }
+            None => Ca::import(&CaParts {
+                algorithm: algorithm_of(&stored.algorithm)?,
+                root: stored.root_der,
+                issuing: stored.issuing_der,
+                issuing_key_pkcs8: key,
+            })?,
+        };
         let loaded = Arc::new(LoadedCa { ca, sandbox: stored.sandbox, validity_days: stored.validity_days });
         self.cas.opened.lock().expect("CA cache").insert(provider_id.to_owned(), Arc::clone(&loaded));
         Ok(loaded)

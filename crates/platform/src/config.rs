@@ -49,10 +49,62 @@ pub struct PlatformConfig {
     /// Online payment (`[payments]`): the sandbox gateway, or Alipay and WeChat Pay merchant
     /// credentials. Without any, 去支付 is refused and fees are taken at the counter.
     pub payments: PaymentsConfig,
+    /// The PKCS#11 HSM holding CA服务商's issuing keys (`[hsm]`); without it each issuing key is
+    /// kept sealed in the database.
+    pub hsm: Option<HsmConfig>,
     /// Tests only: where to fail on purpose, to show that nothing half-done is left behind.
     #[serde(skip)]
     #[doc(hidden)]
     pub fault: Option<Fault>,
+}
+
+/// `[hsm]`: the issuing keys of `providers` are made on this PKCS#11 token at first start (labelled
+/// `<provider>-issuing`, never extractable) and sign there; the database keeps the CA's
+/// certificates and where its key is.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HsmConfig {
+    /// The HSM vendor's PKCS#11 module (SoftHSM2's `libsofthsm2.so` in tests).
+    pub module: PathBuf,
+    /// The token's label.
+    pub token_label: String,
+    /// The environment variable holding the token's user PIN.
+    #[serde(default = "default_pin_env")]
+    pub pin_env: String,
+    /// The PIN itself, for tests; a deployment sets `pin_env`'s variable instead of writing it here.
+    #[serde(default)]
+    pub pin: Option<String>,
+    /// The CA服务商 (ids) whose issuing CA's key is on this HSM.
+    pub providers: Vec<String>,
+}
+
+fn default_pin_env() -> String {
+    "CERTDESK_HSM_PIN".into()
+}
+
+impl HsmConfig {
+    /// The user PIN: `pin`, else `pin_env`'s variable.
+    pub fn user_pin(&self) -> crate::Result<String> {
+        match &self.pin {
+            Some(pin) => Ok(pin.clone()),
+            None => std::env::var(&self.pin_env).map_err(|_| {
+                crate::PlatformError::Config(format!("HSM的PIN码未设置：请设置环境变量 {}", self.pin_env))
+            }),
+        }
+    }
+}
+
+/// Without the PIN: configurations are logged.
+impl std::fmt::Debug for HsmConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HsmConfig")
+            .field("module", &self.module)
+            .field("token_label", &self.token_label)
+            .field("pin_env", &self.pin_env)
+            .field("pin", &self.pin.as_ref().map(|_| "***"))
+            .field("providers", &self.providers)
+            .finish()
+    }
 }
 
 /// A failure a test injects at a point of its choosing.
@@ -160,6 +212,7 @@ impl Default for PlatformConfig {
             face: FaceProviderConfig::default(),
             cover_sheet_font: None,
             payments: PaymentsConfig::default(),
+            hsm: None,
             fault: None,
         }
     }

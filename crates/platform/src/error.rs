@@ -39,6 +39,9 @@ pub enum PlatformError {
     /// No CJK font to set the cover sheet in: the message says what to install or configure.
     #[error("{0}")]
     NoFont(String),
+    /// The issuing CA's key cannot be used now (its HSM is not configured or does not answer).
+    #[error("{0}")]
+    CaUnavailable(String),
     #[error("database: {0}")]
     Database(#[from] rusqlite::Error),
     #[error("database: {0}")]
@@ -112,7 +115,7 @@ impl PlatformError {
             PlatformError::PaymentUnavailable(message) => {
                 (StatusCode::SERVICE_UNAVAILABLE, ApiError::new(ErrorCode::Unavailable, message.clone()))
             }
-            PlatformError::NoFont(message) => {
+            PlatformError::NoFont(message) | PlatformError::CaUnavailable(message) => {
                 (StatusCode::SERVICE_UNAVAILABLE, ApiError::new(ErrorCode::Unavailable, message.clone()))
             }
             PlatformError::Pki(e) => {

@@ -21,7 +21,7 @@ mod state;
 #[doc(hidden)]
 pub mod store;
 
-pub use config::{APP_RETURN_URL, AlipayConfig, Fault, PaymentsConfig, PlatformConfig, WechatConfig};
+pub use config::{APP_RETURN_URL, AlipayConfig, Fault, HsmConfig, PaymentsConfig, PlatformConfig, WechatConfig};
 pub use error::{PlatformError, Result};
 pub use routes::openapi;
 pub use staff::{DEMO_STAFF, DEMO_STAFF_PASSWORD, DemoStaff};
@@ -127,8 +127,8 @@ impl Platform {
     pub async fn start(config: PlatformConfig) -> Result<PlatformHandle> {
         config.check()?;
         std::fs::create_dir_all(&config.data_dir)?;
-        let (data_dir, database_url, demo_data) =
-            (config.data_dir.clone(), config.database_url.clone(), config.demo_data);
+        let (data_dir, database_url, demo_data, hsm) =
+            (config.data_dir.clone(), config.database_url.clone(), config.demo_data, config.hsm.clone());
         // The database is only ever used from the blocking threads (see `store`).
         let (db, last_order, sealer) = tokio::task::spawn_blocking(move || {
             let sealer = certdesk_vault::Sealer::load_or_create(&data_dir.join("personal-data.key"))?;
@@ -137,6 +137,12 @@ impl Platform {
                 db.seed_demo_providers()?;
                 applicants::seed_demo(&db, chrono::Utc::now())?;
                 staff::seed_demo(&db, chrono::Utc::now())?;
+            }
+            // Before the sandbox CAs: a provider named in [hsm] gets its key there, not in the database.
+            if let Some(hsm) = &hsm {
+                certificates::ensure_hsm_cas(&db, &sealer, hsm)?;
+            }
+            if demo_data {
                 certificates::ensure_sandbox_cas(&db, &sealer)?;
             }
             let last_order = db.last_order_number()?;

@@ -40,6 +40,8 @@ pub struct AppState {
     pub(crate) cas: crate::certificates::CaCache,
     /// The platform's address as relying parties reach it: each certificate's CRL and issuer URLs.
     pub(crate) public_url: String,
+    /// Where issuing keys on an HSM are opened (`[hsm]`).
+    pub(crate) hsm: Option<crate::HsmConfig>,
 }
 
 impl AppState {
@@ -75,6 +77,7 @@ impl AppState {
             trusted_proxies: config.trusted_proxies.clone().into(),
             cas: Default::default(),
             public_url,
+            hsm: config.hsm.clone(),
         })
     }
 }

@@ -7,6 +7,7 @@
 //! at run time), and a software token ([`soft`]) that stands in for an SM2 UKey where none can be
 //! plugged in (tests, the demo), as no software PKCS#11 token does SM2.
 
+pub mod hsm;
 pub mod pkcs11;
 pub mod skf;
 pub mod soft;

@@ -79,6 +79,18 @@ impl Pkcs11Source {
         Ok(self.context.get_token_info(slot).map_err(device)?.serial_number().trim().to_owned())
     }
 
+    /// The token labelled `label`, with a read-write session (an HSM is found by its label).
+    pub fn open_labelled(&self, label: &str) -> Result<Pkcs11Token> {
+        for slot in self.context.get_slots_with_initialized_token().map_err(device)? {
+            if self.context.get_token_info(slot).map_err(device)?.label().trim() == label {
+                let session = self.context.open_rw_session(slot).map_err(device)?;
+                let source = Pkcs11Source { module: self.module.clone(), context: self.context.clone() };
+                return Ok(Pkcs11Token { source, slot, session });
+            }
+        }
+        Err(TokenError::NotPresent)
+    }
+
     fn slot_of(&self, serial: &str) -> Result<Slot> {
         for slot in self.context.get_slots_with_initialized_token().map_err(device)? {
             let info = self.context.get_token_info(slot).map_err(device)?;
@@ -160,6 +172,22 @@ fn device(e: Error) -> TokenError {
 }
 
 impl Pkcs11Token {
+    /// The P-256 key pair labelled `label` (CKA_LABEL on its private key), if there is one.
+    pub fn key_labelled(&self, label: &str) -> Result<Option<TokenKey>> {
+        let found = self
+            .session
+            .find_objects(&[Attribute::Class(ObjectClass::PRIVATE_KEY), Attribute::Label(label.as_bytes().to_vec())])
+            .map_err(device)?;
+        let Some(private) = found.into_iter().next() else { return Ok(None) };
+        let attributes = self.session.get_attributes(private, &[AttributeType::Id]).map_err(device)?;
+        let Some(Attribute::Id(id)) = attributes.into_iter().next() else {
+            return Err(TokenError::Device("私钥缺少 CKA_ID".into()));
+        };
+        let public = self.find(ObjectClass::PUBLIC_KEY, &id)?;
+        let public_key = crate::spki_of_point(KeyKind::EcdsaP256, &self.point(public)?)?;
+        Ok(Some(TokenKey { id, kind: KeyKind::EcdsaP256, public_key }))
+    }
+
     /// A wrong PIN, with what the token now says is left.
     fn wrong_pin(&self) -> TokenError {
         match self.source.info(self.slot) {

@@ -23,7 +23,7 @@ struct Hsm {
 
 /// Each test's token: SoftHSM2 sees the tokens there are when it is first initialised in a
 /// process, so all are made before any test loads the module.
-const TOKENS: [&str; 3] = ["ukey-produce", "ukey-pin", "ukey-present"];
+const TOKENS: [&str; 4] = ["ukey-produce", "ukey-pin", "ukey-present", "ca-hsm"];
 
 /// This binary's SoftHSM2, pointed at before the first test touches PKCS#11.
 fn hsm() -> &'static Hsm {
@@ -235,4 +235,116 @@ fn the_software_token_makes_sm2_keys_counts_pin_tries_and_fills_up() {
 
     source.unplug("SOFT-0001");
     assert!(matches!(source.open("SOFT-0001"), Err(TokenError::NotPresent)));
+}
+
+/// A CSR of a software P-256 key for the organisation, checked.
+fn software_csr() -> certdesk_pki::CheckedCsr {
+    use p256::pkcs8::EncodePublicKey;
+    use signature::Signer;
+    let key = p256::ecdsa::SigningKey::from_slice(&[0x17; 32]).unwrap();
+    let spki = key.verifying_key().to_public_key_der().unwrap();
+    let csr = build_csr(&subject(), spki.as_bytes(), |tbs| {
+        let signature: p256::ecdsa::DerSignature = key.sign(tbs);
+        Ok(signature.to_bytes().to_vec())
+    })
+    .unwrap();
+    check_csr(&csr, &subject()).unwrap()
+}
+
+fn issue_with(ca: &Ca, serial: &[u8]) -> Vec<u8> {
+    use der::Encode;
+    let now = SystemTime::now();
+    let request = IssueRequest {
+        csr: &software_csr(),
+        subject: &subject(),
+        serial,
+        not_before: now,
+        not_after: now + Duration::from_secs(365 * 24 * 3600),
+        urls: Urls { crl: "http://127.0.0.1/v1/ca/zjhx/crl".into(), ca_issuers: "http://127.0.0.1/ca.cer".into() },
+    };
+    ca.issue(&request).unwrap().to_der().unwrap()
+}
+
+#[test]
+fn the_issuing_ca_key_is_made_on_the_hsm_signs_there_and_is_found_again_after_a_restart() {
+    use certdesk_token::hsm::{HsmCaKey, HsmKeyRef};
+    use der::Encode;
+    let hsm = hsm();
+    let at = HsmKeyRef { module: &hsm.module, token_label: "ca-hsm", key_label: "zjhx-issuing", pin: PIN };
+    // Before any session is logged in (PKCS#11 logs in the whole application, not one session).
+    let wrong = HsmKeyRef { pin: "000000", ..at.clone() };
+    assert!(matches!(HsmCaKey::open(&wrong), Err(TokenError::WrongPin { .. })));
+    assert_eq!(HsmCaKey::open(&at).err(), Some(TokenError::NoSuchObject), "no key before it is made");
+    let key = HsmCaKey::generate(&at).unwrap();
+    let ca = Ca::generate_with_issuing_signer("浙江汇信CA", std::sync::Arc::new(key), SystemTime::now()).unwrap();
+    assert!(ca.export().is_err(), "an HSM key is not exported");
+    assert!(HsmCaKey::generate(&at).is_err(), "a CA's key is never replaced by accident");
+
+    // As after a restart: the certificates from the database, the key found on the HSM by label.
+    let (root, issuing) = (ca.root.to_der().unwrap(), ca.issuing.to_der().unwrap());
+    let reopened = Ca::with_issuing_signer(&root, &issuing, std::sync::Arc::new(HsmCaKey::open(&at).unwrap())).unwrap();
+    let other = Ca::generate("演示CA", CaAlgorithm::EcdsaP256, SystemTime::now()).unwrap();
+    let mismatch = Ca::with_issuing_signer(
+        &root,
+        &other.issuing.to_der().unwrap(),
+        std::sync::Arc::new(HsmCaKey::open(&at).unwrap()),
+    );
+    assert!(mismatch.is_err(), "another CA's certificate does not go with this key");
+
+    let dir = tempfile::tempdir().unwrap();
+    let first = issue_with(&ca, &[0x61, 0x01]);
+    let second = issue_with(&reopened, &[0x61, 0x02]);
+    std::fs::write(dir.path().join("first.der"), first).unwrap();
+    std::fs::write(dir.path().join("second.der"), second).unwrap();
+    let chain = certdesk_pki::to_pem(&ca.issuing).unwrap() + &certdesk_pki::to_pem(&ca.root).unwrap();
+    std::fs::write(dir.path().join("chain.pem"), chain).unwrap();
+    let now = SystemTime::now();
+    let revoked = [certdesk_pki::Revoked {
+        serial: vec![0x61, 0x01],
+        at: now,
+        reason: certdesk_pki::RevocationReason::KeyCompromise,
+    }];
+    let crl = reopened.crl(&revoked, now, now + Duration::from_secs(3600), 1).unwrap();
+    std::fs::write(dir.path().join("crl.pem"), certdesk_pki::to_pem(&crl).unwrap()).unwrap();
+    for name in ["first", "second"] {
+        let (ok, text) = run(
+            "openssl",
+            &["x509", "-inform", "DER", "-in", &format!("{name}.der"), "-out", &format!("{name}.pem")],
+            dir.path(),
+        );
+        assert!(ok, "{text}");
+        let (ok, text) = run("openssl", &["verify", "-CAfile", "chain.pem", &format!("{name}.pem")], dir.path());
+        assert!(ok, "{name}: {text}");
+    }
+    // The CRL the HSM signed: the first is revoked, the second still good.
+    let crl_check = |leaf: &str| {
+        run("openssl", &["verify", "-crl_check", "-CRLfile", "crl.pem", "-CAfile", "chain.pem", leaf], dir.path())
+    };
+    let (ok, text) = crl_check("first.pem");
+    assert!(!ok && text.contains("certificate revoked"), "{text}");
+    let (ok, text) = crl_check("second.pem");
+    assert!(ok, "{text}");
+
+    // The key is on the HSM only: sensitive, never extractable, made there.
+    let module = hsm.module.display().to_string();
+    let (ok, objects) = run(
+        "pkcs11-tool",
+        &[
+            "--module",
+            &module,
+            "--token-label",
+            "ca-hsm",
+            "--login",
+            "--pin",
+            PIN,
+            "--list-objects",
+            "--type",
+            "privkey",
+        ],
+        dir.path(),
+    );
+    assert!(ok, "{objects}");
+    assert!(objects.contains("zjhx-issuing"), "{objects}");
+    let access = objects.lines().find(|l| l.trim_start().starts_with("Access:")).unwrap();
+    assert!(access.contains("never extractable") && access.contains("local"), "{access}");
 }

@@ -341,3 +341,115 @@ async fn an_order_is_not_shipped_or_issued_on_site_before_all_its_certificates_a
     assert_eq!(status, 200, "{shipped}");
     assert_eq!(shipped["status"]["state"], "issued");
 }
+
+/// This binary's SoftHSM2, one token for the CA keys, made before any test loads the module (SoftHSM2
+/// sees the tokens there are when a process first initialises it).
+fn ca_hsm() -> &'static (tempfile::TempDir, std::path::PathBuf) {
+    static HSM: std::sync::OnceLock<(tempfile::TempDir, std::path::PathBuf)> = std::sync::OnceLock::new();
+    HSM.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let hsm = certdesk_token::softhsm::SoftHsm::at(dir.path()).unwrap();
+        // SAFETY: set once, inside the OnceLock the one HSM test passes through before PKCS#11 is loaded.
+        unsafe { hsm.use_in_this_process() };
+        hsm.init_token("certdesk-ca", "87654321", HSM_PIN).unwrap();
+        let module =
+            certdesk_token::softhsm::module().expect("SoftHSM2 is installed (cargo xtask test installs softhsm2)");
+        (dir, module)
+    })
+}
+
+const HSM_PIN: &str = "24681357";
+
+fn hsm_config(module: &Path) -> certdesk_platform::HsmConfig {
+    toml::from_str(&format!(
+        "module = {:?}\ntoken_label = \"certdesk-ca\"\npin = \"{HSM_PIN}\"\nproviders = [\"zjhx\"]\n",
+        module.display().to_string()
+    ))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn with_an_hsm_the_issuing_key_is_made_there_signs_there_and_serves_again_after_a_restart() {
+    let (_, module) = ca_hsm();
+    let dir = tempfile::tempdir().unwrap();
+    let config = certdesk_platform::PlatformConfig {
+        database_url: crate::fresh_database(),
+        hsm: Some(hsm_config(module)),
+        ..certdesk_platform::PlatformConfig::embedded(dir.path())
+    };
+    let handle = certdesk_platform::Platform::start(config.clone()).await.unwrap();
+    let http = crate::authed(&handle).await;
+    let p = TestPlatform { handle, http, dir, database_url: config.database_url.clone() };
+    let (number, producer) = approved_order(&p).await;
+    let (status, first) = issue(&p, &producer, &number, &p256_csr(ORGANISATION, CREDIT_CODE)).await;
+    assert_eq!(status, 200, "{first}");
+    let chain = bytes(&p.url("/v1/ca/zjhx/chain")).await;
+
+    // The database keeps where the key is, not the key.
+    let sealed: Vec<u8> =
+        p.handle.with_db(|db| Ok(db.certificate_authority("zjhx")?.unwrap().issuing_key_sealed)).await.unwrap();
+    let sealer = certdesk_vault::Sealer::load_or_create(&p.dir.path().join("personal-data.key")).unwrap();
+    let location = sealer.open_bytes(&sealed, "certificate authority zjhx").unwrap();
+    assert_eq!(location.as_slice(), b"pkcs11:token=certdesk-ca;object=zjhx-issuing");
+
+    // The key is on the HSM only, and it is the issuing CA's.
+    let work = tempfile::tempdir().unwrap();
+    let out = Command::new("pkcs11-tool")
+        .args(["--module", module.to_str().unwrap(), "--token-label", "certdesk-ca", "--login", "--pin", HSM_PIN])
+        .args(["--read-object", "--type", "pubkey", "--label", "zjhx-issuing", "-o", "hsm-key.der"])
+        .current_dir(work.path())
+        .env("SOFTHSM2_CONF", std::env::var_os("SOFTHSM2_CONF").unwrap())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::write(work.path().join("chain.pem"), &chain).unwrap();
+    let (ok, issuing_key) = openssl(&["x509", "-in", "chain.pem", "-noout", "-pubkey"], work.path());
+    assert!(ok, "{issuing_key}");
+    let (ok, hsm_key) = openssl(&["pkey", "-pubin", "-inform", "DER", "-in", "hsm-key.der"], work.path());
+    assert!(ok, "{hsm_key}");
+    assert_eq!(issuing_key.trim(), hsm_key.trim(), "the issuing CA's certificate certifies the HSM's key");
+    // The sandbox CA of the other demo provider is unaffected.
+    assert!(!bytes(&p.url("/v1/ca/demo-free")).await.is_empty());
+
+    // After a restart the same CA opens its key on the HSM again and signs the second certificate.
+    let TestPlatform { handle, dir, .. } = p;
+    handle.shutdown().await.unwrap();
+    let handle = certdesk_platform::Platform::start(config.clone()).await.unwrap();
+    let http = crate::authed(&handle).await;
+    let p = TestPlatform { handle, http, dir, database_url: config.database_url.clone() };
+    assert_eq!(bytes(&p.url("/v1/ca/zjhx/chain")).await, chain, "the same CA after a restart");
+    let producer = log_in(&p, "producer").await;
+    let (status, second) = issue(&p, &producer, &number, &p256_csr(ORGANISATION, CREDIT_CODE)).await;
+    assert_eq!(status, 200, "{second}");
+    let revoke = p
+        .http
+        .post(p.url(&format!("/v1/staff/certificates/{}/revoke", first["serial"].as_str().unwrap())))
+        .bearer_auth(&producer)
+        .json(&json!({"reason": "keyCompromise"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoke.status(), 200);
+    std::fs::write(work.path().join("crl.der"), bytes(&p.url("/v1/ca/zjhx/crl")).await).unwrap();
+    let (ok, text) = openssl(&["crl", "-inform", "DER", "-in", "crl.der", "-out", "crl.pem"], work.path());
+    assert!(ok, "{text}");
+    for (name, certificate, good) in [("first.pem", &first, false), ("second.pem", &second, true)] {
+        std::fs::write(work.path().join(name), certificate["certificatePem"].as_str().unwrap()).unwrap();
+        let (ok, text) = openssl(&["verify", "-CAfile", "chain.pem", name], work.path());
+        assert!(ok, "{name}: {text}");
+        let (ok, text) =
+            openssl(&["verify", "-crl_check", "-CRLfile", "crl.pem", "-CAfile", "chain.pem", name], work.path());
+        assert_eq!(ok, good, "{name}: {text}");
+    }
+
+    // A platform without [hsm] cannot sign for that CA, and says why.
+    let TestPlatform { handle, dir, .. } = p;
+    handle.shutdown().await.unwrap();
+    let without = certdesk_platform::PlatformConfig { hsm: None, ..config.clone() };
+    let handle = certdesk_platform::Platform::start(without).await.unwrap();
+    let p = TestPlatform { http: crate::authed(&handle).await, handle, dir, database_url: config.database_url.clone() };
+    let res = reqwest::get(p.url("/v1/ca/zjhx/crl")).await.unwrap();
+    assert_eq!(res.status(), 503);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["message"], "zjhx 的签发CA私钥在HSM中，但平台未配置 [hsm]");
+}

@@ -14,6 +14,17 @@ fn the_example_configuration_parses_with_the_documented_values() {
     assert_eq!(config.payments.sandbox_gateway.as_deref(), Some("embedded"));
     assert_eq!((config.payments.reconcile_every_seconds, config.payments.expire_after_minutes), (Some(60.0), Some(30)));
     assert!(config.payments.alipay.is_none() && config.payments.wechat.is_none());
+    assert!(config.hsm.is_none() && config.public_url.is_none());
+
+    // The commented [hsm] section means what it says once uncommented, and its PIN is never printed.
+    let hsm = &text[text.find("# [hsm]").unwrap()..];
+    let uncommented: String = hsm.lines().map(|l| l.trim_start_matches("# ").to_owned() + "\n").collect();
+    let config: PlatformConfig = toml::from_str(&uncommented).unwrap();
+    let hsm = config.hsm.unwrap();
+    assert_eq!((hsm.token_label.as_str(), hsm.pin_env.as_str()), ("certdesk-ca", "CERTDESK_HSM_PIN"));
+    assert_eq!(hsm.providers, ["zjhx"]);
+    let with_pin = certdesk_platform::HsmConfig { pin: Some("24681357".into()), ..hsm };
+    assert!(!format!("{with_pin:?}").contains("24681357"));
 }
 
 /// Real merchant credentials are read at start; a key that cannot be used stops the start in Chinese.
