@@ -44,6 +44,10 @@ fn pem(label: &str, der: &[u8]) -> String {
     der::pem::encode_string(label, der::pem::LineEnding::LF, der).unwrap()
 }
 
+fn pem_body(pem: &str) -> Vec<u8> {
+    der::pem::decode_vec(pem.as_bytes()).unwrap().1
+}
+
 fn openssl(args: &[&str], dir: &Path) -> (bool, String) {
     let out = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl runs");
     (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
@@ -203,6 +207,31 @@ async fn a_csr_for_another_organisation_or_not_a_csr_is_refused_and_only_produce
     let (status, refused) = issue(&p, &producer, &number, &pem("CERTIFICATE REQUEST", b"garbage")).await;
     assert_eq!(status, 422);
     assert!(refused["message"].as_str().unwrap().starts_with("证书请求（CSR）无法解析"), "{refused}");
+
+    // A signature that does not verify: the request's last byte (inside the signature) changed.
+    let good = p256_csr(ORGANISATION, CREDIT_CODE);
+    let mut der = pem_body(&good);
+    *der.last_mut().unwrap() ^= 0x01;
+    let (status, refused) = issue(&p, &producer, &number, &pem("CERTIFICATE REQUEST", &der)).await;
+    assert_eq!((status, refused["message"].as_str()), (422, Some("证书请求（CSR）的签名无效")));
+    // Keys OpenSSL makes that the CA does not certify: a 1024-bit RSA key, a P-384 key.
+    for (key, what) in [
+        (&["-newkey", "rsa:1024"][..], "RSA 1024"),
+        (&["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:secp384r1"][..], "P-384"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let subject = format!("/C=CN/O={ORGANISATION}/CN={ORGANISATION}/serialNumber={CREDIT_CODE}");
+        let mut args =
+            vec!["req", "-new", "-utf8", "-nodes", "-keyout", "key.pem", "-out", "csr.pem", "-subj", &subject];
+        args.extend_from_slice(key);
+        let (ok, text) = openssl(&args, dir.path());
+        assert!(ok, "{text}");
+        let csr = std::fs::read_to_string(dir.path().join("csr.pem")).unwrap();
+        let (status, refused) = issue(&p, &producer, &number, &csr).await;
+        assert_eq!((status, refused["code"].as_str()), (422, Some("validation")), "{what}: {refused}");
+        let message = refused["message"].as_str().unwrap();
+        assert!(message.starts_with("不支持的密钥："), "{what}: {message}");
+    }
 
     let reviewer = log_in(&p, "reviewer").await;
     let (status, refused) = issue(&p, &reviewer, &number, &p256_csr(ORGANISATION, CREDIT_CODE)).await;
