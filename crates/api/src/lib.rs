@@ -48,11 +48,14 @@ pub struct ApiError {
     /// For [`ErrorCode::Validation`]: each refused field with its own message.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldError>,
+    /// For a refused 发票申请: each refused field of the invoice dialog with its own message.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub invoice_fields: Vec<certdesk_core::InvoiceFieldError>,
 }
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError { code, message: message.into(), fields: Vec::new() }
+        ApiError { code, message: message.into(), fields: Vec::new(), invoice_fields: Vec::new() }
     }
 }
 
@@ -69,7 +72,10 @@ impl From<certdesk_core::Error> for ApiError {
         let message = e.to_string();
         match e {
             certdesk_core::Error::InvalidApplication(fields) => {
-                ApiError { code: ErrorCode::Validation, message, fields }
+                ApiError { code: ErrorCode::Validation, message, fields, invoice_fields: Vec::new() }
+            }
+            certdesk_core::Error::InvalidInvoice(invoice_fields) => {
+                ApiError { code: ErrorCode::Validation, message, fields: Vec::new(), invoice_fields }
             }
             certdesk_core::Error::InvalidOrderNumber => ApiError::new(ErrorCode::BadRequest, message),
         }

@@ -148,7 +148,9 @@ pub fn check_application(form: &ApplicationForm, max_quantity: u32) -> Vec<Field
     match Application::parse(form, max_quantity) {
         Ok(_) => Vec::new(),
         Err(Error::InvalidApplication(fields)) => fields,
-        Err(Error::InvalidOrderNumber) => unreachable!("parsing an application never reads an order number"),
+        Err(Error::InvalidOrderNumber | Error::InvalidInvoice(_)) => {
+            unreachable!("parsing an application reads neither an order number nor an invoice")
+        }
     }
 }
 

@@ -6,6 +6,9 @@ pub enum Error {
     /// One or more fields of an application are missing or malformed; each says why in Chinese.
     #[error("申领信息有误：{}", .0.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("；"))]
     InvalidApplication(Vec<FieldError>),
+    /// A 发票申请 with fields missing or malformed; each says why in Chinese.
+    #[error("发票信息有误：{}", .0.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("；"))]
+    InvalidInvoice(Vec<crate::invoice::InvoiceFieldError>),
     /// A value that should be an order number is not one.
     #[error("订单编号应为15位数字")]
     InvalidOrderNumber,

@@ -33,6 +33,7 @@ mod calendar;
 mod error;
 mod fees;
 mod ids;
+mod invoice;
 mod machine;
 mod money;
 mod order_number;
@@ -48,6 +49,10 @@ pub use error::{Error, Result};
 pub use fees::{FeeSchedule, fee_for};
 pub use ids::{
     ApplicantName, CreditCode, Email, IdNumber, Mobile, OrganisationName, PostalAddress, Quantity, mask_name,
+};
+pub use invoice::{
+    INVOICE_ITEM_ZH, INVOICE_KIND_ZH, InvoiceField, InvoiceFieldError, InvoiceForm, InvoiceRequest,
+    MAX_INVOICE_TITLE_CHARS, TaxRate, TaxSplit, amount_in_words, check_invoice_form, split_tax,
 };
 pub use machine::{Actor, OrderEvent, OrderState, TransitionError, apply};
 pub use money::Money;

@@ -120,6 +120,8 @@ export type ApiError_Deserialize = {
 	message: string,
 	/**  For [`ErrorCode::Validation`]: each refused field with its own message. */
 	fields?: FieldError[],
+	/**  For a refused 发票申请: each refused field of the invoice dialog with its own message. */
+	invoice_fields?: InvoiceFieldError[],
 };
 
 /**  The one error shape. `message` is Chinese, for the user to read. */
@@ -128,6 +130,8 @@ export type ApiError_Serialize = {
 	message: string,
 	/**  For [`ErrorCode::Validation`]: each refused field with its own message. */
 	fields?: FieldError[],
+	/**  For a refused 发票申请: each refused field of the invoice dialog with its own message. */
+	invoice_fields?: InvoiceFieldError[],
 };
 
 /**  `POST /v1/accounts`: an organisation's applicant account (申领单位账号). */
@@ -735,6 +739,21 @@ export type Invoice =
 "requested" | 
 /**  Issued and sent to the email given in the application. */
 "issued";
+
+/**  A field of the 发票申请 dialog. */
+export type InvoiceField = 
+/**  发票抬头. */
+"title" | 
+/**  纳税人识别号. */
+"taxpayerId" | 
+/**  电子邮箱. */
+"email";
+
+/**  Why one field of a 发票申请 is refused, in Chinese. */
+export type InvoiceFieldError = {
+	field: InvoiceField,
+	message: string,
+};
 
 /**  An amount of money in integer fen (分). Never a float: ¥300.00 is `Money::from_fen(30000)`. */
 export type Money = number;
