@@ -152,8 +152,12 @@ pub async fn resubmit_application(
 
 #[tauri::command]
 #[specta::specta]
-pub async fn request_invoice(desk: State<'_, Desk>, order_no: String) -> Result<OrderRow, ApiError> {
-    desk.request_invoice(&order_no).await
+pub async fn request_invoice(
+    desk: State<'_, Desk>,
+    order_no: String,
+    form: Option<certdesk_api::InvoiceApplication>,
+) -> Result<OrderRow, ApiError> {
+    desk.request_invoice(&order_no, form).await
 }
 
 #[tauri::command]

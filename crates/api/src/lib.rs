@@ -13,6 +13,8 @@ pub use certdesk_core::ApplicationForm as SubmitOrder;
 
 mod certificates;
 pub use certificates::*;
+mod invoices;
+pub use invoices::*;
 
 /// The small closed set of error kinds the UI branches on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
@@ -49,7 +51,7 @@ pub struct ApiError {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldError>,
     /// For a refused 发票申请: each refused field of the invoice dialog with its own message.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, rename = "invoiceFields", skip_serializing_if = "Vec::is_empty")]
     pub invoice_fields: Vec<certdesk_core::InvoiceFieldError>,
 }
 

@@ -146,9 +146,23 @@ impl PlatformClient {
         self.applicant_step(order_no, "cancel").await
     }
 
-    /// 发票申请.
-    pub async fn request_invoice(&self, order_no: &OrderNumber) -> Result<OrderSummary> {
-        self.applicant_step(order_no, "invoice").await
+    /// 发票申请 with the dialog's fields.
+    pub async fn request_invoice(
+        &self,
+        order_no: &OrderNumber,
+        form: &certdesk_api::InvoiceApplication,
+    ) -> Result<OrderSummary> {
+        send(self.request(Method::POST, &format!("/v1/orders/{order_no}/invoice")).json(form)).await
+    }
+
+    /// The order's electronic invoice.
+    pub async fn invoice(&self, order_no: &OrderNumber) -> Result<certdesk_api::InvoiceRecord> {
+        send(self.request(Method::GET, &format!("/v1/orders/{order_no}/invoice"))).await
+    }
+
+    /// Its PDF.
+    pub async fn invoice_pdf(&self, order_no: &OrderNumber) -> Result<Vec<u8>> {
+        send_bytes(self.request(Method::GET, &format!("/v1/orders/{order_no}/invoice.pdf"))).await
     }
 
     pub async fn orders(&self, query: &OrderQuery) -> Result<OrderPage> {

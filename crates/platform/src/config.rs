@@ -52,10 +52,42 @@ pub struct PlatformConfig {
     /// The PKCS#11 HSM holding CA服务商's issuing keys (`[hsm]`); without it each issuing key is
     /// kept sealed in the database.
     pub hsm: Option<HsmConfig>,
+    /// The seller on the electronic invoices and the tax rate (`[invoice]`).
+    pub invoice: InvoiceConfig,
     /// Tests only: where to fail on purpose, to show that nothing half-done is left behind.
     #[serde(skip)]
     #[doc(hidden)]
     pub fault: Option<Fault>,
+}
+
+/// `[invoice]`: who sells the certificates (销售方) and at what VAT rate. Only the tax authority
+/// issues legal invoices: until a real issuer is configured, every invoice is a sandbox invoice and
+/// says so on its face.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InvoiceConfig {
+    /// 销售方名称.
+    pub seller_name: String,
+    /// 销售方统一社会信用代码/纳税人识别号.
+    pub seller_taxpayer_id: String,
+    /// 税率 in basis points (600 = 6%, 信息技术服务).
+    pub tax_rate_bp: u32,
+    /// 开票人.
+    pub drawer: String,
+    /// The province's two-digit code in the 发票号码 (33 = 浙江).
+    pub region_code: String,
+}
+
+impl Default for InvoiceConfig {
+    fn default() -> Self {
+        InvoiceConfig {
+            seller_name: "政采云有限公司（演示）".into(),
+            seller_taxpayer_id: "91330106MA2CYC001G".into(),
+            tax_rate_bp: 600,
+            drawer: "平台开票员".into(),
+            region_code: "33".into(),
+        }
+    }
 }
 
 /// `[hsm]`: the issuing keys of `providers` are made on this PKCS#11 token at first start (labelled
@@ -116,6 +148,8 @@ pub enum Fault {
     CancelBeforeRefundRecorded,
     /// 撤销 stops after its transaction, before the refund is sent, as a crash there would.
     CancelBeforeRefundSent,
+    /// The invoice issuer does not answer: a 发票申请 stays requested until a start issues it.
+    InvoiceIssuerDown,
 }
 
 /// The return address of the app's deep link.
@@ -213,6 +247,7 @@ impl Default for PlatformConfig {
             cover_sheet_font: None,
             payments: PaymentsConfig::default(),
             hsm: None,
+            invoice: InvoiceConfig::default(),
             fault: None,
         }
     }
@@ -232,6 +267,14 @@ impl PlatformConfig {
 
     /// Refuses settings that cannot work, before anything starts.
     pub(crate) fn check(&self) -> crate::Result<()> {
+        if certdesk_core::TaxRate::from_basis_points(self.invoice.tax_rate_bp).is_none() {
+            return Err(crate::PlatformError::Config("[invoice] tax_rate_bp 应在 0 至 10000 之间".into()));
+        }
+        if self.invoice.region_code.len() != 2 || !self.invoice.region_code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(crate::PlatformError::Config("[invoice] region_code 应为两位数字（如 33）".into()));
+        }
+        certdesk_core::CreditCode::parse(&self.invoice.seller_taxpayer_id)
+            .map_err(|e| crate::PlatformError::Config(format!("[invoice] seller_taxpayer_id：{e}")))?;
         if !(1..=5).contains(&self.approvals_required) {
             return Err(crate::PlatformError::Config(format!(
                 "approvals_required = {} 无效：审核通过所需的审核人员数应为 1 至 5",

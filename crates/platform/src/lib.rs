@@ -12,6 +12,7 @@ pub mod documents;
 mod error;
 pub mod face;
 mod gateways;
+pub mod invoices;
 mod payments;
 mod routes;
 mod sessions;
@@ -21,7 +22,9 @@ mod state;
 #[doc(hidden)]
 pub mod store;
 
-pub use config::{APP_RETURN_URL, AlipayConfig, Fault, HsmConfig, PaymentsConfig, PlatformConfig, WechatConfig};
+pub use config::{
+    APP_RETURN_URL, AlipayConfig, Fault, HsmConfig, InvoiceConfig, PaymentsConfig, PlatformConfig, WechatConfig,
+};
 pub use error::{PlatformError, Result};
 pub use routes::openapi;
 pub use staff::{DEMO_STAFF, DEMO_STAFF_PASSWORD, DemoStaff};
@@ -175,6 +178,15 @@ impl Platform {
             payments,
             public_url,
         )?);
+        // Invoices requested before a crash or while the issuer was down.
+        {
+            let state = Arc::clone(&state);
+            tokio::task::spawn_blocking(move || {
+                if let Err(e) = state.issue_pending_invoices() {
+                    tracing::warn!(error = %e, "pending invoices not taken up");
+                }
+            });
+        }
         let reconciliation = payments::spawn_reconciliation(Arc::clone(&state));
         let wake_ups = spawn_listener(Arc::clone(&state));
         let (stop, stopped) = oneshot::channel::<()>();

@@ -17,6 +17,8 @@ pub struct AppState {
     /// The gateways of online payment; `None` when only the counter takes fees.
     pub(crate) payments: Option<crate::gateways::Gateways>,
     pub(crate) sealer: Sealer,
+    /// Who issues the electronic invoices (the sandbox unless a real issuer is configured).
+    pub(crate) invoice_issuer: Box<dyn crate::invoices::InvoiceIssuer>,
     pub(crate) face: Arc<dyn FaceVerifier>,
     pub(crate) numbers: OrderNumberGenerator,
     pub(crate) max_quantity: u32,
@@ -78,6 +80,7 @@ impl AppState {
             cas: Default::default(),
             public_url,
             hsm: config.hsm.clone(),
+            invoice_issuer: Box::new(crate::invoices::SandboxIssuer::new(config.invoice.clone())),
         })
     }
 }

@@ -29,7 +29,7 @@ export const commands = {
 	discardDraft: (id: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("discard_draft", { id })),
 	applicationForEdit: (orderNo: string) => typedError<ApplicationForEdit_Serialize, ApiError_Serialize>(__TAURI_INVOKE("application_for_edit", { orderNo })),
 	resubmitApplication: (orderNo: string, form: ApplicationForm, draftId: string | null) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("resubmit_application", { orderNo, form, draftId })),
-	requestInvoice: (orderNo: string) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("request_invoice", { orderNo })),
+	requestInvoice: (orderNo: string, form: InvoiceForm | null) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("request_invoice", { orderNo, form })),
 	cameraDevices: () => typedError<DeviceInfo[], ApiError_Serialize>(__TAURI_INVOKE("camera_devices")),
 	startFaceCapture: (request: CaptureRequest, status: Channel<CaptureStatus_Deserialize>) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("start_face_capture", { request, status })),
 	takePhoto: () => __TAURI_INVOKE<void>("take_photo"),
@@ -121,7 +121,7 @@ export type ApiError_Deserialize = {
 	/**  For [`ErrorCode::Validation`]: each refused field with its own message. */
 	fields?: FieldError[],
 	/**  For a refused 发票申请: each refused field of the invoice dialog with its own message. */
-	invoice_fields?: InvoiceFieldError[],
+	invoiceFields?: InvoiceFieldError[],
 };
 
 /**  The one error shape. `message` is Chinese, for the user to read. */
@@ -131,7 +131,7 @@ export type ApiError_Serialize = {
 	/**  For [`ErrorCode::Validation`]: each refused field with its own message. */
 	fields?: FieldError[],
 	/**  For a refused 发票申请: each refused field of the invoice dialog with its own message. */
-	invoice_fields?: InvoiceFieldError[],
+	invoiceFields?: InvoiceFieldError[],
 };
 
 /**  `POST /v1/accounts`: an organisation's applicant account (申领单位账号). */
@@ -753,6 +753,16 @@ export type InvoiceField =
 export type InvoiceFieldError = {
 	field: InvoiceField,
 	message: string,
+};
+
+/**  What the applicant typed in 发票申请. */
+export type InvoiceForm = {
+	/**  发票抬头: the buyer's name (prefilled with 机构名称). */
+	title: string,
+	/**  纳税人识别号 (prefilled with the 统一社会信用代码). */
+	taxpayerId: string,
+	/**  Where the invoice is sent (prefilled with the application's email). */
+	email: string,
 };
 
 /**  An amount of money in integer fen (分). Never a float: ¥300.00 is `Money::from_fen(30000)`. */

@@ -153,7 +153,7 @@ export const api = {
   applicationForEdit: (orderNo: string) => unwrap(() => commands.applicationForEdit(orderNo)),
   resubmitApplication: (orderNo: string, form: ApplicationForm, draftId: string | null = null) =>
     unwrap(() => commands.resubmitApplication(orderNo, form, draftId)),
-  requestInvoice: (orderNo: string) => unwrap(() => commands.requestInvoice(orderNo)),
+  requestInvoice: (orderNo: string) => unwrap(() => commands.requestInvoice(orderNo, null)),
   cameraDevices: () => unwrap(() => commands.cameraDevices()),
   /**
    * Starts the camera: each preview frame arrives as JPEG bytes, each status after it. With

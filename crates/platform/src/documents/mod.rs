@@ -5,6 +5,7 @@
 
 pub mod counter_receipt;
 pub mod cover_sheet;
+pub mod invoice;
 pub mod pin_slip;
 pub mod shipping_list;
 
@@ -100,9 +101,29 @@ pub(crate) struct Papers {
 
 /// What a page holds, drawn when the document is finished (krilla's page borrows the document).
 enum Mark {
-    Text { x: f32, y: f32, size: f32, grey: bool, text: String },
-    Qr { x: f32, y: f32, size: f32, text: String },
-    Rule { y: f32 },
+    Text {
+        x: f32,
+        y: f32,
+        size: f32,
+        grey: bool,
+        text: String,
+    },
+    Qr {
+        x: f32,
+        y: f32,
+        size: f32,
+        text: String,
+    },
+    Rule {
+        y: f32,
+    },
+    /// A rectangle's outline, for the invoice's boxes.
+    Frame {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+    },
 }
 
 impl Papers {
@@ -135,6 +156,11 @@ impl Papers {
     /// A thin line across the page at `y`.
     pub(crate) fn rule(&mut self, y: f32) {
         self.page().push(Mark::Rule { y });
+    }
+
+    /// A thin outline `w` × `h` with its top left at `x` (from the left margin), `y`.
+    pub(crate) fn frame(&mut self, x: f32, y: f32, w: f32, h: f32) {
+        self.page().push(Mark::Frame { x: MARGIN + x, y, w, h });
     }
 
     pub(crate) fn new_page(&mut self) {
@@ -172,6 +198,20 @@ impl Papers {
                             qr.push_rect(rect);
                         }
                         if let Some(path) = qr.finish() {
+                            surface.draw_path(&path);
+                        }
+                    }
+                    Mark::Frame { x, y, w, h } => {
+                        surface.set_fill(Some(fill(120, 120, 120)));
+                        let mut outline = PathBuilder::new();
+                        for (rx, ry, rw, rh) in
+                            [(x, y, w, 0.6), (x, y + h, w, 0.6), (x, y, 0.6, h), (x + w, y, 0.6, h + 0.6)]
+                        {
+                            outline.push_rect(
+                                Rect::from_xywh(rx, ry, rw, rh).expect("a frame's side is a valid rectangle"),
+                            );
+                        }
+                        if let Some(path) = outline.finish() {
                             surface.draw_path(&path);
                         }
                     }

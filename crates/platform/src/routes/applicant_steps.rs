@@ -1,4 +1,4 @@
-//! The applicant's own steps on an order: 邮寄纸质资料, 撤销, 发票申请.
+//! The applicant's own steps on an order: 邮寄纸质资料, 撤销 (发票申请 is in `invoices`).
 
 use super::extract::ApplicantCaller;
 use crate::state::{Shared, blocking};
@@ -90,28 +90,4 @@ pub(crate) async fn cancel(
         .await?
         .ok_or_else(|| PlatformError::NotFound("订单不存在".into()))?;
     Ok(Json(order))
-}
-
-/// 发票申请.
-#[utoipa::path(
-    post,
-    path = "/v1/orders/{order_no}/invoice",
-    tag = "applicant",
-    summary = "发票申请",
-    params(("order_no" = String, Path, description = "订单编号（15位数字）")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "成功", body = OrderSummary),
-        (status = 400, description = "请求格式错误", body = ApiError),
-        (status = 401, description = "未登录或会话已过期", body = ApiError),
-        (status = 404, description = "订单不存在或不属于本机构", body = ApiError),
-        (status = 409, description = "订单当前状态不允许此操作", body = ApiError)
-    )
-)]
-pub(crate) async fn request_invoice(
-    State(s): State<Shared>,
-    caller: ApplicantCaller,
-    Path(no): Path<String>,
-) -> Result<Json<OrderSummary>> {
-    applicant_event(&s, caller, &no, OrderEvent::InvoiceRequested).await
 }

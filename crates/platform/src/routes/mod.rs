@@ -11,6 +11,7 @@ mod documents;
 mod events;
 mod extract;
 mod face;
+mod invoices;
 mod orders;
 mod payments;
 mod reference;
@@ -52,7 +53,10 @@ fn api(trusted_proxies: &Arc<[IpAddr]>) -> OpenApiRouter<Shared> {
         .routes(routes!(documents::cover_sheet))
         .routes(routes!(applicant_steps::choose_paper_documents))
         .routes(routes!(applicant_steps::cancel))
-        .routes(routes!(applicant_steps::request_invoice))
+        .routes(routes!(invoices::request_invoice))
+        .routes(routes!(invoices::invoice))
+        .routes(routes!(invoices::invoice_pdf))
+        .routes(routes!(invoices::invoice_xml))
         .routes(routes!(events::events))
         .merge(
             OpenApiRouter::new()

@@ -13,6 +13,7 @@
 
 mod approvals;
 mod certificates;
+mod invoices;
 mod login_attempts;
 mod orders;
 mod payments;
@@ -22,6 +23,7 @@ mod staff_audit;
 
 pub use approvals::Approval;
 pub use certificates::{CertificateSubject, NewCertificate, RevokedEntry, StoredCa};
+pub use invoices::{InvoiceRow, IssuedFigures, NewInvoiceRequest};
 pub use orders::{ByStaff, EventRow, Inserted, OrderFilter, SealedApplication};
 pub use payments::{KeptNotification, PaymentRow, RefundRequest, Settled};
 pub use staff_audit::AuditRecord;

@@ -390,4 +390,25 @@ const MIGRATIONS: &[M<'static>] = &[
     CREATE INDEX certificates_by_order ON certificates(order_no, issued_at);
     CREATE INDEX certificates_revoked ON certificates(provider_id, revoked_at);",
     ),
+    // 发票申请 and the electronic invoices: a request is stored (with its email sealed) in the
+    // order's 申请发票 transaction, and gets its number and figures when the issuer has issued it.
+    M::up(
+        "CREATE TABLE invoices (
+        id INTEGER PRIMARY KEY,
+        order_no TEXT NOT NULL UNIQUE REFERENCES orders(order_no),
+        title TEXT NOT NULL,
+        taxpayer_id TEXT NOT NULL,
+        email_sealed BLOB NOT NULL,
+        total_fen INTEGER NOT NULL,
+        requested_at TEXT NOT NULL,
+        invoice_no TEXT UNIQUE,
+        amount_fen INTEGER,
+        tax_fen INTEGER,
+        rate_bp INTEGER,
+        issued_at TEXT,
+        issuer TEXT,
+        sandbox INTEGER
+    );
+    CREATE INDEX invoices_pending ON invoices(issued_at, id);",
+    ),
 ];

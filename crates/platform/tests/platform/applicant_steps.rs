@@ -55,7 +55,8 @@ async fn the_zero_fee_paper_path_runs_from_submission_to_issuance() {
         post(&p, &staff, &staff_step("ship"), json!({"courier": "EMS", "trackingNo": "1187654321"})).await;
     assert_eq!(status, 200);
     assert_eq!(issued["status"]["state"], "issued");
-    let (status, refused) = post(&p, &p.http, &order("invoice"), json!({})).await;
+    let form = json!({"title": "晨安入驻供应商", "taxpayerId": "91330106MA27XY812F", "email": "finance@example.com"});
+    let (status, refused) = post(&p, &p.http, &order("invoice"), form).await;
     assert_eq!((status, refused["message"].as_str()), (409, Some("本次申领无需缴费，没有可开具的发票")));
 
     let detail: Value = p.http.get(p.url(&order("detail"))).send().await.unwrap().json().await.unwrap();

@@ -15,6 +15,7 @@ mod every_endpoint;
 mod face;
 mod idempotency;
 mod instances;
+mod invoices;
 mod listing;
 mod openapi;
 mod orders;
