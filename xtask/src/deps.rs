@@ -30,7 +30,8 @@ const BUILD_PACKAGES: &[&str] = &[
 // (the payment gateway's certdesk:// return) reaches the running app. postgresql: the platform's
 // suite runs a second time on a server of its own (certdesk-testpg). openssl: the oracle the
 // certificate tests check the CA's certificates with. opensc: its pkcs11-tool, the oracle reading
-// the SoftHSM2 tokens as other applications do.
+// the SoftHSM2 tokens as other applications do. python3-aiosmtpd: the real SMTP server the mail
+// tests send to (started on loopback, stopped and started again).
 const TEST_PACKAGES: &[&str] = &[
     "xvfb",
     "xauth",
@@ -41,6 +42,7 @@ const TEST_PACKAGES: &[&str] = &[
     "postgresql",
     "openssl",
     "opensc",
+    "python3-aiosmtpd",
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -33,3 +33,12 @@ pub struct InvoiceRecord {
     /// A sandbox invoice (演示发票): not issued by the tax authority.
     pub sandbox: bool,
 }
+
+/// `POST /v1/orders/{no}/invoice/resend`: 重新发送 the issued invoice, to the address it went to or
+/// to a corrected one (which then becomes the invoice's address).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct InvoiceResend {
+    /// The corrected address; `null` sends it again to the same one.
+    pub email: Option<String>,
+}

@@ -11,6 +11,8 @@ use std::fmt;
 
 pub use certdesk_core::ApplicationForm as SubmitOrder;
 
+mod accounts;
+pub use accounts::*;
 mod certificates;
 pub use certificates::*;
 mod invoices;

@@ -54,6 +54,9 @@ pub struct PlatformConfig {
     pub hsm: Option<HsmConfig>,
     /// The seller on the electronic invoices and the tax rate (`[invoice]`).
     pub invoice: InvoiceConfig,
+    /// How the platform's email leaves (`[mail]`): an SMTP server, or without one `.eml` files in
+    /// the data folder's `mail` folder.
+    pub mail: MailConfig,
     /// Tests only: where to fail on purpose, to show that nothing half-done is left behind.
     #[serde(skip)]
     #[doc(hidden)]
@@ -86,6 +89,59 @@ impl Default for InvoiceConfig {
             tax_rate_bp: 600,
             drawer: "平台开票员".into(),
             region_code: "33".into(),
+        }
+    }
+}
+
+/// `[mail]`: where the outbox's messages go. With `smtp_host` they are sent there (STARTTLS on
+/// port 587 by default, `security = "tls"` for port 465, `"none"` only for a relay on loopback),
+/// signed in with `username` and the password from `password_env`'s variable (or `password`);
+/// without it each message is written as an `.eml` file to `folder` (the data folder's `mail`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailConfig {
+    pub smtp_host: Option<String>,
+    /// Unset: 587 for STARTTLS, 465 for TLS, 25 for none.
+    pub smtp_port: Option<u16>,
+    pub security: MailSecurity,
+    pub username: Option<String>,
+    /// The environment variable holding the SMTP password.
+    pub password_env: String,
+    /// The password itself, for tests; a deployment sets `password_env`'s variable instead.
+    pub password: Option<String>,
+    /// The sender, `名称 <address>`.
+    pub from: String,
+    /// Where messages are written when there is no SMTP server.
+    pub folder: Option<PathBuf>,
+    /// The first retry's wait in seconds after a failed send; it doubles up to `retry_max_secs`.
+    pub retry_first_secs: u64,
+    pub retry_max_secs: u64,
+}
+
+/// How the connection to the SMTP server is protected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailSecurity {
+    #[default]
+    Starttls,
+    Tls,
+    /// Plain SMTP: only to a relay on this machine.
+    None,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            smtp_host: None,
+            smtp_port: None,
+            security: MailSecurity::Starttls,
+            username: None,
+            password_env: "CERTDESK_SMTP_PASSWORD".into(),
+            password: None,
+            from: "证书办理台 <noreply@certdesk.example>".into(),
+            folder: None,
+            retry_first_secs: 30,
+            retry_max_secs: 3600,
         }
     }
 }
@@ -248,6 +304,7 @@ impl Default for PlatformConfig {
             payments: PaymentsConfig::default(),
             hsm: None,
             invoice: InvoiceConfig::default(),
+            mail: MailConfig::default(),
             fault: None,
         }
     }
@@ -275,6 +332,24 @@ impl PlatformConfig {
         }
         certdesk_core::CreditCode::parse(&self.invoice.seller_taxpayer_id)
             .map_err(|e| crate::PlatformError::Config(format!("[invoice] seller_taxpayer_id：{e}")))?;
+        self.mail.from.parse::<lettre::message::Mailbox>().map_err(|e| {
+            crate::PlatformError::Config(format!(
+                "[mail] from = {:?} 不是有效的发件人（名称 <地址>）：{e}",
+                self.mail.from
+            ))
+        })?;
+        if self.mail.retry_first_secs == 0 || self.mail.retry_max_secs < self.mail.retry_first_secs {
+            return Err(crate::PlatformError::Config(
+                "[mail] retry_first_secs 应大于 0，且不大于 retry_max_secs".into(),
+            ));
+        }
+        if self.mail.security == MailSecurity::None
+            && self.mail.smtp_host.as_deref().is_some_and(|h| !matches!(h, "localhost" | "127.0.0.1" | "::1"))
+        {
+            return Err(crate::PlatformError::Config(
+                "[mail] security = \"none\" 只能用于本机的邮件中继；其他服务器请使用 starttls 或 tls".into(),
+            ));
+        }
         if !(1..=5).contains(&self.approvals_required) {
             return Err(crate::PlatformError::Config(format!(
                 "approvals_required = {} 无效：审核通过所需的审核人员数应为 1 至 5",

@@ -69,7 +69,8 @@ impl InvoiceIssuer for SandboxIssuer {
     }
 }
 
-fn email_context(order_no: &str) -> String {
+/// The sealing context of an invoice's email (and of a corrected address for 重新发送).
+pub(crate) fn email_context(order_no: &str) -> String {
     format!("invoice email {order_no}")
 }
 
@@ -132,6 +133,36 @@ impl AppState {
             }
         }
         Ok(())
+    }
+
+    /// 重新发送: the issued invoice owed by email once more, to `corrected` if given (checked as
+    /// the dialog's email is) or else to the address it went to.
+    pub(crate) fn resend_invoice(
+        &self,
+        order_no: &OrderNumber,
+        organisation_id: i64,
+        corrected: Option<&str>,
+    ) -> Result<InvoiceRecord> {
+        let row = self.invoice_row(order_no, Some(organisation_id))?;
+        if row.issued.is_none() {
+            return Err(PlatformError::Conflict("发票正在开具，开具后会自动发送".into()));
+        }
+        let sealed = match corrected {
+            None => row.email_sealed.clone(),
+            Some(address) => {
+                let email = certdesk_core::Email::parse(address).map_err(|message| {
+                    certdesk_core::Error::InvalidInvoice(vec![certdesk_core::InvoiceFieldError {
+                        field: certdesk_core::InvoiceField::Email,
+                        message,
+                    }])
+                })?;
+                self.sealer.seal(email.as_str(), &email_context(order_no.as_str()))?
+            }
+        };
+        let at = Utc::now().with_timezone(&SHANGHAI).to_rfc3339();
+        self.db.enqueue_invoice_again(order_no, &sealed, &at)?;
+        tracing::info!(order_no = %order_no, corrected = corrected.is_some(), "invoice to be sent again");
+        self.invoice_record(order_no, Some(organisation_id))
     }
 
     fn invoice_row(&self, order_no: &OrderNumber, organisation_id: Option<i64>) -> Result<InvoiceRow> {

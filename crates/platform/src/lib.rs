@@ -13,6 +13,7 @@ mod error;
 pub mod face;
 mod gateways;
 pub mod invoices;
+mod mail;
 mod payments;
 mod routes;
 mod sessions;
@@ -23,7 +24,8 @@ mod state;
 pub mod store;
 
 pub use config::{
-    APP_RETURN_URL, AlipayConfig, Fault, HsmConfig, InvoiceConfig, PaymentsConfig, PlatformConfig, WechatConfig,
+    APP_RETURN_URL, AlipayConfig, Fault, HsmConfig, InvoiceConfig, MailConfig, MailSecurity, PaymentsConfig,
+    PlatformConfig, WechatConfig,
 };
 pub use error::{PlatformError, Result};
 pub use routes::openapi;
@@ -56,6 +58,8 @@ pub struct PlatformHandle {
     reconciliation: Option<tokio::task::JoinHandle<()>>,
     /// On PostgreSQL, the wake-up of this instance's event feeds by every instance's changes.
     listener: Option<tokio::task::JoinHandle<()>>,
+    /// The outbox's sender.
+    mailer: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl PlatformHandle {
@@ -91,7 +95,7 @@ impl PlatformHandle {
     }
 
     pub async fn shutdown(mut self) -> Result<()> {
-        for task in [self.reconciliation.take(), self.listener.take()].into_iter().flatten() {
+        for task in [self.reconciliation.take(), self.listener.take(), self.mailer.take()].into_iter().flatten() {
             task.abort();
         }
         if let Some(stop) = self.stop.take() {
@@ -113,7 +117,7 @@ impl PlatformHandle {
 
 impl Drop for PlatformHandle {
     fn drop(&mut self) {
-        for task in [self.reconciliation.take(), self.listener.take()].into_iter().flatten() {
+        for task in [self.reconciliation.take(), self.listener.take(), self.mailer.take()].into_iter().flatten() {
             task.abort();
         }
         if let Some(stop) = self.stop.take() {
@@ -188,6 +192,7 @@ impl Platform {
             });
         }
         let reconciliation = payments::spawn_reconciliation(Arc::clone(&state));
+        let mailer = Some(mail::spawn_mail_worker(Arc::clone(&state)));
         let wake_ups = spawn_listener(Arc::clone(&state));
         let (stop, stopped) = oneshot::channel::<()>();
         let app = routes::router(Arc::clone(&state));
@@ -200,7 +205,15 @@ impl Platform {
                 .await
         });
         tracing::info!(%addr, "platform listening");
-        Ok(PlatformHandle { addr, state, stop: Some(stop), task: Some(task), reconciliation, listener: wake_ups })
+        Ok(PlatformHandle {
+            addr,
+            state,
+            stop: Some(stop),
+            task: Some(task),
+            reconciliation,
+            listener: wake_ups,
+            mailer,
+        })
     }
 }
 

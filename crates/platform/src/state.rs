@@ -44,6 +44,8 @@ pub struct AppState {
     pub(crate) public_url: String,
     /// Where issuing keys on an HSM are opened (`[hsm]`).
     pub(crate) hsm: Option<crate::HsmConfig>,
+    /// Where the outbox's email goes (`[mail]`).
+    pub(crate) mail: crate::mail::Mail,
 }
 
 impl AppState {
@@ -81,6 +83,7 @@ impl AppState {
             public_url,
             hsm: config.hsm.clone(),
             invoice_issuer: Box::new(crate::invoices::SandboxIssuer::new(config.invoice.clone())),
+            mail: crate::mail::Mail::from_config(&config.mail, &config.data_dir)?,
         })
     }
 }

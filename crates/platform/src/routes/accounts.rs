@@ -9,7 +9,9 @@ use crate::state::{Shared, blocking};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use certdesk_api::{ApiError, ApplicantLogin, ApplicantRegistration, ApplicantSession, StaffLogin, StaffSession};
+use certdesk_api::{
+    AccountSettings, ApiError, ApplicantLogin, ApplicantRegistration, ApplicantSession, StaffLogin, StaffSession,
+};
 use chrono::Utc;
 
 #[utoipa::path(
@@ -113,4 +115,48 @@ pub(crate) async fn staff_log_out(State(state): State<Shared>, staff: Staff) -> 
     staff.audit(&state, certdesk_api::AuditAction::LogOut, String::new()).await?;
     blocking(&state, move |s| sessions::close(&s.db, &staff.token)).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/account/settings",
+    tag = "accounts",
+    summary = "账户设置（订单状态邮件通知）",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "成功", body = AccountSettings),
+        (status = 401, description = "未登录或会话已过期", body = ApiError)
+    )
+)]
+pub(crate) async fn account_settings(
+    State(state): State<Shared>,
+    caller: ApplicantCaller,
+) -> Result<Json<AccountSettings>> {
+    let organisation = caller.applicant.organisation_id;
+    let status_notices = blocking(&state, move |s| s.db.status_notices(organisation)).await?;
+    Ok(Json(AccountSettings { status_notices }))
+}
+
+#[utoipa::path(
+    put,
+    path = "/v1/account/settings",
+    tag = "accounts",
+    summary = "修改账户设置（关闭后仍发送电子发票）",
+    request_body = AccountSettings,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "已保存", body = AccountSettings),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError)
+    )
+)]
+pub(crate) async fn change_account_settings(
+    State(state): State<Shared>,
+    caller: ApplicantCaller,
+    ApiJson(settings): ApiJson<AccountSettings>,
+) -> Result<Json<AccountSettings>> {
+    let organisation = caller.applicant.organisation_id;
+    blocking(&state, move |s| s.db.set_status_notices(organisation, settings.status_notices)).await?;
+    tracing::info!(organisation, status_notices = settings.status_notices, "account settings changed");
+    Ok(Json(settings))
 }

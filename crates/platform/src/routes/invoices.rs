@@ -5,7 +5,7 @@ use crate::Result;
 use crate::state::{Shared, blocking};
 use axum::Json;
 use axum::extract::{Path, State};
-use certdesk_api::{ApiError, InvoiceApplication, InvoiceRecord, OrderSummary};
+use certdesk_api::{ApiError, InvoiceApplication, InvoiceRecord, InvoiceResend, OrderSummary};
 use certdesk_core::OrderNumber;
 
 /// 发票申请: the dialog's 发票抬头, 纳税人识别号 and email; the invoice is issued at once.
@@ -113,4 +113,35 @@ pub(crate) async fn invoice_xml(
     let organisation = caller.organisation_id();
     let xml = blocking(&state, move |s| s.invoice_documents(&order_no, organisation, false)).await?;
     Ok(([(axum::http::header::CONTENT_TYPE, "application/xml; charset=utf-8")], xml).into_response())
+}
+
+/// 重新发送: the issued invoice by email once more, to the same or a corrected address.
+#[utoipa::path(
+    post,
+    path = "/v1/orders/{order_no}/invoice/resend",
+    tag = "applicant",
+    summary = "重新发送电子发票（可更正邮箱）",
+    params(("order_no" = String, Path, description = "订单编号（15位数字）")),
+    request_body = InvoiceResend,
+    security(("bearer" = [])),
+    responses(
+        (status = 202, description = "已安排发送", body = InvoiceRecord),
+        (status = 400, description = "请求格式错误", body = ApiError),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 404, description = "订单不存在、不属于本机构或尚未申请发票", body = ApiError),
+        (status = 409, description = "发票正在开具", body = ApiError),
+        (status = 422, description = "邮箱有误（invoiceFields 说明）", body = ApiError)
+    )
+)]
+pub(crate) async fn resend_invoice(
+    State(state): State<Shared>,
+    caller: ApplicantCaller,
+    Path(no): Path<String>,
+    ApiJson(resend): ApiJson<InvoiceResend>,
+) -> Result<(axum::http::StatusCode, Json<InvoiceRecord>)> {
+    let order_no = OrderNumber::parse(&no)?;
+    let organisation = caller.applicant.organisation_id;
+    let record = blocking(&state, move |s| s.resend_invoice(&order_no, organisation, resend.email.as_deref())).await?;
+    state.changed();
+    Ok((axum::http::StatusCode::ACCEPTED, Json(record)))
 }

@@ -57,6 +57,7 @@ fn api(trusted_proxies: &Arc<[IpAddr]>) -> OpenApiRouter<Shared> {
         .routes(routes!(invoices::invoice))
         .routes(routes!(invoices::invoice_pdf))
         .routes(routes!(invoices::invoice_xml))
+        .routes(routes!(invoices::resend_invoice))
         .routes(routes!(events::events))
         .merge(
             OpenApiRouter::new()
@@ -65,6 +66,7 @@ fn api(trusted_proxies: &Arc<[IpAddr]>) -> OpenApiRouter<Shared> {
                 .routes(routes!(accounts::staff_log_in, accounts::staff_log_out))
                 .layer(login_rate_limit(trusted_proxies)),
         )
+        .routes(routes!(accounts::account_settings, accounts::change_account_settings))
         .routes(routes!(staff::review_queue))
         .routes(routes!(staff::production_queue))
         .routes(routes!(staff::materials_received))

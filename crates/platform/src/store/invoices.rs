@@ -134,8 +134,10 @@ impl Db {
             if updated == 0 {
                 return Ok(false);
             }
-            let order_no: String =
-                conn.query_one("SELECT order_no FROM invoices WHERE id = ?1", params![id], |r| r.get(0))?;
+            let (order_no, email_sealed): (String, Vec<u8>) =
+                conn.query_one("SELECT order_no, email_sealed FROM invoices WHERE id = ?1", params![id], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
             let order_no = OrderNumber::parse(&order_no)?;
             apply_event(
                 conn,
@@ -146,6 +148,15 @@ impl Db {
                 &OrderEvent::InvoiceIssued,
                 &figures.issued_at,
                 None,
+            )?;
+            // The invoice goes out by email with the step that records it.
+            super::outbox::enqueue(
+                conn,
+                &order_no,
+                super::MailKind::Invoice,
+                None,
+                Some(&email_sealed),
+                &figures.issued_at,
             )?;
             Ok(true)
         })

@@ -16,6 +16,7 @@ mod certificates;
 mod invoices;
 mod login_attempts;
 mod orders;
+mod outbox;
 mod payments;
 mod postgres;
 mod sqlite;
@@ -25,6 +26,7 @@ pub use approvals::Approval;
 pub use certificates::{CertificateSubject, NewCertificate, RevokedEntry, StoredCa};
 pub use invoices::{InvoiceRow, IssuedFigures, NewInvoiceRequest};
 pub use orders::{ByStaff, EventRow, Inserted, OrderFilter, SealedApplication};
+pub use outbox::{MailKind, OutboxRow};
 pub use payments::{KeptNotification, PaymentRow, RefundRequest, Settled};
 pub use staff_audit::AuditRecord;
 

@@ -685,6 +685,7 @@ pub(crate) fn apply_event(
         conn.execute("DELETE FROM order_approvals WHERE order_no = ?1", params![order_no.as_str()])?;
     }
     history_row(conn, order_no, actor, by, Some(&status_json), &after_json, at, reason)?;
+    super::outbox::enqueue_for_step(conn, order_no, event, &after.status, at)?;
     Ok(after)
 }
 

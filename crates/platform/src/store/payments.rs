@@ -422,6 +422,7 @@ impl Db {
                             "UPDATE payments SET state = 'refunded' WHERE out_trade_no = ?1",
                             params![&refund.out_trade_no],
                         )?;
+                        refunded_notice(conn, &refund.out_trade_no, refund.amount_fen, at)?;
                     }
                 }
                 RefundOutcome::Failed(why) | RefundOutcome::Abnormal(why) => {
@@ -530,6 +531,12 @@ impl Db {
                 params![out_request_no, at, receipt_no, staff_id],
             )?;
             conn.execute("UPDATE payments SET state = 'refunded' WHERE out_trade_no = ?1", params![out_trade_no])?;
+            let amount: i64 = conn.query_one(
+                "SELECT amount_fen FROM refunds WHERE out_request_no = ?1",
+                params![out_request_no],
+                |r| r.get(0),
+            )?;
+            refunded_notice(conn, &out_trade_no, amount, at)?;
             let note = format!("窗口退款，凭证号 {receipt_no}");
             conn.execute(
                 "INSERT INTO order_events (order_no, at, actor, from_status, to_status, reason)
@@ -620,4 +627,18 @@ pub struct KeptNotification<'a> {
     pub verified: bool,
     pub body: &'a str,
     pub outcome: &'a str,
+}
+
+/// The email a refund made owes the organisation, in the refund's transaction.
+fn refunded_notice(conn: &Conn<'_>, out_trade_no: &str, amount_fen: i64, at: &str) -> Result<()> {
+    let order_no: String =
+        conn.query_one("SELECT order_no FROM payments WHERE out_trade_no = ?1", params![out_trade_no], |r| r.get(0))?;
+    super::outbox::enqueue(
+        conn,
+        &OrderNumber::parse(&order_no)?,
+        super::MailKind::Refunded,
+        Some(&amount_fen.to_string()),
+        None,
+        at,
+    )
 }

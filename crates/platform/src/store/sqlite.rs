@@ -411,4 +411,23 @@ const MIGRATIONS: &[M<'static>] = &[
     );
     CREATE INDEX invoices_pending ON invoices(issued_at, id);",
     ),
+    // The email owed (see `outbox.rs`), and each organisation's 账户设置 for status notices.
+    M::up(
+        "CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        order_no TEXT NOT NULL REFERENCES orders(order_no),
+        kind TEXT NOT NULL,
+        detail TEXT,
+        recipient_sealed BLOB,
+        created_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        claimed_until TEXT,
+        sent_at TEXT,
+        last_error TEXT
+    );
+    CREATE INDEX outbox_due ON outbox(sent_at, next_attempt_at);
+    CREATE INDEX outbox_by_order ON outbox(order_no, id);
+    ALTER TABLE organisations ADD COLUMN status_notices INTEGER NOT NULL DEFAULT 1;",
+    ),
 ];

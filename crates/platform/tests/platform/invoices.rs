@@ -15,7 +15,7 @@ fn form() -> Value {
 }
 
 /// A paid order of 申领数量 2 (¥600.00), issued: what 发票申请 is for.
-async fn issued_order(p: &TestPlatform) -> String {
+pub(crate) async fn issued_order(p: &TestPlatform) -> String {
     staff(p, "reviewer", &[StaffRole::Reviewer]);
     staff(p, "producer", &[StaffRole::Producer]);
     let (reviewer, producer) = (log_in(p, "reviewer").await, log_in(p, "producer").await);
@@ -28,7 +28,7 @@ async fn issued_order(p: &TestPlatform) -> String {
     number
 }
 
-fn xml_field(xml: &str, path: &[&str]) -> String {
+pub(crate) fn xml_field(xml: &str, path: &[&str]) -> String {
     use quick_xml::Reader;
     use quick_xml::events::Event;
     let mut reader = Reader::from_str(xml);

@@ -17,6 +17,7 @@ mod idempotency;
 mod instances;
 mod invoices;
 mod listing;
+mod mail;
 mod openapi;
 mod orders;
 mod payment_trust;
@@ -25,6 +26,7 @@ mod providers;
 mod refunds;
 mod resubmission;
 mod schema;
+mod smtp_sink;
 mod staff;
 mod staff_members;
 

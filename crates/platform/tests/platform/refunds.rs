@@ -66,6 +66,12 @@ async fn a_refund_reported_processing_stays_processing_until_the_gateway_confirm
         eventually("the confirmation", || async { payment_list(&p, &number).await[0]["state"] == "refunded" }).await;
         assert!(refunds_owed(&p, &reviewer).await.is_empty());
         assert_eq!(gateway.refunds_of(&out_trade_no).len(), 1, "{method}: refunded once");
+        // And the organisation is told, once (the platform has no SMTP server: an .eml file).
+        let mail = crate::mail::eml_messages(&p, 1).await;
+        assert!(mail[0].subject.contains("退款已完成") && mail[0].subject.contains(&number), "{:?}", mail[0].subject);
+        assert!(mail[0].text.contains("¥600.00"), "{}", mail[0].text);
+        assert_eq!(mail[0].rcpt_to, "", "written, not sent");
+        assert_eq!(mail[0].to, "invoice@example.com");
         gateway.set_refund_mode(RefundMode::Immediate);
     }
 }
