@@ -4,7 +4,7 @@
 //! a corrected address, notices turned off in 账户设置, and `.eml` files when there is no server.
 
 use crate::invoices::{issued_order, xml_field};
-use crate::smtp_sink::{Received, SmtpSink, pdf_text};
+use crate::smtp_sink::{Received, SmtpSink, config, pdf_text, wait_for};
 use crate::staff::{log_in, order_in_review, staff, step};
 use crate::{TestPlatform, spawn_platform_with};
 use certdesk_api::StaffRole;
@@ -40,7 +40,7 @@ async fn outbox_of(p: &TestPlatform, number: &str) -> Vec<(String, bool, u32)> {
 #[tokio::test]
 async fn every_status_change_and_the_invoice_reach_their_addresses_once_each() {
     let sink = SmtpSink::start();
-    let p = spawn_platform_with(|c| c.mail = sink.config()).await;
+    let p = spawn_platform_with(|c| c.mail = config(&sink)).await;
 
     // A rejection tells why.
     staff(&p, "rejecter", &[StaffRole::Reviewer]);
@@ -48,7 +48,7 @@ async fn every_status_change_and_the_invoice_reach_their_addresses_once_each() {
     let rejected = order_in_review(&p, "verified").await;
     let reason = "营业执照照片模糊，请重新上传清晰的照片";
     assert_eq!(step(&p, &rejecter, &rejected, "reject", json!({"reason": reason})).await.0, 200);
-    let got = sink.wait_for(1).await;
+    let got = wait_for(&sink, 1).await;
     assert_eq!(got[0].rcpt_to, APPLICATION_EMAIL);
     assert!(got[0].subject.contains("审核未通过") && got[0].subject.contains(&rejected), "{:?}", got[0].subject);
     assert!(got[0].text.contains(reason), "{}", got[0].text);
@@ -56,7 +56,7 @@ async fn every_status_change_and_the_invoice_reach_their_addresses_once_each() {
     // 审核通过, then 已发证 with the tracking number, then the invoice.
     let number = issued_order(&p).await;
     request_invoice(&p, &number).await;
-    let got = sink.wait_for(4).await;
+    let got = wait_for(&sink, 4).await;
     let approved = with_subject(&got, "审核通过");
     assert_eq!(approved.len(), 1, "{got:#?}");
     assert!(approved[0].subject.contains(&number));
@@ -104,7 +104,7 @@ async fn every_status_change_and_the_invoice_reach_their_addresses_once_each() {
 #[tokio::test]
 async fn with_the_smtp_server_down_the_invoice_is_sent_once_when_it_is_back_even_across_a_restart() {
     let mut sink = SmtpSink::stopped();
-    let p = spawn_platform_with(|c| c.mail = sink.config()).await;
+    let p = spawn_platform_with(|c| c.mail = config(&sink)).await;
     let number = issued_order(&p).await;
     request_invoice(&p, &number).await;
 
@@ -122,15 +122,15 @@ async fn with_the_smtp_server_down_the_invoice_is_sent_once_when_it_is_back_even
     // The platform restarts while the server is still down.
     let TestPlatform { handle, dir, database_url, .. } = p;
     handle.shutdown().await.unwrap();
-    let mut config = certdesk_platform::PlatformConfig::embedded(dir.path());
-    config.database_url = database_url.clone();
-    config.mail = sink.config();
-    let handle = certdesk_platform::Platform::start(config).await.unwrap();
+    let mut restarted = certdesk_platform::PlatformConfig::embedded(dir.path());
+    restarted.database_url = database_url.clone();
+    restarted.mail = config(&sink);
+    let handle = certdesk_platform::Platform::start(restarted).await.unwrap();
     let http = crate::authed(&handle).await;
     let p = TestPlatform { handle, http, dir, database_url };
 
     sink.resume();
-    let got = sink.wait_for(3).await;
+    let got = wait_for(&sink, 3).await;
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     let got_later = sink.received();
     assert_eq!(got_later.len(), got.len(), "nothing sent twice: {got_later:#?}");
@@ -142,10 +142,10 @@ async fn with_the_smtp_server_down_the_invoice_is_sent_once_when_it_is_back_even
 #[tokio::test]
 async fn resending_the_invoice_goes_to_the_corrected_address_which_it_keeps() {
     let sink = SmtpSink::start();
-    let p = spawn_platform_with(|c| c.mail = sink.config()).await;
+    let p = spawn_platform_with(|c| c.mail = config(&sink)).await;
     let number = issued_order(&p).await;
     request_invoice(&p, &number).await;
-    sink.wait_for(3).await;
+    wait_for(&sink, 3).await;
     let resend = format!("/v1/orders/{number}/invoice/resend");
 
     let (status, refused) = p.post_json(&p.http, &resend, &json!({"email": "finance@"})).await;
@@ -155,7 +155,7 @@ async fn resending_the_invoice_goes_to_the_corrected_address_which_it_keeps() {
     let (status, record) = p.post_json(&p.http, &resend, &json!({"email": "accounts@example.org"})).await;
     assert_eq!(status, 202, "{record}");
     assert_eq!(record["emailMasked"], "a***@example.org");
-    let got = sink.wait_for(4).await;
+    let got = wait_for(&sink, 4).await;
     let copy = with_subject(&got, "电子发票")[1];
     assert_eq!(copy.rcpt_to, "accounts@example.org");
     assert_eq!(copy.attachments.len(), 2);
@@ -163,7 +163,7 @@ async fn resending_the_invoice_goes_to_the_corrected_address_which_it_keeps() {
     // Again, to the address it has now.
     let (status, _) = p.post_json(&p.http, &resend, &json!({"email": null})).await;
     assert_eq!(status, 202);
-    let got = sink.wait_for(5).await;
+    let got = wait_for(&sink, 5).await;
     assert_eq!(with_subject(&got, "电子发票")[2].rcpt_to, "accounts@example.org");
 
     let stranger = crate::register(&p.handle.url(), "另一家供应商", "91350100M000100Y43", "stranger").await;
@@ -174,7 +174,7 @@ async fn resending_the_invoice_goes_to_the_corrected_address_which_it_keeps() {
 #[tokio::test]
 async fn an_organisation_that_turned_notices_off_gets_only_its_invoices() {
     let sink = SmtpSink::start();
-    let p = spawn_platform_with(|c| c.mail = sink.config()).await;
+    let p = spawn_platform_with(|c| c.mail = config(&sink)).await;
     let settings = p.url("/v1/account/settings");
     let current: Value = p.http.get(&settings).send().await.unwrap().json().await.unwrap();
     assert_eq!(current, json!({"statusNotices": true}));
@@ -186,7 +186,7 @@ async fn an_organisation_that_turned_notices_off_gets_only_its_invoices() {
 
     let number = issued_order(&p).await;
     request_invoice(&p, &number).await;
-    let got = sink.wait_for(1).await;
+    let got = wait_for(&sink, 1).await;
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     let got_later = sink.received();
     assert_eq!(got_later.len(), 1, "{got_later:#?}");
