@@ -152,16 +152,6 @@ pub async fn resubmit_application(
 
 #[tauri::command]
 #[specta::specta]
-pub async fn request_invoice(
-    desk: State<'_, Desk>,
-    order_no: String,
-    form: Option<certdesk_api::InvoiceApplication>,
-) -> Result<OrderRow, ApiError> {
-    desk.request_invoice(&order_no, form).await
-}
-
-#[tauri::command]
-#[specta::specta]
 pub fn camera_devices(desk: State<'_, Desk>) -> Result<Vec<DeviceInfo>, ApiError> {
     desk.camera_devices()
 }

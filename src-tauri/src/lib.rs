@@ -5,6 +5,7 @@
 mod commands;
 mod counter;
 mod follow;
+mod invoices;
 mod pay_return;
 mod ukey;
 mod workbench;
@@ -38,7 +39,16 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::discard_draft,
             commands::application_for_edit,
             commands::resubmit_application,
-            commands::request_invoice,
+            invoices::request_invoice,
+            invoices::invoice_prefill,
+            invoices::order_invoice,
+            invoices::save_invoice,
+            invoices::resend_invoice,
+            invoices::account_settings,
+            invoices::change_account_settings,
+            invoices::demo_mailbox,
+            invoices::save_mail_attachment,
+            invoices::open_mail_folder,
             commands::camera_devices,
             commands::start_face_capture,
             commands::take_photo,

@@ -134,7 +134,18 @@ async fn register_in_the_app(app: &App) -> Result<()> {
 async fn the_whole_journey_against_a_platform_of_its_own_then_offline() -> Result<()> {
     let data = tempfile::tempdir()?;
     let platform_dir = data.path().join("platform");
-    let platform = Platform::start(PlatformConfig::embedded(&platform_dir)).await?;
+    // The platform's email goes to a real SMTP server on loopback, read back at 发票申请.
+    let sink = certdesk_testsmtp::SmtpSink::start();
+    let mut config = PlatformConfig::embedded(&platform_dir);
+    config.mail = certdesk_platform::MailConfig {
+        smtp_host: Some("127.0.0.1".into()),
+        smtp_port: Some(sink.port),
+        security: certdesk_platform::MailSecurity::None,
+        retry_first_secs: 1,
+        retry_max_secs: 2,
+        ..Default::default()
+    };
+    let platform = Platform::start(config).await?;
     let url = platform.url();
     let staff = Staff::log_in(&platform, &platform_dir).await?;
     let app_dir = data.path().join("app");
@@ -184,17 +195,57 @@ async fn the_whole_journey_against_a_platform_of_its_own_then_offline() -> Resul
         .stretch(120, "journey-invoice-failed.png", async {
             wait_for_status(&app, &order_no, "审核通过, 已发证 (材料已收)").await?;
             app.click_text("#orders", "发票申请").await?;
-            app.click_css(".ant-popconfirm .ant-btn-primary").await?;
-            app.wait_for_text("#orders", "已申请发票").await?;
+            // Prefilled from the application; the email changed to the finance department's.
+            app.wait_for_text(".invoice-request", "电子发票（普通发票）").await?;
+            if app.value_of("#invoice_title").await? != ORGANISATION {
+                bail!("发票抬头 not prefilled with 机构名称");
+            }
+            app.replace_value("#invoice_email", "finance@example.com").await?;
+            app.screenshot(&screenshots_dir().join("07b-invoice-request.png")).await?;
+            app.click_css("#invoice-submit").await?;
+            app.wait_for_text("#orders", "发票已开具").await?;
             app.click_text("#orders", "查看").await?;
+            app.wait_for_text("#invoice-state", "发票已开具").await?;
             app.wait_for_text(".order-detail", "重新提交，修改了：手机号码").await?;
             app.wait_for_text("#detail-tracking", "SF1234567890").await?;
             app.wait_for_text(".order-detail", "顺丰速运").await?;
             app.screenshot(&screenshots_dir().join("08-issued-detail.png")).await?;
-            app.click_css(".order-detail .ant-drawer-close").await
+            let invoice_no = app.wait_for("#invoice-number").await?.text().await?;
+            app.click_css(".order-detail .ant-drawer-close").await?;
+            Ok(invoice_no)
         })
         .await;
-    outcome?;
+    let invoice_no = outcome?;
+
+    step("the invoice and the status emails are in the SMTP server's mailbox");
+    let received = tokio::task::spawn_blocking(move || {
+        let got = sink.wait_for(4);
+        (sink, got)
+    });
+    let (sink, got) = received.await?;
+    let got = got.ok_or_else(|| anyhow::anyhow!("not every email arrived"))?;
+    let invoice = got
+        .iter()
+        .find(|m| m.subject.contains("电子发票"))
+        .ok_or_else(|| anyhow::anyhow!("no invoice email: {got:#?}"))?;
+    if invoice.rcpt_to != "finance@example.com" || !invoice.subject.contains(&invoice_no) {
+        bail!("the invoice went to {} as {:?}", invoice.rcpt_to, invoice.subject);
+    }
+    let pdf = invoice
+        .attachments
+        .iter()
+        .find(|(name, _, _)| name == &format!("invoice-{invoice_no}.pdf"))
+        .ok_or_else(|| anyhow::anyhow!("no PDF attached: {:?}", invoice.attachments))?;
+    let text = certdesk_testsmtp::pdf_text(&pdf.2);
+    if !text.contains(&invoice_no) || !text.contains(ORGANISATION) {
+        bail!("the attached PDF does not read as the invoice:\n{text}");
+    }
+    let rejection = got.iter().find(|m| m.subject.contains("审核未通过"));
+    if !rejection.is_some_and(|m| m.text.contains("申领人手机号码无法接通") && m.rcpt_to == "invoice@example.com")
+    {
+        bail!("the rejection's email with its reason is missing: {got:#?}");
+    }
+    drop(sink);
 
     step("search and pagination over 26 orders");
     submit_more_orders(&platform, 25).await?;

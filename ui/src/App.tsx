@@ -7,6 +7,8 @@ import dayjs from 'dayjs';
 import 'dayjs/locale/zh-cn';
 import { api, CommandError, onOrderStatusChanged } from './api';
 import { setLocale, useLocale, type Locale } from './i18n';
+import AccountSettings from './pages/account/AccountSettings';
+import DemoMailbox from './pages/account/DemoMailbox';
 import LoginPage, { accountKey } from './pages/account/LoginPage';
 import ApplyListPage from './pages/ca/apply';
 import { staffKeys } from './pages/staff/service';
@@ -48,17 +50,32 @@ export function AppProviders({ children, queryClient }: { children: React.ReactN
   );
 }
 
-/** The signed-in organisation in the header, and 退出登录 (not for the demo organisation). */
+/** The signed-in organisation in the header, 账户设置, the demo's 演示邮箱, and 退出登录 (not for
+ * the demo organisation). */
 function AccountBar() {
   const { t } = useLocale();
   const client = useQueryClient();
   const account = useQuery({ queryKey: accountKey, queryFn: api.account });
+  const [settings, setSettings] = useState(false);
+  const [mailbox, setMailbox] = useState(false);
   if (!account.data) return null;
   return (
     <Space>
       <Typography.Text style={{ color: '#fff' }} id="account-name">
         {account.data.organisationName}（{account.data.username}）
       </Typography.Text>
+      <Button size="small" id="account-settings" onClick={() => setSettings(true)}>
+        {t('account.settings')}
+      </Button>
+      <AccountSettings open={settings} onClose={() => setSettings(false)} />
+      {account.data.demo && (
+        <>
+          <Button size="small" id="demo-mailbox" onClick={() => setMailbox(true)}>
+            {t('mailbox.title')}
+          </Button>
+          <DemoMailbox open={mailbox} onClose={() => setMailbox(false)} />
+        </>
+      )}
       {account.data.demo ? (
         <Tag color="gold">{t('shell.demo')}</Tag>
       ) : (

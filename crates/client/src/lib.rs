@@ -165,6 +165,28 @@ impl PlatformClient {
         send_bytes(self.request(Method::GET, &format!("/v1/orders/{order_no}/invoice.pdf"))).await
     }
 
+    /// 重新发送 the invoice, to `email` if corrected.
+    pub async fn resend_invoice(
+        &self,
+        order_no: &OrderNumber,
+        email: Option<&str>,
+    ) -> Result<certdesk_api::InvoiceRecord> {
+        let body = certdesk_api::InvoiceResend { email: email.map(str::to_owned) };
+        send(self.request(Method::POST, &format!("/v1/orders/{order_no}/invoice/resend")).json(&body)).await
+    }
+
+    /// 账户设置.
+    pub async fn account_settings(&self) -> Result<certdesk_api::AccountSettings> {
+        send(self.request(Method::GET, "/v1/account/settings")).await
+    }
+
+    pub async fn change_account_settings(
+        &self,
+        settings: &certdesk_api::AccountSettings,
+    ) -> Result<certdesk_api::AccountSettings> {
+        send(self.request(Method::PUT, "/v1/account/settings").json(settings)).await
+    }
+
     pub async fn orders(&self, query: &OrderQuery) -> Result<OrderPage> {
         send(self.request(Method::GET, "/v1/orders").query(query)).await
     }

@@ -9,6 +9,7 @@ mod certificates;
 mod counter;
 mod drafts;
 mod face;
+mod invoices;
 mod papers;
 mod staff;
 mod ukey;
@@ -18,6 +19,7 @@ pub use certdesk_idcard::ReaderConfig;
 pub use counter::IdCardView;
 pub use drafts::{DraftInput, DraftSummary, DraftView};
 pub use face::{CaptureSink, CaptureStatus, FaceAttemptView};
+pub use invoices::DemoMessage;
 pub use staff::{
     AuditRow, DemoStaffAccount, DemoStaffView, FaceAttemptRow, QueueRow, StaffAccountView, StaffOrderView,
 };
@@ -595,32 +597,6 @@ impl Desk {
             self.discard_draft(&id)?;
         }
         Ok(row)
-    }
-
-    /// 发票申请 with the dialog's fields; without them, the application's (机构名称, 统一社会信用代码,
-    /// the email given in the application), as the dialog prefills them.
-    pub async fn request_invoice(
-        &self,
-        order_no: &str,
-        form: Option<certdesk_api::InvoiceApplication>,
-    ) -> Result<OrderRow, ApiError> {
-        let number = certdesk_core::OrderNumber::parse(order_no).map_err(ApiError::from)?;
-        let form = match form {
-            Some(form) => form,
-            None => self.invoice_prefill(order_no).await?,
-        };
-        self.record(self.client.request_invoice(&number, &form).await)
-    }
-
-    /// What 发票申请's dialog starts with: the application's organisation, code and email.
-    pub async fn invoice_prefill(&self, order_no: &str) -> Result<certdesk_api::InvoiceApplication, ApiError> {
-        let number = certdesk_core::OrderNumber::parse(order_no).map_err(ApiError::from)?;
-        let application = self.client.application(&number).await.map_err(DeskError::from)?;
-        Ok(certdesk_api::InvoiceApplication {
-            title: application.organisation_name,
-            taxpayer_id: application.credit_code,
-            email: application.email,
-        })
     }
 
     /// 查看: the order with its history and ETA, from the platform; what it says is kept locally and

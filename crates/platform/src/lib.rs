@@ -80,6 +80,14 @@ impl PlatformHandle {
 
     /// The sandbox payment gateway's address (`http://127.0.0.1:PORT`) when payments go through
     /// it: the only address besides https ones that the app opens a payment page from.
+    /// The folder the platform writes its email to, when it has no SMTP server (the demo's 演示邮箱).
+    pub fn mail_folder(&self) -> Option<std::path::PathBuf> {
+        match &self.state.mail.transport {
+            mail::Transport::Folder(folder) => Some(folder.clone()),
+            mail::Transport::Smtp(_) => None,
+        }
+    }
+
     pub fn sandbox_gateway_url(&self) -> Option<String> {
         self.state.payments.as_ref().and_then(|g| g.sandbox_url()).map(str::to_owned)
     }

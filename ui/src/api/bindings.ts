@@ -29,7 +29,23 @@ export const commands = {
 	discardDraft: (id: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("discard_draft", { id })),
 	applicationForEdit: (orderNo: string) => typedError<ApplicationForEdit_Serialize, ApiError_Serialize>(__TAURI_INVOKE("application_for_edit", { orderNo })),
 	resubmitApplication: (orderNo: string, form: ApplicationForm, draftId: string | null) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("resubmit_application", { orderNo, form, draftId })),
+	/**  发票申请 with the dialog's fields (`null`: the application's, as the dialog prefills them). */
 	requestInvoice: (orderNo: string, form: InvoiceForm | null) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("request_invoice", { orderNo, form })),
+	/**  What the 发票申请 dialog starts with. */
+	invoicePrefill: (orderNo: string) => typedError<InvoiceForm, ApiError_Serialize>(__TAURI_INVOKE("invoice_prefill", { orderNo })),
+	orderInvoice: (orderNo: string) => typedError<InvoiceRecord_Serialize, ApiError_Serialize>(__TAURI_INVOKE("order_invoice", { orderNo })),
+	/**  Saves the invoice's PDF in the Downloads folder; its path. */
+	saveInvoice: (orderNo: string) => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("save_invoice", { orderNo })),
+	/**  重新发送, to `email` when corrected. */
+	resendInvoice: (orderNo: string, email: string | null) => typedError<InvoiceRecord_Serialize, ApiError_Serialize>(__TAURI_INVOKE("resend_invoice", { orderNo, email })),
+	accountSettings: () => typedError<AccountSettings, ApiError_Serialize>(__TAURI_INVOKE("account_settings")),
+	changeAccountSettings: (settings: AccountSettings) => typedError<AccountSettings, ApiError_Serialize>(__TAURI_INVOKE("change_account_settings", { settings })),
+	/**  The 演示邮箱: the embedded platform's email, newest first. */
+	demoMailbox: () => typedError<DemoMessage[], ApiError_Serialize>(__TAURI_INVOKE("demo_mailbox")),
+	/**  Saves an attachment of a 演示邮箱 message in the Downloads folder; its path (to open). */
+	saveMailAttachment: (file: string, name: string) => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("save_mail_attachment", { file, name })),
+	/**  Opens the 演示邮箱's folder in the file manager (its `.eml` files open in a mail program). */
+	openMailFolder: () => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("open_mail_folder")),
 	cameraDevices: () => typedError<DeviceInfo[], ApiError_Serialize>(__TAURI_INVOKE("camera_devices")),
 	startFaceCapture: (request: CaptureRequest, status: Channel<CaptureStatus_Deserialize>) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("start_face_capture", { request, status })),
 	takePhoto: () => __TAURI_INVOKE<void>("take_photo"),
@@ -102,6 +118,12 @@ export const events = {
 };
 
 /* Types */
+/**  `GET`/`PUT /v1/account/settings`: the organisation's 账户设置. */
+export type AccountSettings = {
+	/**  订单状态邮件通知 (审核通过, 审核未通过, 已发证, 退款); the electronic invoice is sent regardless. */
+	statusNotices: boolean,
+};
+
 /**  The organisation's account the app is signed in with. */
 export type AccountView = {
 	username: string,
@@ -421,6 +443,18 @@ export type Delivery =
  *  in person at the platform's service counter (现场办理).
  */
 export type DeliveryMethod = "mail" | "counter";
+
+/**  One message in the 演示邮箱, as a mail program would show it. */
+export type DemoMessage = {
+	/**  The `.eml` file's name in the folder. */
+	file: string,
+	subject: string,
+	to: string,
+	date: string,
+	text: string,
+	/**  The attachments' file names. */
+	attachments: string[],
+};
 
 /**  One of the embedded platform's demo staff accounts. */
 export type DemoStaffAccount = {
@@ -763,6 +797,63 @@ export type InvoiceForm = {
 	taxpayerId: string,
 	/**  Where the invoice is sent (prefilled with the application's email). */
 	email: string,
+};
+
+/**  The order's electronic invoice, once requested. */
+export type InvoiceRecord = InvoiceRecord_Serialize | InvoiceRecord_Deserialize;
+
+/**  The order's electronic invoice, once requested. */
+export type InvoiceRecord_Deserialize = {
+	orderNo: string,
+	/**  发票号码 (20 digits), once issued. */
+	invoiceNo?: string | null,
+	/**  发票抬头. */
+	title: string,
+	/**  纳税人识别号. */
+	taxpayerId: string,
+	/**  Where it was sent, masked (`fi***@example.com`). */
+	emailMasked: string,
+	/**  价税合计, fen. */
+	total: number,
+	/**  金额 (before tax) and 税额, fen, once issued. */
+	amount?: number | null,
+	tax?: number | null,
+	/**  税率 as printed (`6%`), once issued. */
+	taxRate?: string | null,
+	/**  价税合计（大写）. */
+	totalInWords: string,
+	requestedAt: string,
+	/**  开票日期 (RFC 3339, Asia/Shanghai), once issued. */
+	issuedAt?: string | null,
+	/**  A sandbox invoice (演示发票): not issued by the tax authority. */
+	sandbox: boolean,
+};
+
+/**  The order's electronic invoice, once requested. */
+export type InvoiceRecord_Serialize = {
+	orderNo: string,
+	/**  发票号码 (20 digits), once issued. */
+	invoiceNo: string | null,
+	/**  发票抬头. */
+	title: string,
+	/**  纳税人识别号. */
+	taxpayerId: string,
+	/**  Where it was sent, masked (`fi***@example.com`). */
+	emailMasked: string,
+	/**  价税合计, fen. */
+	total: number,
+	/**  金额 (before tax) and 税额, fen, once issued. */
+	amount: number | null,
+	tax: number | null,
+	/**  税率 as printed (`6%`), once issued. */
+	taxRate: string | null,
+	/**  价税合计（大写）. */
+	totalInWords: string,
+	requestedAt: string,
+	/**  开票日期 (RFC 3339, Asia/Shanghai), once issued. */
+	issuedAt: string | null,
+	/**  A sandbox invoice (演示发票): not issued by the tax authority. */
+	sandbox: boolean,
 };
 
 /**  An amount of money in integer fen (分). Never a float: ¥300.00 is `Money::from_fen(30000)`. */

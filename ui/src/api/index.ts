@@ -3,6 +3,7 @@
 import { Channel } from '@tauri-apps/api/core';
 import { commands, events } from './bindings';
 import type {
+  AccountSettings,
   AccountView,
   ApiError,
   ApplicationForm,
@@ -11,6 +12,8 @@ import type {
   DeskInfo,
   ErrorCode,
   FieldError,
+  InvoiceForm as InvoiceApplication,
+  InvoiceFieldError,
   PaymentMethod,
   PinSlipRequest,
   Registration,
@@ -66,6 +69,12 @@ export type {
   UkeyStep,
   PinSlipRequest,
   RevocationReason,
+  AccountSettings,
+  DemoMessage,
+  InvoiceForm as InvoiceApplication,
+  InvoiceField,
+  InvoiceFieldError,
+  InvoiceRecord,
 } from './bindings';
 
 /** The 操作日志's filters and page (every filter optional). */
@@ -92,12 +101,15 @@ export type QueueQuery = {
 export class CommandError extends Error {
   readonly code: ErrorCode;
   readonly fields: FieldError[];
+  /** 发票申请's fields refused, each with why. */
+  readonly invoiceFields: InvoiceFieldError[];
 
   constructor(error: ApiError) {
     super(error.message);
     this.name = 'CommandError';
     this.code = error.code;
     this.fields = error.fields ?? [];
+    this.invoiceFields = error.invoiceFields ?? [];
   }
 }
 
@@ -153,7 +165,23 @@ export const api = {
   applicationForEdit: (orderNo: string) => unwrap(() => commands.applicationForEdit(orderNo)),
   resubmitApplication: (orderNo: string, form: ApplicationForm, draftId: string | null = null) =>
     unwrap(() => commands.resubmitApplication(orderNo, form, draftId)),
-  requestInvoice: (orderNo: string) => unwrap(() => commands.requestInvoice(orderNo, null)),
+  /** 发票申请 with the dialog's fields. */
+  requestInvoice: (orderNo: string, form: InvoiceApplication) =>
+    unwrap(() => commands.requestInvoice(orderNo, form)),
+  /** What the 发票申请 dialog starts with: 机构名称, 统一社会信用代码 and the application's email. */
+  invoicePrefill: (orderNo: string) => unwrap(() => commands.invoicePrefill(orderNo)),
+  orderInvoice: (orderNo: string) => unwrap(() => commands.orderInvoice(orderNo)),
+  /** Saves the invoice's PDF in Downloads; resolves to where, for `openSavedFile`. */
+  saveInvoice: (orderNo: string) => unwrap(() => commands.saveInvoice(orderNo)),
+  /** 重新发送, to `email` when corrected (null: the same address). */
+  resendInvoice: (orderNo: string, email: string | null) => unwrap(() => commands.resendInvoice(orderNo, email)),
+  accountSettings: () => unwrap(() => commands.accountSettings()),
+  changeAccountSettings: (settings: AccountSettings) => unwrap(() => commands.changeAccountSettings(settings)),
+  /** The demo's 演示邮箱: the embedded platform's email, newest first. */
+  demoMailbox: () => unwrap(() => commands.demoMailbox()),
+  /** Saves a message's attachment in Downloads; resolves to where, for `openSavedFile`. */
+  saveMailAttachment: (file: string, name: string) => unwrap(() => commands.saveMailAttachment(file, name)),
+  openMailFolder: () => unwrap(() => commands.openMailFolder()),
   cameraDevices: () => unwrap(() => commands.cameraDevices()),
   /**
    * Starts the camera: each preview frame arrives as JPEG bytes, each status after it. With

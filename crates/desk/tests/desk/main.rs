@@ -5,6 +5,7 @@ use certdesk_core::{DeliveryMethod, OrderStatus};
 use certdesk_desk::{Desk, DeskConfig, SourceConfig};
 
 mod counter;
+mod invoices;
 mod ukey;
 mod workbench;
 

@@ -39,7 +39,7 @@ function mockApp(options: { refuse?: boolean; check?: (form: ApplicationForm) =>
   const submitted: { form: ApplicationForm; draftId: string | null }[] = [];
   const resubmitted: { orderNo: string; form: ApplicationForm; draftId: string | null }[] = [];
   const cancelled: string[] = [];
-  const invoiced: string[] = [];
+  const invoiced: { orderNo: string; form: unknown }[] = [];
   const drafts: SavedDraft[] = [];
   mockIPC((cmd, args) => {
     const a = args as Record<string, unknown>;
@@ -74,10 +74,21 @@ function mockApp(options: { refuse?: boolean; check?: (form: ApplicationForm) =>
         row.statusZh = '待审核 (材料已收)';
         return structuredClone(row);
       }
+      case 'invoice_prefill':
+        return { title: '晨安入驻供应商', taxpayerId: '91330106MA27XY812F', email: 'invoice@example.com' };
       case 'request_invoice': {
-        invoiced.push(a.orderNo as string);
+        const form = a.form as { email: string };
+        if (!form.email.includes('.')) {
+          throw {
+            code: 'validation',
+            message: '发票信息有误',
+            fields: [],
+            invoiceFields: [{ field: 'email', message: '电子邮箱格式不正确' }],
+          };
+        }
+        invoiced.push({ orderNo: a.orderNo as string, form });
         const row = orders.find((o) => o.order.orderNo === a.orderNo)!;
-        if (row.order.status.state === 'issued') row.order.status.invoice = 'requested';
+        if (row.order.status.state === 'issued') row.order.status.invoice = 'issued';
         return structuredClone(row);
       }
       case 'list_providers':
@@ -347,7 +358,7 @@ describe('CA证书申领', () => {
     expect(await within(dialog).findByText('已重新提交')).toBeTruthy();
   });
 
-  it('requests the invoice of an issued order after the confirmation', async () => {
+  it('requests the invoice of an issued order in the dialog, prefilled, with the field the platform refused', async () => {
     const app = mockApp();
     const approved = rowFor(filledForm);
     approved.order.status = { state: 'approved', verification: 'verified' };
@@ -361,18 +372,45 @@ describe('CA证书申领', () => {
       invoice: 'notRequested',
     };
     issued.statusZh = '审核通过, 已发证 (已认证)';
-    app.orders.push(issued, approved);
+    // A free order has nothing to invoice.
+    const free = structuredClone(issued);
+    free.order.orderNo = '159110370124323';
+    free.order.fee = 0;
+    app.orders.push(issued, approved, free);
     const user = userEvent.setup({ delay: null });
     renderPage();
     const table = document.getElementById('orders')!;
-    // Only the issued order offers it (审核通过, 待制证 does not yet).
+    // Only the issued order with a fee offers it (审核通过, 待制证 does not yet).
     expect(await within(table).findAllByText('发票申请')).toHaveLength(1);
     await user.click(within(table).getByText('发票申请'));
-    expect(await screen.findByText('确定申请电子发票吗？')).toBeTruthy();
+    const dialog = await openDialog();
+    expect(within(dialog).getByText('电子发票（普通发票）')).toBeTruthy();
+    expect(within(dialog).getByText(`¥${(issued.order.fee / 100).toFixed(2)}`)).toBeTruthy();
+    const email = await waitFor(() => {
+      const input = dialog.querySelector<HTMLInputElement>('#invoice_email')!;
+      expect(input.value).toBe('invoice@example.com');
+      return input;
+    });
+    expect(dialog.querySelector<HTMLInputElement>('#invoice_title')!.value).toBe('晨安入驻供应商');
+    expect(dialog.querySelector<HTMLInputElement>('#invoice_taxpayerId')!.value).toBe('91330106MA27XY812F');
+
+    // The platform refuses the address: said under the field, nothing requested.
+    fireEvent.change(email, { target: { value: 'finance@example' } });
+    await user.click(await button('提交申请', dialog));
+    expect(await within(dialog).findByText('电子邮箱格式不正确')).toBeTruthy();
     expect(app.invoiced).toHaveLength(0);
-    await user.click(await button('申请'));
-    await waitFor(() => expect(app.invoiced).toEqual(['159110370124322']));
-    expect(await within(table).findByText('已申请发票')).toBeTruthy();
+
+    fireEvent.change(email, { target: { value: 'finance@example.com' } });
+    await user.click(await button('提交申请', dialog));
+    await waitFor(() =>
+      expect(app.invoiced).toEqual([
+        {
+          orderNo: '159110370124322',
+          form: { title: '晨安入驻供应商', taxpayerId: '91330106MA27XY812F', email: 'finance@example.com' },
+        },
+      ]),
+    );
+    expect(await within(table).findByText('发票已开具')).toBeTruthy();
     expect(within(table).queryByText('发票申请')).toBeNull();
     expect(within(table).queryByText('撤销')).toBeNull();
   });

@@ -8,6 +8,7 @@ import { useLocale } from '../../../i18n';
 import ApplyWizard, { type WizardTarget } from './components/ApplyWizard';
 import DraftBox from './components/DraftBox';
 import FaceVerification from './components/FaceVerification';
+import InvoiceRequest from './components/InvoiceRequest';
 import OrderDetail from './components/OrderDetail';
 import PaperDocuments from './components/PaperDocuments';
 import Payment from './components/Payment';
@@ -107,17 +108,7 @@ function orderColumns(
         {row.order.status.state === 'rejected' && (
           <Typography.Link onClick={() => onEdit(row)}>{t('list.edit')}</Typography.Link>
         )}
-        {invoiceable(row) && (
-          <Popconfirm
-            title={t('list.invoiceConfirm')}
-            description={t('list.invoiceConfirmDetail')}
-            okText={t('list.invoiceOk')}
-            cancelText={t('list.dismiss')}
-            onConfirm={() => onInvoice(row)}
-          >
-            <Typography.Link>{t('list.invoice')}</Typography.Link>
-          </Popconfirm>
-        )}
+        {invoiceable(row) && <Typography.Link onClick={() => onInvoice(row)}>{t('list.invoice')}</Typography.Link>}
         {invoiceText(row, t) && <Typography.Text type="secondary">{invoiceText(row, t)}</Typography.Text>}
         {CANCELLABLE.includes(row.order.status.state) && (
           <Popconfirm
@@ -148,7 +139,7 @@ export default function ApplyListPage() {
   const { message } = App.useApp();
   const { t, locale } = useLocale();
   const cancel = useOrderStep(api.cancelOrder);
-  const invoice = useOrderStep(api.requestInvoice);
+  const [invoicing, setInvoicing] = useState<OrderRow | null>(null);
   const columns = useMemo(
     () =>
       orderColumns({
@@ -162,13 +153,9 @@ export default function ApplyListPage() {
             onError: (e) => message.error(e.message),
           }),
         onEdit: (row) => setWizard({ kind: 'edit', orderNo: row.order.orderNo }),
-        onInvoice: (row) =>
-          invoice.mutate(row.order.orderNo, {
-            onSuccess: () => message.success(t('list.invoiceDone')),
-            onError: (e) => message.error(e.message),
-          }),
+        onInvoice: setInvoicing,
       }, t, locale === 'en-US'),
-    [cancel, invoice, message, t, locale],
+    [cancel, message, t, locale],
   );
   const [filters, setFilters] = useState<Filters>({});
   const [searchForm] = Form.useForm<Filters>();
@@ -271,6 +258,14 @@ export default function ApplyListPage() {
         />
       </div>
       <OrderDetail row={viewing} onClose={() => setViewing(null)} />
+      <InvoiceRequest
+        row={invoicing}
+        onClose={() => setInvoicing(null)}
+        onDone={(updated) => {
+          setInvoicing(null);
+          message.success(t(updated.order.status.state === 'issued' && updated.order.status.invoice === 'issued' ? 'list.invoiceIssuedDone' : 'list.invoiceDone'));
+        }}
+      />
       <PaperDocuments row={mailing} onClose={() => setMailing(null)} />
       <Payment row={paying} onClose={() => setPaying(null)} />
       <FaceVerification

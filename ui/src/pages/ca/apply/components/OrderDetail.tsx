@@ -3,6 +3,7 @@ import { formatFen, type OrderRow } from '../../../../api';
 import { useLocale } from '../../../../i18n';
 import { useOrderDetail } from '../service';
 import CertificateInfo, { hasCertificates } from './CertificateInfo';
+import InvoiceInfo, { hasInvoice } from './InvoiceInfo';
 
 /** The guide's progress bar: 1 填写资料 → 2 平台审核 → 3 收取CA. */
 function progressOf(row: OrderRow): number {
@@ -93,6 +94,7 @@ export default function OrderDetail({ row: listed, onClose }: { row: OrderRow | 
             <Alert style={{ marginTop: 16 }} type="warning" showIcon title={t('detail.stale', { error: detail.error.message })} />
           )}
           {hasCertificates(row) && !detail.data?.offline && <CertificateInfo row={row} />}
+          {hasInvoice(row) && !detail.data?.offline && <InvoiceInfo row={row} />}
           {detail.data && (
             <>
               <Typography.Title level={5} style={{ marginTop: 24 }}>
