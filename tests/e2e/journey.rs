@@ -197,8 +197,17 @@ async fn the_whole_journey_against_a_platform_of_its_own_then_offline() -> Resul
             app.click_text("#orders", "发票申请").await?;
             // Prefilled from the application; the email changed to the finance department's.
             app.wait_for_text(".invoice-request", "电子发票（普通发票）").await?;
-            if app.value_of("#invoice_title").await? != ORGANISATION {
-                bail!("发票抬头 not prefilled with 机构名称");
+            // The prefill arrives from the platform just after the dialog opens.
+            let mut title = String::new();
+            for _ in 0..100 {
+                title = app.value_of("#invoice_title").await?;
+                if title == ORGANISATION {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            if title != ORGANISATION {
+                bail!("发票抬头 not prefilled with 机构名称: {title:?}");
             }
             app.replace_value("#invoice_email", "finance@example.com").await?;
             app.screenshot(&screenshots_dir().join("07b-invoice-request.png")).await?;
@@ -240,6 +249,18 @@ async fn the_whole_journey_against_a_platform_of_its_own_then_offline() -> Resul
     if !text.contains(&invoice_no) || !text.contains(ORGANISATION) {
         bail!("the attached PDF does not read as the invoice:\n{text}");
     }
+    // The README shows the invoice: its page as the mail program's PDF viewer would.
+    let scratch = tempfile::tempdir()?;
+    std::fs::write(scratch.path().join("invoice.pdf"), &pdf.2)?;
+    let rendered = std::process::Command::new("pdftoppm")
+        .args(["-png", "-r", "90", "-singlefile", "invoice.pdf", "invoice"])
+        .current_dir(scratch.path())
+        .status()?;
+    if !rendered.success() {
+        bail!("pdftoppm could not render the invoice: {rendered}");
+    }
+    std::fs::create_dir_all(screenshots_dir())?;
+    std::fs::copy(scratch.path().join("invoice.png"), screenshots_dir().join("21-invoice-pdf.png"))?;
     let rejection = got.iter().find(|m| m.subject.contains("审核未通过"));
     if !rejection.is_some_and(|m| m.text.contains("申领人手机号码无法接通") && m.rcpt_to == "invoice@example.com")
     {
