@@ -111,6 +111,9 @@ pub struct MailConfig {
     pub password: Option<String>,
     /// The sender, `名称 <address>`.
     pub from: String,
+    /// A CA certificate (PEM) to trust for the SMTP server besides the public roots: a mail server
+    /// of the government intranet with a certificate from its own CA.
+    pub tls_root: Option<PathBuf>,
     /// Where messages are written when there is no SMTP server.
     pub folder: Option<PathBuf>,
     /// The first retry's wait in seconds after a failed send; it doubles up to `retry_max_secs`.
@@ -139,6 +142,7 @@ impl Default for MailConfig {
             password_env: "CERTDESK_SMTP_PASSWORD".into(),
             password: None,
             from: "证书办理台 <noreply@certdesk.example>".into(),
+            tls_root: None,
             folder: None,
             retry_first_secs: 30,
             retry_max_secs: 3600,

@@ -11,6 +11,17 @@ pub struct SmtpSink {
     pub port: u16,
     maildir: tempfile::TempDir,
     child: Option<Child>,
+    tls: Tls,
+}
+
+/// How the server protects its connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tls {
+    None,
+    /// STARTTLS offered and required before MAIL.
+    Starttls,
+    /// TLS from the first byte (SMTPS).
+    Implicit,
 }
 
 /// One message as the server received it.
@@ -33,8 +44,17 @@ const PYTHON: &str = "/usr/bin/python3";
 impl SmtpSink {
     /// A server on a free loopback port.
     pub fn start() -> SmtpSink {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut sink = SmtpSink { port, maildir: tempfile::tempdir().unwrap(), child: None };
+        SmtpSink::start_with(Tls::None)
+    }
+
+    /// A server on a free loopback port with `tls`: its certificate (for `localhost` and
+    /// 127.0.0.1) issued by a CA made for it, whose certificate is [`SmtpSink::ca_pem`].
+    pub fn start_with(tls: Tls) -> SmtpSink {
+        let mut sink = SmtpSink::stopped();
+        sink.tls = tls;
+        if tls != Tls::None {
+            make_certificates(sink.maildir.path());
+        }
         sink.resume();
         sink
     }
@@ -42,14 +62,27 @@ impl SmtpSink {
     /// A port where nothing listens yet: the server is down until [`SmtpSink::resume`].
     pub fn stopped() -> SmtpSink {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        SmtpSink { port, maildir: tempfile::tempdir().unwrap(), child: None }
+        SmtpSink { port, maildir: tempfile::tempdir().unwrap(), child: None, tls: Tls::None }
+    }
+
+    /// The CA certificate the server's certificate chains to (PEM), for a TLS server.
+    pub fn ca_pem(&self) -> PathBuf {
+        self.maildir.path().join("ca.pem")
     }
 
     /// Starts the server (again) on its port and waits until it answers.
     pub fn resume(&mut self) {
         assert!(self.child.is_none(), "already running");
+        let dir = self.maildir.path();
+        let (cert, key) = (dir.join("server.pem"), dir.join("server.key"));
+        let tls_args: Vec<std::ffi::OsString> = match self.tls {
+            Tls::None => vec![],
+            Tls::Starttls => vec!["--tlscert".into(), cert.into(), "--tlskey".into(), key.into()],
+            Tls::Implicit => vec!["--smtpscert".into(), cert.into(), "--smtpskey".into(), key.into()],
+        };
         let child = Command::new(PYTHON)
             .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{}", self.port)])
+            .args(tls_args)
             .args(["-c", "aiosmtpd.handlers.Mailbox"])
             // Maildir makes its folders only when the maildir does not exist yet.
             .arg(self.maildir.path().join("maildir"))
@@ -102,6 +135,49 @@ impl Drop for SmtpSink {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// A CA and a server certificate it issues for `localhost` and 127.0.0.1, by OpenSSL's CLI: the
+/// server certificate is not a CA's, as TLS clients insist.
+fn make_certificates(dir: &Path) {
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl on PATH");
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    let p256 = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+    openssl(
+        &[
+            &["req", "-x509"][..],
+            &p256,
+            &["-days", "2", "-subj", "/CN=CertDesk test mail CA", "-keyout", "ca.key", "-out", "ca.pem"],
+        ]
+        .concat(),
+    );
+    openssl(
+        &[&["req"][..], &p256, &["-subj", "/CN=localhost", "-keyout", "server.key", "-out", "server.csr"]].concat(),
+    );
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+        "-out",
+        "server.pem",
+    ]);
 }
 
 /// The messages of a maildir (aiosmtpd's Mailbox writes `new/`), oldest first.

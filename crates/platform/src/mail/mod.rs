@@ -16,6 +16,7 @@ use certdesk_core::SHANGHAI;
 use chrono::Utc;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -46,15 +47,17 @@ impl Mail {
         let transport = match &config.smtp_host {
             None => Transport::Folder(config.folder.clone().unwrap_or_else(|| data_dir.join("mail"))),
             Some(host) => {
-                let smtp = |e: lettre::transport::smtp::Error| PlatformError::Config(format!("[mail] smtp_host：{e}"));
-                let (builder, port) = match config.security {
-                    MailSecurity::Starttls => {
-                        (AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host).map_err(smtp)?, 587)
-                    }
-                    MailSecurity::Tls => (AsyncSmtpTransport::<Tokio1Executor>::relay(host).map_err(smtp)?, 465),
-                    MailSecurity::None => (AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host), 25),
+                let (tls, port) = match config.security {
+                    MailSecurity::Starttls => (Some(Tls::Required(tls_parameters(host, config)?)), 587),
+                    MailSecurity::Tls => (Some(Tls::Wrapper(tls_parameters(host, config)?)), 465),
+                    MailSecurity::None => (None, 25),
                 };
-                let mut builder = builder.port(config.smtp_port.unwrap_or(port)).timeout(Some(Duration::from_secs(30)));
+                let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+                    .port(config.smtp_port.unwrap_or(port))
+                    .timeout(Some(Duration::from_secs(30)));
+                if let Some(tls) = tls {
+                    builder = builder.tls(tls);
+                }
                 if let Some(username) = &config.username {
                     let password = match &config.password {
                         Some(password) => password.clone(),
@@ -98,6 +101,19 @@ impl Mail {
             }
         }
     }
+}
+
+/// The TLS of a connection to `host`: its certificate checked against the public roots and, with
+/// `tls_root`, the intranet's own CA.
+fn tls_parameters(host: &str, config: &MailConfig) -> Result<TlsParameters> {
+    let tls = |e: lettre::transport::smtp::Error| PlatformError::Config(format!("[mail] TLS：{e}"));
+    let mut builder = TlsParameters::builder(host.to_owned());
+    if let Some(path) = &config.tls_root {
+        let pem = std::fs::read(path)
+            .map_err(|e| PlatformError::Config(format!("[mail] tls_root {}：{e}", path.display())))?;
+        builder = builder.add_root_certificate(Certificate::from_pem(&pem).map_err(tls)?);
+    }
+    builder.build().map_err(tls)
 }
 
 /// One file per message, named by when it was owed and what it is, so the folder sorts by time

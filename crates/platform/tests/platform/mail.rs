@@ -102,6 +102,40 @@ async fn every_status_change_and_the_invoice_reach_their_addresses_once_each() {
 }
 
 #[tokio::test]
+async fn starttls_and_tls_reach_a_server_whose_certificate_only_the_configured_ca_vouches_for() {
+    use certdesk_platform::MailSecurity;
+    use certdesk_testsmtp::Tls;
+    for (tls, security) in [(Tls::Starttls, MailSecurity::Starttls), (Tls::Implicit, MailSecurity::Tls)] {
+        let sink = SmtpSink::start_with(tls);
+        let mail = |tls_root| certdesk_platform::MailConfig {
+            smtp_host: Some("localhost".into()),
+            security,
+            tls_root,
+            ..config(&sink)
+        };
+        // Without the intranet's CA the server's certificate is not trusted: nothing is sent.
+        let untrusted = spawn_platform_with(|c| c.mail = mail(None)).await;
+        let number = issued_order(&untrusted).await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let owed = outbox_of(&untrusted, &number).await;
+            if owed.len() == 2 && owed.iter().all(|(_, sent, attempts)| !sent && *attempts >= 1) {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "{:?}", outbox_of(&untrusted, &number).await);
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(sink.received().is_empty(), "{tls:?}: sent over a connection it could not trust");
+        drop(untrusted);
+
+        let p = spawn_platform_with(|c| c.mail = mail(Some(sink.ca_pem()))).await;
+        let number = issued_order(&p).await;
+        let got = wait_for(&sink, 2).await;
+        assert!(got.iter().all(|m| m.subject.contains(&number)), "{tls:?}: {got:#?}");
+    }
+}
+
+#[tokio::test]
 async fn with_the_smtp_server_down_the_invoice_is_sent_once_when_it_is_back_even_across_a_restart() {
     let mut sink = SmtpSink::stopped();
     let p = spawn_platform_with(|c| c.mail = config(&sink)).await;
