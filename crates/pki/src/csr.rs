@@ -5,7 +5,6 @@ use crate::profile::OrganisationSubject;
 use crate::{PkiError, Result};
 use const_oid::ObjectIdentifier;
 use der::{Decode, Encode};
-use signature::Verifier;
 use spki::{DecodePublicKey, SubjectPublicKeyInfoOwned};
 use x509_cert::ext::pkix::name::DirectoryString;
 use x509_cert::request::CertReq;
@@ -75,35 +74,19 @@ pub fn check_csr(der: &[u8], expected: &OrganisationSubject) -> Result<CheckedCs
     let signed = request.info.to_der()?;
     let signature = request.signature.raw_bytes();
     let algorithm = key_algorithm(spki)?;
-    // The signature: made by the key the request carries, over the request's info.
-    match algorithm {
-        KeyAlgorithm::Sm2 => {
-            signed_with(&request, SM2_WITH_SM3)?;
-            let point = spki.subject_public_key.as_bytes().ok_or(PkiError::CsrSignature)?;
-            let key = sm2::dsa::VerifyingKey::from_sec1_bytes(crate::SM2_DEFAULT_ID, point)
-                .map_err(|_| PkiError::CsrSignature)?;
-            let signature = sm2::dsa::Signature::from_der(signature).map_err(|_| PkiError::CsrSignature)?;
-            key.verify(&signed, &signature).map_err(|_| PkiError::CsrSignature)?;
-        }
-        KeyAlgorithm::EcdsaP256 => {
-            signed_with(&request, ECDSA_WITH_SHA256)?;
-            let key =
-                p256::ecdsa::VerifyingKey::from_public_key_der(&spki.to_der()?).map_err(|_| PkiError::CsrSignature)?;
-            let signature = p256::ecdsa::DerSignature::from_bytes(signature).map_err(|_| PkiError::CsrSignature)?;
-            key.verify(&signed, &signature).map_err(|_| PkiError::CsrSignature)?;
-        }
-        KeyAlgorithm::Rsa { bits } => {
-            if bits != 2048 && bits != 3072 {
-                return Err(PkiError::KeyNotAllowed(format!("RSA {bits} 位")));
-            }
-            signed_with(&request, SHA256_WITH_RSA)?;
-            let key = rsa::PublicKey::from_public_key_der(&spki.to_der()?)
-                .map_err(|e| PkiError::CsrUnreadable(e.to_string()))?;
-            let key = rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(key);
-            let signature = rsa::pkcs1v15::Signature::try_from(signature).map_err(|_| PkiError::CsrSignature)?;
-            key.verify(&signed, &signature).map_err(|_| PkiError::CsrSignature)?;
-        }
-    }
+    // The signature: made by the key the request carries, over the request's info, with the
+    // algorithm that key's kind signs with.
+    let expected_signature = match algorithm {
+        KeyAlgorithm::Sm2 => SM2_WITH_SM3,
+        KeyAlgorithm::EcdsaP256 => ECDSA_WITH_SHA256,
+        KeyAlgorithm::Rsa { bits } if bits == 2048 || bits == 3072 => SHA256_WITH_RSA,
+        KeyAlgorithm::Rsa { bits } => return Err(PkiError::KeyNotAllowed(format!("RSA {bits} 位"))),
+    };
+    signed_with(&request, expected_signature)?;
+    crate::proof::verify_signature(spki, &signed, signature).map_err(|e| match e {
+        PkiError::BadSignature => PkiError::CsrSignature,
+        other => other,
+    })?;
     finish(&request, expected, algorithm)
 }
 

@@ -11,6 +11,7 @@ mod csr;
 mod external;
 mod facts;
 mod profile;
+mod proof;
 mod sm2_signer;
 
 pub use ca::{Ca, CaAlgorithm, CaParts, IssueRequest};
@@ -19,6 +20,7 @@ pub use csr::{CheckedCsr, KeyAlgorithm, build_csr, check_csr};
 pub use external::CaSigner;
 pub use facts::{CertificateFacts, certificate_from_der, certificates_from_pem, csr_pem, display_name, to_der, to_pem};
 pub use profile::{ORGANISATION_CODE_OID, OrganisationSubject, Urls};
+pub use proof::{verify_issued_by, verify_signature};
 pub use sm2_signer::{SM2_DEFAULT_ID, Sm2Signer};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -31,6 +33,10 @@ pub enum PkiError {
     SubjectMismatch { field: &'static str, expected: String, found: String },
     #[error("不支持的密钥：{0}（支持 RSA 2048/3072 位、ECDSA P-256、SM2）")]
     KeyNotAllowed(String),
+    #[error("签名验证失败：签名不是由该证书的密钥对这次的挑战所做")]
+    BadSignature,
+    #[error("证书不是由本平台的CA签发")]
+    NotIssuedBy,
     #[error("证书编码失败：{0}")]
     Encoding(String),
     #[error("签发证书失败：{0}")]

@@ -3,7 +3,7 @@
 
 use certdesk_pki::{
     Ca, CaAlgorithm, CertificateFacts, CheckedCsr, IssueRequest, KeyAlgorithm, OrganisationSubject, PkiError,
-    RevocationReason, Revoked, Urls, build_csr, check_csr,
+    RevocationReason, Revoked, Urls, build_csr, check_csr, verify_issued_by, verify_signature,
 };
 use der::{Decode, Encode, EncodePem, pem::LineEnding};
 use p256::ecdsa::{DerSignature, SigningKey};
@@ -365,4 +365,70 @@ fn a_csr_built_around_an_outside_signer_passes_the_checks_and_openssl_req_verify
     })
     .unwrap();
     assert_eq!(check_csr(&csr, &subject()).unwrap_err(), PkiError::CsrSignature);
+}
+
+#[test]
+fn a_challenge_signed_by_the_certificates_key_verifies_and_one_by_another_key_does_not() {
+    let now = SystemTime::now();
+    let ca = Ca::generate("浙江汇信CA（沙箱）", CaAlgorithm::EcdsaP256, now).unwrap();
+    let key = SigningKey::try_generate().unwrap();
+    let checked = check_csr(&csr_for(&key, &subject()), &subject()).unwrap();
+    let certificate = issue(&ca, &checked, &[0x4a, 0x12], now, Duration::from_secs(3600));
+    let spki = certificate.tbs_certificate().subject_public_key_info();
+    let challenge = "CertDesk 证书登录\n挑战：00112233".as_bytes();
+    let signature: DerSignature = signature::Signer::sign(&key, challenge);
+    assert_eq!(verify_signature(spki, challenge, signature.as_bytes()), Ok(KeyAlgorithm::EcdsaP256));
+    assert_eq!(verify_signature(spki, b"another challenge", signature.as_bytes()), Err(PkiError::BadSignature));
+    let other = SigningKey::try_generate().unwrap();
+    let forged: DerSignature = signature::Signer::sign(&other, challenge);
+    assert_eq!(verify_signature(spki, challenge, forged.as_bytes()), Err(PkiError::BadSignature));
+    assert_eq!(verify_signature(spki, challenge, b"not DER"), Err(PkiError::BadSignature));
+
+    // A signature OpenSSL makes with a key of its own verifies against that key's certificate.
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, text) = openssl(&["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "key.pem"], dir.path());
+    assert!(ok, "{text}");
+    let (ok, text) = openssl(
+        &[
+            "req",
+            "-new",
+            "-key",
+            "key.pem",
+            "-subj",
+            "/C=CN/O=晨安入驻供应商/CN=晨安入驻供应商/serialNumber=91330106MA27XY812F",
+            "-utf8",
+            "-outform",
+            "DER",
+            "-out",
+            "req.der",
+        ],
+        dir.path(),
+    );
+    assert!(ok, "{text}");
+    let checked = check_csr(&std::fs::read(dir.path().join("req.der")).unwrap(), &subject()).unwrap();
+    let theirs = issue(&ca, &checked, &[0x4a, 0x13], now, Duration::from_secs(3600));
+    std::fs::write(dir.path().join("challenge"), challenge).unwrap();
+    let (ok, text) =
+        openssl(&["dgst", "-sha256", "-sign", "key.pem", "-out", "challenge.sig", "challenge"], dir.path());
+    assert!(ok, "{text}");
+    let signed = std::fs::read(dir.path().join("challenge.sig")).unwrap();
+    let spki = theirs.tbs_certificate().subject_public_key_info();
+    assert_eq!(verify_signature(spki, challenge, &signed), Ok(KeyAlgorithm::EcdsaP256));
+}
+
+#[test]
+fn a_certificate_verifies_against_its_issuing_ca_only() {
+    let now = SystemTime::now();
+    for algorithm in [CaAlgorithm::EcdsaP256, CaAlgorithm::Sm2] {
+        let ca = Ca::generate("浙江汇信CA（沙箱）", algorithm, now).unwrap();
+        let key = SigningKey::try_generate().unwrap();
+        let checked = check_csr(&csr_for(&key, &subject()), &subject()).unwrap();
+        let certificate = issue(&ca, &checked, &[0x4a, 0x14], now, Duration::from_secs(3600));
+        assert_eq!(verify_issued_by(&certificate, &ca.issuing), Ok(()), "{algorithm:?}");
+        assert_eq!(verify_issued_by(&ca.issuing, &ca.root), Ok(()), "{algorithm:?}");
+        assert_eq!(verify_issued_by(&certificate, &ca.root), Err(PkiError::NotIssuedBy), "{algorithm:?}");
+        // Another CA of the same name: the name matches, the signature does not.
+        let stranger = Ca::generate("浙江汇信CA（沙箱）", algorithm, now).unwrap();
+        assert_eq!(verify_issued_by(&certificate, &stranger.issuing), Err(PkiError::NotIssuedBy), "{algorithm:?}");
+    }
 }
