@@ -139,3 +139,60 @@ pub struct CaInfo {
     /// The issuing CA then the root, PEM.
     pub chain_pem: String,
 }
+
+/// What a challenge is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ChallengePurpose {
+    /// 绑定: the signed-in organisation binds the certificate on its UKey.
+    Bind,
+    /// 证书登录: signing in with the UKey, no password.
+    LogIn,
+}
+
+/// A fresh challenge: `toSign` is signed by the UKey's key as it is (its UTF-8 bytes), once, within
+/// five minutes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CertificateChallenge {
+    pub challenge_id: String,
+    pub to_sign: String,
+    /// RFC 3339, Asia/Shanghai.
+    pub expires_at: String,
+}
+
+/// The proof of possession for 绑定 and 证书登录: the certificate on the UKey and its key's signature
+/// over the challenge (base64 of a DER SEQUENCE of r and s for ECDSA and SM2, PKCS#1 v1.5 for RSA).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CertificateProof {
+    pub challenge_id: String,
+    pub certificate_pem: String,
+    pub signature: String,
+}
+
+/// Where a certificate stands in CA证书管理.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum CertificateLifecycle {
+    /// 有效.
+    Valid,
+    /// 即将到期: 90 days or fewer left.
+    ExpiringSoon,
+    /// 已过期.
+    Expired,
+    /// 已吊销.
+    Revoked,
+}
+
+/// One of the organisation's certificates in CA证书管理 and CA绑定与解绑.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagedCertificate {
+    pub certificate: CertificateRecord,
+    pub lifecycle: CertificateLifecycle,
+    /// Whole days until 有效期 ends (negative once expired).
+    pub days_left: i64,
+    /// Bound to this account (证书登录 accepts it), and since when.
+    pub bound_at: Option<String>,
+}

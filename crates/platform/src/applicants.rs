@@ -132,7 +132,7 @@ pub(crate) fn log_in(
     })
 }
 
-fn session_for(db: &Db, id: i64, now: DateTime<Utc>) -> Result<ApplicantSession> {
+pub(crate) fn session_for(db: &Db, id: i64, now: DateTime<Utc>) -> Result<ApplicantSession> {
     let (token, expires_at) = sessions::open(db, SessionKind::Applicant, id, now)?;
     let applicant = by_id(db, id)?;
     Ok(ApplicantSession {

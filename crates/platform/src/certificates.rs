@@ -360,7 +360,7 @@ impl AppState {
     }
 }
 
-fn with_pem(mut record: CertificateRecord, der: &[u8]) -> Result<CertificateRecord> {
+pub(crate) fn with_pem(mut record: CertificateRecord, der: &[u8]) -> Result<CertificateRecord> {
     record.certificate_pem = certdesk_pki::to_pem(&certdesk_pki::certificate_from_der(der)?)?;
     Ok(record)
 }

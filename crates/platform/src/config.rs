@@ -61,6 +61,10 @@ pub struct PlatformConfig {
     #[serde(skip)]
     #[doc(hidden)]
     pub fault: Option<Fault>,
+    /// Tests only: the platform's clock moved this far (expiry and reminders without waiting).
+    #[serde(skip)]
+    #[doc(hidden)]
+    pub time_travel: Option<chrono::Duration>,
 }
 
 /// `[invoice]`: who sells the certificates (销售方) and at what VAT rate. Only the tax authority
@@ -310,6 +314,7 @@ impl Default for PlatformConfig {
             invoice: InvoiceConfig::default(),
             mail: MailConfig::default(),
             fault: None,
+            time_travel: None,
         }
     }
 }

@@ -121,7 +121,12 @@ impl PlatformError {
             PlatformError::Pki(e) => {
                 use certdesk_pki::PkiError as P;
                 match e {
-                    P::CsrUnreadable(_) | P::CsrSignature | P::SubjectMismatch { .. } | P::KeyNotAllowed(_) => {
+                    P::CsrUnreadable(_)
+                    | P::CsrSignature
+                    | P::SubjectMismatch { .. }
+                    | P::KeyNotAllowed(_)
+                    | P::BadSignature
+                    | P::NotIssuedBy => {
                         (StatusCode::UNPROCESSABLE_ENTITY, ApiError::new(ErrorCode::Validation, e.to_string()))
                     }
                     P::Encoding(_) | P::Signing(_) => (

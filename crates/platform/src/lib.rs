@@ -5,6 +5,7 @@
 //! `certdesk-platform serve`. State lives in SQLite; the HTTP contract is `certdesk-api`.
 
 mod applicants;
+mod bindings;
 pub mod certificates;
 mod client_address;
 mod config;

@@ -46,6 +46,8 @@ pub struct AppState {
     pub(crate) hsm: Option<crate::HsmConfig>,
     /// Where the outbox's email goes (`[mail]`).
     pub(crate) mail: crate::mail::Mail,
+    /// Tests only: how far the clock is moved (see `AppState::now`).
+    pub(crate) time_travel: Option<chrono::Duration>,
 }
 
 impl AppState {
@@ -84,6 +86,7 @@ impl AppState {
             hsm: config.hsm.clone(),
             invoice_issuer: Box::new(crate::invoices::SandboxIssuer::new(config.invoice.clone())),
             mail: crate::mail::Mail::from_config(&config.mail, &config.data_dir)?,
+            time_travel: config.time_travel,
         })
     }
 }

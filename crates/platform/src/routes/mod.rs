@@ -5,6 +5,7 @@
 
 mod accounts;
 mod applicant_steps;
+mod bindings;
 mod certificates;
 mod counter;
 mod documents;
@@ -64,9 +65,19 @@ fn api(trusted_proxies: &Arc<[IpAddr]>) -> OpenApiRouter<Shared> {
                 .routes(routes!(accounts::register))
                 .routes(routes!(accounts::applicant_log_in, accounts::applicant_log_out))
                 .routes(routes!(accounts::staff_log_in, accounts::staff_log_out))
-                .layer(login_rate_limit(trusted_proxies)),
+                .layer(login_rate_limit(trusted_proxies, 10)),
+        )
+        // 证书登录 in a bucket of its own: each sign-in is two calls (the challenge, the proof).
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(bindings::log_in_challenge))
+                .routes(routes!(bindings::certificate_log_in))
+                .layer(login_rate_limit(trusted_proxies, 20)),
         )
         .routes(routes!(accounts::account_settings, accounts::change_account_settings))
+        .routes(routes!(bindings::account_certificates, bindings::bind_certificate))
+        .routes(routes!(bindings::bind_challenge))
+        .routes(routes!(bindings::unbind_certificate))
         .routes(routes!(staff::review_queue))
         .routes(routes!(staff::production_queue))
         .routes(routes!(staff::materials_received))
@@ -155,16 +166,17 @@ pub fn router(state: Shared) -> Router {
 }
 
 /// Logging in and registering, per client address (`client_address`), on each instance: a burst of
-/// 10, then one more every 2 seconds, so nothing is tried at speed (argon2 makes each guess slow as
+/// `burst` (10 for passwords, 20 for 证书登录's pairs of calls), then one more every 2 seconds, so nothing is tried at speed (argon2 makes each guess slow as
 /// well). Failed log-ins are also counted in the database, per account and per client, across
 /// every instance (`store/login_attempts.rs`).
 fn login_rate_limit(
     trusted_proxies: &Arc<[IpAddr]>,
+    burst: u32,
 ) -> tower_governor::GovernorLayer<ClientIpKey, governor::middleware::NoOpMiddleware, axum::body::Body> {
     let config = GovernorConfigBuilder::default()
         .key_extractor(ClientIpKey { trusted_proxies: Arc::clone(trusted_proxies) })
         .per_second(2)
-        .burst_size(10)
+        .burst_size(burst)
         .methods(vec![axum::http::Method::POST])
         .finish()
         .expect("a non-zero period and burst");

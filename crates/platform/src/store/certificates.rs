@@ -51,10 +51,11 @@ pub struct RevokedEntry {
     pub reason: RevocationReason,
 }
 
-const SELECT_CERTIFICATE: &str = "SELECT serial, order_no, provider_id, subject, issuer, not_before, not_after,
+pub(super) const SELECT_CERTIFICATE: &str =
+    "SELECT serial, order_no, provider_id, subject, issuer, not_before, not_after,
     fingerprint, key_algorithm, token_serial, issued_at, revoked_at, revocation_reason, der FROM certificates";
 
-fn record_from_row(row: &Row<'_>) -> Result<(CertificateRecord, Vec<u8>)> {
+pub(super) fn record_from_row(row: &Row<'_>) -> Result<(CertificateRecord, Vec<u8>)> {
     let reason: Option<String> = row.get(12)?;
     let revoked_at: Option<String> = row.get(11)?;
     let record = CertificateRecord {

@@ -12,6 +12,7 @@
 //! 3339 at +08:00 (which compare as they sort), integers as 64-bit.
 
 mod approvals;
+mod bindings;
 mod certificates;
 mod invoices;
 mod login_attempts;
@@ -23,6 +24,7 @@ mod sqlite;
 mod staff_audit;
 
 pub use approvals::Approval;
+pub use bindings::{NewChallenge, OrganisationCertificate};
 pub use certificates::{CertificateSubject, NewCertificate, RevokedEntry, StoredCa};
 pub use invoices::{InvoiceRow, IssuedFigures, NewInvoiceRequest};
 pub use orders::{ByStaff, EventRow, Inserted, OrderFilter, SealedApplication};

@@ -430,4 +430,26 @@ const MIGRATIONS: &[M<'static>] = &[
     CREATE INDEX outbox_by_order ON outbox(order_no, id);
     ALTER TABLE organisations ADD COLUMN status_notices INTEGER NOT NULL DEFAULT 1;",
     ),
+    // CA绑定与解绑 and 证书登录: single-use challenges, and which certificate is bound to which
+    // organisation (an unbinding keeps the row, with when).
+    M::up(
+        "CREATE TABLE certificate_challenges (
+        id TEXT PRIMARY KEY,
+        purpose TEXT NOT NULL,
+        organisation_id INTEGER REFERENCES organisations(id),
+        to_sign TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT
+    );
+    CREATE TABLE certificate_bindings (
+        id INTEGER PRIMARY KEY,
+        serial TEXT NOT NULL REFERENCES certificates(serial),
+        organisation_id INTEGER NOT NULL REFERENCES organisations(id),
+        bound_at TEXT NOT NULL,
+        unbound_at TEXT
+    );
+    CREATE UNIQUE INDEX certificate_bound_once ON certificate_bindings(serial) WHERE unbound_at IS NULL;
+    CREATE INDEX certificate_bindings_by_organisation ON certificate_bindings(organisation_id, bound_at);",
+    ),
 ];

@@ -5,6 +5,7 @@
 mod accounts;
 mod applicant_steps;
 mod audit;
+mod bindings;
 mod certificates;
 mod config;
 mod counter;

@@ -1,0 +1,149 @@
+//! certificate_challenges and certificate_bindings: CA绑定与解绑 and 证书登录. A challenge is taken
+//! once, before it expires, for what it was made for; a certificate is bound to at most one
+//! organisation at a time, and an unbinding keeps its row.
+
+use super::certificates::{SELECT_CERTIFICATE, record_from_row};
+use super::{Db, params};
+use crate::{PlatformError, Result};
+use certdesk_api::CertificateRecord;
+
+/// A challenge as made.
+#[derive(Debug, Clone)]
+pub struct NewChallenge<'a> {
+    pub id: &'a str,
+    /// `bind` or `logIn`.
+    pub purpose: &'a str,
+    pub organisation_id: Option<i64>,
+    pub to_sign: &'a str,
+    pub created_at: &'a str,
+    pub expires_at: &'a str,
+}
+
+/// A certificate of an organisation, with its binding if it has one.
+pub type OrganisationCertificate = (CertificateRecord, Vec<u8>, Option<String>);
+
+impl Db {
+    pub fn insert_challenge(&self, challenge: &NewChallenge<'_>) -> Result<()> {
+        self.write(|conn| {
+            conn.execute(
+                "INSERT INTO certificate_challenges (id, purpose, organisation_id, to_sign, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    challenge.id,
+                    challenge.purpose,
+                    challenge.organisation_id,
+                    challenge.to_sign,
+                    challenge.created_at,
+                    challenge.expires_at
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Uses challenge `id` for `purpose` (and, for 绑定, the organisation it was made for): its text,
+    /// or `None` when it is unknown, used, expired or made for something else.
+    pub fn take_challenge(
+        &self,
+        id: &str,
+        purpose: &str,
+        organisation_id: Option<i64>,
+        now: &str,
+    ) -> Result<Option<String>> {
+        self.write(|conn| {
+            let to_sign: Option<String> = conn.query_opt(
+                "UPDATE certificate_challenges SET used_at = ?4
+                 WHERE id = ?1 AND purpose = ?2 AND used_at IS NULL AND expires_at > ?4
+                   AND ((CAST(?3 AS BIGINT) IS NULL AND organisation_id IS NULL) OR organisation_id = ?3)
+                 RETURNING to_sign",
+                params![id, purpose, organisation_id, now],
+                |r| r.get(0),
+            )?;
+            Ok(to_sign)
+        })
+    }
+
+    /// Binds `serial` to the organisation; `false` when it already is.
+    pub fn bind_certificate(&self, serial: &str, organisation_id: i64, at: &str) -> Result<bool> {
+        self.write(|conn| {
+            let bound_to: Option<i64> = conn.query_opt(
+                "SELECT organisation_id FROM certificate_bindings WHERE serial = ?1 AND unbound_at IS NULL",
+                params![serial],
+                |r| r.get(0),
+            )?;
+            match bound_to {
+                Some(id) if id == organisation_id => Ok(false),
+                Some(_) => Err(PlatformError::Conflict("该证书已绑定其他机构账号".into())),
+                None => {
+                    conn.execute(
+                        "INSERT INTO certificate_bindings (serial, organisation_id, bound_at) VALUES (?1, ?2, ?3)",
+                        params![serial, organisation_id, at],
+                    )?;
+                    Ok(true)
+                }
+            }
+        })
+    }
+
+    /// 解绑: the binding ends (its row stays, with when).
+    pub fn unbind_certificate(&self, serial: &str, organisation_id: i64, at: &str) -> Result<()> {
+        self.write(|conn| {
+            let changed = conn.execute(
+                "UPDATE certificate_bindings SET unbound_at = ?3
+                 WHERE serial = ?1 AND organisation_id = ?2 AND unbound_at IS NULL",
+                params![serial, organisation_id, at],
+            )?;
+            if changed == 0 {
+                return Err(PlatformError::NotFound("该证书未绑定本账号".into()));
+            }
+            Ok(())
+        })
+    }
+
+    /// The organisation `serial` is bound to now.
+    pub fn bound_organisation(&self, serial: &str) -> Result<Option<i64>> {
+        self.read(|conn| {
+            conn.query_opt(
+                "SELECT organisation_id FROM certificate_bindings WHERE serial = ?1 AND unbound_at IS NULL",
+                params![serial],
+                |r| r.get(0),
+            )
+        })
+    }
+
+    /// Every certificate issued for the organisation's orders, newest first, with when each was bound.
+    pub fn organisation_certificates(&self, organisation_id: i64) -> Result<Vec<OrganisationCertificate>> {
+        self.read(|conn| {
+            let certificates = conn.query_map(
+                &format!(
+                    "{SELECT_CERTIFICATE} WHERE order_no IN (SELECT order_no FROM orders WHERE organisation_id = ?1)
+                     ORDER BY issued_at DESC, serial"
+                ),
+                params![organisation_id],
+                record_from_row,
+            )?;
+            let mut found = Vec::new();
+            for (record, der) in certificates {
+                let bound_at: Option<String> = conn.query_opt(
+                    "SELECT bound_at FROM certificate_bindings
+                     WHERE serial = ?1 AND organisation_id = ?2 AND unbound_at IS NULL",
+                    params![record.serial.as_str(), organisation_id],
+                    |r| r.get(0),
+                )?;
+                found.push((record, der, bound_at));
+            }
+            Ok(found)
+        })
+    }
+
+    /// The applicant account that signs in for the organisation (its first).
+    pub fn organisation_applicant(&self, organisation_id: i64) -> Result<Option<i64>> {
+        self.read(|conn| {
+            conn.query_opt(
+                "SELECT id FROM applicants WHERE organisation_id = ?1 ORDER BY id LIMIT 1",
+                params![organisation_id],
+                |r| r.get(0),
+            )
+        })
+    }
+}
