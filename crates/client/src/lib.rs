@@ -251,6 +251,39 @@ impl PlatformClient {
     pub async fn order(&self, order_no: &OrderNumber) -> Result<OrderSummary> {
         send(self.request(Method::GET, &format!("/v1/orders/{order_no}"))).await
     }
+
+    /// CA证书管理: the organisation's certificates.
+    pub async fn account_certificates(&self) -> Result<Vec<certdesk_api::ManagedCertificate>> {
+        send(self.request(Method::GET, "/v1/account/certificates")).await
+    }
+
+    /// 绑定's challenge, for the UKey to sign.
+    pub async fn bind_challenge(&self) -> Result<certdesk_api::CertificateChallenge> {
+        send(self.request(Method::POST, "/v1/account/certificates/challenge")).await
+    }
+
+    /// 绑定 with the UKey's proof.
+    pub async fn bind_certificate(
+        &self,
+        proof: &certdesk_api::CertificateProof,
+    ) -> Result<certdesk_api::ManagedCertificate> {
+        send(self.request(Method::POST, "/v1/account/certificates").json(proof)).await
+    }
+
+    /// 解绑.
+    pub async fn unbind_certificate(&self, serial: &str) -> Result<()> {
+        answer(self.request(Method::DELETE, &format!("/v1/account/certificates/{serial}"))).await.map(|_| ())
+    }
+
+    /// 证书登录's challenge (no session needed).
+    pub async fn log_in_challenge(&self) -> Result<certdesk_api::CertificateChallenge> {
+        send(self.request(Method::POST, "/v1/certificate-sessions/challenge")).await
+    }
+
+    /// 证书登录 with the UKey's proof: a session, no password.
+    pub async fn certificate_log_in(&self, proof: &certdesk_api::CertificateProof) -> Result<ApplicantSession> {
+        send(self.request(Method::POST, "/v1/certificate-sessions").json(proof)).await
+    }
 }
 
 fn unreachable(e: reqwest::Error) -> ClientError {

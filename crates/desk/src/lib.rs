@@ -5,6 +5,7 @@
 //! The platform decides; the local store remembers what it said, so the order list shows after a
 //! restart and while the platform cannot be reached.
 
+mod bindings;
 mod certificates;
 mod counter;
 mod drafts;

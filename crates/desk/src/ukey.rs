@@ -160,7 +160,7 @@ impl Ukeys {
         list
     }
 
-    fn open(&self, serial: &str) -> Result<Box<dyn Token>, TokenError> {
+    pub(crate) fn open(&self, serial: &str) -> Result<Box<dyn Token>, TokenError> {
         for (_, source) in self.loaded_sources() {
             match source.open(serial) {
                 Err(TokenError::NotPresent) => continue,
@@ -281,7 +281,7 @@ pub struct UkeyIssued {
     pub new_pin: String,
 }
 
-fn token_error(e: TokenError) -> ApiError {
+pub(crate) fn token_error(e: TokenError) -> ApiError {
     let code = match e {
         TokenError::WrongPin { .. } | TokenError::PinRejected(_) => ErrorCode::Validation,
         TokenError::Locked | TokenError::Full | TokenError::Unsupported(_) => ErrorCode::Conflict,
@@ -291,7 +291,7 @@ fn token_error(e: TokenError) -> ApiError {
     ApiError::new(code, e.to_string())
 }
 
-fn internal(e: impl std::fmt::Display) -> ApiError {
+pub(crate) fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError::new(ErrorCode::Internal, e.to_string())
 }
 

@@ -14,7 +14,7 @@ struct Hsm {
 }
 
 /// The UKeys of this binary's tests, labelled, each with the PIN 12345678.
-const UKEYS: [&str; 2] = ["演示UKey-窗口", "演示UKey-P256"];
+const UKEYS: [&str; 3] = ["演示UKey-窗口", "演示UKey-P256", "演示UKey-登录"];
 
 /// This binary's SoftHSM2 with every test's token made, before any test loads the module:
 /// SoftHSM2 sees the tokens there are when it is first initialised in a process.
@@ -210,4 +210,44 @@ async fn the_demo_plugs_in_a_blank_softhsm_ukey_on_request_and_a_vendor_setup_ca
         (refused.code, refused.message.as_str()),
         (ErrorCode::BadRequest, "只有演示模式可以插入演示UKey，请插入真实的UKey")
     );
+}
+
+#[tokio::test]
+async fn the_certificate_on_a_softhsm_ukey_is_bound_then_signs_in_until_it_is_unbound_or_revoked() {
+    let serial = ukey("演示UKey-登录");
+    let dir = tempfile::tempdir().unwrap();
+    let desk = desk_with_ukeys(dir.path()).await;
+    let number = approved_at_counter(&desk, "zjhx").await;
+    let issued = desk.write_certificate_to_ukey(&number, &serial, "12345678", |_| {}).await.unwrap();
+    let pin = issued.new_pin;
+
+    // Nothing bound yet: the UKey does not sign in.
+    let refused = desk.log_in_with_ukey(&serial, &pin).await.unwrap_err();
+    assert_eq!(refused.code, ErrorCode::Unauthorized);
+    assert!(refused.message.contains("尚未绑定机构账号"), "{refused:?}");
+    let wrong = desk.bind_ukey_certificate(&serial, "00000000").await.unwrap_err();
+    assert_eq!((wrong.code, wrong.message.starts_with("PIN码错误")), (ErrorCode::Validation, true), "{wrong:?}");
+
+    let bound = desk.bind_ukey_certificate(&serial, &pin).await.unwrap();
+    assert_eq!(bound.certificate.serial, issued.certificate.serial);
+    assert!(bound.bound_at.is_some());
+    let managed = desk.account_certificates().await.unwrap();
+    let mine = managed.iter().find(|c| c.certificate.serial == bound.certificate.serial).unwrap();
+    assert_eq!(mine.lifecycle, certdesk_api::CertificateLifecycle::Valid);
+    assert_eq!(mine.certificate.token_serial.as_deref(), Some(serial.as_str()));
+
+    let account = desk.log_in_with_ukey(&serial, &pin).await.unwrap();
+    assert_eq!(account.credit_code, "91330106MA27XY812F");
+
+    desk.unbind_certificate(&bound.certificate.serial).await.unwrap();
+    assert_eq!(desk.log_in_with_ukey(&serial, &pin).await.unwrap_err().code, ErrorCode::Unauthorized);
+
+    // Bound again, then revoked: refused with the reason.
+    desk.bind_ukey_certificate(&serial, &pin).await.unwrap();
+    desk.revoke_certificate(&bound.certificate.serial, RevocationReason::KeyCompromise).await.unwrap();
+    let revoked = desk.log_in_with_ukey(&serial, &pin).await.unwrap_err();
+    assert_eq!(revoked.message, "该证书已吊销（密钥泄露或UKey遗失），不能使用");
+    let managed = desk.account_certificates().await.unwrap();
+    let mine = managed.iter().find(|c| c.certificate.serial == bound.certificate.serial).unwrap();
+    assert_eq!(mine.lifecycle, certdesk_api::CertificateLifecycle::Revoked);
 }
