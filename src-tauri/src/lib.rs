@@ -2,6 +2,7 @@
 //!
 //! Architecture invariant: only this crate depends on `tauri`; it holds no rules and no SQL.
 
+mod ca;
 mod commands;
 mod counter;
 mod follow;
@@ -97,6 +98,10 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             ukey::save_pin_slip,
             commands::order_certificates,
             commands::save_certificate,
+            ca::account_certificates,
+            ca::bind_ukey_certificate,
+            ca::unbind_certificate,
+            ca::log_in_with_ukey,
         ])
         .events(tauri_specta::collect_events![follow::OrderStatusChanged, pay_return::PayReturned, ukey::UkeyProgress])
         // Money is i64 fen; any real amount is far below 2^53, so a JS number is exact.

@@ -11,6 +11,8 @@ import AccountSettings from './pages/account/AccountSettings';
 import DemoMailbox from './pages/account/DemoMailbox';
 import LoginPage, { accountKey } from './pages/account/LoginPage';
 import ApplyListPage from './pages/ca/apply';
+import CertificateBindingPage from './pages/ca/binding';
+import CertificateManagePage from './pages/ca/manage';
 import { staffKeys } from './pages/staff/service';
 import Workbench from './pages/staff/workbench';
 
@@ -155,6 +157,9 @@ export function Shell() {
   const info = useQuery({ queryKey: ['app-info'], queryFn: api.appInfo, staleTime: Infinity });
   // The organisation's side (申领) or the staff's (工作台): both sessions stay signed in.
   const [side, setSide] = useState<'apply' | 'staff'>('apply');
+  // The guide's CA管理 menu: CA证书管理, CA绑定与解绑, CA证书申领.
+  const [page, setPage] = useState<'ca-manage' | 'ca-binding' | 'ca-apply'>('ca-apply');
+  const pageTitle = { 'ca-manage': t('ca.menuManage'), 'ca-binding': t('ca.menuBinding'), 'ca-apply': t('shell.menuApply') }[page];
   return (
     <Layout style={{ minHeight: '100vh' }}>
       <Header style={{ display: 'flex', alignItems: 'center', gap: 16 }}>
@@ -182,22 +187,24 @@ export function Shell() {
             <Menu
               mode="inline"
               defaultOpenKeys={['ca']}
-              selectedKeys={['ca-apply']}
+              selectedKeys={[page]}
+              onClick={({ key }) => setPage(key as typeof page)}
               items={[
                 {
                   key: 'ca',
                   label: t('shell.menuCa'),
-                  children: [{ key: 'ca-apply', label: t('shell.menuApply') }],
+                  children: [
+                    { key: 'ca-manage', label: t('ca.menuManage') },
+                    { key: 'ca-binding', label: t('ca.menuBinding') },
+                    { key: 'ca-apply', label: t('shell.menuApply') },
+                  ],
                 },
               ]}
             />
           </Sider>
           <Content style={{ padding: 24 }}>
-            <Breadcrumb
-              items={[{ title: t('shell.menuCa') }, { title: t('shell.menuApply') }]}
-              style={{ marginBottom: 16 }}
-            />
-            <ApplyListPage />
+            <Breadcrumb items={[{ title: t('shell.menuCa') }, { title: pageTitle }]} style={{ marginBottom: 16 }} />
+            {page === 'ca-manage' ? <CertificateManagePage /> : page === 'ca-binding' ? <CertificateBindingPage /> : <ApplyListPage />}
           </Content>
         </Layout>
       )}

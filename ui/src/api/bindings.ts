@@ -108,6 +108,14 @@ export const commands = {
 	orderCertificates: (orderNo: string) => typedError<CertificateRecord_Serialize[], ApiError_Serialize>(__TAURI_INVOKE("order_certificates", { orderNo })),
 	/**  Saves a certificate (.cer) and its CA's chain (.pem) in the Downloads folder; both paths. */
 	saveCertificate: (orderNo: string, serial: string) => typedError<string[], ApiError_Serialize>(__TAURI_INVOKE("save_certificate", { orderNo, serial })),
+	/**  CA证书管理: the organisation's certificates. */
+	accountCertificates: () => typedError<ManagedCertificate_Serialize[], ApiError_Serialize>(__TAURI_INVOKE("account_certificates")),
+	/**  绑定 the certificate on the UKey `serial` (its PIN typed, never kept). */
+	bindUkeyCertificate: (serial: string, pin: string) => typedError<ManagedCertificate_Serialize, ApiError_Serialize>(__TAURI_INVOKE("bind_ukey_certificate", { serial, pin })),
+	/**  解绑. */
+	unbindCertificate: (serial: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("unbind_certificate", { serial })),
+	/**  证书登录 with the UKey `serial`, no password. */
+	logInWithUkey: (serial: string, pin: string) => typedError<AccountView, ApiError_Serialize>(__TAURI_INVOKE("log_in_with_ukey", { serial, pin })),
 };
 
 /** Events */
@@ -366,6 +374,17 @@ export type CaptureStatus_Serialize = {
 	/**  The camera failed, in Chinese; the capture has stopped. */
 	error: string | null,
 };
+
+/**  Where a certificate stands in CA证书管理. */
+export type CertificateLifecycle = 
+/**  有效. */
+"valid" | 
+/**  即将到期: 90 days or fewer left. */
+"expiringSoon" | 
+/**  已过期. */
+"expired" | 
+/**  已吊销. */
+"revoked";
 
 /**  证书信息: one certificate issued for an order. */
 export type CertificateRecord = CertificateRecord_Serialize | CertificateRecord_Deserialize;
@@ -854,6 +873,29 @@ export type InvoiceRecord_Serialize = {
 	issuedAt: string | null,
 	/**  A sandbox invoice (演示发票): not issued by the tax authority. */
 	sandbox: boolean,
+};
+
+/**  One of the organisation's certificates in CA证书管理 and CA绑定与解绑. */
+export type ManagedCertificate = ManagedCertificate_Serialize | ManagedCertificate_Deserialize;
+
+/**  One of the organisation's certificates in CA证书管理 and CA绑定与解绑. */
+export type ManagedCertificate_Deserialize = {
+	certificate: CertificateRecord_Deserialize,
+	lifecycle: CertificateLifecycle,
+	/**  Whole days until 有效期 ends (negative once expired). */
+	daysLeft: number,
+	/**  Bound to this account (证书登录 accepts it), and since when. */
+	boundAt?: string | null,
+};
+
+/**  One of the organisation's certificates in CA证书管理 and CA绑定与解绑. */
+export type ManagedCertificate_Serialize = {
+	certificate: CertificateRecord_Serialize,
+	lifecycle: CertificateLifecycle,
+	/**  Whole days until 有效期 ends (negative once expired). */
+	daysLeft: number,
+	/**  Bound to this account (证书登录 accepts it), and since when. */
+	boundAt: string | null,
 };
 
 /**  An amount of money in integer fen (分). Never a float: ¥300.00 is `Money::from_fen(30000)`. */

@@ -75,6 +75,8 @@ export type {
   InvoiceField,
   InvoiceFieldError,
   InvoiceRecord,
+  CertificateLifecycle,
+  ManagedCertificate,
 } from './bindings';
 
 /** The 操作日志's filters and page (every filter optional). */
@@ -286,6 +288,13 @@ export const api = {
   orderCertificates: (orderNo: string) => unwrap(() => commands.orderCertificates(orderNo)),
   /** Saves the certificate (.cer) and its CA's chain (.pem) in Downloads; resolves to both paths. */
   saveCertificate: (orderNo: string, serial: string) => unwrap(() => commands.saveCertificate(orderNo, serial)),
+  /** CA证书管理: the organisation's certificates, with where each stands and whether it is bound. */
+  accountCertificates: () => unwrap(() => commands.accountCertificates()),
+  /** 绑定 the certificate on the UKey `serial` (its PIN goes to the UKey and nowhere else). */
+  bindUkeyCertificate: (serial: string, pin: string) => unwrap(() => commands.bindUkeyCertificate(serial, pin)),
+  unbindCertificate: (serial: string) => unwrap(() => commands.unbindCertificate(serial)),
+  /** 证书登录: signed in with the UKey, no password. */
+  logInWithUkey: (serial: string, pin: string) => unwrap(() => commands.logInWithUkey(serial, pin)),
 };
 
 /** Calls `onStep` as each step of 写入证书 starts. Resolves to the function that stops listening. */

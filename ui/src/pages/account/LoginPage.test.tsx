@@ -4,7 +4,8 @@ import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppProviders, createQueryClient, Shell } from '../../App';
 import { account, appInfo } from '../../test/fixtures';
-import { button } from '../../test/dom';
+import { button, byId } from '../../test/dom';
+import { UKEY_SERIAL, ukeyList } from '../../test/ukey';
 
 
 /** A fake app that is signed out until `log_in` with the right password. */
@@ -23,6 +24,14 @@ function mockApp(options: { sessionExpires?: boolean } = {}) {
         if (a.password !== 'a-long-password') throw { code: 'unauthorized', message: '用户名或密码错误' };
         signedIn = account;
         return account;
+      case 'list_ukeys':
+        return ukeyList;
+      case 'log_in_with_ukey':
+        if (a.pin !== '24681357') throw { code: 'unauthorized', message: '该证书尚未绑定机构账号：请先用账号密码登录，在「CA绑定与解绑」中绑定后再使用证书登录' };
+        signedIn = account;
+        return account;
+      case 'account_certificates':
+        return [];
       case 'forget_session':
       case 'log_out':
         signedIn = null;
@@ -83,5 +92,23 @@ describe('登录', () => {
     expect(await screen.findByText('测试供应商（supplier）')).toBeTruthy();
     await waitFor(() => expect(document.getElementById('login')).toBeTruthy());
     expect(app.calls).toContain('forget_session');
+  });
+
+  it('signs in with a bound UKey and its PIN, no password, then opens CA证书管理 from the menu', async () => {
+    mockApp();
+    const user = userEvent.setup({ delay: null });
+    renderShell();
+    await user.click(await screen.findByText('证书登录'));
+    const form = document.getElementById('ukey-login')!;
+    await user.click(form.querySelector('.ant-select') as HTMLElement);
+    await user.click(await screen.findByTitle(`演示UKey（PKCS#11 · ${UKEY_SERIAL}）`));
+    fireEvent.change(form.querySelector<HTMLInputElement>('#ukey-login_pin')!, { target: { value: '11112222' } });
+    await user.click(await byId('ukey-login-submit'));
+    expect(await screen.findByText(/尚未绑定机构账号/)).toBeTruthy();
+    fireEvent.change(form.querySelector<HTMLInputElement>('#ukey-login_pin')!, { target: { value: '24681357' } });
+    await user.click(await byId('ukey-login-submit'));
+    expect((await byId('account-name')).textContent).toContain(account.organisationName);
+    await user.click(await screen.findByText('CA证书管理'));
+    expect(await screen.findByText('暂无证书：证书办理完成后显示在这里')).toBeTruthy();
   });
 });

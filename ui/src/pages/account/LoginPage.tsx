@@ -3,6 +3,7 @@ import { Alert, App, Button, Card, Form, Input, Tabs, Typography } from 'antd';
 import { useState } from 'react';
 import { api, CommandError, errorMessage, type AccountView, type Registration } from '../../api';
 import { useLocale } from '../../i18n';
+import UkeyPicker, { type UkeyPinValues } from '../ca/components/UkeyPicker';
 import StaffLoginForm from '../staff/login/StaffLoginForm';
 
 export const accountKey = ['account'] as const;
@@ -25,6 +26,8 @@ export default function LoginPage({
   const [busy, setBusy] = useState(false);
   const [loginForm] = Form.useForm<LoginValues>();
   const [registerForm] = Form.useForm<RegisterValues>();
+  const [ukeyForm] = Form.useForm<UkeyPinValues>();
+  const [tab, setTab] = useState('login');
 
   const signedIn = (account: AccountView) => {
     client.setQueryData(accountKey, account);
@@ -64,6 +67,8 @@ export default function LoginPage({
           <Alert type="info" showIcon style={{ marginBottom: 16 }} title={t('login.platform', { url: platformUrl })} />
         )}
         <Tabs
+          activeKey={tab}
+          onChange={setTab}
           items={[
             {
               key: 'login',
@@ -83,6 +88,24 @@ export default function LoginPage({
                   </Form.Item>
                   <Button type="primary" htmlType="submit" block loading={busy} id="login-submit">
                     {t('login.submitLogin')}
+                  </Button>
+                </Form>
+              ),
+            },
+            {
+              key: 'ukey',
+              label: t('login.ukeyTab'),
+              children: (
+                <Form
+                  form={ukeyForm}
+                  name="ukey-login"
+                  layout="vertical"
+                  onFinish={(v) => run(() => api.logInWithUkey(v.serial, v.pin))}
+                >
+                  <Typography.Paragraph type="secondary">{t('login.ukeyHint')}</Typography.Paragraph>
+                  <UkeyPicker enabled={tab === 'ukey'} />
+                  <Button type="primary" htmlType="submit" block loading={busy} id="ukey-login-submit">
+                    {t('login.ukeySubmit')}
                   </Button>
                 </Form>
               ),

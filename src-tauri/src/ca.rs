@@ -1,0 +1,37 @@
+//! CA证书管理, CA绑定与解绑 and 证书登录: each one line over `Desk`.
+
+use certdesk_api::{ApiError, ManagedCertificate};
+use certdesk_desk::{AccountView, Desk};
+use tauri::State;
+
+/// CA证书管理: the organisation's certificates.
+#[tauri::command]
+#[specta::specta]
+pub async fn account_certificates(desk: State<'_, Desk>) -> Result<Vec<ManagedCertificate>, ApiError> {
+    desk.account_certificates().await
+}
+
+/// 绑定 the certificate on the UKey `serial` (its PIN typed, never kept).
+#[tauri::command]
+#[specta::specta]
+pub async fn bind_ukey_certificate(
+    desk: State<'_, Desk>,
+    serial: String,
+    pin: String,
+) -> Result<ManagedCertificate, ApiError> {
+    desk.bind_ukey_certificate(&serial, &pin).await
+}
+
+/// 解绑.
+#[tauri::command]
+#[specta::specta]
+pub async fn unbind_certificate(desk: State<'_, Desk>, serial: String) -> Result<(), ApiError> {
+    desk.unbind_certificate(&serial).await
+}
+
+/// 证书登录 with the UKey `serial`, no password.
+#[tauri::command]
+#[specta::specta]
+pub async fn log_in_with_ukey(desk: State<'_, Desk>, serial: String, pin: String) -> Result<AccountView, ApiError> {
+    desk.log_in_with_ukey(&serial, &pin).await
+}

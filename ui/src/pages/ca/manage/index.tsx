@@ -1,0 +1,103 @@
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { Alert, Button, Card, List, Modal, Space, Table, Tag, Typography } from 'antd';
+import type { TableColumnsType } from 'antd';
+import { useState } from 'react';
+import { api, errorMessage, type ManagedCertificate } from '../../../api';
+import CertificateFields, { shanghaiText } from '../../../components/CertificateFields';
+import { useLocale } from '../../../i18n';
+
+export const certificatesKey = ['account-certificates'] as const;
+
+/** The 状态 tag: 有效, 即将到期 (with the days left), 已过期, 已吊销. */
+export function LifecycleTag({ certificate: c }: { certificate: ManagedCertificate }) {
+  const { t } = useLocale();
+  switch (c.lifecycle) {
+    case 'valid':
+      return <Tag color="green">{t('ca.valid')}</Tag>;
+    case 'expiringSoon':
+      return <Tag color="orange">{t('ca.expiringSoon', { days: c.daysLeft })}</Tag>;
+    case 'expired':
+      return <Tag>{t('ca.expired')}</Tag>;
+    case 'revoked':
+      return <Tag color="red">{t('ca.revoked')}</Tag>;
+  }
+}
+
+/** CA证书管理: the organisation's certificates from the platform, and the UKeys plugged in. */
+export default function CertificateManagePage() {
+  const { t } = useLocale();
+  const certificates = useQuery({ queryKey: certificatesKey, queryFn: api.accountCertificates });
+  const ukeys = useQuery({ queryKey: ['ukeys'], queryFn: api.listUkeys });
+  const [viewing, setViewing] = useState<ManagedCertificate | null>(null);
+  const save = useMutation({
+    mutationFn: (c: ManagedCertificate) => api.saveCertificate(c.certificate.orderNo, c.certificate.serial),
+  });
+  const columns: TableColumnsType<ManagedCertificate> = [
+    { title: t('ca.provider'), key: 'provider', render: (_, c) => c.certificate.providerId },
+    { title: t('ca.serial'), key: 'serial', render: (_, c) => <span className="managed-serial">{c.certificate.serial}</span> },
+    { title: t('ca.notAfter'), key: 'notAfter', render: (_, c) => shanghaiText(c.certificate.notAfter) },
+    { title: t('ca.state'), key: 'state', render: (_, c) => <LifecycleTag certificate={c} /> },
+    {
+      title: t('ca.ukey'),
+      key: 'ukey',
+      render: (_, c) => (
+        <Space orientation="vertical" size={0}>
+          <span>{c.certificate.tokenSerial ?? '—'}</span>
+          <Typography.Text type="secondary">{c.boundAt ? t('ca.bound') : t('ca.notBound')}</Typography.Text>
+        </Space>
+      ),
+    },
+    {
+      title: t('ca.actions'),
+      key: 'actions',
+      render: (_, c) => (
+        <Space>
+          <Typography.Link onClick={() => setViewing(c)}>{t('ca.details')}</Typography.Link>
+          <Typography.Link onClick={() => save.mutate(c)}>{t('ca.save')}</Typography.Link>
+        </Space>
+      ),
+    },
+  ];
+  return (
+    <Card title={t('ca.manageTitle')} extra={<Button onClick={() => void certificates.refetch()}>{t('ca.refresh')}</Button>}>
+      {certificates.isError && <Alert type="error" showIcon title={errorMessage(certificates.error)} style={{ marginBottom: 16 }} />}
+      <div id="managed-certificates">
+        <Table<ManagedCertificate>
+          rowKey={(c) => c.certificate.serial}
+          columns={columns}
+          dataSource={certificates.data ?? []}
+          loading={certificates.isLoading}
+          locale={{ emptyText: t('ca.empty') }}
+          pagination={false}
+        />
+      </div>
+      {save.isSuccess && <Alert style={{ marginTop: 16 }} type="success" showIcon title={t('ca.saved', { paths: save.data.join('、') })} />}
+      {save.isError && <Alert style={{ marginTop: 16 }} type="error" showIcon title={errorMessage(save.error)} />}
+      <Typography.Title level={5} style={{ marginTop: 24 }}>
+        {t('ca.ukeys')}
+      </Typography.Title>
+      {ukeys.data?.problems.map((p) => <Alert key={p} type="warning" showIcon title={p} style={{ marginBottom: 8 }} />)}
+      <List
+        id="ukey-health"
+        size="small"
+        bordered
+        locale={{ emptyText: t('ca.noUkeys') }}
+        dataSource={ukeys.data?.ukeys ?? []}
+        renderItem={(u) => (
+          <List.Item>
+            <Space>
+              <span>{u.label}</span>
+              <Typography.Text type="secondary">
+                {u.driver} · {u.serial} · {u.keyKinds.join('/')}
+              </Typography.Text>
+              {u.locked ? <Tag color="red">{u.pinNote}</Tag> : u.pinNote ? <Tag color="orange">{u.pinNote}</Tag> : null}
+            </Space>
+          </List.Item>
+        )}
+      />
+      <Modal open={viewing !== null} onCancel={() => setViewing(null)} footer={null} title={t('ca.details')}>
+        {viewing && <CertificateFields certificate={viewing.certificate} />}
+      </Modal>
+    </Card>
+  );
+}
