@@ -35,3 +35,10 @@ pub async fn unbind_certificate(desk: State<'_, Desk>, serial: String) -> Result
 pub async fn log_in_with_ukey(desk: State<'_, Desk>, serial: String, pin: String) -> Result<AccountView, ApiError> {
     desk.log_in_with_ukey(&serial, &pin).await
 }
+
+/// The demo only: back in as the demo organisation after 退出登录.
+#[tauri::command]
+#[specta::specta]
+pub async fn demo_log_in(desk: State<'_, Desk>) -> Result<AccountView, ApiError> {
+    desk.demo_log_in().await
+}

@@ -67,7 +67,7 @@ async fn a_walk_in_goes_from_intake_to_issued_at_the_counter_with_the_receipt_pr
             app.click_css("#counter-approve").await?;
             app.wait_for_text("#counter-order-status", "审核通过, 待制证 (现场核验)").await?;
             // The demo's SoftHSM2 UKey: a real PKCS#11 token, made blank here by the app.
-            let serial = write_certificate_to_new_softhsm_ukey(&app).await?;
+            let (serial, _pin) = write_certificate_to_new_softhsm_ukey(&app).await?;
             app.click_css("#counter-issue-submit").await?;
             app.screenshot(&screenshots_dir().join("39-counter-issue.png")).await?;
             app.click_css("#counter-issue-confirm").await?;

@@ -404,10 +404,9 @@ pub async fn staff_log_in(app: &App, username: &str) -> Result<()> {
     Ok(())
 }
 
-/// 写入证书 on the demo's software UKey (in 邮寄 or at the counter): choose it, type its PIN, and
-/// wait for the new PIN of the 密码信封, which the test returns.
-/// 写入证书 onto the demo's software SM2 UKey (演示CA's orders); the certificate's serial.
-pub async fn write_certificate_to_demo_ukey(app: &App) -> Result<String> {
+/// 写入证书 onto the demo's software SM2 UKey (演示CA's orders): the certificate's serial and the
+/// UKey's new PIN (the 密码信封's).
+pub async fn write_certificate_to_demo_ukey(app: &App) -> Result<(String, String)> {
     app.wait_for("#ukey-writer").await?;
     app.mouse_down_css("#ukey-select").await?;
     app.click_css(".ant-select-item-option[title*='SOFT-SM2-0001']").await?;
@@ -415,16 +414,16 @@ pub async fn write_certificate_to_demo_ukey(app: &App) -> Result<String> {
 }
 
 /// 插入新的演示UKey (a blank SoftHSM2 token, made by the app through PKCS#11), then 写入证书 onto
-/// it; the certificate's serial.
-pub async fn write_certificate_to_new_softhsm_ukey(app: &App) -> Result<String> {
+/// it: the certificate's serial and the UKey's new PIN.
+pub async fn write_certificate_to_new_softhsm_ukey(app: &App) -> Result<(String, String)> {
     app.wait_for("#ukey-writer").await?;
     app.click_css("#ukey-plug-demo").await?;
     app.wait_for_text("#ukey-plugged", "演示UKey").await?;
     type_pin_and_write(app).await
 }
 
-/// The demo UKey's factory PIN typed, 写入证书, and the new PIN shown once.
-async fn type_pin_and_write(app: &App) -> Result<String> {
+/// The demo UKey's factory PIN typed, 写入证书, and the new PIN shown once: the serial and that PIN.
+async fn type_pin_and_write(app: &App) -> Result<(String, String)> {
     app.type_into("#ukey-pin", "12345678").await?;
     app.click_css("#ukey-write").await?;
     let pin = app.wait_for("#ukey-new-pin").await?.text().await?;
@@ -436,7 +435,7 @@ async fn type_pin_and_write(app: &App) -> Result<String> {
     if serial.is_empty() || !serial.chars().all(|c| c.is_ascii_hexdigit()) {
         anyhow::bail!("the certificate's serial is not hex: {serial:?}");
     }
-    Ok(serial)
+    Ok((serial, pin))
 }
 
 /// 有效期 as 查看 shows it, `YYYY-MM-DD HH:MM 至 YYYY-MM-DD HH:MM`: one year from issuance.

@@ -8,6 +8,7 @@ use crate::support::{
     App, Launch, check_one_year_validity, screenshots_dir, staff_log_in, step, write_certificate_to_demo_ukey,
 };
 use anyhow::{Result, bail};
+use chrono::Datelike;
 
 const DEMO_ORGANISATION: &str = "晨安入驻供应商";
 const DEMO_CREDIT_CODE: &str = "91330106MA27XY812F";
@@ -94,7 +95,7 @@ async fn an_order_goes_from_the_application_to_issued_with_every_staff_step_in_t
             app.screenshot(&screenshots_dir().join("34-production-queue.png")).await?;
             app.click_css("#production-queue .queue-ship").await?;
             app.wait_for_text("#ship-to", "浙江省杭州市西湖区文三路1号").await?;
-            let serial = write_certificate_to_demo_ukey(&app).await?;
+            let written = write_certificate_to_demo_ukey(&app).await?;
             app.screenshot(&screenshots_dir().join("35a-ukey-written.png")).await?;
             app.mouse_down_css("#shipment_courier").await?;
             app.click_css(".ant-select-item-option[title='顺丰速运']").await?;
@@ -103,10 +104,10 @@ async fn an_order_goes_from_the_application_to_issued_with_every_staff_step_in_t
             app.click_css("#ship-submit").await?;
             app.wait_for_text(".ant-message", "审核通过, 已发证 (材料已收)").await?;
             app.wait_for_text("#production-queue", "队列中暂无订单").await?;
-            Ok(serial)
+            Ok(written)
         })
         .await;
-    let serial = outcome?;
+    let (serial, pin) = outcome?;
 
     step("the organisation's own list says 已发证, and 查看 shows the tracking number and the certificate");
     let outcome = app
@@ -124,6 +125,41 @@ async fn an_order_goes_from_the_application_to_issued_with_every_staff_step_in_t
             app.click_css("#certificate-info .certificate-save").await?;
             app.wait_for_text("#certificate-saved", &format!("机构证书-{serial}.cer")).await?;
             app.screenshot(&screenshots_dir().join("35b-certificate-info.png")).await?;
+            app.click_css(".order-detail .ant-drawer-close").await
+        })
+        .await;
+    outcome?;
+
+    step("CA绑定与解绑: 绑定 the UKey's certificate; CA证书管理 shows it; 退出登录, then 证书登录 with the UKey");
+    let outcome = app
+        .stretch(150, "workbench-bind-failed.png", async {
+            app.click_text(".ant-menu", "CA绑定与解绑").await?;
+            app.click_css("#bind-certificate").await?;
+            app.mouse_down_css(".bind-certificate .ukey-select").await?;
+            app.click_css(".ant-select-item-option[title*='SOFT-SM2-0001']").await?;
+            app.type_into("#bind_pin", &pin).await?;
+            app.click_css("#bind-submit").await?;
+            app.wait_for("#bound-done").await?;
+            app.wait_for_text("#bound-certificates", &serial).await?;
+            app.screenshot(&screenshots_dir().join("35c-bound.png")).await?;
+
+            app.click_text(".ant-menu", "CA证书管理").await?;
+            app.wait_for_text("#managed-certificates", &serial).await?;
+            app.wait_for_text("#managed-certificates", "有效").await?;
+            app.wait_for_text("#managed-certificates", "已绑定").await?;
+            let next_year = (chrono::Utc::now().with_timezone(&certdesk_core::SHANGHAI).year() + 1).to_string();
+            app.wait_for_text("#managed-certificates", &next_year).await?;
+            app.screenshot(&screenshots_dir().join("35d-certificates.png")).await?;
+
+            app.click_css("#log-out").await?;
+            app.wait_for("#login").await?;
+            app.click_text("#login", "证书登录").await?;
+            app.mouse_down_css("#ukey-login .ukey-select").await?;
+            app.click_css(".ant-select-item-option[title*='SOFT-SM2-0001']").await?;
+            app.type_into("#ukey-login_pin", &pin).await?;
+            app.screenshot(&screenshots_dir().join("35e-certificate-login.png")).await?;
+            app.click_css("#ukey-login-submit").await?;
+            app.wait_for_text("#account-name", "晨安入驻供应商").await?;
             Ok(())
         })
         .await;

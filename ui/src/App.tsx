@@ -78,20 +78,18 @@ function AccountBar() {
           <DemoMailbox open={mailbox} onClose={() => setMailbox(false)} />
         </>
       )}
-      {account.data.demo ? (
-        <Tag color="gold">{t('shell.demo')}</Tag>
-      ) : (
-        <Button
-          size="small"
-          onClick={async () => {
-            await api.logOut().catch(() => api.forgetSession());
-            client.setQueryData(accountKey, null);
-            client.removeQueries({ queryKey: ['orders'] });
-          }}
-        >
-          {t('shell.logOut')}
-        </Button>
-      )}
+      {account.data.demo && <Tag color="gold">{t('shell.demo')}</Tag>}
+      <Button
+        id="log-out"
+        size="small"
+        onClick={async () => {
+          await api.logOut().catch(() => api.forgetSession());
+          client.setQueryData(accountKey, null);
+          client.removeQueries({ queryKey: ['orders'] });
+        }}
+      >
+        {t('shell.logOut')}
+      </Button>
     </Space>
   );
 }
@@ -180,7 +178,11 @@ export function Shell() {
       ) : account.isLoading ? (
         <Spin style={{ marginTop: 64 }} />
       ) : !account.data ? (
-        <LoginPage platformUrl={info.data?.platformUrl} onStaffSignedIn={() => setSide('staff')} />
+        <LoginPage
+          platformUrl={info.data?.platformUrl}
+          embedded={info.data?.embedded ?? false}
+          onStaffSignedIn={() => setSide('staff')}
+        />
       ) : (
         <Layout>
           <Sider width={200} theme="light">

@@ -190,6 +190,8 @@ pub enum CertificateLifecycle {
 #[serde(rename_all = "camelCase")]
 pub struct ManagedCertificate {
     pub certificate: CertificateRecord,
+    /// CA服务商, by name.
+    pub provider_name: String,
     pub lifecycle: CertificateLifecycle,
     /// Whole days until 有效期 ends (negative once expired).
     pub days_left: i64,

@@ -504,24 +504,37 @@ impl Desk {
 
     /// 退出登录: ends the session here and on the platform (when it can be reached).
     pub async fn log_out(&self) -> Result<(), ApiError> {
-        if self.embedded.is_some() {
-            return Err(ApiError::new(ErrorCode::Conflict, "演示环境无需退出登录"));
-        }
         if let Err(e) = self.client.log_out().await {
             tracing::warn!(error = %e, "the platform did not end the session; forgetting it here anyway");
         }
         self.forget_session()
     }
 
-    /// Forgets the session locally (after a log-out, or when the platform says it expired).
+    /// Forgets the session locally (after a log-out, or when the platform says it expired). The
+    /// demo keeps nothing on disk: the next start signs the demo organisation in again.
     pub fn forget_session(&self) -> Result<(), ApiError> {
         if self.embedded.is_some() {
+            self.client.set_session(None);
+            *lock(&self.account) = None;
             return Ok(());
         }
         certdesk_store::forget_session(&self.store(), self.client.base_url()).map_err(DeskError::from)?;
         self.client.set_session(None);
         *lock(&self.account) = None;
         Ok(())
+    }
+
+    /// The demo only: signed in as the demo organisation again (after 退出登录), no password.
+    pub async fn demo_log_in(&self) -> Result<AccountView, ApiError> {
+        let handle = self
+            .embedded
+            .as_ref()
+            .ok_or_else(|| ApiError::new(ErrorCode::BadRequest, "只有演示环境可以直接进入演示机构"))?;
+        let session = handle.demo_session().await.map_err(DeskError::from)?;
+        let account = AccountView { demo: true, ..account_of(&session) };
+        self.client.set_session(Some(session.token));
+        *lock(&self.account) = Some(account.clone());
+        Ok(account)
     }
 
     pub fn info(&self) -> DeskInfo {

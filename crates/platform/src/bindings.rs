@@ -198,10 +198,10 @@ impl AppState {
         self.db
             .organisation_certificates(organisation_id)?
             .into_iter()
-            .map(|(record, der, bound_at)| {
+            .map(|(record, der, provider_name, bound_at)| {
                 let certificate = crate::certificates::with_pem(record, &der)?;
                 let (lifecycle, days_left) = lifecycle(&certificate, now);
-                Ok(ManagedCertificate { certificate, lifecycle, days_left, bound_at })
+                Ok(ManagedCertificate { certificate, provider_name, lifecycle, days_left, bound_at })
             })
             .collect()
     }

@@ -16,6 +16,7 @@ mod gateways;
 pub mod invoices;
 mod mail;
 mod payments;
+mod reminders;
 mod routes;
 mod sessions;
 pub mod staff;
@@ -61,6 +62,8 @@ pub struct PlatformHandle {
     listener: Option<tokio::task::JoinHandle<()>>,
     /// The outbox's sender.
     mailer: Option<tokio::task::JoinHandle<()>>,
+    /// The expiry reminders' hourly check.
+    reminders: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl PlatformHandle {
@@ -104,7 +107,10 @@ impl PlatformHandle {
     }
 
     pub async fn shutdown(mut self) -> Result<()> {
-        for task in [self.reconciliation.take(), self.listener.take(), self.mailer.take()].into_iter().flatten() {
+        for task in [self.reconciliation.take(), self.listener.take(), self.mailer.take(), self.reminders.take()]
+            .into_iter()
+            .flatten()
+        {
             task.abort();
         }
         if let Some(stop) = self.stop.take() {
@@ -126,7 +132,10 @@ impl PlatformHandle {
 
 impl Drop for PlatformHandle {
     fn drop(&mut self) {
-        for task in [self.reconciliation.take(), self.listener.take(), self.mailer.take()].into_iter().flatten() {
+        for task in [self.reconciliation.take(), self.listener.take(), self.mailer.take(), self.reminders.take()]
+            .into_iter()
+            .flatten()
+        {
             task.abort();
         }
         if let Some(stop) = self.stop.take() {
@@ -202,6 +211,7 @@ impl Platform {
         }
         let reconciliation = payments::spawn_reconciliation(Arc::clone(&state));
         let mailer = Some(mail::spawn_mail_worker(Arc::clone(&state)));
+        let reminders = Some(reminders::spawn_reminders(Arc::clone(&state)));
         let wake_ups = spawn_listener(Arc::clone(&state));
         let (stop, stopped) = oneshot::channel::<()>();
         let app = routes::router(Arc::clone(&state));
@@ -222,6 +232,7 @@ impl Platform {
             reconciliation,
             listener: wake_ups,
             mailer,
+            reminders,
         })
     }
 }

@@ -116,6 +116,8 @@ export const commands = {
 	unbindCertificate: (serial: string) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("unbind_certificate", { serial })),
 	/**  证书登录 with the UKey `serial`, no password. */
 	logInWithUkey: (serial: string, pin: string) => typedError<AccountView, ApiError_Serialize>(__TAURI_INVOKE("log_in_with_ukey", { serial, pin })),
+	/**  The demo only: back in as the demo organisation after 退出登录. */
+	demoLogIn: () => typedError<AccountView, ApiError_Serialize>(__TAURI_INVOKE("demo_log_in")),
 };
 
 /** Events */
@@ -881,6 +883,8 @@ export type ManagedCertificate = ManagedCertificate_Serialize | ManagedCertifica
 /**  One of the organisation's certificates in CA证书管理 and CA绑定与解绑. */
 export type ManagedCertificate_Deserialize = {
 	certificate: CertificateRecord_Deserialize,
+	/**  CA服务商, by name. */
+	providerName: string,
 	lifecycle: CertificateLifecycle,
 	/**  Whole days until 有效期 ends (negative once expired). */
 	daysLeft: number,
@@ -891,6 +895,8 @@ export type ManagedCertificate_Deserialize = {
 /**  One of the organisation's certificates in CA证书管理 and CA绑定与解绑. */
 export type ManagedCertificate_Serialize = {
 	certificate: CertificateRecord_Serialize,
+	/**  CA服务商, by name. */
+	providerName: string,
 	lifecycle: CertificateLifecycle,
 	/**  Whole days until 有效期 ends (negative once expired). */
 	daysLeft: number,

@@ -295,6 +295,8 @@ export const api = {
   unbindCertificate: (serial: string) => unwrap(() => commands.unbindCertificate(serial)),
   /** 证书登录: signed in with the UKey, no password. */
   logInWithUkey: (serial: string, pin: string) => unwrap(() => commands.logInWithUkey(serial, pin)),
+  /** The demo only: back in as the demo organisation after 退出登录. */
+  demoLogIn: () => unwrap(() => commands.demoLogIn()),
 };
 
 /** Calls `onStep` as each step of 写入证书 starts. Resolves to the function that stops listening. */

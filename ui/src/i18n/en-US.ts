@@ -18,6 +18,7 @@ const enUS: Messages = {
     rejected: 'Order {{orderNo}}: {{status}}; reason: {{reason}}',
   },
   login: {
+    demoLogIn: 'Enter the demo organisation (no password)',
     ukeyTab: 'Certificate',
     ukeyHint: 'Plug in a bound UKey and type its PIN: no username or password.',
     ukeySubmit: 'Sign in with the UKey',

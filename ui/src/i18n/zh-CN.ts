@@ -16,6 +16,7 @@ const zhCN = {
     rejected: '订单 {{orderNo}}：{{status}}，不通过理由：{{reason}}',
   },
   login: {
+    demoLogIn: '进入演示机构（无需密码）',
     ukeyTab: '证书登录',
     ukeyHint: '插入已绑定的UKey，输入PIN码登录，无需账号密码。',
     ukeySubmit: '证书登录',

@@ -236,8 +236,17 @@ async fn the_certificate_on_a_softhsm_ukey_is_bound_then_signs_in_until_it_is_un
     assert_eq!(mine.lifecycle, certdesk_api::CertificateLifecycle::Valid);
     assert_eq!(mine.certificate.token_serial.as_deref(), Some(serial.as_str()));
 
+    // The demo organisation signs out, and back in with the UKey alone.
+    desk.log_out().await.unwrap();
+    assert_eq!(desk.account(), None);
+    assert_eq!(desk.account_certificates().await.unwrap_err().code, ErrorCode::Unauthorized);
     let account = desk.log_in_with_ukey(&serial, &pin).await.unwrap();
     assert_eq!(account.credit_code, "91330106MA27XY812F");
+    assert!(
+        desk.account_certificates().await.unwrap().iter().any(|c| c.certificate.serial == bound.certificate.serial)
+    );
+    desk.log_out().await.unwrap();
+    assert!(desk.demo_log_in().await.unwrap().demo, "the demo's own way back in");
 
     desk.unbind_certificate(&bound.certificate.serial).await.unwrap();
     assert_eq!(desk.log_in_with_ukey(&serial, &pin).await.unwrap_err().code, ErrorCode::Unauthorized);

@@ -64,6 +64,18 @@ impl AppState {
                     format!("{about}的退款 {} 已按原付款方式退回，请注意查收。", Money::from_fen(fen)),
                 )
             }
+            MailKind::ExpiryReminder => {
+                let mut parts = row.detail.as_deref().unwrap_or("").split('\t');
+                let (serial, days, not_after) =
+                    (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+                let end = not_after.get(..10).unwrap_or(not_after);
+                (
+                    format!("证书即将到期（剩余{days}天）：{serial}"),
+                    format!(
+                        "{about}所办理的机构证书（证书序列号 {serial}）将于 {end} 到期，剩余 {days} 天。\n\n                         请在到期前登录证书办理台，在「CA证书管理」中办理续期；到期后该证书不能再用于登录、投标和签章。"
+                    ),
+                )
+            }
             MailKind::Invoice => return self.compose_invoice(row, &order_no, to, &greeting, &email),
         };
         let body = format!("{greeting}\n\n{text}\n\n{NOTICE_FOOTER}\n\n{SIGNATURE}\n");

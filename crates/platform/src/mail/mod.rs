@@ -13,7 +13,6 @@ use crate::state::AppState;
 use crate::store::OutboxRow;
 use crate::{PlatformError, Result};
 use certdesk_core::SHANGHAI;
-use chrono::Utc;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
@@ -124,30 +123,38 @@ fn eml_name(row: &OutboxRow) -> String {
 }
 
 fn write_eml(folder: &std::path::Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    // A partial file of its own: a worker stopped mid-write (a restart) may still be finishing the
+    // same message; the last rename wins and both wrote the same bytes.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     std::fs::create_dir_all(folder)?;
-    let partial = folder.join(format!(".{name}.partial"));
+    let partial = folder.join(format!(".{name}.{}-{n}.partial", std::process::id()));
     std::fs::write(&partial, bytes)?;
     std::fs::rename(&partial, folder.join(name))
 }
 
-fn now_text() -> String {
-    Utc::now().with_timezone(&SHANGHAI).to_rfc3339()
-}
+impl AppState {
+    /// Now on the platform's clock, as the outbox's columns hold times.
+    fn mail_now(&self) -> String {
+        self.now().with_timezone(&SHANGHAI).to_rfc3339()
+    }
 
-fn after(wait: Duration) -> String {
-    let wait = chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
-    (Utc::now() + wait).with_timezone(&SHANGHAI).to_rfc3339()
+    /// `wait` from now on the platform's clock.
+    fn mail_after(&self, wait: Duration) -> String {
+        let wait = chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
+        (self.now() + wait).with_timezone(&SHANGHAI).to_rfc3339()
+    }
 }
 
 impl AppState {
     /// Sends what is due; how many messages were sent.
     pub(crate) async fn deliver_due_mail(self: &Arc<Self>) -> Result<usize> {
-        let due = crate::state::blocking(self, |s| s.db.due_mail(&now_text(), BATCH)).await?;
+        let due = crate::state::blocking(self, |s| s.db.due_mail(&s.mail_now(), BATCH)).await?;
         let mut sent = 0;
         for row in due {
             let id = row.id;
             let claimed =
-                crate::state::blocking(self, move |s| s.db.claim_mail(id, &now_text(), &after(LEASE))).await?;
+                crate::state::blocking(self, move |s| s.db.claim_mail(id, &s.mail_now(), &s.mail_after(LEASE))).await?;
             if !claimed {
                 continue;
             }
@@ -167,11 +174,11 @@ impl AppState {
             };
             match outcome {
                 Ok(()) => {
-                    crate::state::blocking(self, move |s| s.db.mail_sent(id, &now_text())).await?;
+                    crate::state::blocking(self, move |s| s.db.mail_sent(id, &s.mail_now())).await?;
                     sent += 1;
                 }
                 Err(error) => {
-                    let next = after(self.mail.retry_after(row.attempts));
+                    let next = self.mail_after(self.mail.retry_after(row.attempts));
                     tracing::warn!(order_no = %row.order_no, kind = row.kind.code(), attempts = row.attempts + 1,
                         %error, retry_at = %next, "email not sent; it is kept and tried again");
                     crate::state::blocking(self, move |s| s.db.mail_failed(id, &error, &next)).await?;

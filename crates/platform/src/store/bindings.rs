@@ -19,8 +19,8 @@ pub struct NewChallenge<'a> {
     pub expires_at: &'a str,
 }
 
-/// A certificate of an organisation, with its binding if it has one.
-pub type OrganisationCertificate = (CertificateRecord, Vec<u8>, Option<String>);
+/// A certificate of an organisation (with its CA服务商's name), with its binding if it has one.
+pub type OrganisationCertificate = (CertificateRecord, Vec<u8>, String, Option<String>);
 
 impl Db {
     pub fn insert_challenge(&self, challenge: &NewChallenge<'_>) -> Result<()> {
@@ -130,7 +130,12 @@ impl Db {
                     params![record.serial.as_str(), organisation_id],
                     |r| r.get(0),
                 )?;
-                found.push((record, der, bound_at));
+                let provider_name: String = conn.query_one(
+                    "SELECT name FROM providers WHERE id = ?1",
+                    params![record.provider_id.as_str()],
+                    |r| r.get(0),
+                )?;
+                found.push((record, der, provider_name, bound_at));
             }
             Ok(found)
         })
@@ -144,6 +149,58 @@ impl Db {
                 params![organisation_id],
                 |r| r.get(0),
             )
+        })
+    }
+}
+
+/// A certificate an expiry reminder may be owed for.
+#[derive(Debug, Clone)]
+pub struct Expiring {
+    pub serial: String,
+    pub order_no: String,
+    pub not_after: String,
+}
+
+impl Db {
+    /// Certificates not revoked whose 有效期 ends between `now` and `until`.
+    pub fn expiring_certificates(&self, now: &str, until: &str) -> Result<Vec<Expiring>> {
+        self.read(|conn| {
+            conn.query_map(
+                "SELECT serial, order_no, not_after FROM certificates
+                 WHERE revoked_at IS NULL AND not_after > ?1 AND not_after <= ?2 ORDER BY not_after",
+                params![now, until],
+                |r| Ok(Expiring { serial: r.get(0)?, order_no: r.get(1)?, not_after: r.get(2)? }),
+            )
+        })
+    }
+
+    /// Records the reminder of `days` for `serial` and the thresholds above it (a certificate found
+    /// late gets only the most urgent), and owes its email in the same transaction: whether this
+    /// call owed it (`false`: sent before, by this instance or another).
+    pub fn remind_expiry(
+        &self,
+        certificate: &Expiring,
+        days: i64,
+        above: &[i64],
+        detail: &str,
+        at: &str,
+    ) -> Result<bool> {
+        self.write(|conn| {
+            let owed = conn.execute(
+                "INSERT INTO certificate_reminders (serial, days, at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                params![certificate.serial.as_str(), days, at],
+            )? == 1;
+            for higher in above {
+                conn.execute(
+                    "INSERT INTO certificate_reminders (serial, days, at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                    params![certificate.serial.as_str(), *higher, at],
+                )?;
+            }
+            if owed {
+                let order_no = certdesk_core::OrderNumber::parse(&certificate.order_no)?;
+                super::outbox::enqueue(conn, &order_no, super::MailKind::ExpiryReminder, Some(detail), None, at)?;
+            }
+            Ok(owed)
         })
     }
 }

@@ -24,7 +24,7 @@ mod sqlite;
 mod staff_audit;
 
 pub use approvals::Approval;
-pub use bindings::{NewChallenge, OrganisationCertificate};
+pub use bindings::{Expiring, NewChallenge, OrganisationCertificate};
 pub use certificates::{CertificateSubject, NewCertificate, RevokedEntry, StoredCa};
 pub use invoices::{InvoiceRow, IssuedFigures, NewInvoiceRequest};
 pub use orders::{ByStaff, EventRow, Inserted, OrderFilter, SealedApplication};

@@ -26,6 +26,9 @@ pub enum MailKind {
     Refunded,
     /// The electronic invoice, sent whatever the organisation's notice setting.
     Invoice,
+    /// A certificate's 有效期 ends soon: `serial\tdays left\tnot_after` in `detail`; sent whatever
+    /// the setting, as an expired certificate stops the organisation's bids.
+    ExpiryReminder,
 }
 
 impl MailKind {
@@ -37,6 +40,7 @@ impl MailKind {
             MailKind::IssuedOnSite => "issuedOnSite",
             MailKind::Refunded => "refunded",
             MailKind::Invoice => "invoice",
+            MailKind::ExpiryReminder => "expiryReminder",
         }
     }
 
@@ -48,14 +52,15 @@ impl MailKind {
             MailKind::IssuedOnSite,
             MailKind::Refunded,
             MailKind::Invoice,
+            MailKind::ExpiryReminder,
         ]
         .into_iter()
         .find(|k| k.code() == code)
     }
 
-    /// A status notice, which an organisation may turn off; the invoice is not one.
+    /// A status notice, which an organisation may turn off; the invoice and the reminders are not.
     pub fn is_notice(self) -> bool {
-        self != MailKind::Invoice
+        !matches!(self, MailKind::Invoice | MailKind::ExpiryReminder)
     }
 }
 

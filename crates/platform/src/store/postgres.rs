@@ -550,4 +550,12 @@ CREATE TABLE certificate_bindings (
 CREATE UNIQUE INDEX certificate_bound_once ON certificate_bindings(serial) WHERE unbound_at IS NULL;
 CREATE INDEX certificate_bindings_by_organisation ON certificate_bindings(organisation_id, bound_at);
 "#,
+    r#"
+CREATE TABLE certificate_reminders (
+    serial TEXT NOT NULL REFERENCES certificates(serial),
+    days BIGINT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (serial, days)
+);
+"#,
 ];

@@ -452,4 +452,14 @@ const MIGRATIONS: &[M<'static>] = &[
     CREATE UNIQUE INDEX certificate_bound_once ON certificate_bindings(serial) WHERE unbound_at IS NULL;
     CREATE INDEX certificate_bindings_by_organisation ON certificate_bindings(organisation_id, bound_at);",
     ),
+    // Expiry reminders (90, 30 and 7 days before 有效期 ends): one row per certificate and threshold,
+    // written with the email it owes.
+    M::up(
+        "CREATE TABLE certificate_reminders (
+        serial TEXT NOT NULL REFERENCES certificates(serial),
+        days INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (serial, days)
+    );",
+    ),
 ];

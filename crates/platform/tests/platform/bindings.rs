@@ -78,6 +78,7 @@ async fn a_certificate_bound_by_proof_of_its_key_then_signs_in_without_a_passwor
     let listed = managed(&p).await;
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["certificate"]["serial"], serial.as_str());
+    assert!(listed[0]["providerName"].as_str().unwrap().starts_with("浙江汇信CA"), "{}", listed[0]);
     assert_eq!((listed[0]["lifecycle"].as_str(), listed[0]["boundAt"].as_null()), (Some("valid"), Some(())));
     assert!((360..=366).contains(&listed[0]["daysLeft"].as_i64().unwrap()), "{}", listed[0]);
 
@@ -212,4 +213,80 @@ async fn another_organisation_a_foreign_a_revoked_and_an_expired_certificate_are
         handle.shutdown().await.unwrap();
         dir = Some(kept);
     }
+}
+
+/// The platform on `dir`'s data again, its clock `days` ahead.
+async fn restarted_at(dir: tempfile::TempDir, database_url: Option<String>, days: i64) -> TestPlatform {
+    let mut config = certdesk_platform::PlatformConfig::embedded(dir.path());
+    config.database_url = database_url.clone();
+    config.time_travel = Some(chrono::Duration::days(days));
+    let handle = certdesk_platform::Platform::start(config).await.unwrap();
+    let http = crate::authed(&handle).await;
+    TestPlatform { handle, http, dir, database_url }
+}
+
+/// The expiry reminders owed so far: (days left, serial) from each one's detail.
+async fn reminders(p: &TestPlatform) -> Vec<(i64, String)> {
+    let rows: Vec<String> = p
+        .db(|db| {
+            db.read(|c| {
+                c.query_map(
+                    "SELECT detail FROM outbox WHERE kind = 'expiryReminder' ORDER BY id",
+                    certdesk_platform::params![],
+                    |r| r.get(0),
+                )
+            })
+        })
+        .await;
+    rows.iter()
+        .map(|d| {
+            let mut parts = d.split('\t');
+            let serial = parts.next().unwrap().to_owned();
+            (parts.next().unwrap().parse().unwrap(), serial)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn expiry_reminders_are_owed_once_at_90_30_and_7_days_with_the_clock_moved() {
+    let p = spawn_platform().await;
+    let (_, _, serial) = certificate_with_key(&p).await;
+    assert!(reminders(&p).await.is_empty(), "a year left: nothing to remind");
+    let TestPlatform { handle, dir, database_url, .. } = p;
+    handle.shutdown().await.unwrap();
+
+    let mut dir = Some(dir);
+    let mut expected: Vec<i64> = Vec::new();
+    // (days on, the reminder that start owes: days left within its threshold), twice at 280 days.
+    for (days, owes) in [(280, Some(90)), (280, None), (300, None), (340, Some(30)), (361, Some(7)), (400, None)] {
+        let p = restarted_at(dir.take().unwrap(), database_url.clone(), days).await;
+        if let Some(threshold) = owes {
+            expected.push(threshold);
+        }
+        // The check runs as the platform starts: wait for it to have owed what it owes.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let got = loop {
+            let got = reminders(&p).await;
+            if got.len() >= expected.len() || std::time::Instant::now() > deadline {
+                break got;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        };
+        assert_eq!(got.len(), expected.len(), "{days} days on: {got:?}");
+        for ((days_left, reminded), threshold) in got.iter().zip(&expected) {
+            assert_eq!(reminded, &serial);
+            assert!(*days_left <= *threshold && *days_left > threshold - 30, "{days_left} days left for {threshold}");
+        }
+        let TestPlatform { handle, dir: kept, .. } = p;
+        handle.shutdown().await.unwrap();
+        dir = Some(kept);
+    }
+
+    // And the email says it: the .eml files of the last start (no SMTP server) include the three.
+    let p = restarted_at(dir.take().unwrap(), database_url, 400).await;
+    let mail = crate::mail::eml_messages(&p, 4).await;
+    let subjects: Vec<&str> = mail.iter().map(|m| m.subject.as_str()).filter(|s| s.contains("证书即将到期")).collect();
+    assert_eq!(subjects.len(), 3, "{subjects:?}");
+    assert!(subjects.iter().all(|s| s.contains(&serial)), "{subjects:?}");
+    assert!(mail.iter().any(|m| m.text.contains("「CA证书管理」中办理续期")));
 }

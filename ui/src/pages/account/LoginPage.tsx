@@ -15,9 +15,12 @@ type RegisterValues = Registration & { confirm: string };
  * are kept sealed by the app. */
 export default function LoginPage({
   platformUrl,
+  embedded = false,
   onStaffSignedIn,
 }: {
   platformUrl?: string;
+  /** The app runs its own demo platform: the demo organisation is one click away. */
+  embedded?: boolean;
   onStaffSignedIn?: () => void;
 }) {
   const client = useQueryClient();
@@ -65,6 +68,11 @@ export default function LoginPage({
         </Typography.Paragraph>
         {platformUrl && (
           <Alert type="info" showIcon style={{ marginBottom: 16 }} title={t('login.platform', { url: platformUrl })} />
+        )}
+        {embedded && (
+          <Button block style={{ marginBottom: 16 }} id="demo-log-in" onClick={() => run(api.demoLogIn)}>
+            {t('login.demoLogIn')}
+          </Button>
         )}
         <Tabs
           activeKey={tab}

@@ -15,7 +15,7 @@ afterEach(() => {
 });
 
 function managed(serial: string, extra: Partial<ManagedCertificate> = {}): ManagedCertificate {
-  return { certificate: certificate('159110370124321', serial), lifecycle: 'valid', daysLeft: 364, boundAt: null, ...extra };
+  return { certificate: certificate('159110370124321', serial), providerName: '浙江汇信CA', lifecycle: 'valid', daysLeft: 364, boundAt: null, ...extra };
 }
 
 /** The app behind IPC: the organisation's certificates; the UKey's PIN is 24681357. */

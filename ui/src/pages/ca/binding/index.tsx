@@ -26,7 +26,7 @@ export default function CertificateBindingPage() {
   const unbind = useMutation({ mutationFn: api.unbindCertificate, onSuccess: () => void refresh() });
   const bound = (certificates.data ?? []).filter((c) => c.boundAt);
   const columns: TableColumnsType<ManagedCertificate> = [
-    { title: t('ca.provider'), key: 'provider', render: (_, c) => c.certificate.providerId },
+    { title: t('ca.provider'), key: 'provider', render: (_, c) => c.providerName },
     { title: t('ca.serial'), key: 'serial', render: (_, c) => <span className="bound-serial">{c.certificate.serial}</span> },
     { title: t('ca.notAfter'), key: 'notAfter', render: (_, c) => shanghaiText(c.certificate.notAfter) },
     { title: t('ca.state'), key: 'state', render: (_, c) => <LifecycleTag certificate={c} /> },

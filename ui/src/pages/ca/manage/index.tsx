@@ -33,7 +33,7 @@ export default function CertificateManagePage() {
     mutationFn: (c: ManagedCertificate) => api.saveCertificate(c.certificate.orderNo, c.certificate.serial),
   });
   const columns: TableColumnsType<ManagedCertificate> = [
-    { title: t('ca.provider'), key: 'provider', render: (_, c) => c.certificate.providerId },
+    { title: t('ca.provider'), key: 'provider', render: (_, c) => c.providerName },
     { title: t('ca.serial'), key: 'serial', render: (_, c) => <span className="managed-serial">{c.certificate.serial}</span> },
     { title: t('ca.notAfter'), key: 'notAfter', render: (_, c) => shanghaiText(c.certificate.notAfter) },
     { title: t('ca.state'), key: 'state', render: (_, c) => <LifecycleTag certificate={c} /> },
