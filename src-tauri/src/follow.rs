@@ -29,6 +29,27 @@ pub fn spawn(app: &AppHandle) {
             }
         }
     });
+    // Certificates nearing the end of 有效期: at start, then every hour, each reminder once.
+    let handle = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let desk = handle.state::<Desk>();
+        loop {
+            let wait = match desk.expiry_notices().await {
+                Ok(notices) => {
+                    for notice in notices {
+                        notify(&handle, &notice.message_zh());
+                    }
+                    Duration::from_secs(3600)
+                }
+                // Nobody signed in yet, or the platform away: look again in a minute.
+                Err(e) => {
+                    tracing::debug!(error = %e.message, "expiry notices not checked");
+                    Duration::from_secs(60)
+                }
+            };
+            tokio::time::sleep(wait).await;
+        }
+    });
     let handle = app.clone();
     tauri::async_runtime::spawn(async move {
         let desk = handle.state::<Desk>();
@@ -46,12 +67,16 @@ pub fn spawn(app: &AppHandle) {
     });
 }
 
-fn announce(app: &AppHandle, change: StatusChange) {
-    let shown = app.notification().builder().title("证书办理台").body(change.message_zh()).show();
+fn notify(app: &AppHandle, message: &str) {
+    let shown = app.notification().builder().title("证书办理台").body(message).show();
     if let Err(e) = shown {
         // No notification service (a bare X server, a locked-down desktop): the in-app notice remains.
         tracing::info!(error = %e, "desktop notification not shown");
     }
+}
+
+fn announce(app: &AppHandle, change: StatusChange) {
+    notify(app, &change.message_zh());
     if let Err(e) = OrderStatusChanged(change).emit(app) {
         tracing::warn!(error = %e, "status change not sent to the window");
     }

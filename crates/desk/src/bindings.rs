@@ -53,7 +53,58 @@ fn prove(
     })
 }
 
+/// A desktop notification owed: a certificate reached 90, 30 or 7 days before its 有效期 ends.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ExpiryNotice {
+    pub serial: String,
+    pub provider_name: String,
+    pub days_left: i64,
+    pub not_after: String,
+}
+
+impl ExpiryNotice {
+    pub fn message_zh(&self) -> String {
+        format!(
+            "{}的证书（序列号 {}）将于{}到期，剩余{}天，请在「CA证书管理」中办理续期",
+            self.provider_name,
+            self.serial,
+            self.not_after.get(..10).unwrap_or(&self.not_after),
+            self.days_left
+        )
+    }
+}
+
+/// The thresholds of the reminders, as the platform's emails.
+const NOTICE_DAYS: [i64; 3] = [7, 30, 90];
+
 impl Desk {
+    /// The expiry notices to show now, each once per certificate and threshold on this computer
+    /// (the platform emails the same reminders).
+    pub async fn expiry_notices(&self) -> Result<Vec<ExpiryNotice>, ApiError> {
+        let certificates = self.account_certificates().await?;
+        let owner = self.owner()?;
+        let at = chrono::Utc::now().with_timezone(&certdesk_core::SHANGHAI).to_rfc3339();
+        let mut due = Vec::new();
+        for c in certificates {
+            if c.lifecycle != certdesk_api::CertificateLifecycle::ExpiringSoon {
+                continue;
+            }
+            let Some(days) = NOTICE_DAYS.into_iter().find(|t| c.days_left <= *t) else { continue };
+            let new = certdesk_store::note_expiry_notice(&self.store(), &owner, &c.certificate.serial, days, &at)
+                .map_err(DeskError::from)?;
+            if new {
+                due.push(ExpiryNotice {
+                    serial: c.certificate.serial.clone(),
+                    provider_name: c.provider_name.clone(),
+                    days_left: c.days_left,
+                    not_after: c.certificate.not_after.clone(),
+                });
+            }
+        }
+        Ok(due)
+    }
+
     /// The proof for `challenge` from the UKey `serial`, off the async threads (a token is slow).
     async fn prove_on_ukey(
         &self,

@@ -6,11 +6,13 @@
 //! `&Connection`, writes in a transaction.
 
 mod drafts;
+mod expiry_notices;
 mod orders;
 mod session;
 mod staff_session;
 
 pub use drafts::{StoredDraft, delete_draft, draft, draft_for_order, list_drafts, save_draft};
+pub use expiry_notices::note_expiry_notice;
 pub use orders::{feed_cursor, list_orders, order_detail, save_feed_cursor, save_order_detail, upsert_order};
 pub use session::{StoredSession, forget_session, save_session, session};
 pub use staff_session::{StoredStaffSession, forget_staff_session, save_staff_session, staff_session};
@@ -41,6 +43,7 @@ pub const MIGRATIONS: &[M<'static>] = &[
     M::up(drafts::MIGRATION_20261129_OWNER),
     M::up(orders::MIGRATION_20261129_KEYED_BY_OWNER),
     M::up(staff_session::MIGRATION_20261202_STAFF_SESSION),
+    M::up(expiry_notices::MIGRATION_20261203_EXPIRY_NOTICES),
 ];
 
 /// Opens (creating if needed) the local database at `path` and brings it to the latest schema.

@@ -240,3 +240,20 @@ fn the_feed_cursor_is_kept_per_account() {
     assert_eq!(certdesk_store::feed_cursor(&conn, OWNER).unwrap(), Some(42));
     assert_eq!(certdesk_store::feed_cursor(&conn, OTHER).unwrap(), None);
 }
+
+#[test]
+fn each_expiry_notice_is_new_once_per_owner_certificate_and_threshold_across_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("certdesk.db");
+    let at = "2027-09-03T10:00:00+08:00";
+    {
+        let conn = certdesk_store::open(&path).unwrap();
+        assert!(certdesk_store::note_expiry_notice(&conn, "org-a", "4A01", 90, at).unwrap());
+        assert!(!certdesk_store::note_expiry_notice(&conn, "org-a", "4A01", 90, at).unwrap(), "shown once");
+        assert!(certdesk_store::note_expiry_notice(&conn, "org-a", "4A01", 30, at).unwrap(), "the next threshold");
+        assert!(certdesk_store::note_expiry_notice(&conn, "org-b", "4A01", 90, at).unwrap(), "another owner");
+    }
+    let conn = certdesk_store::open(&path).unwrap();
+    assert!(!certdesk_store::note_expiry_notice(&conn, "org-a", "4A01", 30, at).unwrap(), "kept across restarts");
+    assert!(certdesk_store::note_expiry_notice(&conn, "org-a", "4A01", 7, at).unwrap());
+}
