@@ -213,3 +213,62 @@ impl AppState {
             .ok_or_else(|| PlatformError::NotFound("证书不存在".into()))
     }
 }
+
+impl AppState {
+    /// The organisation's certificate `serial` (404 for anyone else's).
+    fn own_certificate(&self, organisation_id: i64, serial: &str) -> Result<CertificateRecord> {
+        let serial = serial.trim().to_ascii_uppercase();
+        let (record, _) = self.db.certificate(&serial)?.ok_or_else(|| PlatformError::NotFound("证书不存在".into()))?;
+        let order_no = certdesk_core::OrderNumber::parse(&record.order_no)?;
+        self.db
+            .order_of(&order_no, Some(organisation_id))?
+            .ok_or_else(|| PlatformError::NotFound("证书不存在".into()))?;
+        Ok(record)
+    }
+
+    /// 续期 (the certificate stays valid) or 补办 (revoked first, at once, as its UKey is lost or
+    /// damaged): a new order of one certificate prefilled from the certificate's application,
+    /// marked as replacing it. It then goes the way every order goes (认证, 缴费, 审核, 制证).
+    pub(crate) fn replace_certificate(
+        &self,
+        applicant: &crate::applicants::Applicant,
+        serial: &str,
+        reissue: bool,
+    ) -> Result<certdesk_api::OrderSummary> {
+        let record = self.own_certificate(applicant.organisation_id, serial)?;
+        if record.status == CertificateStatus::Revoked {
+            return Err(PlatformError::Conflict("该证书已吊销，请在CA证书申领中重新申领".into()));
+        }
+        let at = self.now().with_timezone(&SHANGHAI).to_rfc3339();
+        if reissue {
+            // Revoked before the new order exists: a lost UKey signs nothing from now on.
+            self.db.revoke_certificate(&record.serial, certdesk_api::RevocationReason::KeyCompromise, None, &at)?;
+            tracing::info!(serial = %record.serial, "certificate revoked for 补办");
+        }
+        let order_no = certdesk_core::OrderNumber::parse(&record.order_no)?;
+        let mut form = self.stored_form(&order_no, Some(applicant.organisation_id))?;
+        form.quantity = 1;
+        let (_, order) = self.submit(applicant, &form, None, None)?;
+        let (kind, note) = if reissue {
+            ("reissue", format!("补办：替换已吊销的证书 {}（UKey遗失或损坏）", record.serial))
+        } else {
+            ("renewal", format!("续期：替换证书 {}（原证书在新证书签发前仍有效）", record.serial))
+        };
+        self.db.mark_renewal(&order.order_no, &record.serial, kind, &note, &at)?;
+        tracing::info!(serial = %record.serial, order_no = %order.order_no, kind, "replacement order made");
+        self.changed();
+        Ok(order)
+    }
+
+    /// 注销: the certificate revoked at the organisation's request, with no replacement.
+    pub(crate) fn cancel_certificate(&self, organisation_id: i64, serial: &str) -> Result<ManagedCertificate> {
+        let record = self.own_certificate(organisation_id, serial)?;
+        let at = self.now().with_timezone(&SHANGHAI).to_rfc3339();
+        self.db.revoke_certificate(&record.serial, certdesk_api::RevocationReason::CessationOfOperation, None, &at)?;
+        // A certificate no one may use is no longer bound either.
+        let _ = self.db.unbind_certificate(&record.serial, organisation_id, &at);
+        tracing::info!(serial = %record.serial, "certificate cancelled (注销)");
+        self.changed();
+        self.managed_certificate(organisation_id, &record.serial)
+    }
+}

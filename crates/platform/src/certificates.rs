@@ -310,7 +310,7 @@ impl AppState {
         by: ByStaff<'_>,
     ) -> Result<CertificateRecord> {
         let serial = serial.trim().to_ascii_uppercase();
-        let (record, der) = self.db.revoke_certificate(&serial, reason, by, &now_text())?;
+        let (record, der) = self.db.revoke_certificate(&serial, reason, Some(by), &now_text())?;
         with_pem(record, &der)
     }
 

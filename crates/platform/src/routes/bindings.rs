@@ -9,6 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use certdesk_api::{
     ApiError, ApplicantSession, CertificateChallenge, CertificateProof, ChallengePurpose, ManagedCertificate,
+    OrderSummary,
 };
 
 #[utoipa::path(
@@ -135,4 +136,75 @@ pub(crate) async fn certificate_log_in(
     ApiJson(proof): ApiJson<CertificateProof>,
 ) -> Result<Json<ApplicantSession>> {
     Ok(Json(blocking(&state, move |s| s.certificate_log_in(&proof)).await?))
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/account/certificates/{serial}/renewal",
+    tag = "accounts",
+    summary = "续期：按上次的申领信息新建一张证书的订单（原证书在新证书签发前仍有效）",
+    params(("serial" = String, Path, description = "证书序列号（十六进制）")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "已新建续期订单", body = OrderSummary),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 404, description = "证书不存在或不属于本机构", body = ApiError),
+        (status = 409, description = "证书已吊销", body = ApiError)
+    )
+)]
+pub(crate) async fn renew_certificate(
+    State(state): State<Shared>,
+    caller: ApplicantCaller,
+    Path(serial): Path<String>,
+) -> Result<(StatusCode, Json<OrderSummary>)> {
+    let applicant = caller.applicant;
+    let order = blocking(&state, move |s| s.replace_certificate(&applicant, &serial, false)).await?;
+    Ok((StatusCode::CREATED, Json(order)))
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/account/certificates/{serial}/reissue",
+    tag = "accounts",
+    summary = "补办（UKey遗失或损坏）：立即吊销原证书，并新建一张证书的订单",
+    params(("serial" = String, Path, description = "证书序列号（十六进制）")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "原证书已吊销，已新建补办订单", body = OrderSummary),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 404, description = "证书不存在或不属于本机构", body = ApiError),
+        (status = 409, description = "证书已吊销", body = ApiError)
+    )
+)]
+pub(crate) async fn reissue_certificate(
+    State(state): State<Shared>,
+    caller: ApplicantCaller,
+    Path(serial): Path<String>,
+) -> Result<(StatusCode, Json<OrderSummary>)> {
+    let applicant = caller.applicant;
+    let order = blocking(&state, move |s| s.replace_certificate(&applicant, &serial, true)).await?;
+    Ok((StatusCode::CREATED, Json(order)))
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/account/certificates/{serial}/cancellation",
+    tag = "accounts",
+    summary = "注销：吊销证书，不再补发",
+    params(("serial" = String, Path, description = "证书序列号（十六进制）")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "已注销（吊销）", body = ManagedCertificate),
+        (status = 401, description = "未登录或会话已过期", body = ApiError),
+        (status = 404, description = "证书不存在或不属于本机构", body = ApiError),
+        (status = 409, description = "证书已吊销", body = ApiError)
+    )
+)]
+pub(crate) async fn cancel_certificate(
+    State(state): State<Shared>,
+    caller: ApplicantCaller,
+    Path(serial): Path<String>,
+) -> Result<Json<ManagedCertificate>> {
+    let organisation = caller.applicant.organisation_id;
+    Ok(Json(blocking(&state, move |s| s.cancel_certificate(organisation, &serial)).await?))
 }

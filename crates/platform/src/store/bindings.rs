@@ -204,3 +204,41 @@ impl Db {
         })
     }
 }
+
+impl Db {
+    /// Marks `order_no` as replacing `serial` (`renewal` for 续期, `reissue` for 补办), with the note
+    /// in its history, in one transaction.
+    pub fn mark_renewal(
+        &self,
+        order_no: &certdesk_core::OrderNumber,
+        serial: &str,
+        kind: &str,
+        note: &str,
+        at: &str,
+    ) -> Result<()> {
+        self.write(|conn| {
+            conn.execute(
+                "UPDATE orders SET renewal_of = ?2, renewal_kind = ?3 WHERE order_no = ?1",
+                params![order_no.as_str(), serial, kind],
+            )?;
+            conn.execute(
+                "INSERT INTO order_events (order_no, at, actor, from_status, to_status, reason)
+                 SELECT order_no, ?2, 'applicant', status, status, ?3 FROM orders WHERE order_no = ?1",
+                params![order_no.as_str(), at, note],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// What `order_no` replaces, if it is a 续期 or 补办: (serial, kind).
+    pub fn renewal_of(&self, order_no: &certdesk_core::OrderNumber) -> Result<Option<(String, String)>> {
+        self.read(|conn| {
+            let found: Option<(Option<String>, Option<String>)> = conn.query_opt(
+                "SELECT renewal_of, renewal_kind FROM orders WHERE order_no = ?1",
+                params![order_no.as_str()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            Ok(found.and_then(|(serial, kind)| serial.zip(kind)))
+        })
+    }
+}

@@ -213,11 +213,13 @@ impl Db {
     }
 
     /// 吊销: marks the certificate revoked, once.
+    /// 吊销 by a staff member, or with `by` `None` by the organisation itself (补办, 注销): then the
+    /// certificate's order records it in its history too, as the organisation's.
     pub fn revoke_certificate(
         &self,
         serial: &str,
         reason: RevocationReason,
-        by: ByStaff<'_>,
+        by: Option<ByStaff<'_>>,
         at: &str,
     ) -> Result<(CertificateRecord, Vec<u8>)> {
         self.write(|conn| {
@@ -229,13 +231,23 @@ impl Db {
             }
             conn.execute(
                 "UPDATE certificates SET revoked_at = ?1, revocation_reason = ?2, revoked_by = ?3 WHERE serial = ?4",
-                params![at, reason.code(), by.id, serial],
+                params![at, reason.code(), by.map(|b| b.id), serial],
             )?;
-            let detail = format!("证书序列号 {serial}，原因：{}", reason.label_zh());
+            let detail = match by {
+                Some(_) => format!("证书序列号 {serial}，原因：{}", reason.label_zh()),
+                None => format!("机构自行申请吊销证书序列号 {serial}，原因：{}", reason.label_zh()),
+            };
+            if by.is_none() {
+                conn.execute(
+                    "INSERT INTO order_events (order_no, at, actor, from_status, to_status, reason)
+                     SELECT order_no, ?2, 'applicant', status, status, ?3 FROM orders WHERE order_no = ?1",
+                    params![record.order_no.as_str(), at, detail.as_str()],
+                )?;
+            }
             let audit = super::AuditRecord {
                 order_no: Some(&record.order_no),
                 detail: Some(&detail),
-                ..super::AuditRecord::new(certdesk_api::AuditAction::CertificateRevoked, Some(by))
+                ..super::AuditRecord::new(certdesk_api::AuditAction::CertificateRevoked, by)
             };
             super::staff_audit::append(conn, &audit, at)?;
             conn.query_one(&format!("{SELECT_CERTIFICATE} WHERE serial = ?1"), params![serial], record_from_row)

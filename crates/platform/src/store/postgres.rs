@@ -558,4 +558,8 @@ CREATE TABLE certificate_reminders (
     PRIMARY KEY (serial, days)
 );
 "#,
+    r#"
+ALTER TABLE orders ADD COLUMN renewal_of TEXT REFERENCES certificates(serial);
+ALTER TABLE orders ADD COLUMN renewal_kind TEXT;
+"#,
 ];

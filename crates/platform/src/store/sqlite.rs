@@ -462,4 +462,9 @@ const MIGRATIONS: &[M<'static>] = &[
         PRIMARY KEY (serial, days)
     );",
     ),
+    // 续期 and 补办: a new order that replaces a certificate says which, and why.
+    M::up(
+        "ALTER TABLE orders ADD COLUMN renewal_of TEXT REFERENCES certificates(serial);
+    ALTER TABLE orders ADD COLUMN renewal_kind TEXT;",
+    ),
 ];

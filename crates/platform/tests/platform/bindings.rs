@@ -273,6 +273,26 @@ async fn expiry_reminders_are_owed_once_at_90_30_and_7_days_with_the_clock_moved
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         };
         assert_eq!(got.len(), expected.len(), "{days} days on: {got:?}");
+        // And sent (an .eml file), before this start ends.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let unsent: i64 = p
+                .db(|db| {
+                    db.read(|c| {
+                        c.query_one(
+                            "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL",
+                            certdesk_platform::params![],
+                            |r| r.get(0),
+                        )
+                    })
+                })
+                .await;
+            if unsent == 0 {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "{days} days on: {unsent} messages not sent");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
         for ((days_left, reminded), threshold) in got.iter().zip(&expected) {
             assert_eq!(reminded, &serial);
             assert!(*days_left <= *threshold && *days_left > threshold - 30, "{days_left} days left for {threshold}");
@@ -289,4 +309,128 @@ async fn expiry_reminders_are_owed_once_at_90_30_and_7_days_with_the_clock_moved
     assert_eq!(subjects.len(), 3, "{subjects:?}");
     assert!(subjects.iter().all(|s| s.contains(&serial)), "{subjects:?}");
     assert!(mail.iter().any(|m| m.text.contains("「CA证书管理」中办理续期")));
+}
+
+/// `number` moved to 待审核 (as verified and paid), then approved by the reviewer.
+async fn approve(p: &TestPlatform, number: &str) {
+    let number_ = number.to_owned();
+    p.db(move |db| {
+        db.write(|c| {
+            c.execute(
+                "UPDATE orders SET status = '{\"state\":\"pendingReview\",\"verification\":\"verified\"}',
+                    status_code = 'pendingReview', paid = TRUE, verification = 'verified' WHERE order_no = ?1",
+                certdesk_platform::params![number_],
+            )
+        })
+    })
+    .await;
+    let reviewer = log_in(p, "reviewer").await;
+    assert_eq!(step(p, &reviewer, number, "approve", json!({})).await.0, 200);
+}
+
+async fn post(p: &TestPlatform, http: &reqwest::Client, path: &str) -> (u16, Value) {
+    p.post_json(http, path, &json!({})).await
+}
+
+#[tokio::test]
+async fn a_renewal_keeps_the_first_certificate_valid_and_a_reissue_revokes_it_before_its_new_order() {
+    let p = spawn_platform().await;
+    let (_, _, first) = certificate_with_key(&p).await;
+
+    // 续期: a new order of one certificate, prefilled from the last application, marked.
+    let (status, renewal) = post(&p, &p.http, &format!("/v1/account/certificates/{first}/renewal")).await;
+    assert_eq!(status, 201, "{renewal}");
+    let renewal_no = renewal["orderNo"].as_str().unwrap().to_owned();
+    assert_eq!(
+        (renewal["quantity"].as_i64(), renewal["status"]["state"].as_str()),
+        (Some(1), Some("pendingVerification"))
+    );
+    let application: Value =
+        p.http.get(p.url(&format!("/v1/orders/{renewal_no}/application"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        (application["applicantName"].as_str(), application["organisationName"].as_str()),
+        (Some("陈晨"), Some(ORGANISATION))
+    );
+    let detail =
+        p.http.get(p.url(&format!("/v1/orders/{renewal_no}/detail"))).send().await.unwrap().text().await.unwrap();
+    assert!(detail.contains(&format!("续期：替换证书 {first}")), "{detail}");
+
+    // It goes the usual way and ends with a second certificate, the first still valid.
+    approve(&p, &renewal_no).await;
+    let producer = log_in(&p, "producer").await;
+    let key = SigningKey::try_generate().unwrap();
+    let (status, second) =
+        step(&p, &producer, &renewal_no, "certificates", json!({"csrPem": csr(&key), "tokenSerial": "SOFTHSM-2"}))
+            .await;
+    assert_eq!(status, 200, "{second}");
+    let second = second["serial"].as_str().unwrap().to_owned();
+    let states: Vec<(String, String)> = managed(&p)
+        .await
+        .iter()
+        .map(|c| (c["certificate"]["serial"].as_str().unwrap().to_owned(), c["lifecycle"].as_str().unwrap().to_owned()))
+        .collect();
+    assert!(
+        states.contains(&(first.clone(), "valid".into())) && states.contains(&(second.clone(), "valid".into())),
+        "{states:?}"
+    );
+
+    // 补办: the first is revoked (on the CRL) before the new order exists.
+    let stranger = crate::register(&p.handle.url(), "另一家供应商", "91350100M000100Y43", "stranger").await;
+    assert_eq!(post(&p, &stranger, &format!("/v1/account/certificates/{first}/reissue")).await.0, 404);
+    let (status, reissue) = post(&p, &p.http, &format!("/v1/account/certificates/{first}/reissue")).await;
+    assert_eq!(status, 201, "{reissue}");
+    let reissue_no = reissue["orderNo"].as_str().unwrap().to_owned();
+    let crl = reqwest::get(p.url("/v1/ca/zjhx/crl")).await.unwrap().bytes().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ca.crl"), &crl).unwrap();
+    let out = std::process::Command::new("openssl")
+        .args(["crl", "-inform", "DER", "-in", "ca.crl", "-noout", "-text"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&first) && text.contains("Key Compromise"), "{text}");
+    assert!(!text.contains(&second), "the renewed certificate stays valid");
+    let (revoked_at, reissue_created): (String, String) = p
+        .db(move |db| {
+            db.read(|c| {
+                c.query_one(
+                    "SELECT (SELECT revoked_at FROM certificates WHERE serial = ?1),
+                            (SELECT submitted_at FROM orders WHERE order_no = ?2)",
+                    certdesk_platform::params![first.clone(), reissue_no.clone()],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+            })
+        })
+        .await;
+    assert!(revoked_at <= reissue_created, "revoked at {revoked_at}, the new order made at {reissue_created}");
+    let history: Value = p
+        .http
+        .get(p.url(&format!("/v1/orders/{}/detail", renewal["orderNo"].as_str().unwrap())))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(history.to_string().contains("续期"));
+    let audited: i64 = p
+        .db(|db| {
+            db.read(|c| {
+                c.query_one(
+                    "SELECT COUNT(*) FROM staff_audit WHERE action = 'certificateRevoked' AND staff_id IS NULL",
+                    certdesk_platform::params![],
+                    |r| r.get(0),
+                )
+            })
+        })
+        .await;
+    assert_eq!(audited, 1, "the organisation's own revocation is in the audit view");
+
+    // 注销 the second: revoked, no new order; a revoked one cannot be renewed or cancelled again.
+    let (status, cancelled) = post(&p, &p.http, &format!("/v1/account/certificates/{second}/cancellation")).await;
+    assert_eq!((status, cancelled["lifecycle"].as_str()), (200, Some("revoked")), "{cancelled}");
+    assert_eq!(cancelled["certificate"]["revocationReason"], "cessationOfOperation");
+    assert_eq!(post(&p, &p.http, &format!("/v1/account/certificates/{second}/renewal")).await.0, 409);
+    assert_eq!(post(&p, &p.http, &format!("/v1/account/certificates/{second}/cancellation")).await.0, 409);
 }
