@@ -42,3 +42,21 @@ pub async fn log_in_with_ukey(desk: State<'_, Desk>, serial: String, pin: String
 pub async fn demo_log_in(desk: State<'_, Desk>) -> Result<AccountView, ApiError> {
     desk.demo_log_in().await
 }
+
+/// 续期 (`reissue` false) or 补办 (true: the certificate is revoked at once): the new order.
+#[tauri::command]
+#[specta::specta]
+pub async fn replace_certificate(
+    desk: State<'_, Desk>,
+    serial: String,
+    reissue: bool,
+) -> Result<certdesk_desk::OrderRow, ApiError> {
+    desk.replace_certificate(&serial, reissue).await
+}
+
+/// 注销.
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_certificate(desk: State<'_, Desk>, serial: String) -> Result<ManagedCertificate, ApiError> {
+    desk.cancel_certificate(&serial).await
+}

@@ -103,6 +103,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             ca::unbind_certificate,
             ca::log_in_with_ukey,
             ca::demo_log_in,
+            ca::replace_certificate,
+            ca::cancel_certificate,
         ])
         .events(tauri_specta::collect_events![follow::OrderStatusChanged, pay_return::PayReturned, ukey::UkeyProgress])
         // Money is i64 fen; any real amount is far below 2^53, so a JS number is exact.

@@ -275,6 +275,17 @@ impl PlatformClient {
         answer(self.request(Method::DELETE, &format!("/v1/account/certificates/{serial}"))).await.map(|_| ())
     }
 
+    /// 续期 (`renewal`) or 补办 (`reissue`): the new order.
+    pub async fn replace_certificate(&self, serial: &str, reissue: bool) -> Result<OrderSummary> {
+        let step = if reissue { "reissue" } else { "renewal" };
+        send(self.request(Method::POST, &format!("/v1/account/certificates/{serial}/{step}"))).await
+    }
+
+    /// 注销.
+    pub async fn cancel_certificate(&self, serial: &str) -> Result<certdesk_api::ManagedCertificate> {
+        send(self.request(Method::POST, &format!("/v1/account/certificates/{serial}/cancellation"))).await
+    }
+
     /// 证书登录's challenge (no session needed).
     pub async fn log_in_challenge(&self) -> Result<certdesk_api::CertificateChallenge> {
         send(self.request(Method::POST, "/v1/certificate-sessions/challenge")).await

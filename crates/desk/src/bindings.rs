@@ -75,6 +75,15 @@ impl ExpiryNotice {
     }
 }
 
+/// A serial as typed: hex digits only (it goes into a URL).
+fn checked_serial(serial: &str) -> Result<&str, ApiError> {
+    let serial = serial.trim();
+    if serial.is_empty() || !serial.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(ApiError::new(ErrorCode::Validation, "证书序列号应为十六进制数字"));
+    }
+    Ok(serial)
+}
+
 /// The thresholds of the reminders, as the platform's emails.
 const NOTICE_DAYS: [i64; 3] = [7, 30, 90];
 
@@ -134,11 +143,21 @@ impl Desk {
 
     /// 解绑.
     pub async fn unbind_certificate(&self, serial: &str) -> Result<(), ApiError> {
-        let serial = serial.trim();
-        if serial.is_empty() || !serial.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Err(ApiError::new(ErrorCode::Validation, "证书序列号应为十六进制数字"));
-        }
+        let serial = checked_serial(serial)?;
         Ok(self.client.unbind_certificate(serial).await.map_err(DeskError::from)?)
+    }
+
+    /// 续期 (`reissue` false: the certificate stays valid) or 补办 (true: it is revoked at once): the
+    /// new order, prefilled from the certificate's application, as the order list shows it.
+    pub async fn replace_certificate(&self, serial: &str, reissue: bool) -> Result<crate::OrderRow, ApiError> {
+        let serial = checked_serial(serial)?;
+        self.record(self.client.replace_certificate(serial, reissue).await)
+    }
+
+    /// 注销: the certificate revoked, no replacement.
+    pub async fn cancel_certificate(&self, serial: &str) -> Result<ManagedCertificate, ApiError> {
+        let serial = checked_serial(serial)?;
+        Ok(self.client.cancel_certificate(serial).await.map_err(DeskError::from)?)
     }
 
     /// 证书登录 with the UKey `serial`: no password; signed in as the account the certificate is

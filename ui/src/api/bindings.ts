@@ -118,6 +118,10 @@ export const commands = {
 	logInWithUkey: (serial: string, pin: string) => typedError<AccountView, ApiError_Serialize>(__TAURI_INVOKE("log_in_with_ukey", { serial, pin })),
 	/**  The demo only: back in as the demo organisation after 退出登录. */
 	demoLogIn: () => typedError<AccountView, ApiError_Serialize>(__TAURI_INVOKE("demo_log_in")),
+	/**  续期 (`reissue` false) or 补办 (true: the certificate is revoked at once): the new order. */
+	replaceCertificate: (serial: string, reissue: boolean) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("replace_certificate", { serial, reissue })),
+	/**  注销. */
+	cancelCertificate: (serial: string) => typedError<ManagedCertificate_Serialize, ApiError_Serialize>(__TAURI_INVOKE("cancel_certificate", { serial })),
 };
 
 /** Events */

@@ -295,6 +295,10 @@ export const api = {
   unbindCertificate: (serial: string) => unwrap(() => commands.unbindCertificate(serial)),
   /** 证书登录: signed in with the UKey, no password. */
   logInWithUkey: (serial: string, pin: string) => unwrap(() => commands.logInWithUkey(serial, pin)),
+  /** 续期 (`reissue` false) or 补办 (true: the certificate is revoked at once): the new order. */
+  replaceCertificate: (serial: string, reissue: boolean) => unwrap(() => commands.replaceCertificate(serial, reissue)),
+  /** 注销: revoked, no replacement. */
+  cancelCertificate: (serial: string) => unwrap(() => commands.cancelCertificate(serial)),
   /** The demo only: back in as the demo organisation after 退出登录. */
   demoLogIn: () => unwrap(() => commands.demoLogIn()),
 };

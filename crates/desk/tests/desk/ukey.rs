@@ -251,9 +251,17 @@ async fn the_certificate_on_a_softhsm_ukey_is_bound_then_signs_in_until_it_is_un
     desk.unbind_certificate(&bound.certificate.serial).await.unwrap();
     assert_eq!(desk.log_in_with_ukey(&serial, &pin).await.unwrap_err().code, ErrorCode::Unauthorized);
 
-    // Bound again, then revoked: refused with the reason.
+    // 续期: a new order of one certificate, listed here; the certificate still signs in.
+    let renewal = desk.replace_certificate(&bound.certificate.serial, false).await.unwrap();
+    assert_eq!((renewal.order.quantity, renewal.status_zh.as_str()), (1, "待认证"));
+    assert!(desk.orders().unwrap().iter().any(|r| r.order.order_no == renewal.order.order_no));
+
+    // Bound again, then 补办 (the UKey lost): revoked at once, refused with the reason.
     desk.bind_ukey_certificate(&serial, &pin).await.unwrap();
-    desk.revoke_certificate(&bound.certificate.serial, RevocationReason::KeyCompromise).await.unwrap();
+    let reissue = desk.replace_certificate(&bound.certificate.serial, true).await.unwrap();
+    assert_ne!(reissue.order.order_no, renewal.order.order_no);
+    let again = desk.cancel_certificate(&bound.certificate.serial).await.unwrap_err();
+    assert_eq!(again.code, ErrorCode::Conflict, "注销 of a revoked certificate: {again:?}");
     let revoked = desk.log_in_with_ukey(&serial, &pin).await.unwrap_err();
     assert_eq!(revoked.message, "该证书已吊销（密钥泄露或UKey遗失），不能使用");
     let managed = desk.account_certificates().await.unwrap();

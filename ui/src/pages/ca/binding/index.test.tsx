@@ -34,6 +34,10 @@ function mockApp(certificates: ManagedCertificate[]) {
         certificates[0].boundAt = '2026-12-03T10:00:00+08:00';
         return certificates[0];
       }
+      case 'replace_certificate':
+        return { order: { orderNo: a.reissue ? '159110370124399' : '159110370124398' } };
+      case 'cancel_certificate':
+        return { ...certificates[0], lifecycle: 'revoked' };
       case 'unbind_certificate':
         certificates.find((c) => c.certificate.serial === a.serial)!.boundAt = null;
         return null;
@@ -98,5 +102,35 @@ describe('CA证书管理 and CA绑定与解绑', () => {
     await byId('unbound-done');
     expect(app.called('unbind_certificate')[0].args.serial).toBe('4A01');
     await waitFor(() => expect(within(bound).queryByText('4A01')).toBeNull());
+  });
+
+  it('续期 and 补办 each after its confirmation, neither offered for a revoked certificate', async () => {
+    const app = mockApp([managed('4A01'), managed('4A02', { lifecycle: 'revoked' })]);
+    render(
+      <AppProviders queryClient={createQueryClient()}>
+        <CertificateManagePage />
+      </AppProviders>,
+    );
+    const user = userEvent.setup({ delay: null });
+    const table = await byId('managed-certificates');
+    await within(table).findByText('4A02');
+    expect(table.querySelectorAll('.certificate-renew')).toHaveLength(1);
+    await user.click(table.querySelector('.certificate-renew')!);
+    expect(await screen.findByText(/原证书在到期前仍可使用/)).toBeTruthy();
+    expect(app.called('replace_certificate')).toHaveLength(0);
+    await user.click(await button('确定', document.querySelector('.ant-popconfirm')!));
+    expect(await screen.findByText(/已新建续期订单 159110370124398/)).toBeTruthy();
+    await user.click(table.querySelector('.certificate-reissue')!);
+    const confirms = await waitFor(() => {
+      const open = [...document.querySelectorAll('.ant-popconfirm')].filter((p) => p.textContent?.includes('立即吊销'));
+      expect(open.length).toBeGreaterThan(0);
+      return open;
+    });
+    await user.click(await button('确定', confirms[confirms.length - 1]));
+    expect(await screen.findByText(/已新建补办订单 159110370124399/)).toBeTruthy();
+    expect(app.called('replace_certificate').map((c) => c.args)).toEqual([
+      { serial: '4A01', reissue: false },
+      { serial: '4A01', reissue: true },
+    ]);
   });
 });

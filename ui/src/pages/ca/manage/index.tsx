@@ -1,5 +1,5 @@
-import { useMutation, useQuery } from '@tanstack/react-query';
-import { Alert, Button, Card, List, Modal, Space, Table, Tag, Typography } from 'antd';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Alert, App, Button, Card, List, Modal, Popconfirm, Space, Table, Tag, Typography } from 'antd';
 import type { TableColumnsType } from 'antd';
 import { useState } from 'react';
 import { api, errorMessage, type ManagedCertificate } from '../../../api';
@@ -32,6 +32,28 @@ export default function CertificateManagePage() {
   const save = useMutation({
     mutationFn: (c: ManagedCertificate) => api.saveCertificate(c.certificate.orderNo, c.certificate.serial),
   });
+  const client = useQueryClient();
+  const { message } = App.useApp();
+  const refresh = () => {
+    void client.invalidateQueries({ queryKey: certificatesKey });
+    void client.invalidateQueries({ queryKey: ['orders'] });
+  };
+  const replace = useMutation({
+    mutationFn: ({ serial, reissue }: { serial: string; reissue: boolean }) => api.replaceCertificate(serial, reissue),
+    onSuccess: (row, { reissue }) => {
+      refresh();
+      message.success(t(reissue ? 'ca.reissued' : 'ca.renewed', { orderNo: row.order.orderNo }));
+    },
+    onError: (e) => message.error(errorMessage(e)),
+  });
+  const cancel = useMutation({
+    mutationFn: api.cancelCertificate,
+    onSuccess: () => {
+      refresh();
+      message.success(t('ca.cancelled'));
+    },
+    onError: (e) => message.error(errorMessage(e)),
+  });
   const columns: TableColumnsType<ManagedCertificate> = [
     { title: t('ca.provider'), key: 'provider', render: (_, c) => c.providerName },
     { title: t('ca.serial'), key: 'serial', render: (_, c) => <span className="managed-serial">{c.certificate.serial}</span> },
@@ -54,6 +76,40 @@ export default function CertificateManagePage() {
         <Space>
           <Typography.Link onClick={() => setViewing(c)}>{t('ca.details')}</Typography.Link>
           <Typography.Link onClick={() => save.mutate(c)}>{t('ca.save')}</Typography.Link>
+          {c.lifecycle !== 'revoked' && (
+            <>
+              <Popconfirm
+                title={t('ca.renewConfirm')}
+                okText={t('ca.confirm')}
+                cancelText={t('ca.cancel')}
+                onConfirm={() => replace.mutate({ serial: c.certificate.serial, reissue: false })}
+              >
+                <Typography.Link className="certificate-renew">{t('ca.renew')}</Typography.Link>
+              </Popconfirm>
+              <Popconfirm
+                title={t('ca.reissueConfirm')}
+                okText={t('ca.confirm')}
+                cancelText={t('ca.cancel')}
+                okButtonProps={{ danger: true }}
+                onConfirm={() => replace.mutate({ serial: c.certificate.serial, reissue: true })}
+              >
+                <Typography.Link className="certificate-reissue" type="danger">
+                  {t('ca.reissue')}
+                </Typography.Link>
+              </Popconfirm>
+              <Popconfirm
+                title={t('ca.cancelConfirm')}
+                okText={t('ca.confirm')}
+                cancelText={t('ca.cancel')}
+                okButtonProps={{ danger: true }}
+                onConfirm={() => cancel.mutate(c.certificate.serial)}
+              >
+                <Typography.Link className="certificate-cancel" type="danger">
+                  {t('ca.cancelCert')}
+                </Typography.Link>
+              </Popconfirm>
+            </>
+          )}
         </Space>
       ),
     },
