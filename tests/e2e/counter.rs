@@ -5,7 +5,7 @@
 //! the test's own.
 
 use crate::support::{
-    App, Launch, downloads_dir, screenshots_dir, staff_log_in, step, write_certificate_to_new_softhsm_ukey,
+    App, Launch, choose_ukey, downloads_dir, screenshots_dir, staff_log_in, step, write_certificate_to_new_softhsm_ukey,
 };
 use anyhow::{Context, Result, bail};
 
@@ -67,18 +67,62 @@ async fn a_walk_in_goes_from_intake_to_issued_at_the_counter_with_the_receipt_pr
             app.click_css("#counter-approve").await?;
             app.wait_for_text("#counter-order-status", "审核通过, 待制证 (现场核验)").await?;
             // The demo's SoftHSM2 UKey: a real PKCS#11 token, made blank here by the app.
-            let (serial, _pin) = write_certificate_to_new_softhsm_ukey(&app).await?;
+            let written = write_certificate_to_new_softhsm_ukey(&app).await?;
             app.click_css("#counter-issue-submit").await?;
             app.screenshot(&screenshots_dir().join("39-counter-issue.png")).await?;
             app.click_css("#counter-issue-confirm").await?;
             app.wait_for_text("#counter-order-status", "审核通过, 已发证 (现场核验)").await?;
-            app.wait_for_text("#staff-certificates .certificate-serial", &serial).await?;
+            app.wait_for_text("#staff-certificates .certificate-serial", &written.0).await?;
             app.wait_for_text("#staff-certificates", "ECDSA P-256").await?;
-            // 吊销 (the UKey is reported lost): the platform's answer shows at once.
-            app.click_css("#staff-certificates .certificate-revoke").await?;
-            app.click_css("#revoke-submit").await?;
-            app.wait_for_text("#staff-certificates .certificate-status", "已吊销（密钥泄露或UKey遗失").await?;
-            Ok(())
+            Ok(written)
+        })
+        .await;
+    let (serial, pin, ukey) = outcome?;
+
+    step(
+        "the walk-in signs in with its password, binds the SoftHSM2 UKey's certificate, signs in with the UKey, then 注销",
+    );
+    let outcome = app
+        .stretch(180, "counter-bind-failed.png", async {
+            app.click_css("#switch-side").await?;
+            app.click_css("#log-out").await?;
+            app.type_into("#login_username", "walkin").await?;
+            app.type_into("#login_password", "a-long-password").await?;
+            app.click_css("#login-submit").await?;
+            app.wait_for_text("#account-name", WALK_IN.0).await?;
+            app.click_text(".ant-menu", "CA绑定与解绑").await?;
+            app.click_css("#bind-certificate").await?;
+            choose_ukey(&app, ".bind-certificate", &ukey, "#bind_pin", &pin).await?;
+            app.click_css("#bind-submit").await?;
+            app.wait_for("#bound-done").await?;
+            app.wait_for_text("#bound-certificates", &serial).await?;
+            app.click_text(".ant-menu", "CA证书管理").await?;
+            app.wait_for_text("#managed-certificates", &serial).await?;
+            app.wait_for_text("#managed-certificates", "已绑定").await?;
+
+            // 证书登录: no password.
+            app.click_css("#log-out").await?;
+            app.click_text("#login", "证书登录").await?;
+            choose_ukey(&app, "#ukey-login", &ukey, "#ukey-login_pin", &pin).await?;
+            app.click_css("#ukey-login-submit").await?;
+            app.wait_for_text("#account-name", WALK_IN.0).await?;
+
+            // 注销 (the organisation gives it up): revoked at once, and 证书登录 says so.
+            app.click_text(".ant-menu", "CA证书管理").await?;
+            app.click_css("#managed-certificates .certificate-cancel").await?;
+            app.click_css(".ant-popconfirm .ant-btn-dangerous").await?;
+            app.wait_for_text("#managed-certificates", "已吊销").await?;
+            app.click_css("#log-out").await?;
+            app.click_text("#login", "证书登录").await?;
+            choose_ukey(&app, "#ukey-login", &ukey, "#ukey-login_pin", &pin).await?;
+            app.click_css("#ukey-login-submit").await?;
+            app.wait_for_text(".ant-message", "该证书已吊销（停止使用）").await?;
+            // Back to the demo organisation, and to the staff side for the administrator.
+            app.click_css("#demo-log-in").await?;
+            app.wait_for_text("#account-name", "晨安入驻供应商").await?;
+            app.click_text(".ant-menu", "CA证书申领").await?;
+            app.wait_for("#orders").await?;
+            app.click_css("#switch-side").await
         })
         .await;
     outcome?;

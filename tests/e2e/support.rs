@@ -414,12 +414,27 @@ pub async fn write_certificate_to_demo_ukey(app: &App) -> Result<(String, String
 }
 
 /// 插入新的演示UKey (a blank SoftHSM2 token, made by the app through PKCS#11), then 写入证书 onto
-/// it: the certificate's serial and the UKey's new PIN.
-pub async fn write_certificate_to_new_softhsm_ukey(app: &App) -> Result<(String, String)> {
+/// it: the certificate's serial, the UKey's new PIN and its label (`演示UKey 2`).
+pub async fn write_certificate_to_new_softhsm_ukey(app: &App) -> Result<(String, String, String)> {
     app.wait_for("#ukey-writer").await?;
     app.click_css("#ukey-plug-demo").await?;
-    app.wait_for_text("#ukey-plugged", "演示UKey").await?;
-    type_pin_and_write(app).await
+    let plugged = app.wait_for_text("#ukey-plugged", "演示UKey").await?.text().await?;
+    let start = plugged.find("演示UKey").context("no label in the plugged notice")?;
+    let label: String = plugged[start..]
+        .chars()
+        .take_while(|c| "演示UKey 0123456789".contains(*c))
+        .collect::<String>()
+        .trim()
+        .to_owned();
+    let (serial, pin) = type_pin_and_write(app).await?;
+    Ok((serial, pin, label))
+}
+
+/// In the dialog or form `scope`, the UKey whose option names `label`, and its PIN into `pin_input`.
+pub async fn choose_ukey(app: &App, scope: &str, label: &str, pin_input: &str, pin: &str) -> Result<()> {
+    app.mouse_down_css(&format!("{scope} .ukey-select")).await?;
+    app.click_css(&format!(".ant-select-item-option[title*='{label}（']")).await?;
+    app.type_into(pin_input, pin).await
 }
 
 /// The demo UKey's factory PIN typed, 写入证书, and the new PIN shown once: the serial and that PIN.

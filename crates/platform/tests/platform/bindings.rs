@@ -220,6 +220,10 @@ async fn restarted_at(dir: tempfile::TempDir, database_url: Option<String>, days
     let mut config = certdesk_platform::PlatformConfig::embedded(dir.path());
     config.database_url = database_url.clone();
     config.time_travel = Some(chrono::Duration::days(days));
+    // A message a restart interrupted (or a write refused while the database recovers) is tried
+    // again within the test's wait, not after the default 30 s.
+    config.mail.retry_first_secs = 1;
+    config.mail.retry_max_secs = 2;
     let handle = certdesk_platform::Platform::start(config).await.unwrap();
     let http = crate::authed(&handle).await;
     TestPlatform { handle, http, dir, database_url }
