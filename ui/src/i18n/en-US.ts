@@ -382,6 +382,7 @@ const enUS: Messages = {
     shippingListSaved: 'Shipping list saved to {{path}}',
   },
   audit: {
+    byOrganisation: 'The organisation itself',
     menu: 'Audit log',
     member: 'Staff member',
     allMembers: 'All members',

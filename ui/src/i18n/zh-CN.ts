@@ -375,6 +375,7 @@ const zhCN = {
     shippingListSaved: '邮寄清单已保存到 {{path}}',
   },
   audit: {
+    byOrganisation: '申领机构（自行申请）',
     menu: '操作日志',
     member: '员工',
     allMembers: '全部员工',

@@ -34,7 +34,8 @@ export default function AuditPage() {
     setPage(1);
   };
   const who = (r: AuditRow) =>
-    r.entry.staffName ?? (r.entry.username ? t('audit.unknownAccount', { username: r.entry.username }) : '');
+    r.entry.staffName ??
+    (r.entry.username ? t('audit.unknownAccount', { username: r.entry.username }) : t('audit.byOrganisation'));
   return (
     <div id="staff-audit">
       <Form form={form} name="audit-filter" layout="inline" onFinish={search} style={{ marginBottom: 12, rowGap: 8 }}>
