@@ -60,3 +60,11 @@ pub async fn replace_certificate(
 pub async fn cancel_certificate(desk: State<'_, Desk>, serial: String) -> Result<ManagedCertificate, ApiError> {
     desk.cancel_certificate(&serial).await
 }
+
+/// CA证书管理's health panel: the UKeys plugged in and the certificates on each (no PIN asked);
+/// and the drivers that did not load.
+#[tauri::command]
+#[specta::specta]
+pub async fn ukey_health(desk: State<'_, Desk>) -> Result<(Vec<certdesk_desk::UkeyHealth>, Vec<String>), ApiError> {
+    desk.ukey_health().await
+}

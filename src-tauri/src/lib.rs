@@ -105,6 +105,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             ca::demo_log_in,
             ca::replace_certificate,
             ca::cancel_certificate,
+            ca::ukey_health,
         ])
         .events(tauri_specta::collect_events![follow::OrderStatusChanged, pay_return::PayReturned, ukey::UkeyProgress])
         // Money is i64 fen; any real amount is far below 2^53, so a JS number is exact.

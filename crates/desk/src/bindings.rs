@@ -75,6 +75,52 @@ impl ExpiryNotice {
     }
 }
 
+/// An organisation's certificate as it sits on a UKey (read without the PIN: certificates are public).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct OnUkeyCertificate {
+    pub serial: String,
+    pub subject: String,
+    /// RFC 3339, Asia/Shanghai.
+    pub not_after: String,
+    pub days_left: i64,
+}
+
+/// The health panel's row: a UKey plugged in and the organisation's certificates on it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct UkeyHealth {
+    pub ukey: crate::UkeyView,
+    pub certificates: Vec<OnUkeyCertificate>,
+    /// Why the certificates could not be read, if they could not.
+    pub problem: Option<String>,
+}
+
+fn on_ukey_certificates(ukeys: &Ukeys, serial: &str) -> Result<Vec<OnUkeyCertificate>, TokenError> {
+    let mut token = ukeys.open(serial)?;
+    let now = std::time::SystemTime::now();
+    let mut found = Vec::new();
+    for stored in token.certificates()? {
+        if stored.id.is_empty() {
+            continue;
+        }
+        let Ok(certificate) = certdesk_pki::certificate_from_der(&stored.der) else { continue };
+        let Ok(facts) = certdesk_pki::CertificateFacts::of(&certificate) else { continue };
+        let not_after = chrono::DateTime::<chrono::Utc>::from(facts.not_after);
+        let days_left = match facts.not_after.duration_since(now) {
+            Ok(left) => (left.as_secs() / 86_400) as i64,
+            Err(past) => -((past.duration().as_secs() / 86_400) as i64) - 1,
+        };
+        found.push(OnUkeyCertificate {
+            serial: facts.serial,
+            subject: facts.subject,
+            not_after: not_after.with_timezone(&certdesk_core::SHANGHAI).to_rfc3339(),
+            days_left,
+        });
+    }
+    Ok(found)
+}
+
 /// A serial as typed: hex digits only (it goes into a URL).
 fn checked_serial(serial: &str) -> Result<&str, ApiError> {
     let serial = serial.trim();
@@ -125,6 +171,25 @@ impl Desk {
         tokio::task::spawn_blocking(move || prove(&ukeys, &serial, &pin, &challenge))
             .await
             .map_err(|e| ApiError::new(ErrorCode::Internal, format!("读取UKey未完成：{e}")))?
+    }
+
+    /// CA证书管理's health panel: each UKey plugged in, its PIN state and the certificates on it.
+    pub async fn ukey_health(&self) -> Result<(Vec<UkeyHealth>, Vec<String>), ApiError> {
+        let ukeys = Arc::clone(&self.ukeys);
+        tokio::task::spawn_blocking(move || {
+            let list = ukeys.list();
+            let health = list
+                .ukeys
+                .into_iter()
+                .map(|ukey| match on_ukey_certificates(&ukeys, &ukey.serial) {
+                    Ok(certificates) => UkeyHealth { ukey, certificates, problem: None },
+                    Err(e) => UkeyHealth { ukey, certificates: Vec::new(), problem: Some(e.to_string()) },
+                })
+                .collect();
+            (health, list.problems)
+        })
+        .await
+        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("读取UKey未完成：{e}")))
     }
 
     /// CA证书管理: the organisation's certificates, with where each stands and whether it is bound.

@@ -15,7 +15,7 @@ mod papers;
 mod staff;
 mod ukey;
 
-pub use bindings::ExpiryNotice;
+pub use bindings::{ExpiryNotice, OnUkeyCertificate, UkeyHealth};
 pub use certdesk_camera::{DeviceInfo, SourceConfig};
 pub use certdesk_idcard::ReaderConfig;
 pub use counter::IdCardView;

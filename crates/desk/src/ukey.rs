@@ -143,7 +143,7 @@ impl Ukeys {
         })
     }
 
-    fn list(&self) -> UkeyList {
+    pub(crate) fn list(&self) -> UkeyList {
         let mut list =
             UkeyList { ukeys: Vec::new(), problems: Vec::new(), demo_can_plug: self.demo_pkcs11().is_some() };
         for loaded in self.sources() {

@@ -122,6 +122,11 @@ export const commands = {
 	replaceCertificate: (serial: string, reissue: boolean) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("replace_certificate", { serial, reissue })),
 	/**  注销. */
 	cancelCertificate: (serial: string) => typedError<ManagedCertificate_Serialize, ApiError_Serialize>(__TAURI_INVOKE("cancel_certificate", { serial })),
+	/**
+	 *  CA证书管理's health panel: the UKeys plugged in and the certificates on each (no PIN asked);
+	 *  and the drivers that did not load.
+	 */
+	ukeyHealth: () => typedError<[UkeyHealth_Serialize[], string[]], ApiError_Serialize>(__TAURI_INVOKE("ukey_health")),
 };
 
 /** Events */
@@ -920,6 +925,15 @@ export type NewStaffMember = {
 	roles: StaffRole[],
 };
 
+/**  An organisation's certificate as it sits on a UKey (read without the PIN: certificates are public). */
+export type OnUkeyCertificate = {
+	serial: string,
+	subject: string,
+	/**  RFC 3339, Asia/Shanghai. */
+	notAfter: string,
+	daysLeft: number,
+};
+
 /**  查看: the order as listed, its timeline, and the ETA of its next step. */
 export type OrderDetailView = OrderDetailView_Serialize | OrderDetailView_Deserialize;
 
@@ -1336,6 +1350,25 @@ export type StatusChange_Serialize = {
 	statusEn: string,
 	/**  不通过理由, when the change is a rejection. */
 	reason: string | null,
+};
+
+/**  The health panel's row: a UKey plugged in and the organisation's certificates on it. */
+export type UkeyHealth = UkeyHealth_Serialize | UkeyHealth_Deserialize;
+
+/**  The health panel's row: a UKey plugged in and the organisation's certificates on it. */
+export type UkeyHealth_Deserialize = {
+	ukey: UkeyView_Deserialize,
+	certificates: OnUkeyCertificate[],
+	/**  Why the certificates could not be read, if they could not. */
+	problem?: string | null,
+};
+
+/**  The health panel's row: a UKey plugged in and the organisation's certificates on it. */
+export type UkeyHealth_Serialize = {
+	ukey: UkeyView_Serialize,
+	certificates: OnUkeyCertificate[],
+	/**  Why the certificates could not be read, if they could not. */
+	problem: string | null,
 };
 
 /**  A certificate on a UKey: what the platform issued and the UKey's new PIN, for the 密码信封. */

@@ -297,6 +297,8 @@ export const api = {
   logInWithUkey: (serial: string, pin: string) => unwrap(() => commands.logInWithUkey(serial, pin)),
   /** 续期 (`reissue` false) or 补办 (true: the certificate is revoked at once): the new order. */
   replaceCertificate: (serial: string, reissue: boolean) => unwrap(() => commands.replaceCertificate(serial, reissue)),
+  /** CA证书管理's health panel: each UKey plugged in with the certificates on it, and driver problems. */
+  ukeyHealth: () => unwrap(() => commands.ukeyHealth()),
   /** 注销: revoked, no replacement. */
   cancelCertificate: (serial: string) => unwrap(() => commands.cancelCertificate(serial)),
   /** The demo only: back in as the demo organisation after 退出登录. */

@@ -532,6 +532,8 @@ const enUS: Messages = {
     opened: 'Opened the attachment {{path}}',
   },
   ca: {
+    onUkey: 'Certificate {{serial}}, valid until {{until}} ({{days}} days left)',
+    noCertificateOnUkey: 'No organisation certificate on this UKey',
     renew: 'Renew',
     renewConfirm: 'A renewal order for one certificate is made from the last application; the old certificate works until it expires.',
     renewed: 'Renewal order {{orderNo}} made: verify and pay it under CA certificates',

@@ -525,6 +525,8 @@ const zhCN = {
     opened: '已打开附件 {{path}}',
   },
   ca: {
+    onUkey: '机构证书 {{serial}}，有效期至 {{until}}（剩余{{days}}天）',
+    noCertificateOnUkey: 'UKey中没有机构证书',
     renew: '续期',
     renewConfirm: '将按上次的申领信息新建一张证书的续期订单，原证书在到期前仍可使用。',
     renewed: '已新建续期订单 {{orderNo}}，请在「CA证书申领」中完成认证和缴费',

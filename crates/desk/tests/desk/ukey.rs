@@ -221,6 +221,14 @@ async fn the_certificate_on_a_softhsm_ukey_is_bound_then_signs_in_until_it_is_un
     let issued = desk.write_certificate_to_ukey(&number, &serial, "12345678", |_| {}).await.unwrap();
     let pin = issued.new_pin;
 
+    // The health panel reads the certificate off the UKey, no PIN asked.
+    let (health, _) = desk.ukey_health().await.unwrap();
+    let on_it = health.iter().find(|h| h.ukey.serial == serial).expect("the UKey is listed");
+    assert_eq!(on_it.problem, None);
+    assert_eq!(on_it.certificates.len(), 1, "{on_it:?}");
+    assert_eq!(on_it.certificates[0].serial, issued.certificate.serial);
+    assert!((360..=366).contains(&on_it.certificates[0].days_left), "{:?}", on_it.certificates[0]);
+
     // Nothing bound yet: the UKey does not sign in.
     let refused = desk.log_in_with_ukey(&serial, &pin).await.unwrap_err();
     assert_eq!(refused.code, ErrorCode::Unauthorized);

@@ -32,6 +32,8 @@ function mockApp(options: { sessionExpires?: boolean } = {}) {
         return account;
       case 'account_certificates':
         return [];
+      case 'ukey_health':
+        return [[], []];
       case 'forget_session':
       case 'log_out':
         signedIn = null;

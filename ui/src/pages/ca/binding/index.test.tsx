@@ -29,6 +29,17 @@ function mockApp(certificates: ManagedCertificate[]) {
         return structuredClone(certificates);
       case 'list_ukeys':
         return ukeyList;
+      case 'ukey_health':
+        return [
+          [
+            {
+              ukey: ukeyList.ukeys[0],
+              certificates: [{ serial: '4A01', subject: '', notAfter: '2027-12-02T10:00:00+08:00', daysLeft: 364 }],
+              problem: null,
+            },
+          ],
+          [],
+        ];
       case 'bind_ukey_certificate': {
         if (a.pin !== '24681357') throw { code: 'validation', message: 'PIN码错误，还可尝试5次' };
         certificates[0].boundAt = '2026-12-03T10:00:00+08:00';
@@ -66,7 +77,9 @@ describe('CA证书管理 and CA绑定与解绑', () => {
     expect(within(table).getByText('已过期')).toBeTruthy();
     expect(within(table).getAllByText('已绑定')).toHaveLength(1);
     expect(within(table).getAllByText('2027-12-02 10:00')).toHaveLength(3);
-    expect(await within(await byId('ukey-health')).findByText('演示UKey')).toBeTruthy();
+    const panel = await byId('ukey-health');
+    expect(await within(panel).findByText('演示UKey')).toBeTruthy();
+    expect(within(panel).getByText('机构证书 4A01，有效期至 2027-12-02 10:00（剩余364天）')).toBeTruthy();
   });
 
   it('binds the UKey’s certificate after a wrong PIN, and unbinds it after the confirmation', async () => {

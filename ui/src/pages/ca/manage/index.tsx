@@ -27,7 +27,7 @@ export function LifecycleTag({ certificate: c }: { certificate: ManagedCertifica
 export default function CertificateManagePage() {
   const { t } = useLocale();
   const certificates = useQuery({ queryKey: certificatesKey, queryFn: api.accountCertificates });
-  const ukeys = useQuery({ queryKey: ['ukeys'], queryFn: api.listUkeys });
+  const health = useQuery({ queryKey: ['ukey-health'], queryFn: api.ukeyHealth });
   const [viewing, setViewing] = useState<ManagedCertificate | null>(null);
   const save = useMutation({
     mutationFn: (c: ManagedCertificate) => api.saveCertificate(c.certificate.orderNo, c.certificate.serial),
@@ -132,21 +132,30 @@ export default function CertificateManagePage() {
       <Typography.Title level={5} style={{ marginTop: 24 }}>
         {t('ca.ukeys')}
       </Typography.Title>
-      {ukeys.data?.problems.map((p) => <Alert key={p} type="warning" showIcon title={p} style={{ marginBottom: 8 }} />)}
+      {health.data?.[1].map((p) => <Alert key={p} type="warning" showIcon title={p} style={{ marginBottom: 8 }} />)}
       <List
         id="ukey-health"
         size="small"
         bordered
         locale={{ emptyText: t('ca.noUkeys') }}
-        dataSource={ukeys.data?.ukeys ?? []}
-        renderItem={(u) => (
+        dataSource={health.data?.[0] ?? []}
+        renderItem={({ ukey: u, certificates: onIt, problem }) => (
           <List.Item>
-            <Space>
-              <span>{u.label}</span>
-              <Typography.Text type="secondary">
-                {u.driver} · {u.serial} · {u.keyKinds.join('/')}
-              </Typography.Text>
-              {u.locked ? <Tag color="red">{u.pinNote}</Tag> : u.pinNote ? <Tag color="orange">{u.pinNote}</Tag> : null}
+            <Space orientation="vertical" size={2}>
+              <Space>
+                <span>{u.label}</span>
+                <Typography.Text type="secondary">
+                  {u.driver} · {u.serial} · {u.keyKinds.join('/')}
+                </Typography.Text>
+                {u.locked ? <Tag color="red">{u.pinNote}</Tag> : u.pinNote ? <Tag color="orange">{u.pinNote}</Tag> : null}
+              </Space>
+              {onIt.map((c) => (
+                <Typography.Text key={c.serial} className="ukey-health-certificate">
+                  {t('ca.onUkey', { serial: c.serial, until: shanghaiText(c.notAfter), days: c.daysLeft })}
+                </Typography.Text>
+              ))}
+              {onIt.length === 0 && !problem && <Typography.Text type="secondary">{t('ca.noCertificateOnUkey')}</Typography.Text>}
+              {problem && <Typography.Text type="warning">{problem}</Typography.Text>}
             </Space>
           </List.Item>
         )}
