@@ -122,7 +122,7 @@ fn on_ukey_certificates(ukeys: &Ukeys, serial: &str) -> Result<Vec<OnUkeyCertifi
 }
 
 /// A serial as typed: hex digits only (it goes into a URL).
-fn checked_serial(serial: &str) -> Result<&str, ApiError> {
+pub(crate) fn checked_serial(serial: &str) -> Result<&str, ApiError> {
     let serial = serial.trim();
     if serial.is_empty() || !serial.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(ApiError::new(ErrorCode::Validation, "证书序列号应为十六进制数字"));

@@ -46,10 +46,7 @@ impl Desk {
         serial: &str,
         reason: RevocationReason,
     ) -> Result<CertificateRecord, ApiError> {
-        let serial = serial.trim();
-        if serial.is_empty() || !serial.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Err(ApiError::new(ErrorCode::Validation, "证书序列号应为十六进制数字"));
-        }
+        let serial = crate::bindings::checked_serial(serial)?;
         let revocation = Revocation { reason };
         Ok(self.signed_in_staff()?.revoke_certificate(serial, &revocation).await.map_err(DeskError::from)?)
     }

@@ -184,9 +184,7 @@ pub(crate) fn seed_demo(db: &Db, now: DateTime<Utc>) -> Result<()> {
     if exists {
         return Ok(());
     }
-    let mut secret = [0u8; 32];
-    getrandom::fill(&mut secret).map_err(|e| PlatformError::Internal(format!("no randomness: {e}")))?;
-    let unusable: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+    let unusable = crate::random_hex(32)?;
     let hash = sessions::hash_password(&unusable)?;
     create(db, DEMO_ORGANISATION.0, DEMO_ORGANISATION.1, DEMO_USERNAME, &hash, now)?;
     Ok(())

@@ -28,21 +28,6 @@ fn purpose_code(purpose: ChallengePurpose) -> &'static str {
     }
 }
 
-fn random_hex(bytes: usize) -> Result<String> {
-    let mut buffer = vec![0u8; bytes];
-    getrandom::fill(&mut buffer).map_err(|e| PlatformError::Internal(format!("no randomness: {e}")))?;
-    Ok(buffer.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-/// The certificate in a PEM (or the DER in base64 without the armour).
-fn certificate_der(pem: &str) -> Result<Vec<u8>> {
-    use base64::Engine;
-    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).map(str::trim).collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(body)
-        .map_err(|_| PlatformError::Unprocessable("证书应为 PEM 格式（BEGIN CERTIFICATE）".into()))
-}
-
 /// Where a certificate stands at `now`, and its whole days left.
 pub(crate) fn lifecycle(record: &CertificateRecord, now: DateTime<Utc>) -> (CertificateLifecycle, i64) {
     let days_left = DateTime::parse_from_rfc3339(&record.not_after)
@@ -74,8 +59,8 @@ impl AppState {
         organisation_id: Option<i64>,
     ) -> Result<CertificateChallenge> {
         let now = self.now().with_timezone(&SHANGHAI);
-        let id = random_hex(16)?;
-        let nonce = random_hex(32)?;
+        let id = crate::random_hex(16)?;
+        let nonce = crate::random_hex(32)?;
         let action = match purpose {
             ChallengePurpose::Bind => "绑定证书",
             ChallengePurpose::LogIn => "证书登录",
@@ -118,7 +103,7 @@ impl AppState {
                 &now.with_timezone(&SHANGHAI).to_rfc3339(),
             )?
             .ok_or_else(|| refused("验证已过期或已使用，请重新操作"))?;
-        let der = certificate_der(&proof.certificate_pem)?;
+        let der = crate::pem_der(&proof.certificate_pem, "证书应为 PEM 格式（BEGIN CERTIFICATE）")?;
         let certificate = certdesk_pki::certificate_from_der(&der).map_err(|_| refused("证书无法解析"))?;
         let signature = base64::engine::general_purpose::STANDARD
             .decode(proof.signature.trim())

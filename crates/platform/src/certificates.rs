@@ -201,15 +201,6 @@ fn serial_bytes(hex: &str) -> Result<Vec<u8>> {
         .map_err(|_| PlatformError::Internal(format!("stored serial {hex}")))
 }
 
-/// `-----BEGIN CERTIFICATE REQUEST-----` PEM (or the DER in base64 without the armour) as DER.
-fn csr_der(pem: &str) -> Result<Vec<u8>> {
-    use base64::Engine;
-    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).map(str::trim).collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(body)
-        .map_err(|_| PlatformError::Unprocessable("证书请求（CSR）应为 PEM 格式（BEGIN CERTIFICATE REQUEST）".into()))
-}
-
 impl AppState {
     /// The provider's CA, unsealed on first use.
     pub(crate) fn ca(&self, provider_id: &str) -> Result<Arc<LoadedCa>> {
@@ -259,7 +250,7 @@ impl AppState {
         token_serial: Option<&str>,
         by: ByStaff<'_>,
     ) -> Result<CertificateRecord> {
-        let csr = csr_der(csr_pem)?;
+        let csr = crate::pem_der(csr_pem, "证书请求（CSR）应为 PEM 格式（BEGIN CERTIFICATE REQUEST）")?;
         let at = now_text();
         let (record, der) = self.db.insert_certificate(order_no, token_serial, by, &at, |order| {
             let subject = OrganisationSubject {

@@ -39,6 +39,21 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// `bytes` random bytes in lowercase hex: session tokens, challenges, unusable passwords.
+pub(crate) fn random_hex(bytes: usize) -> Result<String> {
+    let mut buffer = vec![0u8; bytes];
+    getrandom::fill(&mut buffer).map_err(|e| PlatformError::Internal(format!("no randomness: {e}")))?;
+    Ok(buffer.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The DER inside a PEM (or the base64 of the DER without the armour); `refusal` says what was
+/// expected when it is neither.
+pub(crate) fn pem_der(pem: &str, refusal: &str) -> Result<Vec<u8>> {
+    use base64::Engine;
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).map(str::trim).collect();
+    base64::engine::general_purpose::STANDARD.decode(body).map_err(|_| PlatformError::Unprocessable(refusal.to_owned()))
+}
+
 /// The OpenAPI document as pretty JSON: what `docs/openapi.json` holds.
 pub fn openapi_json() -> String {
     openapi().to_pretty_json().expect("the OpenAPI document serialises")

@@ -103,9 +103,7 @@ pub fn throttled<T>(
 
 /// Opens a session for `subject_id`; returns the token and when it expires (RFC 3339, Shanghai).
 pub fn open(db: &Db, kind: SessionKind, subject_id: i64, now: DateTime<Utc>) -> Result<(String, String)> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| PlatformError::Internal(format!("no randomness: {e}")))?;
-    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let token = crate::random_hex(32)?;
     let expires = now + Duration::hours(SESSION_HOURS);
     db.write(|conn| {
         conn.execute("DELETE FROM sessions WHERE expires_at < ?1", params![now.to_rfc3339()])?;

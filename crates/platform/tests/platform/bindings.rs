@@ -317,17 +317,7 @@ async fn expiry_reminders_are_owed_once_at_90_30_and_7_days_with_the_clock_moved
 
 /// `number` moved to 待审核 (as verified and paid), then approved by the reviewer.
 async fn approve(p: &TestPlatform, number: &str) {
-    let number_ = number.to_owned();
-    p.db(move |db| {
-        db.write(|c| {
-            c.execute(
-                "UPDATE orders SET status = '{\"state\":\"pendingReview\",\"verification\":\"verified\"}',
-                    status_code = 'pendingReview', paid = TRUE, verification = 'verified' WHERE order_no = ?1",
-                certdesk_platform::params![number_],
-            )
-        })
-    })
-    .await;
+    crate::staff::into_review(p, number, "verified").await;
     let reviewer = log_in(p, "reviewer").await;
     assert_eq!(step(p, &reviewer, number, "approve", json!({})).await.0, 200);
 }

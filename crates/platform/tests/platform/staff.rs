@@ -36,8 +36,14 @@ pub async fn order_in_review(p: &TestPlatform, verification: &str) -> String {
     let order: Value =
         p.http.post(p.url("/v1/orders")).json(&valid_order()).send().await.unwrap().json().await.unwrap();
     let number = order["orderNo"].as_str().unwrap().to_owned();
+    into_review(p, &number, verification).await;
+    number
+}
+
+/// Order `number` moved to 待审核, paid, with `verification` (what 认证 and 缴费 would have done).
+pub async fn into_review(p: &TestPlatform, number: &str, verification: &str) {
     let status = format!(r#"{{"state":"pendingReview","verification":"{verification}"}}"#);
-    let (number_, verification) = (number.clone(), verification.to_owned());
+    let (number_, verification) = (number.to_owned(), verification.to_owned());
     p.db(move |db| {
         db.write(|c| {
             c.execute(
@@ -48,7 +54,6 @@ pub async fn order_in_review(p: &TestPlatform, verification: &str) -> String {
         })
     })
     .await;
-    number
 }
 
 pub async fn step(p: &TestPlatform, token: &str, number: &str, action: &str, body: Value) -> (u16, Value) {
