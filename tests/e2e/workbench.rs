@@ -150,6 +150,15 @@ async fn an_order_goes_from_the_application_to_issued_with_every_staff_step_in_t
             let next_year = (chrono::Utc::now().with_timezone(&certdesk_core::SHANGHAI).year() + 1).to_string();
             app.wait_for_text("#managed-certificates", &next_year).await?;
             app.screenshot(&screenshots_dir().join("35d-certificates.png")).await?;
+            // The demo's 演示邮箱 holds what the platform sent (审核未通过, 审核通过, 已发证), and 账户设置.
+            app.click_css("#demo-mailbox").await?;
+            app.wait_for_text(".demo-mailbox .mail-subject", "已发证").await?;
+            app.screenshot(&screenshots_dir().join("35f-demo-mailbox.png")).await?;
+            app.click_css(".demo-mailbox .ant-drawer-close").await?;
+            app.click_css("#account-settings").await?;
+            app.wait_for("#status-notices").await?;
+            app.screenshot(&screenshots_dir().join("35g-account-settings.png")).await?;
+            app.click_css(".account-settings .ant-modal-close").await?;
 
             app.click_css("#log-out").await?;
             app.wait_for("#login").await?;
