@@ -2,6 +2,7 @@
 //! decoding of what a webcam sends. `cargo xtask bench camera` writes the figures, as a share of the
 //! 33 ms between frames at 30 fps, to docs/benchmarks.md.
 
+use certdesk_camera::labelled::labelled_frames;
 use certdesk_camera::{PHOTO_QUALITY, PREVIEW_QUALITY, decode_frame, demo_sequence, encode_jpeg, rgb_to_yuyv};
 use certdesk_face::checks::{Oval, check_frame};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -10,13 +11,19 @@ use std::hint::black_box;
 
 fn frame(c: &mut Criterion) {
     let held = demo_sequence().pop().expect("the demo sequence has frames");
-    let gray = image::DynamicImage::ImageRgb8(held.clone()).to_luma8();
-    let empty = image::GrayImage::from_pixel(640, 480, image::Luma([120]));
+    let empty = image::RgbImage::from_pixel(640, 480, image::Rgb([120, 120, 120]));
+    let labelled: Vec<image::RgbImage> = labelled_frames().iter().map(|f| f.frame.clone()).collect();
+    // What the capture does with each frame: to grey, then the checks.
+    let checks = |rgb: &image::RgbImage| check_frame(&image::imageops::grayscale(rgb), Oval::GUIDE);
     let mjpeg = encode_jpeg(&held, 85).unwrap();
     let yuyv = rgb_to_yuyv(&held);
 
-    c.bench_function("checks_one_face", |b| b.iter(|| check_frame(black_box(&gray), Oval::GUIDE)));
-    c.bench_function("checks_no_face", |b| b.iter(|| check_frame(black_box(&empty), Oval::GUIDE)));
+    c.bench_function("checks_one_face", |b| b.iter(|| checks(black_box(&held))));
+    c.bench_function("checks_no_face", |b| b.iter(|| checks(black_box(&empty))));
+    // One pass over the whole labelled set; the report divides by its size.
+    c.bench_function("checks_labelled_set", |b| {
+        b.iter(|| labelled.iter().map(|f| checks(black_box(f)).guidance as usize).sum::<usize>())
+    });
     c.bench_function("preview_jpeg", |b| b.iter(|| encode_jpeg(black_box(&held), PREVIEW_QUALITY).unwrap()));
     c.bench_function("photo_jpeg", |b| b.iter(|| encode_jpeg(black_box(&held), PHOTO_QUALITY).unwrap()));
     c.bench_function("decode_mjpeg", |b| {

@@ -59,7 +59,7 @@ impl CaptureSession {
     /// ever taken.
     pub fn step(&mut self, take: bool) -> Result<CaptureStep> {
         let frame = self.source.next_frame()?;
-        let verdict = self.checker.check(&image::DynamicImage::ImageRgb8(frame.clone()).to_luma8());
+        let verdict = self.checker.check(&image::imageops::grayscale(&frame));
         self.last_guidance = verdict.guidance;
         let preview_jpeg = encode_jpeg(&frame, PREVIEW_QUALITY)?;
         let (width, height) = frame.dimensions();

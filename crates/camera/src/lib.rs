@@ -9,6 +9,7 @@ mod capture;
 mod decode;
 mod error;
 mod fixture;
+pub mod labelled;
 mod webcam;
 
 pub use capture::{CaptureSession, CaptureStep, PHOTO_QUALITY, PREVIEW_QUALITY, TakeRefused, encode_jpeg};

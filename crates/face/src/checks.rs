@@ -6,8 +6,9 @@
 //! Pure functions of the pixels: the camera crate feeds them, the benchmarks time them.
 
 use crate::{DetectorSettings, Face, detect_with};
+use fast_image_resize::images::{Image, ImageRef};
+use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::GrayImage;
-use image::imageops::FilterType;
 
 /// The guide oval drawn over the preview, as fractions of the frame's width and height.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -252,7 +253,7 @@ fn detect_scaled(frame: &GrayImage) -> Vec<Face> {
     }
     let scale = f64::from(frame.width()) / f64::from(DETECTION_WIDTH);
     let height = ((f64::from(frame.height()) / scale).round() as u32).max(settings.min_face_size);
-    let small = image::imageops::resize(frame, DETECTION_WIDTH, height, FilterType::Triangle);
+    let small = resized(frame, (0, 0, frame.width(), frame.height()), DETECTION_WIDTH, height);
     detect_with(&small, settings)
         .into_iter()
         .map(|f| Face {
@@ -263,6 +264,22 @@ fn detect_scaled(frame: &GrayImage) -> Vec<Face> {
             score: f.score,
         })
         .collect()
+}
+
+/// The `(x, y, w, h)` part of `frame` scaled to `width`×`height` with the triangle (bilinear) filter,
+/// as `image`'s `resize` would, in SIMD: the two resizes were half the time of a frame's checks.
+fn resized(frame: &GrayImage, (x, y, w, h): (u32, u32, u32, u32), width: u32, height: u32) -> GrayImage {
+    let source = ImageRef::new(frame.width(), frame.height(), frame.as_raw(), PixelType::U8)
+        .expect("a GrayImage's buffer holds width × height bytes");
+    let mut target = Image::new(width, height, PixelType::U8);
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear)).crop(
+        f64::from(x),
+        f64::from(y),
+        f64::from(w),
+        f64::from(h),
+    );
+    Resizer::new().resize(&source, &mut target, &options).expect("U8 to U8, the crop inside the frame");
+    GrayImage::from_raw(width, height, target.into_vec()).expect("the resized buffer holds width × height bytes")
 }
 
 /// The face's box cut to the frame (a detection may reach past an edge).
@@ -280,29 +297,29 @@ struct LumaStats {
 }
 
 fn luma_stats(frame: &GrayImage, x: u32, y: u32, w: u32, h: u32) -> LumaStats {
-    let (mut sum, mut squares, mut n) = (0f64, 0f64, 0f64);
-    for row in y..y + h {
-        for col in x..x + w {
-            let v = f64::from(frame.get_pixel(col, row).0[0]);
-            sum += v;
-            squares += v * v;
-            n += 1.0;
-        }
-    }
-    if n == 0.0 {
+    let n = u64::from(w) * u64::from(h);
+    if n == 0 {
         return LumaStats { mean: 0.0, std_dev: 0.0 };
     }
-    let mean = sum / n;
-    LumaStats { mean, std_dev: (squares / n - mean * mean).max(0.0).sqrt() }
+    // Whole rows as slices, integer sums: exact, and several times faster than a pixel at a time.
+    let stride = frame.width() as usize;
+    let (mut sum, mut squares) = (0u64, 0u64);
+    for row in frame.as_raw().chunks_exact(stride).skip(y as usize).take(h as usize) {
+        for &v in &row[x as usize..(x + w) as usize] {
+            sum += u64::from(v);
+            squares += u64::from(v) * u64::from(v);
+        }
+    }
+    let mean = sum as f64 / n as f64;
+    LumaStats { mean, std_dev: (squares as f64 / n as f64 - mean * mean).max(0.0).sqrt() }
 }
 
 /// Variance of the 4-neighbour Laplacian over the face scaled to [`SHARPNESS_WIDTH`], relative to the
 /// variance of the face's own luma (×100): a blurred face has few strong second differences, and
 /// dividing by the contrast keeps a dim but sharp face from counting as blurred.
 fn sharpness(frame: &GrayImage, x: u32, y: u32, w: u32, h: u32) -> f64 {
-    let face = image::imageops::crop_imm(frame, x, y, w, h).to_image();
     let height = ((f64::from(h) * f64::from(SHARPNESS_WIDTH) / f64::from(w)).round() as u32).max(3);
-    let face = image::imageops::resize(&face, SHARPNESS_WIDTH, height, FilterType::Triangle);
+    let face = resized(frame, (x, y, w, h), SHARPNESS_WIDTH, height);
     let (w, h) = face.dimensions();
     let at = |c: u32, r: u32| f64::from(face.get_pixel(c, r).0[0]);
     let LumaStats { std_dev, .. } = luma_stats(&face, 0, 0, w, h);
