@@ -1,10 +1,12 @@
 //! Tauri commands: each one line over `Desk`. Errors cross IPC as `{code, message}` (`ApiError`).
 
-use certdesk_api::{ApiError, FaceAttemptsView, PaymentMethod, PaymentStart, PlatformSettings, Provider, SubmitOrder};
+use certdesk_api::{
+    ApiError, FaceAttemptsView, OrderQuery, PaymentMethod, PaymentStart, PlatformSettings, Provider, SubmitOrder,
+};
 use certdesk_core::FieldError;
 use certdesk_desk::{
     AccountView, ApplicationForEdit, CaptureSink, CaptureStatus, Desk, DeskInfo, DeviceInfo, DraftInput, DraftSummary,
-    DraftView, FaceAttemptView, OrderDetailView, OrderRow, PaymentProgressView, Registration,
+    DraftView, FaceAttemptView, OrderDetailView, OrderRow, OrderRowPage, PaymentProgressView, Registration,
 };
 use tauri::State;
 use tauri::ipc::{Channel, InvokeResponseBody, JavaScriptChannelId};
@@ -23,8 +25,8 @@ pub async fn list_providers(desk: State<'_, Desk>) -> Result<Vec<Provider>, ApiE
 
 #[tauri::command]
 #[specta::specta]
-pub fn list_orders(desk: State<'_, Desk>) -> Result<Vec<OrderRow>, ApiError> {
-    desk.orders()
+pub fn list_orders(desk: State<'_, Desk>, query: OrderQuery) -> Result<OrderRowPage, ApiError> {
+    desk.order_page(&query)
 }
 
 #[tauri::command]
@@ -51,7 +53,7 @@ pub async fn order_detail(desk: State<'_, Desk>, order_no: String) -> Result<Ord
 
 #[tauri::command]
 #[specta::specta]
-pub async fn sync_orders(desk: State<'_, Desk>) -> Result<Vec<OrderRow>, ApiError> {
+pub async fn sync_orders(desk: State<'_, Desk>) -> Result<u32, ApiError> {
     desk.sync().await
 }
 

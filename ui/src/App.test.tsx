@@ -5,7 +5,8 @@ import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppProviders, createQueryClient, Shell } from './App';
 import { setLocale } from './i18n';
-import { account, appInfo, orderRow } from './test/fixtures';
+import { account, appInfo, emptyPage, orderRow, pageOf } from './test/fixtures';
+import type { OrderQuery } from './api';
 import { button } from './test/dom';
 
 
@@ -23,14 +24,16 @@ const rejected = orderRow(
 
 describe('语言 / Language', () => {
   it('is Chinese by default, switches to English and back, and remembers the choice', async () => {
-    mockIPC((cmd) => {
+    mockIPC((cmd, args) => {
       switch (cmd) {
         case 'account':
           return account;
         case 'app_info':
           return appInfo;
         case 'sync_orders':
-          return [rejected];
+          return 1;
+        case 'list_orders':
+          return pageOf([rejected], (args as { query: OrderQuery }).query);
         case 'list_drafts':
         case 'list_providers':
           return [];
@@ -80,7 +83,9 @@ describe('申领状态更新', () => {
             return appInfo;
           case 'sync_orders':
             syncs += 1;
-            return [];
+            return 0;
+          case 'list_orders':
+            return emptyPage;
           case 'list_drafts':
           case 'list_providers':
             return [];

@@ -81,7 +81,9 @@ impl From<certdesk_core::Error> for ApiError {
             certdesk_core::Error::InvalidInvoice(invoice_fields) => {
                 ApiError { code: ErrorCode::Validation, message, fields: Vec::new(), invoice_fields }
             }
-            certdesk_core::Error::InvalidOrderNumber => ApiError::new(ErrorCode::BadRequest, message),
+            certdesk_core::Error::InvalidOrderNumber | certdesk_core::Error::InvalidListQuery(_) => {
+                ApiError::new(ErrorCode::BadRequest, message)
+            }
         }
     }
 }
@@ -162,6 +164,21 @@ pub struct OrderQuery {
     pub page: Option<u32>,
     /// 1 to 100; default 10, as the guide's list shows.
     pub page_size: Option<u32>,
+}
+
+impl OrderQuery {
+    /// The query checked by the core's rules (the same wherever orders are listed).
+    pub fn list_filter(&self) -> certdesk_core::Result<certdesk_core::OrderListFilter> {
+        certdesk_core::OrderListFilter::parse(certdesk_core::OrderListForm {
+            order_no: self.order_no.as_deref(),
+            status: self.status.as_deref(),
+            provider_id: self.provider_id.as_deref(),
+            submitted_from: self.submitted_from.as_deref(),
+            submitted_to: self.submitted_to.as_deref(),
+            page: self.page,
+            page_size: self.page_size,
+        })
+    }
 }
 
 /// `GET /v1/staff/shipping-list`: the day of the 邮寄清单.

@@ -148,8 +148,8 @@ pub fn check_application(form: &ApplicationForm, max_quantity: u32) -> Vec<Field
     match Application::parse(form, max_quantity) {
         Ok(_) => Vec::new(),
         Err(Error::InvalidApplication(fields)) => fields,
-        Err(Error::InvalidOrderNumber | Error::InvalidInvoice(_)) => {
-            unreachable!("parsing an application reads neither an order number nor an invoice")
+        Err(Error::InvalidOrderNumber | Error::InvalidInvoice(_) | Error::InvalidListQuery(_)) => {
+            unreachable!("parsing an application reads no order number, invoice or list query")
         }
     }
 }

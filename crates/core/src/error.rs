@@ -12,6 +12,9 @@ pub enum Error {
     /// A value that should be an order number is not one.
     #[error("订单编号应为15位数字")]
     InvalidOrderNumber,
+    /// The order list's search form or page is out of range; the text says what to correct.
+    #[error("{0}")]
+    InvalidListQuery(&'static str),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

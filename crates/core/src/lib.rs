@@ -34,6 +34,7 @@ mod error;
 mod fees;
 mod ids;
 mod invoice;
+mod list_filter;
 mod machine;
 mod money;
 mod order_number;
@@ -54,6 +55,7 @@ pub use invoice::{
     INVOICE_ITEM_ZH, INVOICE_KIND_ZH, InvoiceField, InvoiceFieldError, InvoiceForm, InvoiceRequest,
     MAX_INVOICE_TITLE_CHARS, TaxRate, TaxSplit, amount_in_words, check_invoice_form, split_tax,
 };
+pub use list_filter::{OrderListFilter, OrderListForm};
 pub use machine::{Actor, OrderEvent, OrderState, TransitionError, apply};
 pub use money::Money;
 pub use order_number::{OrderNumber, OrderNumberGenerator};

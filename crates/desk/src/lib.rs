@@ -224,6 +224,16 @@ impl From<OrderSummary> for OrderRow {
     }
 }
 
+/// A page of the order list and how many orders pass the search.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderRowPage {
+    pub items: Vec<OrderRow>,
+    pub total: u32,
+    pub page: u32,
+    pub page_size: u32,
+}
+
 /// One line of the 查看 timeline, ready to show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
@@ -561,6 +571,21 @@ impl Desk {
         Ok(orders.into_iter().map(OrderRow::from).collect())
     }
 
+    /// One page of the order list with the search form's filters, from the local store (kept current
+    /// by [`Desk::sync`] and the events feed): the window holds a page, never the whole list, and
+    /// the list searches and pages offline too.
+    pub fn order_page(&self, query: &certdesk_api::OrderQuery) -> Result<OrderRowPage, ApiError> {
+        let filter = query.list_filter().map_err(ApiError::from)?;
+        let (items, total) =
+            certdesk_store::order_page(&self.store(), &self.owner()?, &filter).map_err(DeskError::from)?;
+        Ok(OrderRowPage {
+            items: items.into_iter().map(OrderRow::from).collect(),
+            total,
+            page: filter.page,
+            page_size: filter.page_size,
+        })
+    }
+
     /// The refused fields of a form being typed, by the core's rules, without asking the platform.
     /// `kept_id_number` is the masked number 编辑 shows: typed back unchanged, the platform keeps the
     /// number it has, so it is not refused here.
@@ -639,8 +664,9 @@ impl Desk {
     }
 
     /// Brings the local record up to date with every order the platform has for this organisation;
-    /// the platform wins. Returns the list as it now stands.
-    pub async fn sync(&self) -> Result<Vec<OrderRow>, ApiError> {
+    /// the platform wins. Returns how many orders the platform has (the list then reads its pages
+    /// from the local store).
+    pub async fn sync(&self) -> Result<u32, ApiError> {
         let owner = self.owner()?;
         let mut page = 1;
         loop {
@@ -650,11 +676,10 @@ impl Desk {
                 self.keep_reported(&owner, order)?;
             }
             if batch.items.is_empty() || page * batch.page_size >= batch.total {
-                break;
+                return Ok(batch.total);
             }
             page += 1;
         }
-        self.orders()
     }
 
     /// Waits up to `wait` seconds on the platform's events feed, then brings each order it names up to

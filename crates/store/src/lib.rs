@@ -13,7 +13,10 @@ mod staff_session;
 
 pub use drafts::{StoredDraft, delete_draft, draft, draft_for_order, list_drafts, save_draft};
 pub use expiry_notices::note_expiry_notice;
-pub use orders::{feed_cursor, list_orders, order_detail, save_feed_cursor, save_order_detail, upsert_order};
+pub use orders::{
+    PageStatements, feed_cursor, list_orders, order_detail, order_page, page_statements, save_feed_cursor,
+    save_order_detail, upsert_order,
+};
 pub use session::{StoredSession, forget_session, save_session, session};
 pub use staff_session::{StoredStaffSession, forget_staff_session, save_staff_session, staff_session};
 
@@ -44,6 +47,7 @@ pub const MIGRATIONS: &[M<'static>] = &[
     M::up(orders::MIGRATION_20261129_KEYED_BY_OWNER),
     M::up(staff_session::MIGRATION_20261202_STAFF_SESSION),
     M::up(expiry_notices::MIGRATION_20261203_EXPIRY_NOTICES),
+    M::up(orders::MIGRATION_20261203_STATUS_CODE),
 ];
 
 /// Opens (creating if needed) the local database at `path` and brings it to the latest schema.

@@ -9,11 +9,11 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 export const commands = {
 	appInfo: () => __TAURI_INVOKE<DeskInfo>("app_info"),
 	listProviders: () => typedError<Provider[], ApiError_Serialize>(__TAURI_INVOKE("list_providers")),
-	listOrders: () => typedError<OrderRow[], ApiError_Serialize>(__TAURI_INVOKE("list_orders")),
+	listOrders: (query: OrderQuery_Deserialize) => typedError<OrderRowPage, ApiError_Serialize>(__TAURI_INVOKE("list_orders", { query })),
 	orderDetail: (orderNo: string) => typedError<OrderDetailView_Serialize, ApiError_Serialize>(__TAURI_INVOKE("order_detail", { orderNo })),
 	checkApplication: (form: ApplicationForm, keptIdNumber: string | null) => __TAURI_INVOKE<FieldError[]>("check_application", { form, keptIdNumber }),
 	submitApplication: (form: ApplicationForm, draftId: string | null) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("submit_application", { form, draftId })),
-	syncOrders: () => typedError<OrderRow[], ApiError_Serialize>(__TAURI_INVOKE("sync_orders")),
+	syncOrders: () => typedError<number, ApiError_Serialize>(__TAURI_INVOKE("sync_orders")),
 	platformSettings: () => typedError<PlatformSettings, ApiError_Serialize>(__TAURI_INVOKE("platform_settings")),
 	choosePaperDocuments: (orderNo: string) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("choose_paper_documents", { orderNo })),
 	cancelOrder: (orderNo: string) => typedError<OrderRow, ApiError_Serialize>(__TAURI_INVOKE("cancel_order", { orderNo })),
@@ -961,6 +961,45 @@ export type OrderDetailView_Serialize = {
  */
 export type OrderNumber = string;
 
+/**  `GET /v1/orders` filters, as query parameters. All optional; newest first. */
+export type OrderQuery = OrderQuery_Serialize | OrderQuery_Deserialize;
+
+/**  `GET /v1/orders` filters, as query parameters. All optional; newest first. */
+export type OrderQuery_Deserialize = {
+	/**  订单编号, whole or its first digits. */
+	orderNo?: string | null,
+	/**  申领状态, by [`certdesk_core::OrderStatus::code`], e.g. `pendingReview`. */
+	status?: string | null,
+	/**  CA服务商. */
+	providerId?: string | null,
+	/**  申领时间 from this date (`YYYY-MM-DD`, Asia/Shanghai), inclusive. */
+	submittedFrom?: string | null,
+	/**  申领时间 up to this date, inclusive. */
+	submittedTo?: string | null,
+	/**  1-based page number; default 1. */
+	page?: number | null,
+	/**  1 to 100; default 10, as the guide's list shows. */
+	pageSize?: number | null,
+};
+
+/**  `GET /v1/orders` filters, as query parameters. All optional; newest first. */
+export type OrderQuery_Serialize = {
+	/**  订单编号, whole or its first digits. */
+	orderNo: string | null,
+	/**  申领状态, by [`certdesk_core::OrderStatus::code`], e.g. `pendingReview`. */
+	status: string | null,
+	/**  CA服务商. */
+	providerId: string | null,
+	/**  申领时间 from this date (`YYYY-MM-DD`, Asia/Shanghai), inclusive. */
+	submittedFrom: string | null,
+	/**  申领时间 up to this date, inclusive. */
+	submittedTo: string | null,
+	/**  1-based page number; default 1. */
+	page: number | null,
+	/**  1 to 100; default 10, as the guide's list shows. */
+	pageSize: number | null,
+};
+
 /**
  *  An order as the order list shows it: what the platform reported, with the status text in the
  *  guide's words (and in English) and the 申领时间 in Beijing time, so the UI renders without rules.
@@ -972,6 +1011,14 @@ export type OrderRow = {
 	statusEn: string,
 	/**  `2020-06-02 21:14:41`. */
 	submittedAtText: string,
+};
+
+/**  A page of the order list and how many orders pass the search. */
+export type OrderRowPage = {
+	items: OrderRow[],
+	total: number,
+	page: number,
+	pageSize: number,
 };
 
 /**

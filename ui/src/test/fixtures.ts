@@ -1,5 +1,5 @@
 // What the UI tests' fake app answers with, shared so that each test states only what differs.
-import type { AccountView, DeskInfo, OrderRow } from '../api';
+import type { AccountView, DeskInfo, OrderQuery, OrderRow, OrderRowPage } from '../api';
 
 /** The organisation the tests sign in as. */
 export const account: AccountView = {
@@ -32,3 +32,25 @@ export function orderRow(
     submittedAtText: '2020-06-02 21:14:41',
   };
 }
+
+/**
+ * What the app's `list_orders` answers for `query` over `rows` (newest first), as the local store
+ * does: 订单编号 by its first digits, 申领状态 by code, CA服务商, then the page.
+ */
+export function pageOf(rows: OrderRow[], query: OrderQuery | undefined): OrderRowPage {
+  const q = query ?? { orderNo: null, status: null, providerId: null, submittedFrom: null, submittedTo: null, page: null, pageSize: null };
+  const passing = rows.filter(
+    (row) =>
+      (!q.orderNo || row.order.orderNo.startsWith(q.orderNo)) &&
+      (!q.status || row.order.status.state === q.status) &&
+      (!q.providerId || row.order.providerId === q.providerId),
+  );
+  const page = q.page ?? 1;
+  const pageSize = q.pageSize ?? 10;
+  // A fresh copy, as real IPC deserialises a fresh value every time.
+  const items = structuredClone(passing.slice((page - 1) * pageSize, page * pageSize));
+  return { items, total: passing.length, page, pageSize };
+}
+
+/** A page with nothing on it. */
+export const emptyPage: OrderRowPage = { items: [], total: 0, page: 1, pageSize: 10 };

@@ -5,10 +5,12 @@
 mod camera;
 mod pay;
 mod platform;
+mod store;
 
 pub use camera::camera;
 pub use pay::pay;
 pub use platform::platform;
+pub use store::store;
 
 use crate::exec::root;
 use anyhow::{Context, Result, bail};

@@ -143,9 +143,17 @@ async fn sync_brings_back_orders_the_local_record_lost() {
 
     let desk = Desk::start(&config).await.unwrap();
     assert!(desk.orders().unwrap().is_empty());
-    let synced = desk.sync().await.unwrap();
+    assert_eq!(desk.sync().await.unwrap() as usize, submitted.len());
     submitted.reverse();
-    assert_eq!(synced, submitted);
+    assert_eq!(desk.orders().unwrap(), submitted);
+    // The list's pages come from the local store, the newest first, with the total of all pages.
+    let query = |page| certdesk_api::OrderQuery { page: Some(page), page_size: Some(2), ..Default::default() };
+    let first = desk.order_page(&query(1)).unwrap();
+    assert_eq!((first.items.as_slice(), first.total, first.page_size), (&submitted[..2], submitted.len() as u32, 2));
+    // A bad search is refused in Chinese, typed as a bad request.
+    let bad = desk.order_page(&certdesk_api::OrderQuery { order_no: Some("12ab".into()), ..Default::default() });
+    let bad = bad.unwrap_err();
+    assert_eq!((bad.code, bad.message.as_str()), (ErrorCode::BadRequest, "订单编号只能是不超过15位的数字"));
 }
 
 #[tokio::test]
@@ -289,7 +297,8 @@ async fn against_a_remote_platform_the_applicant_registers_and_stays_signed_in_u
     // A restart keeps the session (sealed on disk), so the orders come from the platform again.
     let desk = Desk::start(&config).await.unwrap();
     assert_eq!(desk.account(), Some(account.clone()));
-    assert_eq!(desk.sync().await.unwrap(), vec![row]);
+    assert_eq!(desk.sync().await.unwrap(), 1);
+    assert_eq!(desk.orders().unwrap(), vec![row]);
     // The kept token is sealed: on its own, the row opens nothing.
     let store = certdesk_store::open(&config.data_dir.join("certdesk.db")).unwrap();
     let kept = certdesk_store::session(&store, &platform.url()).unwrap().unwrap();
@@ -422,7 +431,7 @@ async fn each_organisation_on_one_computer_sees_only_its_own_orders_and_drafts()
     desk.register(other).await.unwrap();
     assert!(desk.orders().unwrap().is_empty());
     assert!(desk.drafts().unwrap().is_empty());
-    assert!(desk.sync().await.unwrap().is_empty());
+    assert_eq!(desk.sync().await.unwrap(), 0);
     desk.log_out().await.unwrap();
 
     desk.log_in("supplier", "a-long-password").await.unwrap();

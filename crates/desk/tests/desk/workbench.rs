@@ -90,7 +90,8 @@ async fn the_embedded_platforms_demo_staff_review_produce_and_mail_an_order_thro
     assert!(!desk.production_queue(&page(1)).await.unwrap().iter().any(|q| q.row.order.order_no.as_str() == number));
 
     // The organisation's own list says 已发证 after it syncs.
-    let mine = desk.sync().await.unwrap();
+    desk.sync().await.unwrap();
+    let mine = desk.orders().unwrap();
     let order = mine.iter().find(|r| r.order.order_no.as_str() == number).unwrap();
     assert!(matches!(order.order.status, OrderStatus::Issued { .. }), "{:?}", order.order.status);
 }

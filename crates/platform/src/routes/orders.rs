@@ -17,7 +17,7 @@ use certdesk_core::{
     Verification, fee_for,
 };
 use certdesk_vault::Sealer;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 /// `201 Created` with the new order; `200 OK` with the earlier order when the `Idempotency-Key`
 /// was used before for the same application.
@@ -106,44 +106,19 @@ pub(crate) fn event_record(row: EventRow, for_staff: bool) -> Result<OrderEventR
     })
 }
 
-/// Checks a list query and turns it into SQL-ready bounds.
+/// Checks a list query (the core's rules) and turns it into SQL-ready bounds.
 pub(crate) fn order_filter(query: &OrderQuery) -> Result<OrderFilter> {
-    let bad = |message: &str| PlatformError::BadRequest(message.to_owned());
-    let trimmed = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
-    let order_no_prefix = trimmed(&query.order_no);
-    if order_no_prefix.as_deref().is_some_and(|n| n.len() > 15 || !n.bytes().all(|b| b.is_ascii_digit())) {
-        return Err(bad("订单编号只能是不超过15位的数字"));
-    }
-    let status_code = trimmed(&query.status);
-    if status_code.as_deref().is_some_and(|s| !OrderStatus::CODES.contains(&s)) {
-        return Err(bad("申领状态不存在"));
-    }
-    let date = |v: &Option<String>| -> Result<Option<NaiveDate>> {
-        trimmed(v)
-            .map(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| bad("申领时间应为YYYY-MM-DD格式的日期")))
-            .transpose()
-    };
-    let (from, to) = (date(&query.submitted_from)?, date(&query.submitted_to)?);
-    if let (Some(from), Some(to)) = (from, to)
-        && to < from
-    {
-        return Err(bad("申领时间的结束日期早于开始日期"));
-    }
-    let page = query.page.unwrap_or(1);
-    let page_size = query.page_size.unwrap_or(10);
-    if page == 0 || !(1..=100).contains(&page_size) {
-        return Err(bad("页码从1开始，每页1至100条"));
-    }
+    let list = query.list_filter().map_err(|e| PlatformError::BadRequest(e.to_string()))?;
     Ok(OrderFilter {
         organisation_id: None,
-        order_no_prefix,
-        status_code,
-        provider_id: trimmed(&query.provider_id),
-        submitted_from: from,
-        submitted_before: to.and_then(|d| d.succ_opt()),
+        order_no_prefix: list.order_no_prefix.clone(),
+        status_code: list.status_code.clone(),
+        provider_id: list.provider_id.clone(),
+        submitted_from: list.submitted_from,
+        submitted_before: list.submitted_before,
         verification: None,
-        limit: page_size,
-        offset: (page - 1).saturating_mul(page_size),
+        limit: list.page_size,
+        offset: list.offset(),
     })
 }
 

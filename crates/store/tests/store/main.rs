@@ -257,3 +257,115 @@ fn each_expiry_notice_is_new_once_per_owner_certificate_and_threshold_across_reo
     assert!(!certdesk_store::note_expiry_notice(&conn, "org-a", "4A01", 30, at).unwrap(), "kept across restarts");
     assert!(certdesk_store::note_expiry_notice(&conn, "org-a", "4A01", 7, at).unwrap());
 }
+
+fn filter(form: certdesk_core::OrderListForm<'_>) -> certdesk_core::OrderListFilter {
+    certdesk_core::OrderListFilter::parse(form).unwrap()
+}
+
+fn page_numbers(
+    conn: &rusqlite::Connection,
+    owner: &str,
+    form: certdesk_core::OrderListForm<'_>,
+) -> (Vec<String>, u32) {
+    let (items, total) = certdesk_store::order_page(conn, owner, &filter(form)).unwrap();
+    (items.into_iter().map(|o| o.order_no.to_string()).collect(), total)
+}
+
+#[test]
+fn the_list_is_searched_and_paged_in_the_store() {
+    use certdesk_core::OrderListForm;
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = certdesk_store::open(&dir.path().join("certdesk.db")).unwrap();
+    // 25 orders on three days, every fifth rejected, the last three with another provider.
+    for i in 0..25u32 {
+        let mut o = order(&format!("1591103701{i:05}"), OrderStatus::PendingVerification);
+        if i % 5 == 0 {
+            o.status = OrderStatus::Rejected { verification: Verification::Verified, reason: "模糊".into() };
+        }
+        if i >= 22 {
+            o.provider_id = "cfca".into();
+        }
+        o.submitted_at = format!("2020-06-{:02}T{:02}:00:00+08:00", 1 + i / 10, i % 10);
+        certdesk_store::upsert_order(&mut conn, OWNER, &o).unwrap();
+    }
+    certdesk_store::upsert_order(&mut conn, OTHER, &order("159110370199999", OrderStatus::PendingVerification))
+        .unwrap();
+
+    // Newest first, ten a page, the total of all pages; another account's order is not counted.
+    let (first, total) = page_numbers(&conn, OWNER, OrderListForm::default());
+    assert_eq!(
+        (first.len(), total, first[0].as_str(), first[9].as_str()),
+        (10, 25, "159110370100024", "159110370100015")
+    );
+    let (third, _) = page_numbers(&conn, OWNER, OrderListForm { page: Some(3), ..Default::default() });
+    assert_eq!(third, ["159110370100004", "159110370100003", "159110370100002", "159110370100001", "159110370100000"]);
+    let (past_the_end, total) = page_numbers(&conn, OWNER, OrderListForm { page: Some(4), ..Default::default() });
+    assert_eq!((past_the_end.len(), total), (0, 25));
+
+    // 订单编号 by its first digits: 1591103701000 starts 0–9, 15911037010001 starts 10–19.
+    let (prefixed, total) =
+        page_numbers(&conn, OWNER, OrderListForm { order_no: Some("15911037010001"), ..Default::default() });
+    assert_eq!((prefixed.first().map(String::as_str), total), (Some("159110370100019"), 10));
+    let (whole, total) =
+        page_numbers(&conn, OWNER, OrderListForm { order_no: Some("159110370100007"), ..Default::default() });
+    assert_eq!((whole, total), (vec!["159110370100007".to_owned()], 1));
+
+    // 申领状态, CA服务商 and 申领时间 (Beijing dates, the end inclusive), together.
+    let (rejected, total) =
+        page_numbers(&conn, OWNER, OrderListForm { status: Some("rejected"), ..Default::default() });
+    assert_eq!(
+        (rejected, total),
+        (
+            vec!["159110370100020", "159110370100015", "159110370100010", "159110370100005", "159110370100000"]
+                .into_iter()
+                .map(String::from)
+                .collect::<Vec<_>>(),
+            5
+        )
+    );
+    let (cfca, total) = page_numbers(&conn, OWNER, OrderListForm { provider_id: Some("cfca"), ..Default::default() });
+    assert_eq!((cfca.len(), total), (3, 3));
+    let day_two =
+        OrderListForm { submitted_from: Some("2020-06-02"), submitted_to: Some("2020-06-02"), ..Default::default() };
+    let (_, total) = page_numbers(&conn, OWNER, day_two);
+    assert_eq!(total, 10);
+    let (both, total) = page_numbers(&conn, OWNER, OrderListForm { status: Some("rejected"), ..day_two });
+    assert_eq!((both, total), (vec!["159110370100015".to_owned(), "159110370100010".to_owned()], 2));
+
+    // A status the platform changes moves the order between the status filters.
+    let mut approved = order("159110370100020", OrderStatus::PendingVerification);
+    approved.submitted_at = "2020-06-03T00:00:00+08:00".into();
+    certdesk_store::upsert_order(&mut conn, OWNER, &approved).unwrap();
+    let (_, total) = page_numbers(&conn, OWNER, OrderListForm { status: Some("rejected"), ..Default::default() });
+    assert_eq!(total, 4);
+}
+
+#[test]
+fn orders_kept_before_the_status_column_are_found_by_their_status() {
+    use rusqlite_migration::{M, Migrations};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("certdesk.db");
+    {
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        let before = certdesk_store::MIGRATIONS.len() - 1;
+        let earlier: Vec<M<'_>> = certdesk_store::MIGRATIONS[..before].to_vec();
+        Migrations::new(earlier).to_latest(&mut conn).unwrap();
+        conn.execute_batch(
+            "INSERT INTO orders (order_no, provider_id, provider_name, organisation_name, applicant_name, quantity,
+                fee_fen, status, submitted_at, owner)
+             VALUES ('159110370124321', 'zjhx', '浙江汇信CA', '晨安', '陈晨', 1, 30000,
+                '{\"state\":\"rejected\",\"verification\":\"verified\",\"reason\":\"模糊\"}', '2020-06-02T21:14:41+08:00', 'me');",
+        )
+        .unwrap();
+    }
+    let conn = certdesk_store::open(&path).unwrap();
+    let (found, total) =
+        page_numbers(&conn, "me", certdesk_core::OrderListForm { status: Some("rejected"), ..Default::default() });
+    assert_eq!((found, total), (vec!["159110370124321".to_owned()], 1));
+    let (none, _) = page_numbers(
+        &conn,
+        "me",
+        certdesk_core::OrderListForm { status: Some("pendingVerification"), ..Default::default() },
+    );
+    assert!(none.is_empty());
+}

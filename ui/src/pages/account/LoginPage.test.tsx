@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppProviders, createQueryClient, Shell } from '../../App';
-import { account, appInfo } from '../../test/fixtures';
+import { account, appInfo, emptyPage } from '../../test/fixtures';
 import { button, byId } from '../../test/dom';
 import { UKEY_SERIAL, ukeyList } from '../../test/ukey';
 
@@ -40,8 +40,9 @@ function mockApp(options: { sessionExpires?: boolean } = {}) {
         return null;
       case 'sync_orders':
         if (options.sessionExpires) throw { code: 'unauthorized', message: '登录已过期，请重新登录' };
-        return [];
+        return 0;
       case 'list_orders':
+        return emptyPage;
       case 'list_drafts':
       case 'list_providers':
         return [];

@@ -3,7 +3,8 @@ import userEvent from '@testing-library/user-event';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppProviders, createQueryClient } from '../../../App';
-import type { ApplicationForm, OrderRow } from '../../../api';
+import type { ApplicationForm, OrderQuery, OrderRow } from '../../../api';
+import { pageOf } from '../../../test/fixtures';
 import ApplyListPage from '.';
 import { button, openDialog } from '../../../test/dom';
 
@@ -41,6 +42,7 @@ function mockApp(options: { refuse?: boolean; check?: (form: ApplicationForm) =>
   const cancelled: string[] = [];
   const invoiced: { orderNo: string; form: unknown }[] = [];
   const drafts: SavedDraft[] = [];
+  const queries: OrderQuery[] = [];
   mockIPC((cmd, args) => {
     const a = args as Record<string, unknown>;
     switch (cmd) {
@@ -112,9 +114,10 @@ function mockApp(options: { refuse?: boolean; check?: (form: ApplicationForm) =>
         };
       }
       case 'sync_orders':
+        return orders.length;
       case 'list_orders':
-        // A fresh copy, as real IPC deserialises a fresh value every time.
-        return structuredClone(orders);
+        queries.push(a.query as OrderQuery);
+        return pageOf(orders, a.query as OrderQuery);
       case 'submit_application': {
         const form = (args as { form: ApplicationForm }).form;
         submitted.push({ form, draftId: a.draftId as string | null });
@@ -133,7 +136,7 @@ function mockApp(options: { refuse?: boolean; check?: (form: ApplicationForm) =>
         throw new Error(`unexpected command ${cmd}`);
     }
   });
-  return { orders, submitted, resubmitted, cancelled, invoiced, drafts };
+  return { orders, submitted, resubmitted, cancelled, invoiced, drafts, queries };
 }
 
 const filledForm: ApplicationForm = {
@@ -290,6 +293,36 @@ describe('CA证书申领', () => {
     await user.click(await button('搜索'));
     await waitFor(() => expect(within(table).queryByText('甲公司')).toBeNull());
     expect(within(table).getByText('乙公司')).toBeTruthy();
+    // The search is the store's: the window asked for the filtered page, not for everything.
+    expect(app.queries[app.queries.length - 1]).toMatchObject({ providerId: 'demo-free', page: 1, pageSize: 10 });
+  });
+
+  it('pages through the list a page at a time, and a search starts again at its first page', async () => {
+    const app = mockApp();
+    for (let i = 0; i < 25; i++) {
+      const row = rowFor({ providerId: 'zjhx', quantity: 1, organisationName: `机构${i}`, applicantName: '陈晨' } as ApplicationForm);
+      row.order.orderNo = `1591103701${String(24 - i).padStart(5, '0')}`;
+      if (i % 5 === 0) row.order.status = { state: 'cancelled', refundOwed: false };
+      app.orders.push(row);
+    }
+    const user = userEvent.setup({ delay: null });
+    renderPage();
+    const table = document.getElementById('orders')!;
+    expect(await within(table).findByText('机构0')).toBeTruthy();
+    expect(within(table).getByText('共有 25 条')).toBeTruthy();
+    // Ten rows in the window, not 25.
+    expect(within(table).queryByText('机构10')).toBeNull();
+
+    await user.click(within(table).getByTitle('3'));
+    expect(await within(table).findByText('机构20')).toBeTruthy();
+    expect(within(table).queryByText('机构0')).toBeNull();
+    expect(app.queries[app.queries.length - 1]).toMatchObject({ page: 3, pageSize: 10 });
+
+    fireEvent.change(screen.getByLabelText('订单编号'), { target: { value: ' 15911037010001 ' } });
+    await user.click(await button('搜索'));
+    await waitFor(() => expect(app.queries[app.queries.length - 1]).toMatchObject({ orderNo: '15911037010001', page: 1 }));
+    expect(await within(table).findByText('共有 10 条')).toBeTruthy();
+    expect(within(table).getByText('机构5')).toBeTruthy();
   });
 
   it('shows the platform’s refusal under the field it concerns', async () => {

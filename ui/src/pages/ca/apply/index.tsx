@@ -3,7 +3,7 @@ import type { Dayjs } from 'dayjs';
 import type { TableColumnsType } from 'antd';
 import { useMemo, useState } from 'react';
 import type { TFunction } from 'i18next';
-import { api, type OrderRow } from '../../../api';
+import { api, type OrderQuery, type OrderRow } from '../../../api';
 import { useLocale } from '../../../i18n';
 import ApplyWizard, { type WizardTarget } from './components/ApplyWizard';
 import DraftBox from './components/DraftBox';
@@ -12,7 +12,7 @@ import InvoiceRequest from './components/InvoiceRequest';
 import OrderDetail from './components/OrderDetail';
 import PaperDocuments from './components/PaperDocuments';
 import Payment from './components/Payment';
-import { useOrderStep, useOrders, useProviders } from './service';
+import { useOrderPage, useOrderStep, useOrderSync, useProviders } from './service';
 
 /** The status filter offers the states by their stable code; the label is the guide's. */
 const STATES = [
@@ -33,17 +33,19 @@ type Filters = {
   submittedRange?: [Dayjs | null, Dayjs | null] | null;
 };
 
-/** Whether a row passes the search form's filters; 申领时间 compares Beijing dates. */
-function matches(row: OrderRow, filters: Filters): boolean {
-  const day = row.submittedAtText.slice(0, 10);
+/** The search form as the store's query: blanks left out, 申领时间 as Beijing dates. */
+function queryOf(filters: Filters, page: number, pageSize: number): OrderQuery {
   const [from, to] = filters.submittedRange ?? [null, null];
-  return (
-    (!filters.orderNo || row.order.orderNo.startsWith(filters.orderNo.trim())) &&
-    (!filters.status || row.order.status.state === filters.status) &&
-    (!filters.providerId || row.order.providerId === filters.providerId) &&
-    (!from || day >= from.format('YYYY-MM-DD')) &&
-    (!to || day <= to.format('YYYY-MM-DD'))
-  );
+  const text = (v: string | undefined) => (v?.trim() ? v.trim() : null);
+  return {
+    orderNo: text(filters.orderNo),
+    status: filters.status ?? null,
+    providerId: filters.providerId ?? null,
+    submittedFrom: from ? from.format('YYYY-MM-DD') : null,
+    submittedTo: to ? to.format('YYYY-MM-DD') : null,
+    page,
+    pageSize,
+  };
 }
 
 type RowActions = {
@@ -129,7 +131,10 @@ function orderColumns(
 
 /** CA证书申领: the applicant's orders, newest first, and the way to apply for a new certificate. */
 export default function ApplyListPage() {
-  const orders = useOrders();
+  const [filters, setFilters] = useState<Filters>({});
+  const [paging, setPaging] = useState({ page: 1, pageSize: 10 });
+  const sync = useOrderSync();
+  const orders = useOrderPage(queryOf(filters, paging.page, paging.pageSize));
   const providers = useProviders();
   const [wizard, setWizard] = useState<WizardTarget | null>(null);
   const [viewing, setViewing] = useState<OrderRow | null>(null);
@@ -157,22 +162,21 @@ export default function ApplyListPage() {
       }, t, locale === 'en-US'),
     [cancel, message, t, locale],
   );
-  const [filters, setFilters] = useState<Filters>({});
   const [searchForm] = Form.useForm<Filters>();
   const [expanded, setExpanded] = useState(false);
-
-  const rows = useMemo(
-    () =>
-      (orders.data ?? []).filter((row) => matches(row, filters)),
-    [orders.data, filters],
-  );
+  // A new search starts at its first page.
+  const search = (next: Filters) => {
+    setFilters(next);
+    setPaging((p) => ({ ...p, page: 1 }));
+  };
+  const error = orders.error ?? sync.error;
 
   return (
     <Card
       title={t('list.title')}
       extra={
         <Space>
-          <Button id="refresh-orders" onClick={() => orders.refetch()} loading={orders.isFetching}>
+          <Button id="refresh-orders" onClick={() => sync.refetch()} loading={sync.isFetching}>
             {t('list.refresh')}
           </Button>
           <Button type="primary" id="apply-online" onClick={() => setWizard({ kind: 'new' })}>
@@ -191,9 +195,9 @@ export default function ApplyListPage() {
           description={providers.error.message}
         />
       )}
-      {orders.isError && <Alert type="error" showIcon style={{ marginBottom: 16 }} title={orders.error.message} />}
+      {error && <Alert type="error" showIcon style={{ marginBottom: 16 }} title={error.message} />}
       <DraftBox onContinue={(draft) => setWizard(draft.orderNo ? { kind: 'edit', orderNo: draft.orderNo } : { kind: 'new', draftId: draft.id })} />
-      <Form form={searchForm} name="search" layout="inline" style={{ marginBottom: 16 }} onFinish={setFilters}>
+      <Form form={searchForm} name="search" layout="inline" style={{ marginBottom: 16 }} onFinish={search}>
         <Form.Item name="orderNo" label={t('list.orderNo')}>
           <Input placeholder={t('list.inputPlaceholder')} allowClear />
         </Form.Item>
@@ -226,7 +230,7 @@ export default function ApplyListPage() {
               id="search-reset"
               onClick={() => {
                 searchForm.resetFields();
-                setFilters({});
+                search({});
               }}
             >
               {t('list.reset')}
@@ -246,11 +250,14 @@ export default function ApplyListPage() {
         <Table<OrderRow>
           rowKey={(row) => row.order.orderNo}
           columns={columns}
-          dataSource={rows}
+          dataSource={orders.data?.items ?? []}
           loading={orders.isLoading}
           locale={{ emptyText: <Empty description={t('list.empty')} /> }}
           pagination={{
-            defaultPageSize: 10,
+            current: paging.page,
+            pageSize: paging.pageSize,
+            total: orders.data?.total ?? 0,
+            onChange: (page, pageSize) => setPaging({ page: pageSize === paging.pageSize ? page : 1, pageSize }),
             showSizeChanger: true,
             showQuickJumper: { goButton: <Button size="small">{t('list.go')}</Button> },
             showTotal: (total) => t('list.total', { total }),

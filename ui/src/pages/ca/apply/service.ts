@@ -1,28 +1,46 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, CommandError, type OrderRow } from '../../../api';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, CommandError, type OrderQuery, type OrderRow } from '../../../api';
 
 export const orderKeys = {
   all: ['orders'] as const,
+  sync: ['orders', 'sync'] as const,
+  pages: ['orders', 'page'] as const,
+  page: (query: OrderQuery) => ['orders', 'page', query] as const,
   drafts: ['drafts'] as const,
   providers: ['providers'] as const,
   detail: (orderNo: string) => ['orders', orderNo] as const,
 };
 
-/** The orders: synced with the platform when it answers, else as last recorded locally. */
-export function useOrders() {
+/**
+ * Brings the local store up to date with the platform: on start, on window focus (the query
+ * client's default) and every minute; the pages are read again after each. Offline is not an
+ * error (the list shows what was last recorded); anything else (a lapsed session) is.
+ */
+export function useOrderSync() {
+  const client = useQueryClient();
   return useQuery({
-    queryKey: orderKeys.all,
-    // Synced on start, on window focus (the query client's default) and every minute.
+    queryKey: orderKeys.sync,
     refetchInterval: 60_000,
-    queryFn: async (): Promise<OrderRow[]> => {
+    queryFn: async (): Promise<number | null> => {
       try {
-        return await api.syncOrders();
+        const total = await api.syncOrders();
+        void client.invalidateQueries({ queryKey: orderKeys.pages });
+        return total;
       } catch (e) {
-        // Offline: what was last recorded locally. Anything else (a lapsed session) is an error.
-        if (e instanceof CommandError && e.code === 'unavailable') return api.listOrders();
+        if (e instanceof CommandError && e.code === 'unavailable') return null;
         throw e;
       }
     },
+  });
+}
+
+/** One page of the order list with the search's filters, read from the local store. */
+export function useOrderPage(query: OrderQuery) {
+  return useQuery({
+    queryKey: orderKeys.page(query),
+    queryFn: () => api.listOrders(query),
+    // The page being left stays on screen until the next one is read: no flash of an empty table.
+    placeholderData: keepPreviousData,
   });
 }
 

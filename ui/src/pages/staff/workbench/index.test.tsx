@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AppProviders, createQueryClient, Shell } from '../../../App';
 import type { CertificateRecord, QueueRow, StaffAccountView, StaffOrderView, StaffRole } from '../../../api';
 import { button, byId } from '../../../test/dom';
-import { account, appInfo, orderRow } from '../../../test/fixtures';
+import { account, appInfo, emptyPage, orderRow } from '../../../test/fixtures';
 import { NEW_PIN, UKEY_SERIAL, ukeyCommand } from '../../../test/ukey';
 
 const reviewQueue: QueueRow[] = [
@@ -85,6 +85,9 @@ function mockApp(roles: StaffRole[] = ['reviewer'], options: { staffRefused?: bo
       case 'app_info':
         return { ...appInfo, embedded: true };
       case 'sync_orders':
+        return 0;
+      case 'list_orders':
+        return emptyPage;
       case 'list_drafts':
       case 'list_providers':
         return [];

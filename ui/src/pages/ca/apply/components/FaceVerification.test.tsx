@@ -4,7 +4,7 @@ import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AppProviders, createQueryClient } from '../../../../App';
 import type { CaptureStatus } from '../../../../api';
-import { orderRow } from '../../../../test/fixtures';
+import { emptyPage, orderRow } from '../../../../test/fixtures';
 import FaceVerification from './FaceVerification';
 
 const row = orderRow();
@@ -61,8 +61,9 @@ function mockApp(answer: { passed: boolean; remaining: number }) {
             : row,
         };
       case 'sync_orders':
+        return 0;
       case 'list_orders':
-        return [];
+        return emptyPage;
       default:
         throw new Error(`unexpected command ${cmd}`);
     }

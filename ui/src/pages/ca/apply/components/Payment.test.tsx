@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AppProviders, createQueryClient } from '../../../../App';
 import { events } from '../../../../api/bindings';
 import type { PaymentState } from '../../../../api';
-import { orderRow } from '../../../../test/fixtures';
+import { emptyPage, orderRow } from '../../../../test/fixtures';
 import Payment from './Payment';
 
 const row = orderRow(
@@ -40,8 +40,9 @@ function mockApp(states: PaymentState[], refuseStart?: { code: string; message: 
           return { outTradeNo: a.outTradeNo, state, row: state === 'paid' ? inReview : row };
         }
         case 'sync_orders':
+          return 0;
         case 'list_orders':
-          return [];
+          return emptyPage;
         default:
           throw new Error(`unexpected command ${cmd}`);
       }
