@@ -11,6 +11,19 @@ use certdesk_desk::{
 use tauri::State;
 use tauri::ipc::{Channel, InvokeResponseBody, JavaScriptChannelId};
 
+/// The window has painted `what` (the first page of orders): `cargo xtask bench app` times the start
+/// to this line on stdout. Said only under the benchmark (`CERTDESK_BENCH`), silent otherwise.
+#[tauri::command]
+#[specta::specta]
+pub fn mark_ready(what: String) {
+    if crate::bench_mode() {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "certdesk-ready {what}");
+        let _ = out.flush();
+    }
+}
+
 #[tauri::command]
 #[specta::specta]
 pub fn app_info(desk: State<'_, Desk>) -> DeskInfo {

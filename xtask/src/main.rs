@@ -6,9 +6,9 @@
 //!   WebDriver end-to-end tests against the real app under Xvfb.
 //! - `cargo xtask bindings`: regenerate `ui/src/api/bindings.ts` from the Rust commands and
 //!   `docs/openapi.json` from the platform's routes.
-//! - `cargo xtask bench [platform|camera|pay|store]`: load figures for the platform, per-frame camera
-//!   figures with the checks' verdicts, the payment signatures' cost and the local store's pages into
-//!   `docs/benchmarks.md`.
+//! - `cargo xtask bench [platform|camera|pay|store|app]`: load figures for the platform, per-frame camera
+//!   figures with the checks' verdicts, the payment signatures' cost, the local store's pages and the
+//!   app's start, memory and size against a bare Tauri shell into `docs/benchmarks.md`.
 //! - `cargo xtask fuzz [SECONDS]`: run every fuzz target of `crates/core` for SECONDS each (default 30).
 
 mod bench;
@@ -25,9 +25,10 @@ const USAGE: &str = "usage: cargo xtask <run|test|bindings>
   test      install what is missing and run every test (Rust, UI, end-to-end)
   bindings  regenerate ui/src/api/bindings.ts (Rust commands) and docs/openapi.json (platform routes)
   fuzz [S]  run every parser's fuzz target for S seconds each (default 30)
-  bench [platform|camera|pay|store]  load the standalone platform with wrk next to a bare axum handler,
+  bench [platform|camera|pay|store|app]  load the standalone platform with wrk next to a bare axum handler,
             time the per-frame camera work and the payment signatures with criterion, and the local store's
-            pages next to sqlite3; figures to docs/benchmarks.md";
+            pages next to sqlite3, and CertDesk's start and memory next to a bare Tauri shell; figures to
+            docs/benchmarks.md";
 
 fn main() -> ExitCode {
     match dispatch() {
@@ -51,11 +52,13 @@ fn dispatch() -> Result<()> {
             Some("camera") => bench::camera(),
             Some("pay") => bench::pay(),
             Some("store") => bench::store(),
+            Some("app") => bench::app(),
             None => bench::platform()
                 .and_then(|()| bench::camera())
                 .and_then(|()| bench::pay())
-                .and_then(|()| bench::store()),
-            Some(other) => bail!("unknown benchmark '{other}' (available: platform, camera, pay, store)"),
+                .and_then(|()| bench::store())
+                .and_then(|()| bench::app()),
+            Some(other) => bail!("unknown benchmark '{other}' (available: platform, camera, pay, store, app)"),
         },
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");

@@ -8,6 +8,11 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 /** Commands */
 export const commands = {
 	appInfo: () => __TAURI_INVOKE<DeskInfo>("app_info"),
+	/**
+	 *  The window has painted `what` (the first page of orders): `cargo xtask bench app` times the start
+	 *  to this line on stdout. Said only under the benchmark (`CERTDESK_BENCH`), silent otherwise.
+	 */
+	markReady: (what: string) => __TAURI_INVOKE<void>("mark_ready", { what }),
 	listProviders: () => typedError<Provider[], ApiError_Serialize>(__TAURI_INVOKE("list_providers")),
 	listOrders: (query: OrderQuery_Deserialize) => typedError<OrderRowPage, ApiError_Serialize>(__TAURI_INVOKE("list_orders", { query })),
 	orderDetail: (orderNo: string) => typedError<OrderDetailView_Serialize, ApiError_Serialize>(__TAURI_INVOKE("order_detail", { orderNo })),

@@ -141,6 +141,8 @@ async function unwrap<T>(call: () => Promise<CommandResult<T>>): Promise<T> {
 
 export const api = {
   appInfo: (): Promise<DeskInfo> => commands.appInfo(),
+  /** Tells `cargo xtask bench app` that `what` is on screen; never fails the page. */
+  markReady: (what: string): void => void commands.markReady(what).catch(() => undefined),
   listProviders: () => unwrap(() => commands.listProviders()),
   listOrders: (query: OrderQuery) => unwrap(() => commands.listOrders(query)),
   orderDetail: (orderNo: string) => unwrap(() => commands.orderDetail(orderNo)),

@@ -2,11 +2,13 @@
 //! or fails on speed. Each task writes its own section of docs/benchmarks.md, with the commit and the
 //! machine's core count, as ratios against a baseline measured beside it in the same run.
 
+mod app;
 mod camera;
 mod pay;
 mod platform;
 mod store;
 
+pub use app::app;
 pub use camera::camera;
 pub use pay::pay;
 pub use platform::platform;

@@ -1,7 +1,7 @@
 import { Alert, App, Button, Card, DatePicker, Empty, Form, Input, Popconfirm, Select, Space, Table, Typography } from 'antd';
 import type { Dayjs } from 'dayjs';
 import type { TableColumnsType } from 'antd';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { TFunction } from 'i18next';
 import { api, type OrderQuery, type OrderRow } from '../../../api';
 import { useLocale } from '../../../i18n';
@@ -170,6 +170,14 @@ export default function ApplyListPage() {
     setPaging((p) => ({ ...p, page: 1 }));
   };
   const error = orders.error ?? sync.error;
+  // The first page of orders is on screen (after the browser paints it): the start is over.
+  const marked = useRef(false);
+  useEffect(() => {
+    if (orders.data && !marked.current) {
+      marked.current = true;
+      requestAnimationFrame(() => api.markReady('orders'));
+    }
+  }, [orders.data]);
 
   return (
     <Card
