@@ -19,7 +19,7 @@ pub fn mark_ready(what: String) {
     if crate::bench_mode() {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "certdesk-ready {what}");
+        let _ = writeln!(out, "certdesk-ready {what} {}", crate::desk_phase());
         let _ = out.flush();
     }
 }

@@ -4,9 +4,14 @@ import { invoke } from '@tauri-apps/api/core';
 import { useEffect } from 'react';
 import { createRoot } from 'react-dom/client';
 
+performance.mark('certdesk:modules');
+
 function Hello() {
   useEffect(() => {
-    requestAnimationFrame(() => void invoke('ready', { what: 'hello' }));
+    requestAnimationFrame(() => {
+      const modules = Math.round(performance.getEntriesByName('certdesk:modules')[0]!.startTime);
+      void invoke('ready', { what: `hello modules=${modules} painted=${Math.round(performance.now())}` });
+    });
   }, []);
   return <h1>你好，世界</h1>;
 }

@@ -203,9 +203,9 @@ fn fuzz(seconds: Option<&str>) -> Result<()> {
 }
 
 pub(crate) fn build_ui() -> Result<()> {
-    Step::new("build the UI (ui/dist)").run(Command::new("npm").current_dir(root().join("ui")).args(["run", "build"]))?;
+    Step::new("build the UI (ui/dist)")
+        .run(Command::new("npm").current_dir(root().join("ui")).args(["run", "build"]))?;
     // The benchmark's bare shell is a workspace member: its page must exist for it to compile.
-    Step::new("build the bare shell's page (ui/dist-bare)").run(
-        Command::new("npx").current_dir(root().join("ui")).args(["vite", "build", "-c", "vite.bare.config.ts"]),
-    )
+    Step::new("build the bare shell's page (ui/dist-bare)")
+        .run(Command::new("npx").current_dir(root().join("ui")).args(["vite", "build", "-c", "vite.bare.config.ts"]))
 }

@@ -130,7 +130,29 @@ function orderColumns(
 }
 
 /** CA证书申领: the applicant's orders, newest first, and the way to apply for a new certificate. */
+/** Milliseconds since the page began loading at which the start reached `name` (marked once). */
+function startPhase(name: string): number {
+  const key = `certdesk:${name}`;
+  if (typeof performance.mark !== 'function') return 0;
+  if (performance.getEntriesByName(key).length === 0) performance.mark(key);
+  return Math.round(performance.getEntriesByName(key)[0]?.startTime ?? 0);
+}
+
+/** The start's phases, for `cargo xtask bench app`'s report of where the time goes. */
+function startPhases(): string {
+  const modules = performance.getEntriesByName('certdesk:modules')[0];
+  return [
+    modules ? `modules=${Math.round(modules.startTime)}` : '',
+    `list=${startPhase('list')}`,
+    `data=${startPhase('data')}`,
+    `painted=${Math.round(performance.now())}`,
+  ]
+    .filter(Boolean)
+    .join(' ');
+}
+
 export default function ApplyListPage() {
+  startPhase('list');
   const [filters, setFilters] = useState<Filters>({});
   const [paging, setPaging] = useState({ page: 1, pageSize: 10 });
   const sync = useOrderSync();
@@ -175,7 +197,8 @@ export default function ApplyListPage() {
   useEffect(() => {
     if (orders.data && !marked.current) {
       marked.current = true;
-      requestAnimationFrame(() => api.markReady('orders'));
+      startPhase('data');
+      requestAnimationFrame(() => api.markReady(`orders ${startPhases()}`));
     }
   }, [orders.data]);
 
