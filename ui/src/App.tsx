@@ -11,6 +11,7 @@ import AccountSettings from './pages/account/AccountSettings';
 import DemoMailbox from './pages/account/DemoMailbox';
 import LoginPage, { accountKey } from './pages/account/LoginPage';
 import ApplyListPage from './pages/ca/apply';
+import { FIRST_PAGE, orderKeys } from './pages/ca/apply/service';
 import CertificateBindingPage from './pages/ca/binding';
 import CertificateManagePage from './pages/ca/manage';
 import { staffKeys } from './pages/staff/service';
@@ -215,6 +216,22 @@ export function Shell() {
 }
 
 const queryClient = createQueryClient();
+
+/**
+ * The first screen's data asked for as the scripts finish, before React has rendered anything: the
+ * account, then (signed in) the list's first page, so that the list renders with its orders instead of
+ * asking for them once it has mounted.
+ */
+export function prefetchFirstScreen() {
+  queryClient
+    .fetchQuery({ queryKey: accountKey, queryFn: api.account })
+    .then((account) => {
+      if (account) {
+        void queryClient.prefetchQuery({ queryKey: orderKeys.page(FIRST_PAGE), queryFn: () => api.listOrders(FIRST_PAGE) });
+      }
+    })
+    .catch(() => undefined);
+}
 
 export default function App() {
   return (

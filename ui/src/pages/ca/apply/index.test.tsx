@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AppProviders, createQueryClient } from '../../../App';
 import type { ApplicationForm, OrderQuery, OrderRow } from '../../../api';
 import { pageOf } from '../../../test/fixtures';
+import { FIRST_PAGE, orderKeys } from './service';
 import ApplyListPage from '.';
 import { button, openDialog } from '../../../test/dom';
 
@@ -295,6 +296,39 @@ describe('CA证书申领', () => {
     expect(within(table).getByText('乙公司')).toBeTruthy();
     // The search is the store's: the window asked for the filtered page, not for everything.
     expect(app.queries[app.queries.length - 1]).toMatchObject({ providerId: 'demo-free', page: 1, pageSize: 10 });
+  });
+
+  it('shows the first page asked for before it mounted (the start’s prefetch), under the key the list uses', async () => {
+    const asked: unknown[] = [];
+    mockIPC((cmd, args) => {
+      switch (cmd) {
+        case 'list_orders':
+          asked.push((args as { query: OrderQuery }).query);
+          return { items: [], total: 0, page: 1, pageSize: 10 };
+        case 'sync_orders':
+          // The platform still answering: nothing invalidates the page meanwhile.
+          return new Promise(() => undefined);
+        case 'list_drafts':
+          return [];
+        case 'list_providers':
+          return providers;
+        default:
+          throw new Error(`unexpected command ${cmd}`);
+      }
+    });
+    const row = rowFor({ providerId: 'zjhx', quantity: 1, organisationName: '预取机构', applicantName: '陈晨' } as ApplicationForm);
+    const client = createQueryClient();
+    // Fresh for the whole test: no refetch on mount replaces what was prefetched.
+    client.setQueryDefaults(orderKeys.pages, { staleTime: Infinity });
+    client.setQueryData(orderKeys.page(FIRST_PAGE), pageOf([row], FIRST_PAGE));
+    render(
+      <AppProviders queryClient={client}>
+        <ApplyListPage />
+      </AppProviders>,
+    );
+    expect(await within(document.getElementById('orders')!).findByText('预取机构')).toBeTruthy();
+    // Found in the cache under the list's own key: the store was never asked.
+    expect(asked).toEqual([]);
   });
 
   it('pages through the list a page at a time, and a search starts again at its first page', async () => {

@@ -34,6 +34,17 @@ export function useOrderSync() {
   });
 }
 
+/** The list as it first opens: no filter, the first page of ten (the guide's default). */
+export const FIRST_PAGE: OrderQuery = {
+  orderNo: null,
+  status: null,
+  providerId: null,
+  submittedFrom: null,
+  submittedTo: null,
+  page: 1,
+  pageSize: 10,
+};
+
 /** One page of the order list with the search's filters, read from the local store. */
 export function useOrderPage(query: OrderQuery) {
   return useQuery({
