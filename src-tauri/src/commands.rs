@@ -36,9 +36,11 @@ pub async fn list_providers(desk: State<'_, Desk>) -> Result<Vec<Provider>, ApiE
     desk.providers().await
 }
 
+// Async: run on the runtime's threads, not the window's, so a page read waiting for the store (a sync
+// writing it) never holds up the window.
 #[tauri::command]
 #[specta::specta]
-pub fn list_orders(desk: State<'_, Desk>, query: OrderQuery) -> Result<OrderRowPage, ApiError> {
+pub async fn list_orders(desk: State<'_, Desk>, query: OrderQuery) -> Result<OrderRowPage, ApiError> {
     desk.order_page(&query)
 }
 
