@@ -336,18 +336,20 @@ fn write_report(apps: &[App]) -> Result<()> {
         verdict(binary <= BINARY_GOAL_MIB),
     ));
     body.push_str(
-        "\nWhat stands in the way (read from the phases at commit 240a230, where the goals were first measured; \
-         nothing of it is changed yet): the bare shell's page is painted 60 ms after it begins loading, CertDesk's \
+        "\nWhat stands in the way (read from the phases at commit 240a230, where the goals were first measured): the bare shell's page is painted 60 ms after it begins loading, CertDesk's \
          ≈ 990 ms: its 1.5 MiB script takes ≈ 160 ms to evaluate (one chunk: the staff pages, the wizard, payments, \
          CA管理 and their antd components load at start though the first screen needs none of them), then ≈ 350 ms to \
          the first render of the list (the account and the app's info asked one after the other, antd's first \
          styles), then ≈ 430 ms to the first page of orders (the list's query waits for the page to mount; the \
          providers, drafts and the sync are asked at the same moment, and `list_orders` is a synchronous command, \
          run on the main thread, which may wait for the store while the sync writes it). Before the window opens, ≈ 230 ms go \
-         to the embedded platform and the local store (`Desk::start` blocks Tauri's setup). Next: split the \
-         script by page (React.lazy for the dialogs, the staff workbench and CA管理), ask for the account, the \
-         app's info and the first page together before React renders, make `list_orders` async, and open the \
-         window while the desk starts. Memory: the web process holds ≈ 80 MiB more than the bare page's (the \
+         to the embedded platform and the local store (`Desk::start` blocks Tauri's setup). The chunk by package (its \
+         source map, before minifying): antd 34% and its @rc-component parts ≈ 20%, react-dom 15%, the app's own \
+         code 8%, @tanstack/query 4%, i18next 2%: split by page, the staff workbench (37 kB) and CA管理 (17 kB) \
+         leave the chunk 3% smaller (tried, not kept); what the first screen renders with antd is the cost. \
+         Tried since: the account and the first page asked for before React renders, `list_orders` off the \
+         window's thread. Next: open the window while the desk starts, render the list's dialogs only once \
+         opened, and measure what antd's first render costs (its CSS-in-JS styles) against a static theme. Memory: the web process holds ≈ 80 MiB more than the bare page's (the \
          script and antd's styles), the app process ≈ 32 MiB more (the embedded platform: its HTTP server, \
          SQLite, the CA and the mail worker). The binary: 58 MiB (46 MiB stripped of symbols) against 9.4 MiB: \
          the embedded platform (axum, PDF with its CJK font subsetting, PostgreSQL and SMTP clients, PKCS#11) and \
