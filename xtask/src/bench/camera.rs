@@ -71,12 +71,19 @@ pub fn camera() -> Result<()> {
          the demo's approach frame 11 (117 px against 117.8 for 请靠近一些) now does.\n",
     ));
 
-    let agree = |rows: &[Vec<String>], label_col: usize, verdict_col: usize| {
-        rows.iter().filter(|r| r.get(label_col).is_some() && r.get(label_col) == r.get(verdict_col)).count()
-    };
-    let labels_met_now = agree(&now, 2, 3);
-    let labels_met_before = now.iter().zip(&before).filter(|(n, b)| n.get(2).is_some() && n.get(2) == b.get(2)).count();
-    let same = now.iter().zip(&before).filter(|(n, b)| n.get(3).is_some() && n.get(3) == b.get(2)).count();
+    // Each frame as (kind, variant, label, before, after), the earlier verdict matched by kind and variant.
+    let table: Vec<[&str; 5]> = now
+        .iter()
+        .map(|row| {
+            let cell = |c: usize| row.get(c).map_or("?", String::as_str);
+            let was = before.iter().find(|b| b.first() == row.first() && b.get(1) == row.get(1));
+            let was = was.and_then(|b| b.get(2)).map_or("—", String::as_str);
+            [cell(0), cell(1), cell(2), was, cell(3)]
+        })
+        .collect();
+    let labels_met_before = table.iter().filter(|[_, _, label, was, _]| label == was).count();
+    let labels_met_now = table.iter().filter(|[_, _, label, _, now]| label == now).count();
+    let same = table.iter().filter(|[_, _, _, was, now]| was == now).count();
     body.push_str(&format!(
         "\n### The checks' verdicts on the labelled frames\n\n`certdesk_camera::labelled`: {} frames of 640×480 \
          made from the two public-domain fixtures, each labelled with the guidance a person would give; \
@@ -89,11 +96,8 @@ pub fn camera() -> Result<()> {
         now.len(),
         now.len(),
     ));
-    for (i, row) in now.iter().enumerate() {
-        let cell = |c: usize| row.get(c).map_or("?", String::as_str);
-        let was = before.get(i).filter(|b| b.first() == row.first() && b.get(1) == row.get(1));
-        let was = was.and_then(|b| b.get(2)).map_or("—", String::as_str);
-        body.push_str(&format!("| {} | {} | {} | {was} | {} |\n", cell(0), cell(1), cell(2), cell(3)));
+    for [kind, variant, label, was, after] in &table {
+        body.push_str(&format!("| {kind} | {variant} | {label} | {was} | {after} |\n"));
     }
     write_section(&root().join("docs/benchmarks.md"), "camera", &body)
 }
