@@ -46,13 +46,7 @@ pub fn app() -> Result<()> {
     deps::ensure_system_packages(deps::Purpose::Test)?;
     deps::ensure_debian_packages(&["sqlite3"])?;
     deps::ensure_ui_packages()?;
-    Step::new("build the UI").run(Command::new("npm").current_dir(root().join("ui")).args(["run", "build"]))?;
-    Step::new("build the bare shell's page").run(Command::new("npx").current_dir(root().join("ui")).args([
-        "vite",
-        "build",
-        "-c",
-        "vite.bare.config.ts",
-    ]))?;
+    crate::build_ui()?;
     Step::new("build CertDesk and the bare shell (release)").run(Command::new("cargo").current_dir(root()).args([
         "build",
         "--release",
@@ -169,7 +163,7 @@ fn start_once(app: &App, display: &str, measure: bool) -> Result<Run> {
 }
 
 /// SIGTERM to the app's process group (the app, WebKit's web and network processes), then SIGKILL.
-fn stop(child: &mut Child) {
+pub fn stop(child: &mut Child) {
     let group = format!("-{}", child.id());
     let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
     let deadline = Instant::now() + Duration::from_secs(5);

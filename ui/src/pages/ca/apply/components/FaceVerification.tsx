@@ -126,14 +126,22 @@ export default function FaceVerification({
     if (phase !== 'camera' || !row || cameraError) return;
     let live = true;
     setStatus(null);
+    // Frames received and drawn, on the canvas's data attributes: the preview's frame rate as the
+    // window sees it (`cargo xtask bench camera` reads them over WebDriver).
+    let [received, drawn] = [0, 0];
     const onFrame = (jpeg: ArrayBuffer) => {
+      if (!live || !canvas.current) return;
+      canvas.current.dataset.framesReceived = String(++received);
       // A frame still decoding: this one is dropped rather than queued (the preview stays live).
-      if (!live || decoding.current || !canvas.current) return;
+      if (decoding.current) return;
       decoding.current = true;
       const url = URL.createObjectURL(new Blob([jpeg], { type: 'image/jpeg' }));
       const image = new Image();
       image.onload = () => {
-        if (live && canvas.current) draw(canvas.current, image, lastStatus.current);
+        if (live && canvas.current) {
+          draw(canvas.current, image, lastStatus.current);
+          canvas.current.dataset.framesDrawn = String(++drawn);
+        }
         URL.revokeObjectURL(url);
         decoding.current = false;
       };
