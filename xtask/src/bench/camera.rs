@@ -148,7 +148,10 @@ fn preview_section() -> Result<String> {
     text.push_str(&format!(
         "| what | frames a second |\n| --- | ---: |\n| received by the window | {received:.1} |\n\
          | drawn on the canvas | {drawn:.1} |\n\nOver {seconds:.1} s. The goal: ≥ {PREVIEW_GOAL_FPS:.0} fps in the \
-         window with the checks running — {met} ({drawn:.1} drawn).\n",
+         window with the checks running — {met} ({drawn:.1} drawn). Before (commit b85ce80): 15.0 fps received \
+         and drawn, because the app sent a preview frame at most every 50 ms, so every other frame of a \
+         30 fps camera; since then at most every 20 ms (`PREVIEW_INTERVAL`, crates/desk/src/face.rs), and the \
+         window drops a frame that arrives while it still decodes the last.\n",
     ));
     Ok(text)
 }
