@@ -30,6 +30,27 @@ pub fn app_info(desk: State<'_, Desk>) -> DeskInfo {
     desk.info()
 }
 
+/// 关于: what this build is and the licences of what it ships.
+#[derive(Debug, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AboutView {
+    pub version: String,
+    /// The commit it was built from (`src-tauri/build.rs`).
+    pub commit: String,
+    /// NOTICE: the face model's, the fonts', every crate's and npm package's licence.
+    pub notice: String,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn about() -> AboutView {
+    AboutView {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        commit: env!("CERTDESK_COMMIT").to_owned(),
+        notice: include_str!("../../NOTICE").to_owned(),
+    }
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn list_providers(desk: State<'_, Desk>) -> Result<Vec<Provider>, ApiError> {

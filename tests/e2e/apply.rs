@@ -88,6 +88,17 @@ async fn a_zero_fee_application_goes_through_the_wizard_to_paper_documents_and_i
     let outcome = app
         .stretch(150, "apply-failed.png", async {
             app.wait_for_text("#orders", "暂无申领记录").await?;
+            step("关于: the version, the commit built from, NOTICE");
+            app.click_css("#about-open").await?;
+            app.wait_for_text("#about-notice", "SeetaFace").await?;
+            app.wait_for_text("#about-version", env!("CARGO_PKG_VERSION")).await?;
+            let commit = app.wait_for("#about-commit").await?.text().await?;
+            let head = std::process::Command::new("git").args(["rev-parse", "--short=12", "HEAD"]).output()?;
+            if head.status.success() && std::env::var_os("CERTDESK_COMMIT").is_none() {
+                assert_eq!(commit, String::from_utf8_lossy(&head.stdout).trim(), "关于 names the commit built from");
+            }
+            app.screenshot(&screenshots_dir().join("42-about.png")).await?;
+            app.click_css("#about-close").await?;
             step("fill CA在线申领, review, submit");
             fill_application(&app, "晨安入驻供应商", "91330106MA27XY812F").await?;
             // The zero-fee provider: no payment step, straight to review once the documents are chosen.

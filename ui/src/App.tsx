@@ -7,6 +7,7 @@ import dayjs from 'dayjs';
 import 'dayjs/locale/zh-cn';
 import { api, CommandError, onOrderStatusChanged } from './api';
 import { setLocale, useLocale, type Locale } from './i18n';
+import AboutButton from './pages/about/AboutDialog';
 import AccountSettings from './pages/account/AccountSettings';
 import DemoMailbox from './pages/account/DemoMailbox';
 import LoginPage, { accountKey } from './pages/account/LoginPage';
@@ -171,6 +172,7 @@ export function Shell() {
           <Button size="small" id="switch-side" onClick={() => setSide(side === 'apply' ? 'staff' : 'apply')}>
             {side === 'apply' ? t('staff.workbench') : t('staff.backToApply')}
           </Button>
+          <AboutButton />
           <LanguageSwitch />
         </Space>
       </Header>

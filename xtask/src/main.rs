@@ -9,21 +9,31 @@
 //! - `cargo xtask bench [platform|camera|pay|store|app]`: load figures for the platform, per-frame camera
 //!   figures with the checks' verdicts, the payment signatures' cost, the local store's pages and the
 //!   app's start, memory and size against a bare Tauri shell into `docs/benchmarks.md`.
+//! - `cargo xtask bundle`: the Linux installers (deb, rpm); `cargo xtask test-bundle`: the deb
+//!   installed, started and removed again. `cargo xtask notice [--check]`: NOTICE, the licences 关于 shows.
 //! - `cargo xtask fuzz [SECONDS]`: run every fuzz target of `crates/core` for SECONDS each (default 30).
 
 mod bench;
+mod bundle;
 mod deps;
 mod exec;
+mod notice;
+mod supply;
 
 use anyhow::{Result, bail};
 use exec::{Step, root};
 use std::process::{Command, ExitCode};
 
-const USAGE: &str = "usage: cargo xtask <run|test|bindings>
+const USAGE: &str = "usage: cargo xtask <run|test|bindings|bundle|test-bundle|supply|notice|fuzz|bench>
 
   run       install what is missing, build, and open CertDesk on the embedded platform with demo data
   test      install what is missing and run every test (Rust, UI, end-to-end)
   bindings  regenerate ui/src/api/bindings.ts (Rust commands) and docs/openapi.json (platform routes)
+  bundle    build the Linux installers (deb, rpm) into target/release/bundle
+  test-bundle [--debug]  build them (--debug: package the tests' debug build), install the deb with apt,
+            start it under Xvfb, check certdesk://, remove it
+  supply    the supply chain: cargo deny check (deny.toml) and npm audit (ui/audit-accepted.json)
+  notice [--check]  write NOTICE (the licences of what the app ships) or check that it is current
   fuzz [S]  run every parser's fuzz target for S seconds each (default 30)
   bench [platform|camera|pay|store|app]  load the standalone platform with wrk next to a bare axum handler,
             time the per-frame camera work and the payment signatures with criterion, and the local store's
@@ -46,6 +56,14 @@ fn dispatch() -> Result<()> {
         Some("run") => run(&args[1..]),
         Some("test") => test(),
         Some("bindings") => bindings(),
+        Some("bundle") => bundle::bundle(bundle::Build::Release).map(drop),
+        Some("test-bundle") => bundle::test_bundle(if args.get(1).is_some_and(|a| a == "--debug") {
+            bundle::Build::Debug
+        } else {
+            bundle::Build::Release
+        }),
+        Some("supply") => supply::check(),
+        Some("notice") => notice::notice(args.get(1).is_some_and(|a| a == "--check")),
         Some("fuzz") => fuzz(args.get(1).map(String::as_str)),
         Some("bench") => match args.get(1).map(String::as_str) {
             Some("platform") => bench::platform(),
@@ -108,6 +126,8 @@ fn test() -> Result<()> {
         "-D",
         "warnings",
     ]))?;
+    notice::notice(true)?;
+    supply::check()?;
     Step::new("Rust tests (workspace)").run(Command::new("cargo").current_dir(root()).args(["test", "--workspace"]))?;
     if deps::postgres_available() {
         // The same platform suite, each test on a fresh database of a PostgreSQL server it starts.

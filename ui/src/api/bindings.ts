@@ -8,6 +8,7 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 /** Commands */
 export const commands = {
 	appInfo: () => __TAURI_INVOKE<DeskInfo>("app_info"),
+	about: () => __TAURI_INVOKE<AboutView>("about"),
 	/**
 	 *  The window has painted `what` (the first page of orders): `cargo xtask bench app` times the start
 	 *  to this line on stdout. Said only under the benchmark (`CERTDESK_BENCH`), silent otherwise.
@@ -142,6 +143,15 @@ export const events = {
 };
 
 /* Types */
+/**  关于: what this build is and the licences of what it ships. */
+export type AboutView = {
+	version: string,
+	/**  The commit it was built from (`src-tauri/build.rs`). */
+	commit: string,
+	/**  NOTICE: the face model's, the fonts', every crate's and npm package's licence. */
+	notice: string,
+};
+
 /**  `GET`/`PUT /v1/account/settings`: the organisation's 账户设置. */
 export type AccountSettings = {
 	/**  订单状态邮件通知 (审核通过, 审核未通过, 已发证, 退款); the electronic invoice is sent regardless. */

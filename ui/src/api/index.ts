@@ -3,6 +3,7 @@
 import { Channel } from '@tauri-apps/api/core';
 import { commands, events } from './bindings';
 import type {
+  AboutView,
   AccountSettings,
   AccountView,
   ApiError,
@@ -141,6 +142,7 @@ async function unwrap<T>(call: () => Promise<CommandResult<T>>): Promise<T> {
 
 export const api = {
   appInfo: (): Promise<DeskInfo> => commands.appInfo(),
+  about: (): Promise<AboutView> => commands.about(),
   /** Tells `cargo xtask bench app` that `what` is on screen; never fails the page. */
   markReady: (what: string): void => void commands.markReady(what).catch(() => undefined),
   listProviders: () => unwrap(() => commands.listProviders()),

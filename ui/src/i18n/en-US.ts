@@ -12,6 +12,15 @@ const enUS: Messages = {
     menuApply: 'CA certificates',
     language: 'Language',
   },
+  about: {
+    open: 'About',
+    title: 'About CertDesk',
+    version: 'Version',
+    commit: 'Built from commit',
+    licences: 'Open-source licences and third-party notices',
+    licencesHint: 'The app ships the works below, each under its own licence (NOTICE).',
+    close: 'Close',
+  },
   notice: {
     title: 'Application status changed',
     changed: 'Order {{orderNo}}: {{status}}',

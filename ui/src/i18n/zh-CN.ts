@@ -10,6 +10,15 @@ const zhCN = {
     menuApply: 'CA证书申领',
     language: '语言',
   },
+  about: {
+    open: '关于',
+    title: '关于证书办理台',
+    version: '版本',
+    commit: '构建提交',
+    licences: '开源许可与第三方声明',
+    licencesHint: '本应用包含以下第三方作品，各自按其许可证授权（NOTICE）。',
+    close: '关闭',
+  },
   notice: {
     title: '申领状态更新',
     changed: '订单 {{orderNo}}：{{status}}',

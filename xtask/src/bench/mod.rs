@@ -8,7 +8,7 @@ mod pay;
 mod platform;
 mod store;
 
-pub use app::app;
+pub use app::{app, stop};
 pub use camera::camera;
 pub use pay::pay;
 pub use platform::platform;

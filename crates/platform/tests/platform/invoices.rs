@@ -35,12 +35,12 @@ pub(crate) fn xml_field(xml: &str, path: &[&str]) -> String {
     let mut at: Vec<String> = Vec::new();
     loop {
         match reader.read_event().unwrap() {
-            Event::Start(e) => at.push(String::from_utf8(e.name().as_ref().to_vec()).unwrap()),
+            Event::Start(e) => at.push(e.name().as_ref().to_owned()),
             Event::End(_) => {
                 at.pop();
             }
             Event::Text(t) if at.iter().map(String::as_str).eq(path.iter().copied()) => {
-                return t.decode().unwrap().into_owned();
+                return t.xml10_content().into_owned();
             }
             Event::Eof => panic!("{path:?} not in {xml}"),
             _ => {}
