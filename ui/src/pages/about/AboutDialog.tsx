@@ -52,7 +52,7 @@ function AboutDialog({ onClose }: { onClose: () => void }) {
           </Descriptions>
           <Typography.Title level={5}>{t('about.licences')}</Typography.Title>
           <Typography.Paragraph type="secondary">{t('about.licencesHint')}</Typography.Paragraph>
-          <pre id="about-notice" style={{ maxHeight: 360, overflow: 'auto', fontSize: 12, background: '#fafafa', padding: 12 }}>
+          <pre id="about-notice" style={{ maxHeight: 360, overflow: 'auto', whiteSpace: 'pre-wrap', fontSize: 12, background: '#fafafa', padding: 12 }}>
             {about.data.notice}
           </pre>
         </div>
