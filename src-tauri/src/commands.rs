@@ -5,8 +5,9 @@ use certdesk_api::{
 };
 use certdesk_core::FieldError;
 use certdesk_desk::{
-    AccountView, ApplicationForEdit, CaptureSink, CaptureStatus, Desk, DeskInfo, DeviceInfo, DraftInput, DraftSummary,
-    DraftView, FaceAttemptView, OrderDetailView, OrderRow, OrderRowPage, PaymentProgressView, Registration,
+    AccountView, ApplicationForEdit, CameraChoice, CaptureSink, CaptureStatus, Desk, DeskInfo, DraftInput,
+    DraftSummary, DraftView, FaceAttemptView, OrderDetailView, OrderRow, OrderRowPage, PaymentProgressView,
+    Registration,
 };
 use tauri::State;
 use tauri::ipc::{Channel, InvokeResponseBody, JavaScriptChannelId};
@@ -188,9 +189,21 @@ pub async fn resubmit_application(
     desk.resubmit(&order_no, form, draft_id).await
 }
 
+/// Asks the system for the camera after 人脸认证's consent (macOS shows its dialog the first time)
+/// and answers once the user has; off the window's thread, which the dialog needs.
 #[tauri::command]
 #[specta::specta]
-pub fn camera_devices(desk: State<'_, Desk>) -> Result<Vec<DeviceInfo>, ApiError> {
+pub async fn request_camera_access(app: tauri::AppHandle) -> Result<(), ApiError> {
+    use tauri::Manager;
+    tauri::async_runtime::spawn_blocking(move || app.state::<Desk>().request_camera_access())
+        .await
+        .map_err(|e| ApiError::new(certdesk_api::ErrorCode::Internal, e.to_string()))?
+}
+
+/// The cameras, with the one chosen last time.
+#[tauri::command]
+#[specta::specta]
+pub fn camera_devices(desk: State<'_, Desk>) -> Result<CameraChoice, ApiError> {
     desk.camera_devices()
 }
 
@@ -253,13 +266,15 @@ pub async fn submit_face_attempt(desk: State<'_, Desk>, order_no: String) -> Res
     desk.submit_face_attempt(&order_no).await
 }
 
-/// Where the papers are saved: the Downloads folder, or the app's data folder when there is none.
+/// Where the papers are saved: the Downloads folder, or the app's data folder when there is none
+/// (`certdesk_desk::papers_folder`).
 pub(crate) fn papers_folder(app: &tauri::AppHandle) -> Result<std::path::PathBuf, ApiError> {
     use tauri::Manager;
-    app.path()
-        .download_dir()
-        .or_else(|_| app.path().app_data_dir())
-        .map_err(|e| ApiError::new(certdesk_api::ErrorCode::Internal, format!("找不到保存文件的文件夹：{e}")))
+    let data_dir = app
+        .path()
+        .app_data_dir()
+        .map_err(|e| ApiError::new(certdesk_api::ErrorCode::Internal, format!("找不到保存文件的文件夹：{e}")))?;
+    certdesk_desk::papers_folder(app.path().download_dir().ok(), &data_dir)
 }
 
 /// 证书信息: the order's certificates.

@@ -52,6 +52,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             invoices::demo_mailbox,
             invoices::save_mail_attachment,
             invoices::open_mail_folder,
+            commands::request_camera_access,
             commands::camera_devices,
             commands::start_face_capture,
             commands::take_photo,

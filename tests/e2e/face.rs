@@ -16,6 +16,8 @@ pub async fn consent(app: &App) -> Result<()> {
     app.click_css("#face-agree").await?;
     app.click_css("#face-consent-continue").await?;
     app.wait_for("#face-rehearsing").await?;
+    // 开始认证 is enabled once the system allowed the camera and the rehearsal runs.
+    app.wait_for("#face-start:not([disabled])").await?;
     Ok(())
 }
 

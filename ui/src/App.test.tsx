@@ -120,3 +120,44 @@ describe('申领状态更新', () => {
     await waitFor(() => expect(syncs).toBeGreaterThanOrEqual(2));
   });
 });
+
+describe('本机加密数据的密钥', () => {
+  function renderWith(notice: unknown) {
+    mockIPC((cmd) => {
+      switch (cmd) {
+        case 'account':
+          return null;
+        case 'app_info':
+          return { ...appInfo, localKeyNotice: notice };
+        case 'demo_staff':
+          return { accounts: [], password: null };
+        default:
+          return null;
+      }
+    });
+    render(
+      <AppProviders queryClient={createQueryClient()}>
+        <Shell />
+      </AppProviders>,
+    );
+  }
+
+  it('tells what was cleared when the key was removed, and asks to sign in again', async () => {
+    renderWith({ kind: 'replaced', drafts: 2, sessions: 1 });
+    const notice = await screen.findByText(/已清除 2 份草稿和 1 个登录状态/, undefined, { timeout: 10_000 });
+    expect(notice.textContent).toContain('请重新登录');
+  });
+
+  it('tells that a refused keychain keeps the drafts for later', async () => {
+    renderWith({ kind: 'unavailable', denied: true, reason: 'User canceled the operation.' });
+    const notice = await screen.findByText(/系统钥匙串拒绝了证书办理台的访问/, undefined, { timeout: 10_000 });
+    expect(notice.textContent).toContain('User canceled the operation.');
+    expect(notice.textContent).toContain('之前的草稿即可恢复');
+  });
+
+  it('says nothing when the key was there', async () => {
+    renderWith(null);
+    await waitFor(() => expect(document.querySelector('.ant-spin, form')).toBeTruthy(), { timeout: 10_000 });
+    expect(document.getElementById('local-key-notice')).toBeNull();
+  });
+});

@@ -1,11 +1,11 @@
 import { QueryCache, QueryClient, QueryClientProvider, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { App as AntApp, Breadcrumb, Button, ConfigProvider, Layout, Menu, Select, Space, Spin, Tag, Typography } from 'antd';
+import { Alert, App as AntApp, Breadcrumb, Button, ConfigProvider, Layout, Menu, Select, Space, Spin, Tag, Typography } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
 import dayjs from 'dayjs';
 import 'dayjs/locale/zh-cn';
-import { api, CommandError, onOrderStatusChanged } from './api';
+import { api, CommandError, onOrderStatusChanged, type LocalKeyNotice as LocalKeyNoticeView } from './api';
 import { setLocale, useLocale, type Locale } from './i18n';
 import AboutButton from './pages/about/AboutDialog';
 import AccountSettings from './pages/account/AccountSettings';
@@ -149,6 +149,21 @@ function LanguageSwitch() {
   );
 }
 
+/**
+ * What happened to the key of the data kept on this computer, told once at start: a keychain that
+ * refused (sign in again; the kept drafts come back once access is allowed) or a key that was removed
+ * (what it sealed was cleared).
+ */
+function LocalKeyNotice({ notice }: { notice: LocalKeyNoticeView | null }) {
+  const { t } = useLocale();
+  if (!notice) return null;
+  const text =
+    notice.kind === 'replaced'
+      ? t('shell.keyReplaced', { drafts: notice.drafts, sessions: notice.sessions })
+      : t(notice.denied ? 'shell.keyDenied' : 'shell.keyUnavailable', { reason: notice.reason });
+  return <Alert id="local-key-notice" type="warning" showIcon closable banner title={text} />;
+}
+
 /** The signed-in app, or the login screen. */
 export function Shell() {
   useStatusChangeNotices();
@@ -176,6 +191,7 @@ export function Shell() {
           <LanguageSwitch />
         </Space>
       </Header>
+      <LocalKeyNotice notice={info.data?.localKeyNotice ?? null} />
       {side === 'staff' ? (
         <Workbench />
       ) : account.isLoading ? (

@@ -1,3 +1,4 @@
+use crate::system::{self, Failure};
 use nokhwa::NokhwaError;
 
 /// What can go wrong with a camera, said so that the applicant knows what to do.
@@ -6,9 +7,11 @@ pub enum CameraError {
     #[error("未检测到摄像头：请连接摄像头后重试，或选择邮寄纸质资料")]
     NoCamera,
     #[error(
-        "系统未允许证书办理台使用摄像头。Windows：设置 → 隐私和安全性 → 摄像头，打开“允许桌面应用访问你的摄像头”；macOS：系统设置 → 隐私与安全性 → 摄像头，勾选“证书办理台”。允许后重新打开本页面"
+        "系统未允许证书办理台使用摄像头。Windows：设置 → 隐私和安全性 → 摄像头，打开“允许桌面应用访问你的摄像头”；macOS：系统设置 → 隐私与安全性 → 摄像头，勾选“CertDesk”（证书办理台）。允许后重新打开本页面"
     )]
     PermissionDenied,
+    #[error("此电脑的管理设置（家长控制或设备管理）不允许使用摄像头：请联系电脑的管理员，或选择邮寄纸质资料")]
+    Restricted,
     #[error("摄像头正被其他程序使用：请关闭其他使用摄像头的程序（如视频会议软件）后重试")]
     InUse,
     #[error("摄像头已断开：请重新连接摄像头后重试")]
@@ -28,35 +31,27 @@ pub(crate) enum Stage {
 
 impl CameraError {
     /// Turns nokhwa's error into the applicant's: its variants carry the OS's text, so the text is
-    /// what tells permission, a busy device and an unplugged one apart (Linux errno names and
-    /// numbers, Windows and macOS wording).
+    /// what tells permission, a busy device and an unplugged one apart (each system's reader is in
+    /// [`crate::system`]).
     pub(crate) fn from_nokhwa(error: &NokhwaError, stage: Stage) -> CameraError {
         let text = error.to_string();
-        let lower = text.to_lowercase();
-        let has = |needles: &[&str]| needles.iter().any(|n| lower.contains(n));
-        if has(&[
-            "permission denied",
-            "os error 13",
-            "not authorized",
-            "not authorised",
-            "e_accessdenied",
-            "0x80070005",
-        ]) {
-            return CameraError::PermissionDenied;
-        }
-        if has(&["busy", "in use", "os error 16", "0xc00d3704", "being used"]) {
-            return CameraError::InUse;
-        }
-        if has(&["no such device", "os error 19", "os error 2)", "no such file", "disconnected", "0xc00d3ea2"]) {
-            return match stage {
-                Stage::Open => CameraError::NoCamera,
-                Stage::Read => CameraError::Disconnected,
-            };
+        if let Some(failure) = system::failure_in(&text.to_lowercase()) {
+            return CameraError::from_failure(failure, stage);
         }
         match (error, stage) {
             (NokhwaError::OpenDeviceError(..), _) => CameraError::NoCamera,
             (NokhwaError::ReadFrameError(_), Stage::Read) => CameraError::Disconnected,
             _ => CameraError::Unreadable(text),
+        }
+    }
+
+    pub(crate) fn from_failure(failure: Failure, stage: Stage) -> CameraError {
+        match (failure, stage) {
+            (Failure::Denied, _) => CameraError::PermissionDenied,
+            (Failure::Restricted, _) => CameraError::Restricted,
+            (Failure::InUse, _) => CameraError::InUse,
+            (Failure::Gone, Stage::Open) => CameraError::NoCamera,
+            (Failure::Gone, Stage::Read) => CameraError::Disconnected,
         }
     }
 }

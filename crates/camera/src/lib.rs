@@ -10,12 +10,14 @@ mod decode;
 mod error;
 mod fixture;
 pub mod labelled;
+mod system;
 mod webcam;
 
 pub use capture::{CaptureSession, CaptureStep, PHOTO_QUALITY, PREVIEW_QUALITY, TakeRefused, encode_jpeg};
 pub use decode::{decode_frame, rgb_to_yuyv};
 pub use error::CameraError;
 pub use fixture::{FixtureSource, demo_sequence};
+pub use system::request_access;
 pub use webcam::{WebcamSource, list_devices};
 
 use image::RgbImage;
@@ -44,6 +46,12 @@ pub trait FrameSource {
 pub struct DeviceInfo {
     pub index: u32,
     pub name: String,
+}
+
+/// The camera to start with when there are several (a laptop's own and a USB one): the one chosen
+/// last time, found by its name because indices change as cameras come and go; else the first.
+pub fn preferred_device(devices: &[DeviceInfo], remembered: Option<&str>) -> Option<u32> {
+    remembered.and_then(|name| devices.iter().find(|d| d.name == name)).or_else(|| devices.first()).map(|d| d.index)
 }
 
 /// Which source the app uses, from `CERTDESK_CAMERA`: unset for the webcam, `demo` for the built-in
@@ -79,6 +87,15 @@ impl SourceConfig {
         }
     }
 
+    /// Asks the system for the camera where it asks the user (macOS), after 人脸认证's consent; the
+    /// demo and fixture sources need no permission.
+    pub fn request_access(&self) -> Result<()> {
+        match self {
+            SourceConfig::Webcam => request_access(),
+            SourceConfig::Demo | SourceConfig::Fixture(_) => Ok(()),
+        }
+    }
+
     /// Opens camera `index` of this configuration.
     pub fn open(&self, index: u32) -> Result<Box<dyn FrameSource>> {
         Ok(match self {
@@ -86,5 +103,22 @@ impl SourceConfig {
             SourceConfig::Demo => Box::new(FixtureSource::new("演示摄像头", demo_sequence(), PREFERRED_FPS)?),
             SourceConfig::Fixture(path) => Box::new(FixtureSource::open(path, PREFERRED_FPS)?),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_camera_chosen_last_time_is_found_by_name_wherever_it_is_now() {
+        let built_in = DeviceInfo { index: 0, name: "Integrated Camera".into() };
+        let usb = DeviceInfo { index: 1, name: "Logitech C920".into() };
+        assert_eq!(preferred_device(&[built_in.clone(), usb.clone()], Some("Logitech C920")), Some(1));
+        // Plugged in again after the built-in one was disabled: the same camera at another index.
+        assert_eq!(preferred_device(&[DeviceInfo { index: 0, ..usb.clone() }], Some("Logitech C920")), Some(0));
+        assert_eq!(preferred_device(&[built_in.clone(), usb], Some("a camera since removed")), Some(0));
+        assert_eq!(preferred_device(&[built_in], None), Some(0));
+        assert_eq!(preferred_device(&[], Some("Logitech C920")), None);
     }
 }

@@ -28,8 +28,9 @@ struct FakeWebcam {
     open: bool,
     /// An error `open_stream` answers with (a busy device, a refused permission).
     refuse_open: Option<String>,
-    /// After this many frames the camera is unplugged.
+    /// After this many frames the camera is unplugged, and reads fail with this text.
     unplug_after: Option<usize>,
+    unplugged: String,
 }
 
 impl FakeWebcam {
@@ -43,6 +44,7 @@ impl FakeWebcam {
             open: false,
             refuse_open: None,
             unplug_after: None,
+            unplugged: "No such device (os error 19)".into(),
         }
     }
 
@@ -116,7 +118,7 @@ impl CaptureBackendTrait for FakeWebcam {
             return Err(NokhwaError::ReadFrameError("stream not open".into()));
         }
         if self.unplug_after.is_some_and(|n| self.next >= n) {
-            return Err(NokhwaError::ReadFrameError("No such device (os error 19)".into()));
+            return Err(NokhwaError::ReadFrameError(self.unplugged.clone()));
         }
         let frame = &self.frames[self.next % self.frames.len()];
         self.next += 1;
@@ -188,10 +190,18 @@ fn a_busy_camera_a_refused_permission_and_an_unplugged_one_are_told_apart() {
     };
     assert_eq!(refused("Device or resource busy (os error 16)"), CameraError::InUse);
     assert_eq!(refused("Permission denied (os error 13)"), CameraError::PermissionDenied);
+    // Media Foundation's, as windows-rs writes them (the message in the user's language, the HRESULT).
+    assert_eq!(refused("拒绝访问。 (0x80070005)"), CameraError::PermissionDenied, "the privacy switch is off");
     assert_eq!(
-        refused("MF_E_VIDEO_RECORDING_DEVICE_INUSE: the device is being used by another application"),
+        refused("Hardware MFT failed to start streaming due to lack of hardware resources. (0xC00D3704)"),
         CameraError::InUse
     );
+    // AVFoundation's.
+    assert_eq!(
+        refused("Cannot Use FaceTime HD Camera: the device is in use by another application"),
+        CameraError::InUse
+    );
+    assert_eq!(refused("The application is not authorized to use the camera"), CameraError::PermissionDenied);
     assert!(CameraError::PermissionDenied.to_string().contains("隐私与安全性"));
 
     let mut fake = FakeWebcam::new(FrameFormat::YUYV, vec![held_frame()]);
@@ -202,6 +212,18 @@ fn a_busy_camera_a_refused_permission_and_an_unplugged_one_are_told_apart() {
     assert_eq!(source.next_frame().unwrap_err(), CameraError::Disconnected);
     // Dropping an unplugged camera does not panic (nokhwa's own Drop would).
     drop(source);
+
+    // A USB camera pulled out under Media Foundation; plugged back in, it opens again in the same run.
+    let mut fake = FakeWebcam::new(FrameFormat::YUYV, vec![held_frame()]);
+    fake.unplug_after = Some(1);
+    fake.unplugged = "视频录制设备不再存在。 (0xC00D3EA2)".into();
+    let mut source = WebcamSource::from_camera(fake.into_camera()).unwrap();
+    source.next_frame().unwrap();
+    assert_eq!(source.next_frame().unwrap_err(), CameraError::Disconnected);
+    drop(source);
+    let mut again =
+        WebcamSource::from_camera(FakeWebcam::new(FrameFormat::YUYV, vec![held_frame()]).into_camera()).unwrap();
+    again.next_frame().unwrap();
 }
 
 #[test]

@@ -82,10 +82,11 @@ impl Desk {
         Ok(summary(saved))
     }
 
-    /// Every draft, the most recently changed first.
+    /// Every draft that opens, the most recently changed first. (Those sealed under a key this run
+    /// cannot reach, when the keychain refused, are left in the store for a later run.)
     pub fn drafts(&self) -> Result<Vec<DraftSummary>, ApiError> {
         let drafts = certdesk_store::list_drafts(&self.store(), &self.owner()?).map_err(DeskError::from)?;
-        Ok(drafts.into_iter().map(summary).collect())
+        Ok(drafts.into_iter().filter(|d| self.sealer.open_bytes(&d.form_sealed, &d.id).is_ok()).map(summary).collect())
     }
 
     /// Opens a draft to continue typing.

@@ -50,6 +50,15 @@ impl CaptureStatus {
     }
 }
 
+/// The cameras to choose from, and the one to start with (the one chosen last time, when it is
+/// still there). No cameras means 邮寄纸质资料 is the way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CameraChoice {
+    pub devices: Vec<DeviceInfo>,
+    pub chosen: Option<u32>,
+}
+
 /// One attempt's answer, ready to show.
 #[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
@@ -105,15 +114,36 @@ fn camera_error(e: CameraError) -> ApiError {
 }
 
 impl Desk {
-    /// The cameras to choose from; an empty list means 邮寄纸质资料 is the way.
-    pub fn camera_devices(&self) -> Result<Vec<DeviceInfo>, ApiError> {
-        self.camera.devices().map_err(camera_error)
+    /// Asks the system for the camera (macOS shows its dialog the first time) and waits for the
+    /// answer: called after 人脸认证's consent, never at start. Blocks; run it off the window's thread.
+    pub fn request_camera_access(&self) -> Result<(), ApiError> {
+        self.camera.request_access().map_err(camera_error)
+    }
+
+    /// The cameras to choose from, with the one chosen last time.
+    pub fn camera_devices(&self) -> Result<CameraChoice, ApiError> {
+        let devices = self.camera.devices().map_err(camera_error)?;
+        let remembered =
+            certdesk_store::preference(&self.store(), certdesk_store::PREFERRED_CAMERA).map_err(DeskError::from)?;
+        let chosen = certdesk_camera::preferred_device(&devices, remembered.as_deref());
+        Ok(CameraChoice { devices, chosen })
+    }
+
+    /// Remembers camera `device` (by its name) for the next 人脸认证.
+    fn remember_camera(&self, device: u32) -> Result<(), ApiError> {
+        let devices = self.camera.devices().map_err(camera_error)?;
+        if let Some(chosen) = devices.iter().find(|d| d.index == device) {
+            certdesk_store::set_preference(&self.store(), certdesk_store::PREFERRED_CAMERA, &chosen.name)
+                .map_err(DeskError::from)?;
+        }
+        Ok(())
     }
 
     /// Starts the camera and checks every frame. A rehearsal (检测环境) only guides and never takes
     /// a photo; otherwise the photo is taken when the checks have held, or on [`Desk::take_photo`].
     pub fn start_capture(&self, device: u32, rehearsal: bool, mut sink: CaptureSink) -> Result<(), ApiError> {
         self.stop_capture();
+        self.remember_camera(device)?;
         *lock(&self.capture.photo) = None;
         let stop = Arc::new(AtomicBool::new(false));
         let take = Arc::new(AtomicBool::new(false));

@@ -11,6 +11,7 @@ mod counter;
 mod drafts;
 mod face;
 mod invoices;
+mod local_key;
 mod papers;
 mod staff;
 mod ukey;
@@ -20,8 +21,10 @@ pub use certdesk_camera::{DeviceInfo, SourceConfig};
 pub use certdesk_idcard::ReaderConfig;
 pub use counter::IdCardView;
 pub use drafts::{DraftInput, DraftSummary, DraftView};
-pub use face::{CaptureSink, CaptureStatus, FaceAttemptView};
+pub use face::{CameraChoice, CaptureSink, CaptureStatus, FaceAttemptView};
 pub use invoices::DemoMessage;
+pub use local_key::{KEYCHAIN_ACCOUNT, KEYCHAIN_SERVICE, LocalKey, LocalKeyNotice};
+pub use papers::papers_folder;
 pub use staff::{
     AuditRow, DemoStaffAccount, DemoStaffView, FaceAttemptRow, QueueRow, StaffAccountView, StaffOrderView,
 };
@@ -60,6 +63,8 @@ pub struct DeskConfig {
     pub id_reader: ReaderConfig,
     /// Where 制证 finds the organisation's UKeys.
     pub ukeys: ukey::UkeyConfig,
+    /// Where the key sealing the local personal data is kept.
+    pub local_key: LocalKey,
 }
 
 impl DeskConfig {
@@ -68,7 +73,8 @@ impl DeskConfig {
     pub fn new(data_dir: PathBuf, platform_url: Option<String>, camera: SourceConfig) -> Self {
         let id_reader = if platform_url.is_none() { ReaderConfig::Demo } else { ReaderConfig::Sdt(None) };
         let ukeys = ukey::UkeyConfig { demo_software_token: platform_url.is_none(), ..Default::default() };
-        DeskConfig { data_dir, platform_url, camera, sandbox_gateway: None, id_reader, ukeys }
+        let local_key = LocalKey::for_this_system(&data_dir);
+        DeskConfig { data_dir, platform_url, camera, sandbox_gateway: None, id_reader, ukeys, local_key }
     }
 
     /// `CERTDESK_DATA_DIR`, `CERTDESK_PLATFORM_URL`, `CERTDESK_CAMERA`, `CERTDESK_SANDBOX_GATEWAY`
@@ -110,6 +116,9 @@ pub struct DeskInfo {
     /// True when the app runs its own platform with demo data.
     pub embedded: bool,
     pub version: String,
+    /// What happened to the local key at start, when the user must be told (a refused keychain, a
+    /// removed key).
+    pub local_key_notice: Option<LocalKeyNotice>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -368,6 +377,7 @@ pub struct Desk {
     papers: papers::SavedPapers,
     /// The organisation's UKeys, for 制证 and 现场发证.
     ukeys: std::sync::Arc<ukey::Ukeys>,
+    local_key_notice: Option<LocalKeyNotice>,
 }
 
 /// Where the gateway sends the browser back after paying: the app's deep link.
@@ -390,26 +400,18 @@ pub struct PaymentProgressView {
     pub row: OrderRow,
 }
 
-/// The key that seals the app's local personal data: in the OS keychain where there is one,
-/// otherwise (Linux, and tests) an owner-only file beside the database.
-fn local_sealer(data_dir: &Path) -> Result<Sealer> {
-    #[cfg(any(target_os = "macos", target_os = "windows"))]
-    if std::env::var_os("CERTDESK_KEY_FILE").is_none() {
-        return Ok(certdesk_vault::load_or_create_in_keychain("CertDesk", "local-data-key")?);
-    }
-    Ok(Sealer::load_or_create(&data_dir.join("certdesk.key"))?)
-}
-
 impl Desk {
     /// Opens the local store and connects to the configured platform, starting the embedded one when
     /// none is configured. Must run inside a tokio runtime.
     pub async fn start(config: &DeskConfig) -> Result<Desk> {
-        let store = certdesk_store::open(&config.data_dir.join("certdesk.db"))?;
-        let sealer = local_sealer(&config.data_dir)?;
+        let mut store = certdesk_store::open(&config.data_dir.join("certdesk.db"))?;
+        let local_key::OpenedKey { sealer, persistent, notice: local_key_notice } =
+            local_key::open(&config.local_key, &mut store)?;
         let (client, embedded, account) = match &config.platform_url {
             Some(url) => {
                 let client = PlatformClient::new(url.clone())?;
-                let account = restore_session(&store, &sealer, &client)?;
+                // With a key of this run only the kept session cannot open: it is left for a later run.
+                let account = if persistent { restore_session(&store, &sealer, &client)? } else { None };
                 (client, None, account)
             }
             None => {
@@ -425,7 +427,7 @@ impl Desk {
             embedded.as_ref().and_then(|h| h.sandbox_gateway_url()).or_else(|| config.sandbox_gateway.clone());
         let staff_client = PlatformClient::new(client.base_url())?;
         let platform = staff::platform_key(embedded.is_some(), client.base_url());
-        let staff = staff::restore(&store, &sealer, &platform, &staff_client)?;
+        let staff = if persistent { staff::restore(&store, &sealer, &platform, &staff_client)? } else { None };
         tracing::info!(platform = %client.base_url(), embedded = embedded.is_some(), signed_in = account.is_some(), "desk started");
         Ok(Desk {
             store: Mutex::new(store),
@@ -444,6 +446,7 @@ impl Desk {
             id_reader: config.id_reader.open().into(),
             ukeys: std::sync::Arc::new(ukey::Ukeys::new(config.ukeys.clone())),
             papers: papers::SavedPapers::default(),
+            local_key_notice,
         })
     }
 
@@ -553,6 +556,7 @@ impl Desk {
             platform_url: self.client.base_url().to_owned(),
             embedded: self.embedded.is_some(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
+            local_key_notice: self.local_key_notice.clone(),
         }
     }
 

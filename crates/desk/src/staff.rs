@@ -104,6 +104,11 @@ fn roles_text(roles: &[StaffRole]) -> String {
     serde_json::to_string(roles).unwrap_or_else(|_| "[]".into())
 }
 
+/// What a staff session's token is sealed against: the platform it is for.
+pub(crate) fn session_context(platform: &str) -> String {
+    format!("staff {platform}")
+}
+
 /// The staff session kept from the last run for `platform`, unless it expired or cannot be opened.
 pub(crate) fn restore(
     store: &Connection,
@@ -114,7 +119,7 @@ pub(crate) fn restore(
     let Some(stored) = certdesk_store::staff_session(store, platform)? else { return Ok(None) };
     let expired = chrono::DateTime::parse_from_rfc3339(&stored.expires_at).map_or(true, |t| t <= chrono::Utc::now());
     let roles: Option<Vec<StaffRole>> = serde_json::from_str(&stored.roles).ok();
-    match (sealer.open(&stored.token_sealed, &format!("staff {platform}")), roles) {
+    match (sealer.open(&stored.token_sealed, &session_context(platform)), roles) {
         (Ok(token), Some(roles)) if !expired => {
             client.set_session(Some(token));
             Ok(Some(StaffAccountView { username: stored.username, display_name: stored.display_name, roles }))
@@ -170,7 +175,7 @@ impl Desk {
         let session: StaffSession = self.staff_client.staff_log_in(&login).await.map_err(DeskError::from)?;
         let platform = self.platform_key();
         let stored = StoredStaffSession {
-            token_sealed: self.sealer.seal(&session.token, &format!("staff {platform}")).map_err(DeskError::from)?,
+            token_sealed: self.sealer.seal(&session.token, &session_context(&platform)).map_err(DeskError::from)?,
             platform,
             username: login.username.clone(),
             display_name: session.display_name.clone(),

@@ -8,6 +8,8 @@
 mod drafts;
 mod expiry_notices;
 mod orders;
+mod preferences;
+mod sealed;
 mod session;
 mod staff_session;
 
@@ -17,6 +19,8 @@ pub use orders::{
     PageStatements, feed_cursor, list_orders, order_detail, order_page, page_statements, save_feed_cursor,
     save_order_detail, upsert_order,
 };
+pub use preferences::{PREFERRED_CAMERA, preference, set_preference};
+pub use sealed::{SealedTable, SealedValue, forget_sealed, sealed_values};
 pub use session::{StoredSession, forget_session, save_session, session};
 pub use staff_session::{StoredStaffSession, forget_staff_session, save_staff_session, staff_session};
 
@@ -48,6 +52,7 @@ pub const MIGRATIONS: &[M<'static>] = &[
     M::up(staff_session::MIGRATION_20261202_STAFF_SESSION),
     M::up(expiry_notices::MIGRATION_20261203_EXPIRY_NOTICES),
     M::up(orders::MIGRATION_20261203_STATUS_CODE),
+    M::up(preferences::MIGRATION_20261204_PREFERENCES),
 ];
 
 /// Opens (creating if needed) the local database at `path` and brings it to the latest schema.

@@ -8,13 +8,15 @@ use crate::{Result, TokenError};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Where Debian, Fedora, Homebrew and a source build put the module.
+/// Where Debian, Fedora, Homebrew (Apple silicon, then Intel under /usr/local), a source build and
+/// SoftHSM2 for Windows put the module.
 const MODULE_PATHS: &[&str] = &[
     "/usr/lib/softhsm/libsofthsm2.so",
     "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
     "/usr/lib64/pkcs11/libsofthsm2.so",
     "/usr/local/lib/softhsm/libsofthsm2.so",
     "/opt/homebrew/lib/softhsm/libsofthsm2.so",
+    "C:\\SoftHSM2\\lib\\softhsm2-x64.dll",
 ];
 
 /// SoftHSM2's PKCS#11 module, if it is installed.

@@ -9,10 +9,8 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::path::Path;
 
-#[cfg(any(target_os = "macos", target_os = "windows"))]
 mod keychain;
-#[cfg(any(target_os = "macos", target_os = "windows"))]
-pub use keychain::load_or_create_in_keychain;
+pub use keychain::{KeyOrigin, KeychainKey, keychain_error};
 
 const NONCE_LEN: usize = 12;
 pub const KEY_LEN: usize = 32;
@@ -25,6 +23,9 @@ pub enum VaultError {
     Io(#[from] std::io::Error),
     #[error("系统钥匙串不可用：{0}")]
     Keychain(String),
+    /// The user or the system refused access to the keychain (a dialog answered 拒绝, a locked store).
+    #[error("系统钥匙串拒绝了访问：{0}")]
+    KeychainDenied(String),
     #[error("系统随机数不可用：{0}")]
     Random(String),
     /// Wrong key, wrong context or damaged data: the value cannot be opened.

@@ -7,7 +7,7 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 
 /** Commands */
 export const commands = {
-	appInfo: () => __TAURI_INVOKE<DeskInfo>("app_info"),
+	appInfo: () => __TAURI_INVOKE<DeskInfo_Serialize>("app_info"),
 	about: () => __TAURI_INVOKE<AboutView>("about"),
 	/**
 	 *  The window has painted `what` (the first page of orders): `cargo xtask bench app` times the start
@@ -52,7 +52,13 @@ export const commands = {
 	saveMailAttachment: (file: string, name: string) => typedError<string, ApiError_Serialize>(__TAURI_INVOKE("save_mail_attachment", { file, name })),
 	/**  Opens the 演示邮箱's folder in the file manager (its `.eml` files open in a mail program). */
 	openMailFolder: () => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("open_mail_folder")),
-	cameraDevices: () => typedError<DeviceInfo[], ApiError_Serialize>(__TAURI_INVOKE("camera_devices")),
+	/**
+	 *  Asks the system for the camera after 人脸认证's consent (macOS shows its dialog the first time)
+	 *  and answers once the user has; off the window's thread, which the dialog needs.
+	 */
+	requestCameraAccess: () => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("request_camera_access")),
+	/**  The cameras, with the one chosen last time. */
+	cameraDevices: () => typedError<CameraChoice_Serialize, ApiError_Serialize>(__TAURI_INVOKE("camera_devices")),
 	startFaceCapture: (request: CaptureRequest, status: Channel<CaptureStatus_Deserialize>) => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("start_face_capture", { request, status })),
 	takePhoto: () => __TAURI_INVOKE<void>("take_photo"),
 	stopFaceCapture: () => typedError<null, ApiError_Serialize>(__TAURI_INVOKE("stop_face_capture")),
@@ -351,6 +357,30 @@ export type AuditRow_Serialize = {
 };
 
 /**
+ *  The cameras to choose from, and the one to start with (the one chosen last time, when it is
+ *  still there). No cameras means 邮寄纸质资料 is the way.
+ */
+export type CameraChoice = CameraChoice_Serialize | CameraChoice_Deserialize;
+
+/**
+ *  The cameras to choose from, and the one to start with (the one chosen last time, when it is
+ *  still there). No cameras means 邮寄纸质资料 is the way.
+ */
+export type CameraChoice_Deserialize = {
+	devices: DeviceInfo[],
+	chosen?: number | null,
+};
+
+/**
+ *  The cameras to choose from, and the one to start with (the one chosen last time, when it is
+ *  still there). No cameras means 邮寄纸质资料 is the way.
+ */
+export type CameraChoice_Serialize = {
+	devices: DeviceInfo[],
+	chosen: number | null,
+};
+
+/**
  *  人脸认证's camera: which one, whether it is the rehearsal (检测环境), and the channel the preview
  *  frames go to as raw JPEG bytes (an `ArrayBuffer` in the window, not base64 in JSON).
  */
@@ -533,11 +563,32 @@ export type DemoStaffView_Serialize = {
 };
 
 /**  Shown in the UI's footer so that the user (and support) can see which platform is in use. */
-export type DeskInfo = {
+export type DeskInfo = DeskInfo_Serialize | DeskInfo_Deserialize;
+
+/**  Shown in the UI's footer so that the user (and support) can see which platform is in use. */
+export type DeskInfo_Deserialize = {
 	platformUrl: string,
 	/**  True when the app runs its own platform with demo data. */
 	embedded: boolean,
 	version: string,
+	/**
+	 *  What happened to the local key at start, when the user must be told (a refused keychain, a
+	 *  removed key).
+	 */
+	localKeyNotice?: LocalKeyNotice | null,
+};
+
+/**  Shown in the UI's footer so that the user (and support) can see which platform is in use. */
+export type DeskInfo_Serialize = {
+	platformUrl: string,
+	/**  True when the app runs its own platform with demo data. */
+	embedded: boolean,
+	version: string,
+	/**
+	 *  What happened to the local key at start, when the user must be told (a refused keychain, a
+	 *  removed key).
+	 */
+	localKeyNotice: LocalKeyNotice | null,
 };
 
 /**  A camera the computer has. */
@@ -900,6 +951,19 @@ export type InvoiceRecord_Serialize = {
 	/**  A sandbox invoice (演示发票): not issued by the tax authority. */
 	sandbox: boolean,
 };
+
+/**  What the user is told at start about the local key, once. */
+export type LocalKeyNotice = 
+/**
+ *  The keychain refused (`denied`) or failed: this run seals with a key of its own, so the kept
+ *  sign-ins and drafts stay closed (and untouched) until access is allowed again.
+ */
+{ kind: "unavailable"; denied: boolean; reason: string } | 
+/**
+ *  The key was gone (removed from the keychain, the key file deleted): what it sealed was
+ *  forgotten, this many drafts and sign-ins.
+ */
+{ kind: "replaced"; drafts: number; sessions: number };
 
 /**  One of the organisation's certificates in CA证书管理 and CA绑定与解绑. */
 export type ManagedCertificate = ManagedCertificate_Serialize | ManagedCertificate_Deserialize;

@@ -31,6 +31,7 @@ export type {
   ApplicationForEdit,
   ApplicationForm,
   DeskInfo,
+  LocalKeyNotice,
   DraftSummary,
   DraftView,
   ErrorCode,
@@ -44,6 +45,7 @@ export type {
   Provider,
   Registration,
   StatusChange,
+  CameraChoice,
   CaptureStatus,
   DeviceInfo,
   FaceAttemptView,
@@ -191,6 +193,9 @@ export const api = {
   /** Saves a message's attachment in Downloads; resolves to where, for `openSavedFile`. */
   saveMailAttachment: (file: string, name: string) => unwrap(() => commands.saveMailAttachment(file, name)),
   openMailFolder: () => unwrap(() => commands.openMailFolder()),
+  /** Asks the system for the camera (macOS: its dialog, the first time); resolves once allowed. */
+  requestCameraAccess: () => unwrap(() => commands.requestCameraAccess()),
+  /** The cameras, with the one chosen last time. */
   cameraDevices: () => unwrap(() => commands.cameraDevices()),
   /**
    * Starts the camera: each preview frame arrives as JPEG bytes, each status after it. With

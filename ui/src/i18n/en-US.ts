@@ -11,6 +11,12 @@ const enUS: Messages = {
     menuCa: 'CA management',
     menuApply: 'CA certificates',
     language: 'Language',
+    keyDenied:
+      'The system keychain refused CertDesk access ({{reason}}): saved sign-ins and drafts cannot be restored this time, so please sign in again; drafts written now will not survive closing the app. Submitted orders are not affected. Allow CertDesk in the keychain and reopen the app to get the earlier drafts back.',
+    keyUnavailable:
+      'The system keychain is unavailable ({{reason}}): saved sign-ins and drafts cannot be restored this time, so please sign in again; drafts written now will not survive closing the app. Submitted orders are not affected.',
+    keyReplaced:
+      'The data saved on this computer can no longer be opened (its key was removed from the system keychain or replaced): {{drafts}} draft(s) and {{sessions}} sign-in(s) were cleared. Please sign in again and fill in those drafts again. Submitted orders are not affected and are synced again from the platform.',
   },
   about: {
     open: 'About',
@@ -195,6 +201,7 @@ const enUS: Messages = {
     start: 'Start verification',
     shoot: 'Take photo',
     stop: 'Stop',
+    asking: 'Asking to use the camera: if the system shows a dialog, choose Allow.',
     preparing: 'Opening the camera…',
     verifying: 'Verifying, please wait…',
     passed: 'Face verification passed',

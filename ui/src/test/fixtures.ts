@@ -9,7 +9,7 @@ export const account: AccountView = {
   demo: false,
 };
 
-export const appInfo: DeskInfo = { platformUrl: 'https://zcy.example', embedded: false, version: '0.1.0' };
+export const appInfo: DeskInfo = { platformUrl: 'https://zcy.example', embedded: false, version: '0.1.0', localKeyNotice: null };
 
 /** An order of 浙江汇信CA as the list shows it; 待认证 unless another status (with its labels) is given. */
 export function orderRow(

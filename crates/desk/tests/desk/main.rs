@@ -6,6 +6,7 @@ use certdesk_desk::{Desk, DeskConfig, SourceConfig};
 
 mod counter;
 mod invoices;
+mod local_key;
 mod ukey;
 mod workbench;
 
@@ -476,7 +477,9 @@ async fn a_face_capture_guides_takes_the_photo_itself_and_one_attempt_moves_the_
     use certdesk_face::checks::Guidance;
     let dir = tempfile::tempdir().unwrap();
     let desk = Desk::start(&DeskConfig::new(dir.path().into(), None, SourceConfig::Demo)).await.unwrap();
-    assert_eq!(desk.camera_devices().unwrap()[0].name, "演示摄像头");
+    desk.request_camera_access().unwrap();
+    let cameras = desk.camera_devices().unwrap();
+    assert_eq!((cameras.devices[0].name.as_str(), cameras.chosen), ("演示摄像头", Some(0)));
     let number = desk.submit(form(), None).await.unwrap().order.order_no.to_string();
     assert_eq!(desk.face_attempts(&number).await.unwrap().remaining, 10);
     // Nothing taken yet: nothing to send.
@@ -487,6 +490,12 @@ async fn a_face_capture_guides_takes_the_photo_itself_and_one_attempt_moves_the_
     desk.start_capture(0, true, rehearsal_sink).unwrap();
     let seen = rehearsal.until_final(90);
     desk.stop_capture();
+    // The camera started is the one offered first next time (kept by name in the local store).
+    let store = certdesk_store::open(&dir.path().join("certdesk.db")).unwrap();
+    assert_eq!(
+        certdesk_store::preference(&store, certdesk_store::PREFERRED_CAMERA).unwrap().as_deref(),
+        Some("演示摄像头")
+    );
     assert!(seen.iter().any(|s| s.guidance == Guidance::Ready), "{:?}", seen.last());
     assert!(seen.iter().all(|s| !s.captured));
     assert_eq!(desk.submit_face_attempt(&number).await.unwrap_err().code, ErrorCode::Conflict);

@@ -1,10 +1,11 @@
 //! The printed papers, as A4 PDFs the app opens to print: 邮寄纸质资料's cover sheet, the counter's
-//! 受理回执 and production's 邮寄清单. Text is set in a CJK font of the system (Noto Sans CJK on
-//! Linux, Microsoft YaHei on Windows, PingFang or STHeiti on macOS) or the one configured; krilla
-//! embeds only the glyphs used.
+//! 受理回执 and production's 邮寄清单. Text is set in a CJK font of the system ([`fonts`]: Noto Sans
+//! CJK on Linux, Microsoft YaHei or SimSun on Windows, PingFang or STHeiti on macOS) or the one
+//! configured; krilla embeds only the glyphs used.
 
 pub mod counter_receipt;
 pub mod cover_sheet;
+pub mod fonts;
 pub mod invoice;
 pub mod pin_slip;
 pub mod shipping_list;
@@ -19,20 +20,6 @@ use krilla::paint::Fill;
 use krilla::text::{Font, TextDirection};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-
-/// CJK fonts looked for when none is configured, with the face to use in a collection (Simplified
-/// Chinese where the collection has several).
-const SYSTEM_FONTS: &[(&str, u32)] = &[
-    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
-    ("/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc", 2),
-    ("/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc", 2),
-    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
-    ("C:\\Windows\\Fonts\\msyh.ttc", 0),
-    ("C:\\Windows\\Fonts\\simsun.ttc", 0),
-    ("/System/Library/Fonts/STHeiti Light.ttc", 0),
-    ("/System/Library/Fonts/Hiragino Sans GB.ttc", 0),
-    ("/Library/Fonts/Arial Unicode.ttf", 0),
-];
 
 fn load(path: &Path, index: u32) -> Option<Font> {
     let font = Font::new(std::fs::read(path).ok()?.into(), index)?;
@@ -49,14 +36,12 @@ fn font(configured: Option<&(PathBuf, u32)>) -> Result<Font> {
     }
     static SYSTEM: OnceLock<Option<Font>> = OnceLock::new();
     SYSTEM
-        .get_or_init(|| SYSTEM_FONTS.iter().find_map(|(path, index)| load(Path::new(path), *index)))
-        .clone()
-        .ok_or_else(|| {
-            PlatformError::NoFont(
-                "未找到中文字体，无法生成PDF：请安装 Noto Sans CJK（fonts-noto-cjk），或在配置中设置 cover_sheet_font"
-                    .into(),
-            )
+        .get_or_init(|| {
+            let (path, index) = fonts::find(&fonts::folders(), fonts::candidates())?;
+            load(&path, index)
         })
+        .clone()
+        .ok_or_else(|| PlatformError::NoFont(fonts::missing_message().into()))
 }
 
 /// `path#index` (the face in a collection), as the configuration writes it.

@@ -347,7 +347,11 @@ fn orders_kept_before_the_status_column_are_found_by_their_status() {
     let path = dir.path().join("certdesk.db");
     {
         let mut conn = rusqlite::Connection::open(&path).unwrap();
-        let before = certdesk_store::MIGRATIONS.len() - 1;
+        // Every migration before the one that added `status_code` (later ones may follow it).
+        let before = certdesk_store::MIGRATIONS
+            .iter()
+            .position(|m| format!("{m:?}").contains("ADD COLUMN status_code"))
+            .expect("the status_code migration");
         let earlier: Vec<M<'_>> = certdesk_store::MIGRATIONS[..before].to_vec();
         Migrations::new(earlier).to_latest(&mut conn).unwrap();
         conn.execute_batch(

@@ -27,21 +27,37 @@ function status(guidance: CaptureStatus['guidance'], messageZh: string, more: Pa
 
 type Channel<T> = { onmessage: (message: T) => void };
 
-/** The app behind IPC: records the captures started, answers attempts as told. */
-function mockApp(answer: { passed: boolean; remaining: number }) {
-  const starts: { rehearsal: boolean; status: Channel<CaptureStatus> }[] = [];
+const PERMISSION_DENIED =
+  '系统未允许证书办理台使用摄像头。Windows：设置 → 隐私和安全性 → 摄像头，打开“允许桌面应用访问你的摄像头”；macOS：系统设置 → 隐私与安全性 → 摄像头，勾选“CertDesk”（证书办理台）。允许后重新打开本页面';
+
+/**
+ * The app behind IPC: records the captures started, answers attempts as told; the system refuses the
+ * camera `refusals` times before allowing it; `cameras` are offered with `chosen` first.
+ */
+function mockApp(
+  answer: { passed: boolean; remaining: number },
+  cameras = { devices: [{ index: 0, name: '演示摄像头' }], chosen: 0 as number | null },
+  refusals = 0,
+) {
+  const starts: { rehearsal: boolean; device: number; status: Channel<CaptureStatus> }[] = [];
   const calls: string[] = [];
   mockIPC((cmd, args) => {
     calls.push(cmd);
     const a = args as Record<string, unknown>;
     switch (cmd) {
+      case 'request_camera_access':
+        if (refusals > 0) {
+          refusals -= 1;
+          throw { code: 'unavailable', message: PERMISSION_DENIED };
+        }
+        return null;
       case 'camera_devices':
-        return [{ index: 0, name: '演示摄像头' }];
+        return cameras;
       case 'face_attempts':
         return { used: 10 - answer.remaining - 1, remaining: answer.remaining + 1, limit: 10, resetsAt: '2026-11-30T00:00:00+08:00' };
       case 'start_face_capture': {
-        const request = a.request as { rehearsal: boolean };
-        starts.push({ rehearsal: request.rehearsal, status: a.status as Channel<CaptureStatus> });
+        const request = a.request as { rehearsal: boolean; device: number };
+        starts.push({ rehearsal: request.rehearsal, device: request.device, status: a.status as Channel<CaptureStatus> });
         return null;
       }
       case 'stop_face_capture':
@@ -78,6 +94,12 @@ function renderFace(onChoosePaper = vi.fn(), onPay = vi.fn()) {
     </AppProviders>,
   );
   return onChoosePaper;
+}
+
+/** Agrees to the 人脸信息处理规则 and continues to the camera. */
+async function consent(user: ReturnType<typeof userEvent.setup>) {
+  await user.click(await screen.findByLabelText('我已阅读并同意上述人脸信息处理规则'));
+  await user.click(screen.getByRole('button', { name: '同意并继续' }));
 }
 
 afterEach(() => {
@@ -124,8 +146,9 @@ describe('人脸认证', () => {
         <FaceVerification row={row} onClose={() => {}} onChoosePaper={vi.fn()} onPay={onPay} />
       </AppProviders>,
     );
-    await user.click(await screen.findByLabelText('我已阅读并同意上述人脸信息处理规则'));
-    await user.click(screen.getByRole('button', { name: '同意并继续' }));
+    await consent(user);
+    // 开始认证 waits for the camera (the rehearsal) to be running.
+    await waitFor(() => expect(app.starts.length).toBe(1));
     await user.click(await screen.findByRole('button', { name: '开始认证' }));
     await waitFor(() => expect(app.starts.length).toBe(2));
     app.starts[1].status.onmessage(status('ready', '检测通过，请保持不动', { progress: 1, captured: true }));
@@ -138,8 +161,9 @@ describe('人脸认证', () => {
     const app = mockApp({ passed: false, remaining: 9 });
     const user = userEvent.setup({ delay: null });
     const onChoosePaper = renderFace();
-    await user.click(await screen.findByLabelText('我已阅读并同意上述人脸信息处理规则'));
-    await user.click(screen.getByRole('button', { name: '同意并继续' }));
+    await consent(user);
+    // 开始认证 waits for the camera (the rehearsal) to be running.
+    await waitFor(() => expect(app.starts.length).toBe(1));
     await user.click(await screen.findByRole('button', { name: '开始认证' }));
     await waitFor(() => expect(app.starts.length).toBe(2));
     app.starts[1].status.onmessage(status('ready', '检测通过，请保持不动', { captured: true }));
@@ -156,8 +180,9 @@ describe('人脸认证', () => {
     const app = mockApp({ passed: false, remaining: 0 });
     const user = userEvent.setup({ delay: null });
     renderFace();
-    await user.click(await screen.findByLabelText('我已阅读并同意上述人脸信息处理规则'));
-    await user.click(screen.getByRole('button', { name: '同意并继续' }));
+    await consent(user);
+    // 开始认证 waits for the camera (the rehearsal) to be running.
+    await waitFor(() => expect(app.starts.length).toBe(1));
     await user.click(await screen.findByRole('button', { name: '开始认证' }));
     await waitFor(() => expect(app.starts.length).toBe(2));
     app.starts[1].status.onmessage(status('ready', '检测通过，请保持不动', { captured: true }));
@@ -170,12 +195,67 @@ describe('人脸认证', () => {
     const app = mockApp({ passed: true, remaining: 9 });
     const user = userEvent.setup({ delay: null });
     renderFace();
-    await user.click(await screen.findByLabelText('我已阅读并同意上述人脸信息处理规则'));
-    await user.click(screen.getByRole('button', { name: '同意并继续' }));
+    await consent(user);
     await waitFor(() => expect(app.starts.length).toBe(1));
     app.starts[0].status.onmessage(
       status('noFace', '', { error: '摄像头正被其他程序使用：请关闭其他使用摄像头的程序（如视频会议软件）后重试' }),
     );
     expect(await screen.findByText(/摄像头正被其他程序使用/)).toBeTruthy();
+  });
+
+  it('asks the system for the camera only after the consent, then lists and opens it', async () => {
+    const app = mockApp({ passed: true, remaining: 9 });
+    const user = userEvent.setup({ delay: null });
+    renderFace();
+    await user.click(await screen.findByLabelText('我已阅读并同意上述人脸信息处理规则'));
+    expect(app.calls).not.toContain('request_camera_access');
+    expect(app.calls).not.toContain('camera_devices');
+    await user.click(screen.getByRole('button', { name: '同意并继续' }));
+    await waitFor(() => expect(app.starts.length).toBe(1));
+    const order = ['request_camera_access', 'camera_devices', 'start_face_capture'].map((c) => app.calls.indexOf(c));
+    expect(order).toEqual([...order].sort((x, y) => x - y));
+    expect(order[0]).toBeGreaterThanOrEqual(0);
+  });
+
+  it('says where to allow a refused camera, and 重试 asks the system again', async () => {
+    const app = mockApp({ passed: true, remaining: 9 }, undefined, 1);
+    const user = userEvent.setup({ delay: null });
+    renderFace();
+    await consent(user);
+    expect(await screen.findByText(/允许桌面应用访问你的摄像头/)).toBeTruthy();
+    expect(app.starts.length).toBe(0);
+    await user.click(screen.getByRole('button', { name: '重 试' }));
+    await waitFor(() => expect(app.starts.length).toBe(1));
+    expect(app.calls.filter((c) => c === 'request_camera_access').length).toBe(2);
+  });
+
+  it('starts with the camera chosen last time when there are several', async () => {
+    const cameras = {
+      devices: [
+        { index: 0, name: 'Integrated Camera' },
+        { index: 1, name: 'Logitech C920' },
+      ],
+      chosen: 1,
+    };
+    const app = mockApp({ passed: true, remaining: 9 }, cameras);
+    const user = userEvent.setup({ delay: null });
+    renderFace();
+    await consent(user);
+    await waitFor(() => expect(app.starts[app.starts.length - 1]?.device).toBe(1));
+    expect(await screen.findByText('Logitech C920')).toBeTruthy();
+  });
+
+  it('after a camera was unplugged, 重试 lists the cameras again and reopens one', async () => {
+    const app = mockApp({ passed: true, remaining: 9 });
+    const user = userEvent.setup({ delay: null });
+    renderFace();
+    await consent(user);
+    await waitFor(() => expect(app.starts.length).toBe(1));
+    app.starts[0].status.onmessage(status('noFace', '', { error: '摄像头已断开：请重新连接摄像头后重试' }));
+    expect(await screen.findByText(/摄像头已断开/)).toBeTruthy();
+    const listed = app.calls.filter((c) => c === 'camera_devices').length;
+    await user.click(screen.getByRole('button', { name: '重 试' }));
+    await waitFor(() => expect(app.starts.length).toBe(2));
+    expect(app.calls.filter((c) => c === 'camera_devices').length).toBeGreaterThan(listed);
   });
 });

@@ -77,6 +77,8 @@ export default function FaceVerification({
   const [phase, setPhase] = useState<Phase>('consent');
   const [agreed, setAgreed] = useState(false);
   const [device, setDevice] = useState(0);
+  // The system's permission, asked after the consent (macOS shows its dialog the first time).
+  const [access, setAccess] = useState<'idle' | 'asking' | 'granted'>('idle');
   const [rehearsal, setRehearsal] = useState(true);
   const [status, setStatus] = useState<CaptureStatus | null>(null);
   const [cameraError, setCameraError] = useState<string | null>(null);
@@ -84,7 +86,12 @@ export default function FaceVerification({
   const canvas = useRef<HTMLCanvasElement>(null);
   const lastStatus = useRef<CaptureStatus | null>(null);
   const decoding = useRef(false);
-  const devices = useQuery({ queryKey: ['camera-devices'], queryFn: api.cameraDevices, enabled: row !== null });
+  const devices = useQuery({
+    queryKey: ['camera-devices'],
+    queryFn: api.cameraDevices,
+    enabled: row !== null && access === 'granted',
+  });
+  const cameras = devices.data?.devices;
   const attempts = useQuery({
     queryKey: ['face-attempts', orderNo],
     queryFn: () => api.faceAttempts(orderNo!),
@@ -95,6 +102,7 @@ export default function FaceVerification({
   // Each opening starts at the consent.
   useEffect(() => {
     setPhase('consent');
+    setAccess('idle');
     setAgreed(false);
     setRehearsal(true);
     setStatus(null);
@@ -121,9 +129,29 @@ export default function FaceVerification({
   const submitRef = useRef(submit);
   submitRef.current = submit;
 
-  // The camera runs while the camera phase is shown, as a rehearsal or as the attempt.
+  // Past the consent (and on 重试 after a refusal): the system is asked for the camera, and the
+  // answer awaited.
+  const askAccess = useCallback(() => {
+    setAccess('asking');
+    api
+      .requestCameraAccess()
+      .then(() => setAccess('granted'))
+      .catch((e) => {
+        setAccess('idle');
+        setCameraError(errorMessage(e));
+      });
+  }, []);
+
+  // The camera chosen last time (by name), when the list arrives.
+  const chosen = devices.data?.chosen;
   useEffect(() => {
-    if (phase !== 'camera' || !row || cameraError) return;
+    if (chosen !== undefined && chosen !== null) setDevice(chosen);
+  }, [chosen]);
+
+  // The camera runs while the camera phase is shown, as a rehearsal or as the attempt.
+  const camerasReady = cameras !== undefined && cameras.length > 0;
+  useEffect(() => {
+    if (phase !== 'camera' || !row || cameraError || access !== 'granted' || !camerasReady) return;
     let live = true;
     setStatus(null);
     // Frames received and drawn, on the canvas's data attributes: the preview's frame rate as the
@@ -163,7 +191,7 @@ export default function FaceVerification({
       live = false;
       void api.stopFaceCapture().catch(() => undefined);
     };
-  }, [phase, row, device, rehearsal, cameraError]);
+  }, [phase, row, device, rehearsal, cameraError, access, camerasReady]);
 
   // Leaving the screen: the camera stops and an unsent photo is forgotten.
   const close = () => {
@@ -184,7 +212,14 @@ export default function FaceVerification({
       {t('face.remaining', { remaining: left.remaining, limit: left.limit })} · {t('face.resets', { time: resetText })}
     </Tag>
   );
-  const noCamera = devices.data !== undefined && devices.data.length === 0;
+  const noCamera = cameras !== undefined && cameras.length === 0;
+  // 重试 after an error: the permission asked again if it was refused, the cameras listed again (one
+  // plugged back in, or another chosen), the capture started again.
+  const retry = () => {
+    setCameraError(null);
+    if (access === 'granted') void devices.refetch();
+    else askAccess();
+  };
 
   return (
     <Modal
@@ -208,7 +243,15 @@ export default function FaceVerification({
           </Checkbox>
           <div style={{ marginTop: 16 }}>
             <Space>
-              <Button type="primary" id="face-consent-continue" disabled={!agreed} onClick={() => setPhase('camera')}>
+              <Button
+                type="primary"
+                id="face-consent-continue"
+                disabled={!agreed}
+                onClick={() => {
+                  setPhase('camera');
+                  askAccess();
+                }}
+              >
                 {t('face.consentContinue')}
               </Button>
               <Button onClick={paper}>{t('face.paper')}</Button>
@@ -220,13 +263,13 @@ export default function FaceVerification({
         <div id="face-camera">
           <Space style={{ marginBottom: 8 }} wrap>
             {remainingTag}
-            {(devices.data?.length ?? 0) > 1 && (
+            {(cameras?.length ?? 0) > 1 && (
               <Select
                 size="small"
                 value={device}
                 onChange={setDevice}
                 aria-label={t('face.camera')}
-                options={devices.data!.map((d) => ({ value: d.index, label: d.name }))}
+                options={cameras!.map((d) => ({ value: d.index, label: d.name }))}
                 style={{ width: 220 }}
               />
             )}
@@ -241,8 +284,23 @@ export default function FaceVerification({
               title={t('face.exhausted', { time: resetText })}
             />
           )}
-          {noCamera ? (
-            <Alert type="warning" showIcon title={t('face.noCamera')} />
+          {access === 'asking' && !cameraError ? (
+            <div style={{ textAlign: 'center', padding: 48 }} id="face-asking">
+              <Spin />
+              <div style={{ marginTop: 16 }}>{t('face.asking')}</div>
+            </div>
+          ) : noCamera ? (
+            <Alert
+              id="face-no-camera"
+              type="warning"
+              showIcon
+              title={t('face.noCamera')}
+              action={
+                <Button size="small" onClick={retry}>
+                  {t('face.retry')}
+                </Button>
+              }
+            />
           ) : cameraError ? (
             <Alert
               id="face-error"
@@ -250,7 +308,7 @@ export default function FaceVerification({
               showIcon
               title={cameraError}
               action={
-                <Button size="small" onClick={() => setCameraError(null)}>
+                <Button size="small" id="face-error-retry" onClick={retry}>
                   {t('face.retry')}
                 </Button>
               }
@@ -289,7 +347,7 @@ export default function FaceVerification({
               <Button
                 type="primary"
                 id="face-start"
-                disabled={noCamera || (left !== undefined && left.remaining === 0)}
+                disabled={!camerasReady || access !== 'granted' || (left !== undefined && left.remaining === 0)}
                 onClick={() => setRehearsal(false)}
               >
                 {t('face.start')}
