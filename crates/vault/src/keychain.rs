@@ -144,3 +144,26 @@ mod tests {
         );
     }
 }
+
+/// The real Keychain / Credential Manager, on the CI's macOS and Windows machines (an entry of the
+/// test's own, removed at the end).
+#[cfg(all(test, any(target_os = "macos", target_os = "windows")))]
+mod system_tests {
+    use super::*;
+
+    #[test]
+    fn the_systems_keychain_keeps_the_key_and_a_removed_entry_gives_a_new_one() {
+        let service = format!("CertDesk-test-{}", std::process::id());
+        let key = KeychainKey::new(&service, "local-data-key").unwrap();
+        let (first, origin) = key.load_or_create().unwrap();
+        assert_eq!(origin, KeyOrigin::Created);
+        let sealed = first.seal("value", "context").unwrap();
+        let again = KeychainKey::new(&service, "local-data-key").unwrap();
+        let (kept, origin) = again.load_or_create().unwrap();
+        assert_eq!(origin, KeyOrigin::Kept);
+        assert_eq!(kept.open(&sealed, "context").unwrap(), "value");
+        again.entry().delete_credential().unwrap();
+        assert_eq!(key.load_or_create().unwrap().1, KeyOrigin::Created);
+        key.entry().delete_credential().unwrap();
+    }
+}
