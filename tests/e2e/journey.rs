@@ -274,19 +274,19 @@ async fn the_whole_journey_against_a_platform_of_its_own_then_offline() -> Resul
         .stretch(150, "journey-search-failed.png", async {
             app.click_css("#refresh-orders").await?;
             app.wait_for_text("#orders", "共有 26 条").await?;
-            assert_eq!(app.order_rows().await?.len(), 10);
+            app.wait_for_order_rows(10).await?;
             // Page 2, then the jump to page 3 (6 left there).
             app.click_css("#orders .ant-pagination-item-2").await?;
             app.wait_for("#orders .ant-pagination-item-2.ant-pagination-item-active").await?;
             app.type_into("#orders .ant-pagination-options-quick-jumper input", "3").await?;
             app.click_text("#orders .ant-pagination-options-quick-jumper", "Go").await?;
             app.wait_for("#orders .ant-pagination-item-3.ant-pagination-item-active").await?;
-            let last_page = app.order_rows().await?;
+            let last_page = app.wait_for_order_rows(6).await?;
             // By number.
             app.type_into("#search_orderNo", &order_no).await?;
             app.click_css("#search-submit").await?;
             app.wait_for_text("#orders", "共有 1 条").await?;
-            let by_number = app.order_rows().await?;
+            let by_number = app.wait_for_order_rows(1).await?;
             // By status: 待认证 is every order but the first.
             app.click_css("#search-reset").await?;
             app.mouse_down_css("#search_status").await?;

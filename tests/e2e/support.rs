@@ -308,17 +308,34 @@ impl App {
         drop(self);
     }
 
-    /// The cells of every row of the order table, as text.
+    /// The cells of every row of the order table, as text. Read in one script, so that a table the
+    /// sync re-renders meanwhile cannot leave a row behind that is no longer in the page.
     pub async fn order_rows(&self) -> Result<Vec<Vec<String>>> {
-        let mut rows = Vec::new();
-        for row in self.client.find_all(Locator::Css("#orders tr.ant-table-row")).await? {
-            let mut cells = Vec::new();
-            for cell in row.find_all(Locator::Css("td")).await? {
-                cells.push(cell.text().await?.trim().to_owned());
+        let rows = self
+            .client
+            .execute(
+                "return Array.from(document.querySelectorAll('#orders tr.ant-table-row')).map(row =>
+                   Array.from(row.querySelectorAll('td')).map(cell => cell.innerText.replace(/\\s+/g, ' ').trim()));",
+                vec![],
+            )
+            .await?;
+        Ok(serde_json::from_value(rows)?)
+    }
+
+    /// The order table's rows once it shows `count` of them (a page change renders the new rows a
+    /// moment after the pager moves).
+    pub async fn wait_for_order_rows(&self, count: usize) -> Result<Vec<Vec<String>>> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let rows = self.order_rows().await?;
+            if rows.len() == count {
+                return Ok(rows);
             }
-            rows.push(cells);
+            if Instant::now() > deadline {
+                bail!("the order table shows {} rows, not {count}: {rows:?}", rows.len());
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
         }
-        Ok(rows)
     }
 
     /// Saves a PNG of the window, for the docs and for finding out why a step failed.
