@@ -244,8 +244,11 @@ export function prefetchFirstScreen() {
   queryClient
     .fetchQuery({ queryKey: accountKey, queryFn: api.account })
     .then((account) => {
+      performance.mark?.('certdesk:account');
       if (account) {
-        void queryClient.prefetchQuery({ queryKey: orderKeys.page(FIRST_PAGE), queryFn: () => api.listOrders(FIRST_PAGE) });
+        void queryClient
+          .prefetchQuery({ queryKey: orderKeys.page(FIRST_PAGE), queryFn: () => api.listOrders(FIRST_PAGE) })
+          .then(() => performance.mark?.('certdesk:page'));
       }
     })
     .catch(() => undefined);

@@ -281,8 +281,9 @@ fn write_report(apps: &[App]) -> Result<()> {
     body.push_str(
         "\nWhere the time goes, the median of each phase (ms; `desk` since launch: the embedded platform \
         and the local store up, before the window opens; the others since the page began loading: `modules` every \
-        script evaluated, `list` CA证书申领 first rendered (after the account and the app's info arrived), `data` \
-        the first page of orders arrived, `painted` it is on screen):\n\n| app | phases |\n| --- | --- |\n",
+        script evaluated, `account` the signed-in account arrived, `list` CA证书申领 began its first render, \
+        `committed` that render is in the DOM, `page` the first page of orders arrived, `data` it is rendered, \
+        `painted` it is on screen):\n\n| app | phases |\n| --- | --- |\n",
     );
     for app in apps {
         let mut names: Vec<String> = Vec::new();

@@ -1,9 +1,10 @@
 import { Alert, App, Button, Card, DatePicker, Empty, Form, Input, Popconfirm, Select, Space, Table, Typography } from 'antd';
 import type { Dayjs } from 'dayjs';
 import type { TableColumnsType } from 'antd';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { TFunction } from 'i18next';
 import { api, type OrderQuery, type OrderRow } from '../../../api';
+import OnceOpened from '../../../components/OnceOpened';
 import { useLocale } from '../../../i18n';
 import ApplyWizard, { type WizardTarget } from './components/ApplyWizard';
 import DraftBox from './components/DraftBox';
@@ -140,10 +141,16 @@ function startPhase(name: string): number {
 
 /** The start's phases, for `cargo xtask bench app`'s report of where the time goes. */
 function startPhases(): string {
-  const modules = performance.getEntriesByName('certdesk:modules')[0];
+  const at = (name: string) => {
+    const mark = performance.getEntriesByName(`certdesk:${name}`)[0];
+    return mark ? `${name}=${Math.round(mark.startTime)}` : '';
+  };
   return [
-    modules ? `modules=${Math.round(modules.startTime)}` : '',
+    at('modules'),
+    at('account'),
     `list=${startPhase('list')}`,
+    at('committed'),
+    at('page'),
     `data=${startPhase('data')}`,
     `painted=${Math.round(performance.now())}`,
   ]
@@ -194,6 +201,10 @@ export default function ApplyListPage() {
   const error = orders.error ?? sync.error;
   // The first page of orders is on screen (after the browser paints it): the start is over.
   const marked = useRef(false);
+  // The list's first render is in the DOM (before the browser lays it out and paints it).
+  useLayoutEffect(() => {
+    startPhase('committed');
+  }, []);
   useEffect(() => {
     if (orders.data && !marked.current) {
       marked.current = true;
@@ -295,41 +306,53 @@ export default function ApplyListPage() {
           }}
         />
       </div>
-      <OrderDetail row={viewing} onClose={() => setViewing(null)} />
-      <InvoiceRequest
-        row={invoicing}
-        onClose={() => setInvoicing(null)}
-        onDone={(updated) => {
-          setInvoicing(null);
-          message.success(t(updated.order.status.state === 'issued' && updated.order.status.invoice === 'issued' ? 'list.invoiceIssuedDone' : 'list.invoiceDone'));
-        }}
-      />
-      <PaperDocuments row={mailing} onClose={() => setMailing(null)} />
-      <Payment row={paying} onClose={() => setPaying(null)} />
-      <FaceVerification
-        row={verifying}
-        onClose={() => setVerifying(null)}
-        onChoosePaper={(row) => {
-          setVerifying(null);
-          setMailing(row);
-        }}
-        onPay={(row) => {
-          setVerifying(null);
-          setPaying(row);
-        }}
-      />
-      <ApplyWizard
-        target={wizard}
-        onClose={() => setWizard(null)}
-        onChoosePaper={(row) => {
-          setWizard(null);
-          setMailing(row);
-        }}
-        onChooseFace={(row) => {
-          setWizard(null);
-          setVerifying(row);
-        }}
-      />
+      <OnceOpened open={viewing !== null}>
+        <OrderDetail row={viewing} onClose={() => setViewing(null)} />
+      </OnceOpened>
+      <OnceOpened open={invoicing !== null}>
+        <InvoiceRequest
+          row={invoicing}
+          onClose={() => setInvoicing(null)}
+          onDone={(updated) => {
+            setInvoicing(null);
+            message.success(t(updated.order.status.state === 'issued' && updated.order.status.invoice === 'issued' ? 'list.invoiceIssuedDone' : 'list.invoiceDone'));
+          }}
+        />
+      </OnceOpened>
+      <OnceOpened open={mailing !== null}>
+        <PaperDocuments row={mailing} onClose={() => setMailing(null)} />
+      </OnceOpened>
+      <OnceOpened open={paying !== null}>
+        <Payment row={paying} onClose={() => setPaying(null)} />
+      </OnceOpened>
+      <OnceOpened open={verifying !== null}>
+        <FaceVerification
+          row={verifying}
+          onClose={() => setVerifying(null)}
+          onChoosePaper={(row) => {
+            setVerifying(null);
+            setMailing(row);
+          }}
+          onPay={(row) => {
+            setVerifying(null);
+            setPaying(row);
+          }}
+        />
+      </OnceOpened>
+      <OnceOpened open={wizard !== null}>
+        <ApplyWizard
+          target={wizard}
+          onClose={() => setWizard(null)}
+          onChoosePaper={(row) => {
+            setWizard(null);
+            setMailing(row);
+          }}
+          onChooseFace={(row) => {
+            setWizard(null);
+            setVerifying(row);
+          }}
+        />
+      </OnceOpened>
     </Card>
   );
 }
