@@ -3,8 +3,8 @@
 //! both through the one `FrameSource` trait.
 
 use certdesk_camera::{
-    CameraError, CaptureSession, FixtureSource, FrameSource, SourceConfig, TakeRefused, WebcamSource, decode_frame,
-    demo_sequence, encode_jpeg, rgb_to_yuyv,
+    CameraError, CaptureSession, FixtureSource, FrameSource, PREFERRED_FPS, SourceConfig, TakeRefused, WebcamSource,
+    decode_frame, demo_sequence, encode_jpeg, rgb_to_yuyv,
 };
 use certdesk_face::checks::Guidance;
 use image::RgbImage;
@@ -228,7 +228,10 @@ fn a_busy_camera_a_refused_permission_and_an_unplugged_one_are_told_apart() {
 
 #[test]
 fn the_demo_sequence_moves_into_the_oval_and_passes_and_a_rehearsal_takes_nothing() {
-    let source = FixtureSource::new("演示摄像头", demo_sequence(), 1000).unwrap();
+    // Paced as the app's demo camera is: the photo needs the checks held for 700 ms, and the held
+    // part of a loop lasts 30 frames. Unpaced, a fast machine ran through those 30 frames in under
+    // 700 ms, never took the photo and failed a clean-clone CI run.
+    let source = FixtureSource::new("演示摄像头", demo_sequence(), PREFERRED_FPS).unwrap();
     let mut session = CaptureSession::new(Box::new(source));
     let (seen, photo) = capture(&mut session, 200, true);
     // Far away, then 请靠近一些 as it approaches, then it passes and the photo is taken.
@@ -236,7 +239,7 @@ fn the_demo_sequence_moves_into_the_oval_and_passes_and_a_rehearsal_takes_nothin
     assert_eq!(seen[too_far..], [Guidance::TooFar, Guidance::Ready], "{seen:?}");
     assert!(one_face(&photo.unwrap()));
 
-    let source = FixtureSource::new("演示摄像头", demo_sequence(), 1000).unwrap();
+    let source = FixtureSource::new("演示摄像头", demo_sequence(), PREFERRED_FPS).unwrap();
     let mut rehearsal = CaptureSession::new(Box::new(source));
     // 100 steps end in the held part of the second loop (frames 24–53 of 54), never on a frame of the
     // approach whose face is within a pixel of 请靠近一些's threshold.

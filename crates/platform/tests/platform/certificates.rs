@@ -317,7 +317,7 @@ async fn the_ca_is_kept_across_restarts_with_its_key_sealed_at_rest() {
     if config.database_url.is_none() {
         // Nowhere in the database files is the key in the clear.
         for file in crate::every_file(dir.path()).into_iter().filter(|f| f.to_string_lossy().contains("platform.db")) {
-            let bytes = std::fs::read(&file).unwrap();
+            let Some(bytes) = crate::read_if_there(&file) else { continue };
             assert!(!bytes.windows(pkcs8.len()).any(|w| w == pkcs8.as_slice()), "{}", file.display());
         }
     }
