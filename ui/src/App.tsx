@@ -1,24 +1,27 @@
 import { QueryCache, QueryClient, QueryClientProvider, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { Alert, App as AntApp, Breadcrumb, Button, ConfigProvider, Layout, Menu, Select, Space, Spin, Tag, Typography } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
 import dayjs from 'dayjs';
 import 'dayjs/locale/zh-cn';
 import { api, CommandError, onOrderStatusChanged, type LocalKeyNotice as LocalKeyNoticeView } from './api';
+import OnceOpened from './components/OnceOpened';
 import { setLocale, useLocale, type Locale } from './i18n';
 import AboutButton from './pages/about/AboutDialog';
-import AccountSettings from './pages/account/AccountSettings';
-import DemoMailbox from './pages/account/DemoMailbox';
 import LoginPage, { accountKey } from './pages/account/LoginPage';
 import ApplyListPage from './pages/ca/apply';
 import { FIRST_PAGE, orderKeys } from './pages/ca/apply/service';
-import CertificateBindingPage from './pages/ca/binding';
-import CertificateManagePage from './pages/ca/manage';
 import { staffKeys } from './pages/staff/service';
-import Workbench from './pages/staff/workbench';
 
 const { Header, Sider, Content } = Layout;
+
+// What the first screen (CA证书申领, or the login) does not show loads when first asked for.
+const AccountSettings = lazy(() => import('./pages/account/AccountSettings'));
+const DemoMailbox = lazy(() => import('./pages/account/DemoMailbox'));
+const CertificateBindingPage = lazy(() => import('./pages/ca/binding'));
+const CertificateManagePage = lazy(() => import('./pages/ca/manage'));
+const Workbench = lazy(() => import('./pages/staff/workbench'));
 
 export function createQueryClient() {
   const client: QueryClient = new QueryClient({
@@ -71,13 +74,17 @@ function AccountBar() {
       <Button size="small" id="account-settings" onClick={() => setSettings(true)}>
         {t('account.settings')}
       </Button>
-      <AccountSettings open={settings} onClose={() => setSettings(false)} />
+      <OnceOpened open={settings}>
+        <AccountSettings open={settings} onClose={() => setSettings(false)} />
+      </OnceOpened>
       {account.data.demo && (
         <>
           <Button size="small" id="demo-mailbox" onClick={() => setMailbox(true)}>
             {t('mailbox.title')}
           </Button>
-          <DemoMailbox open={mailbox} onClose={() => setMailbox(false)} />
+          <OnceOpened open={mailbox}>
+            <DemoMailbox open={mailbox} onClose={() => setMailbox(false)} />
+          </OnceOpened>
         </>
       )}
       {account.data.demo && <Tag color="gold">{t('shell.demo')}</Tag>}
@@ -193,7 +200,9 @@ export function Shell() {
       </Header>
       <LocalKeyNotice notice={info.data?.localKeyNotice ?? null} />
       {side === 'staff' ? (
-        <Workbench />
+        <Suspense fallback={<Spin style={{ marginTop: 64 }} />}>
+          <Workbench />
+        </Suspense>
       ) : account.isLoading ? (
         <Spin style={{ marginTop: 64 }} />
       ) : !account.data ? (
@@ -225,7 +234,9 @@ export function Shell() {
           </Sider>
           <Content style={{ padding: 24 }}>
             <Breadcrumb items={[{ title: t('shell.menuCa') }, { title: pageTitle }]} style={{ marginBottom: 16 }} />
-            {page === 'ca-manage' ? <CertificateManagePage /> : page === 'ca-binding' ? <CertificateBindingPage /> : <ApplyListPage />}
+            <Suspense fallback={<Spin />}>
+              {page === 'ca-manage' ? <CertificateManagePage /> : page === 'ca-binding' ? <CertificateBindingPage /> : <ApplyListPage />}
+            </Suspense>
           </Content>
         </Layout>
       )}

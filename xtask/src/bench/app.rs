@@ -331,28 +331,35 @@ fn write_report(apps: &[App]) -> Result<()> {
         verdict(binary <= BINARY_GOAL_MIB),
     ));
     body.push_str(
-        "\nWhat stands in the way (read from the phases at commit 240a230, where the goals were first measured): the bare shell's page is painted 60 ms after it begins loading, CertDesk's \
-         ≈ 990 ms: its 1.5 MiB script takes ≈ 160 ms to evaluate (one chunk: the staff pages, the wizard, payments, \
-         CA管理 and their antd components load at start though the first screen needs none of them), then ≈ 350 ms to \
-         the first render of the list (the account and the app's info asked one after the other, antd's first \
-         styles), then ≈ 430 ms to the first page of orders (the list's query waits for the page to mount; the \
-         providers, drafts and the sync are asked at the same moment, and `list_orders` is a synchronous command, \
-         run on the main thread, which may wait for the store while the sync writes it). Before the window opens, ≈ 230 ms go \
-         to the embedded platform and the local store (`Desk::start` blocks Tauri's setup). The chunk by package (its \
-         source map, before minifying): antd 34% and its @rc-component parts ≈ 20%, react-dom 15%, the app's own \
-         code 8%, @tanstack/query 4%, i18next 2%: split by page, the staff workbench (37 kB) and CA管理 (17 kB) \
-         leave the chunk 3% smaller (tried, not kept); what the first screen renders with antd is the cost. \
-         Tried since: the account and the first page asked for before React renders, `list_orders` off the \
-         window's thread. Next: open the window while the desk starts, render the list's dialogs only once \
-         opened, and measure what antd's first render costs (its CSS-in-JS styles) against a static theme. Memory: the web process holds ≈ 80 MiB more than the bare page's (the \
-         script and antd's styles), the app process ≈ 32 MiB more (the embedded platform: its HTTP server, \
-         SQLite, the CA and the mail worker). The binary: 58 MiB at commit 240a230 (46 MiB stripped of symbols) \
-         against 9.4 MiB: the embedded platform (axum, PDF with its CJK font subsetting, PostgreSQL and SMTP \
-         clients, PKCS#11). Tried since: the release profile for size (opt-level \"s\", thin LTO, no symbols; the \
-         camera path and hashing at 3): 37.2 MiB (the installers' binary, commit 68c807d; the deb 14.4 MiB). \
-         What stands in the way of 15 MiB is the embedded platform itself: an applicant's app would talk to the \
-         platform over HTTP and need none of it, so a build without it (a cargo feature, the demo platform \
-         started as its own program) is the next step, with each crate's share measured by cargo-bloat.\n",
+        "\nWhat stands in the way. **Time.** The bare shell's page is painted ≈ 60 ms after it begins loading; \
+         CertDesk's first screen waits on, in turn (the phases above): its first chunk evaluated (`modules`); the \
+         account, asked for as the scripts finish (`account`); the list's first render committed (`committed`), \
+         most of it antd's CSS-in-JS: the first screen's components generate ≈ 480 KB of styles at run time, \
+         ≈ 160 ms measured; then the first page of orders, asked for at the same moment as the account \
+         (`page`, `data`, `painted`). `Desk::start` (`desk`, the embedded platform and the local store) runs in \
+         Tauri's setup while WebKit starts its own processes: launch → the page's navigation start measured 414 ms \
+         against the bare shell's 384, so moving it off the setup would gain ≈ 30 ms. \
+         Tried and kept: the account and the first page asked for before React renders (7efd98b); `list_orders` \
+         off the window's thread (912424a); the list's dialogs rendered only once opened (`OnceOpened`, baaba03); \
+         the wizard, 人脸认证, 支付, 查看, 发票申请, 邮寄纸质资料, the list's 展开 filters, the staff workbench, \
+         CA管理, 账户设置 and the 演示邮箱 loaded as their own chunks when first opened (the first chunk 1531 → \
+         1204 KiB). Tried, not kept: antd's styles extracted to a static file (@ant-design/static-style-extract \
+         2.1.0): 31 KB left to generate at run time, but its stylesheet (every component the app uses, 850 KB; \
+         418 KB for the first screen's) costs ≈ 60 ms to parse, and its styles must track antd's version and \
+         theme by hand. The one chunk by package before the split (its source map, before minifying): antd with its \
+         @rc-component parts ≈ 54%, react-dom 15%, the app's own code 8%: what is left is the first screen \
+         itself (antd's Layout, Menu, Form, Table, Pagination and their styles); the next step is the order \
+         table and the search form without antd's Table and Form, measured here against the same run. \
+         **Memory.** The web process holds ≈ 80 MiB more than the bare page's (the scripts, antd's generated \
+         styles and the first screen's DOM), the app process ≈ 32 MiB more (the embedded platform: its HTTP \
+         server, SQLite, the CA and the mail worker). **Binary.** 58 MiB at commit 240a230 (46 MiB stripped of \
+         symbols) against 9.4 MiB: the embedded platform (axum, PDF with its CJK font subsetting, PostgreSQL and \
+         SMTP clients, PKCS#11). Tried since: the release profile for size (opt-level \"s\", thin LTO, no \
+         symbols; the camera path and hashing at 3): 37.2 MiB (the installers' binary, commit 68c807d; the deb \
+         14.4 MiB). What stands in the way of 15 MiB is the embedded platform itself: an applicant's app would \
+         talk to the platform over HTTP and need none of it, so a build without it (a cargo feature, the demo \
+         platform started as its own program) is the next step, with each crate's share measured by \
+         cargo-bloat.\n",
     );
     write_section(&root().join("docs/benchmarks.md"), "app", &body)
 }

@@ -228,12 +228,17 @@ describe('CA证书申领', () => {
     expect(within(table).getByText('2020-06-02 21:14:41')).toBeTruthy();
 
     await user.click(within(table).getByText('查看'));
-    const detail = document.querySelector('.order-detail')!;
-    expect(await within(detail as HTMLElement).findByText('申领详情')).toBeTruthy();
-    expect(within(detail as HTMLElement).getByText('¥300.00')).toBeTruthy();
-    expect(within(detail as HTMLElement).getByText('填写资料')).toBeTruthy();
-    expect(await within(detail as HTMLElement).findByText('办理记录')).toBeTruthy();
-    expect(within(detail as HTMLElement).getByText('待认证（申领人）')).toBeTruthy();
+    // 查看 loads its drawer's code the first time it is opened.
+    const detail = await waitFor(() => {
+      const drawer = document.querySelector<HTMLElement>('.order-detail');
+      expect(drawer).not.toBeNull();
+      return drawer!;
+    });
+    expect(await within(detail).findByText('申领详情')).toBeTruthy();
+    expect(within(detail).getByText('¥300.00')).toBeTruthy();
+    expect(within(detail).getByText('填写资料')).toBeTruthy();
+    expect(await within(detail).findByText('办理记录')).toBeTruthy();
+    expect(within(detail).getByText('待认证（申领人）')).toBeTruthy();
   });
 
   it('shows the core’s verdict on a field as it is typed and does not submit a refused form', async () => {

@@ -1,19 +1,23 @@
-import { Alert, App, Button, Card, DatePicker, Empty, Form, Input, Popconfirm, Select, Space, Table, Typography } from 'antd';
+import { Alert, App, Button, Card, Empty, Form, Input, Popconfirm, Select, Space, Table, Typography } from 'antd';
 import type { Dayjs } from 'dayjs';
 import type { TableColumnsType } from 'antd';
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { TFunction } from 'i18next';
 import { api, type OrderQuery, type OrderRow } from '../../../api';
 import OnceOpened from '../../../components/OnceOpened';
 import { useLocale } from '../../../i18n';
-import ApplyWizard, { type WizardTarget } from './components/ApplyWizard';
+import type { WizardTarget } from './components/ApplyWizard';
 import DraftBox from './components/DraftBox';
-import FaceVerification from './components/FaceVerification';
-import InvoiceRequest from './components/InvoiceRequest';
-import OrderDetail from './components/OrderDetail';
-import PaperDocuments from './components/PaperDocuments';
-import Payment from './components/Payment';
 import { useOrderPage, useOrderStep, useOrderSync, useProviders } from './service';
+
+// The dialogs load with their first opening: the first screen's script holds none of them.
+const ApplyWizard = lazy(() => import('./components/ApplyWizard'));
+const FaceVerification = lazy(() => import('./components/FaceVerification'));
+const InvoiceRequest = lazy(() => import('./components/InvoiceRequest'));
+const OrderDetail = lazy(() => import('./components/OrderDetail'));
+const PaperDocuments = lazy(() => import('./components/PaperDocuments'));
+const Payment = lazy(() => import('./components/Payment'));
+const MoreFilters = lazy(() => import('./components/MoreFilters'));
 
 /** The status filter offers the states by their stable code; the label is the guide's. */
 const STATES = [
@@ -252,19 +256,9 @@ export default function ApplyListPage() {
           />
         </Form.Item>
         {expanded && (
-          <>
-            <Form.Item name="providerId" label={t('field.provider')}>
-              <Select
-                placeholder={t('list.selectPlaceholder')}
-                allowClear
-                style={{ width: 180 }}
-                options={providers.data?.map((p) => ({ value: p.id, label: p.name }))}
-              />
-            </Form.Item>
-            <Form.Item name="submittedRange" label={t('list.submittedAt')}>
-              <DatePicker.RangePicker />
-            </Form.Item>
-          </>
+          <Suspense fallback={null}>
+            <MoreFilters providers={providers.data} />
+          </Suspense>
         )}
         <Form.Item>
           <Space>
