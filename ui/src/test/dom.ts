@@ -12,6 +12,16 @@ export function byId(id: string): Promise<HTMLElement> {
   });
 }
 
+/** The first element matching `selector` under `scope`, once it is there (a lazily loaded dialog's
+ * is there only after its script has loaded). */
+export function bySelector<E extends Element = HTMLElement>(selector: string, scope: ParentNode = document): Promise<E> {
+  return waitFor(() => {
+    const found = scope.querySelector<E>(selector);
+    if (!found) throw new Error(`no ${selector}`);
+    return found;
+  });
+}
+
 /** The button labelled `label` under `scope` (antd spaces two-character labels: 确 定 is 确定). */
 export function button(label: string, scope: ParentNode = document): Promise<HTMLButtonElement> {
   return waitFor(() => {

@@ -7,7 +7,7 @@ import type { ApplicationForm, OrderQuery, OrderRow } from '../../../api';
 import { pageOf } from '../../../test/fixtures';
 import { FIRST_PAGE, orderKeys } from './service';
 import ApplyListPage from '.';
-import { button, openDialog } from '../../../test/dom';
+import { bySelector, button, openDialog } from '../../../test/dom';
 
 const providers = [
   { id: 'zjhx', name: '浙江汇信CA', unitFee: 30000, demo: true },
@@ -229,11 +229,7 @@ describe('CA证书申领', () => {
 
     await user.click(within(table).getByText('查看'));
     // 查看 loads its drawer's code the first time it is opened.
-    const detail = await waitFor(() => {
-      const drawer = document.querySelector<HTMLElement>('.order-detail');
-      expect(drawer).not.toBeNull();
-      return drawer!;
-    });
+    const detail = await bySelector('.order-detail');
     expect(await within(detail).findByText('申领详情')).toBeTruthy();
     expect(within(detail).getByText('¥300.00')).toBeTruthy();
     expect(within(detail).getByText('填写资料')).toBeTruthy();

@@ -3,7 +3,7 @@ import type { Provider } from '../../../../api';
 import { useLocale } from '../../../../i18n';
 
 /** 展开 in the search form: CA服务商 and 申领时间. Loaded when first expanded: the date picker is
- * the largest part of the list's script, and the first screen does not show it. */
+ * ≈ 100 KiB of script the first screen does not show. */
 export default function MoreFilters({ providers }: { providers: Provider[] | undefined }) {
   const { t } = useLocale();
   return (
