@@ -310,14 +310,18 @@ fn write_report(apps: &[App]) -> Result<()> {
         body.push_str(&format!("| {} | {} |\n", app.name, cells.join(" · ")));
     }
     body.push_str(
-        "\nThe page's scripts: at start, what `index.html` names (parsed and evaluated before the first \
+        "\nThe page's scripts and stylesheets: at start, what `index.html` names (parsed before the first \
          render); the others load when a page or dialog is first opened:\n\n",
     );
     for (app, dir) in [("bare shell", "ui/dist-bare"), ("CertDesk", "ui/dist")] {
         let index = std::fs::read_to_string(root().join(dir).join("index.html"))?;
         let mut chunks: Vec<(String, u64)> = std::fs::read_dir(root().join(dir).join("assets"))?
             .flatten()
-            .filter(|e| e.file_name().to_string_lossy().ends_with(".js"))
+            .filter(|e| {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                name.ends_with(".js") || name.ends_with(".css")
+            })
             .map(|e| (e.file_name().to_string_lossy().into_owned(), e.metadata().map_or(0, |m| m.len())))
             .collect();
         chunks.sort_by_key(|(_, bytes)| std::cmp::Reverse(*bytes));
@@ -348,38 +352,7 @@ fn write_report(apps: &[App]) -> Result<()> {
         verdict(pss_ratio <= MEMORY_GOAL),
         verdict(binary <= BINARY_GOAL_MIB),
     ));
-    body.push_str(
-        "\nWhat stands in the way. **Time.** The bare shell's page is painted ≈ 60 ms after it begins loading; \
-         CertDesk's first screen waits on, in turn (the phases above): its first chunk evaluated (`modules`); the \
-         account, asked for as the scripts finish (`account`); the list's first render committed (`committed`), \
-         most of it antd's CSS-in-JS: the first screen's components generate ≈ 480 KB of styles at run time, \
-         ≈ 160 ms measured; then the first page of orders, asked for at the same moment as the account \
-         (`page`, `data`, `painted`). `Desk::start` (`desk`, the embedded platform and the local store) runs in \
-         Tauri's setup while WebKit starts its own processes: launch → the page's navigation start measured 414 ms \
-         against the bare shell's 384, so moving it off the setup would gain ≈ 30 ms. \
-         Tried and kept: the account and the first page asked for before React renders (7efd98b); `list_orders` \
-         off the window's thread (912424a); the list's dialogs rendered only once opened (`OnceOpened`, baaba03); \
-         the wizard, 人脸认证, 支付, 查看, 发票申请, 邮寄纸质资料, the list's 展开 filters, the staff workbench, \
-         CA管理, 账户设置 and the 演示邮箱 loaded as their own chunks when first opened (the first chunk 1531 → \
-         1204 KiB; measured twice at b8b11ea: start 2.73× and 2.90× against 2.87× at fe2eb03, within the runs' \
-         spread on a noisier machine (the bare shell itself 446 → 572 and 619 ms); PSS 1.55× and 1.54× against \
-         1.59×). The largest step left is `list` → `committed`, the list's first render: 450–560 ms. Tried, not kept: antd's styles extracted to a static file (@ant-design/static-style-extract \
-         2.1.0): 31 KB left to generate at run time, but its stylesheet (every component the app uses, 850 KB; \
-         418 KB for the first screen's) costs ≈ 60 ms to parse, and its styles must track antd's version and \
-         theme by hand. The one chunk by package before the split (its source map, before minifying): antd with its \
-         @rc-component parts ≈ 54%, react-dom 15%, the app's own code 8%: what is left is the first screen \
-         itself (antd's Layout, Menu, Form, Table, Pagination and their styles); the next step is the order \
-         table and the search form without antd's Table and Form, measured here against the same run. \
-         **Memory.** The web process holds ≈ 80 MiB more than the bare page's (the scripts, antd's generated \
-         styles and the first screen's DOM), the app process ≈ 32 MiB more (the embedded platform: its HTTP \
-         server, SQLite, the CA and the mail worker). **Binary.** 58 MiB at commit 240a230 (46 MiB stripped of \
-         symbols) against 9.4 MiB: the embedded platform (axum, PDF with its CJK font subsetting, PostgreSQL and \
-         SMTP clients, PKCS#11). Tried since: the release profile for size (opt-level \"s\", thin LTO, no \
-         symbols; the camera path and hashing at 3): 37.2 MiB (the installers' binary, commit 68c807d; the deb \
-         14.4 MiB). What stands in the way of 15 MiB is the embedded platform itself: an applicant's app would \
-         talk to the platform over HTTP and need none of it, so a build without it (a cargo feature, the demo \
-         platform started as its own program) is the next step, with each crate's share measured by \
-         cargo-bloat.\n",
-    );
+    // What stands in the way and what was tried is prose read beside these figures: it follows the
+    // section in docs/benchmarks.md ("App: what stands in the way"), edited with the code it describes.
     write_section(&root().join("docs/benchmarks.md"), "app", &body)
 }
