@@ -232,20 +232,31 @@ impl App {
     }
 
     /// Clicks the first element matching `css`, dispatched from the page: a WebDriver click aims at
-    /// the element's position, which is not final while a popup is still zooming in.
+    /// the element's position, which is not final while a popup is still zooming in. A disabled
+    /// element is waited for, as a person waits for a button to light up: a click on it does nothing
+    /// (邮寄纸质资料's 确认 is disabled until the platform's mailing address has arrived).
     pub async fn click_css(&self, css: &str) -> Result<()> {
         self.wait_for(css).await?;
-        let clicked = self
-            .client
-            .execute(
-                "const el = document.querySelector(arguments[0]); if (el) el.click(); return Boolean(el);",
-                vec![css.into()],
-            )
-            .await?;
-        if clicked != serde_json::Value::Bool(true) {
-            bail!("nothing to click at {css}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let outcome = self
+                .client
+                .execute(
+                    "const el = document.querySelector(arguments[0]);
+                     if (!el) return 'missing';
+                     if (el.disabled || el.getAttribute('aria-disabled') === 'true') return 'disabled';
+                     el.click();
+                     return 'clicked';",
+                    vec![css.into()],
+                )
+                .await?;
+            match outcome.as_str() {
+                Some("clicked") => return Ok(()),
+                Some("missing") => bail!("nothing to click at {css}"),
+                _ if Instant::now() > deadline => bail!("{css} stayed disabled for 30 s"),
+                _ => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
         }
-        Ok(())
     }
 
     /// Presses the mouse on the first element matching `css`, from the page: what opens an antd
